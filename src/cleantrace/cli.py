@@ -1,0 +1,188 @@
+"""The `cleantrace` command: parses arguments, calls the library, renders with rich."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+from rich.console import Console
+from rich.table import Table
+
+from cleantrace.errors import CleantraceError
+
+console = Console()
+err_console = Console(stderr=True)
+
+OUTCOME_STYLE = {"success": "green", "failure": "red", "incomplete": "yellow", "running": "yellow"}
+
+
+@click.group()
+@click.option("--debug", is_flag=True, help="Show tracebacks instead of one-line errors.")
+@click.version_option(package_name="cleantrace")
+@click.pass_context
+def cli(ctx: click.Context, debug: bool) -> None:
+    """Verified computer-use demonstrations, recorded in disposable sandboxes with fake data."""
+    ctx.obj = {"debug": debug}
+
+
+@cli.command()
+@click.argument("tasks", nargs=-1, required=True)
+@click.option("--episodes", "-n", default=1, show_default=True, help="Seeds per task.")
+@click.option("--seed", default=0, show_default=True, help="First seed.")
+@click.option("--out", type=click.Path(path_type=Path), default=Path("runs"), show_default=True)
+@click.option("--run-id", default=None, help="Name of the run folder (default: run-<time>).")
+@click.option("--persona", default="default", show_default=True, help="default, fast or careful.")
+@click.option("--timeout", default=120.0, show_default=True, help="Seconds before an episode is killed.")
+@click.option("--fps", default=2.0, show_default=True, help="Interval frames per second (0: only on actions).")
+@click.option("--tasks-dir", type=click.Path(path_type=Path), default=None, help="Folder of task packs.")
+@click.option("--view/--no-view", default=True, show_default=True, help="Write the HTML report.")
+def run(tasks, episodes, seed, out, run_id, persona, timeout, fps, tasks_dir, view) -> None:
+    """Run TASKS (ids or globs like 'crm/*') on --episodes seeds, each in a fresh sandbox."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from cleantrace.fleet import run as run_tasks
+    from cleantrace.perform.persona import persona_named
+    from cleantrace.tasks import load_registry
+
+    persona_named(persona)
+    total = len(load_registry(tasks_dir).select(list(tasks))) * episodes
+    with Progress(
+        TextColumn("[bold]episodes"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.description}"),
+        TimeElapsedColumn(), console=console,
+    ) as progress:
+        bar = progress.add_task("", total=total)
+        ok = 0
+
+        def on_episode(row) -> None:
+            nonlocal ok
+            ok += bool(row.success)
+            style = OUTCOME_STYLE.get(row.status, "")
+            progress.console.print(f"[{style}]{row.status:<10}[/] {row.episode_id}  {row.message}")
+            progress.update(bar, advance=1, description=f"{ok} successful")
+
+        result = run_tasks(
+            list(tasks), episodes=episodes, seed=seed, out=out, run_id=run_id, persona=persona,
+            tasks_dir=tasks_dir, timeout=timeout, fps=fps, on_episode=on_episode,
+        )
+    console.print(f"run: {result.run_dir}  ({result.successes}/{len(result.rows)} successful)")
+    if view:
+        from cleantrace.view import write_report
+
+        console.print(f"report: {write_report(result.run_dir)}")
+    if result.successes < len(result.rows):
+        sys.exit(3)
+
+
+@cli.command()
+@click.argument("path", type=click.Path(exists=True, path_type=Path))
+@click.option("--no-pixels", is_flag=True, help="Skip checking frame files against their hashes.")
+def validate(path: Path, no_pixels: bool) -> None:
+    """Check a run (or one episode folder) against the trace schema and its invariants."""
+    from cleantrace.trace.validate import validate_run
+
+    reports = validate_run(path, check_pixels=not no_pixels)
+    bad = [r for r in reports if not r.ok]
+    for r in reports:
+        mark = "[green]valid[/]" if r.ok else "[red]invalid[/]"
+        console.print(f"{mark}  {r.folder.name}  ({r.status})")
+        for problem in r.problems:
+            console.print(f"    {problem}", markup=False)
+    console.print(f"{len(reports) - len(bad)}/{len(reports)} valid")
+    if bad or not reports:
+        sys.exit(1)
+
+
+@cli.command()
+@click.argument("run_dir", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--out", type=click.Path(path_type=Path), default=None, help="Default: RUN_DIR/report.html")
+def view(run_dir: Path, out: Path | None) -> None:
+    """Write a static HTML report of a run: instruction, frames, cursor path, actions."""
+    from cleantrace.view import write_report
+
+    console.print(f"report: {write_report(run_dir, out)}")
+
+
+@cli.group()
+def tasks() -> None:
+    """List and inspect tasks."""
+
+
+@tasks.command("list")
+@click.option("--tasks-dir", type=click.Path(path_type=Path), default=None)
+def tasks_list(tasks_dir: Path | None) -> None:
+    """All tasks: id, app, skills, difficulty."""
+    from cleantrace.tasks import load_registry
+
+    registry = load_registry(tasks_dir)
+    table = Table("id", "app", "skills", "difficulty")
+    for task_id, task in sorted(registry.tasks.items()):
+        table.add_row(task_id, task.app, ", ".join(task.skills), task.difficulty)
+    console.print(table)
+    for problem in registry.problems:
+        err_console.print(f"[yellow]warning:[/] {problem}", highlight=False)
+
+
+@tasks.command("show")
+@click.argument("task_id")
+@click.option("--seed", default=0, show_default=True)
+@click.option("--tasks-dir", type=click.Path(path_type=Path), default=None)
+def tasks_show(task_id: str, seed: int, tasks_dir: Path | None) -> None:
+    """One task: an example instruction and parameters for --seed, its skills."""
+    import random
+    import tempfile
+
+    from cleantrace.tasks import load_registry
+    from cleantrace.world import World
+
+    registry = load_registry(tasks_dir)
+    task_cls = registry.get(task_id)
+    with tempfile.TemporaryDirectory() as tmp:
+        world = World(seed, Path(tmp) / "world.sqlite")
+        registry.pack_of(task_cls).load_app_module().populate(world)
+        task = task_cls()
+        params = task.setup(world)
+        world.close()
+    console.print(f"[bold]{task_id}[/]  app {task.app} · {task.difficulty} · skills: {', '.join(task.skills)}")
+    console.print(f"instruction (seed {seed}): {task.render_instruction(params, random.Random(seed))}")
+    console.print(f"parameters: {params}")
+    console.print("templates:")
+    for template in task.templates():
+        console.print(f"  - {template}", markup=False)
+
+
+@cli.command()
+def doctor() -> None:
+    """Check what a run needs and print the fix for each missing part."""
+    from cleantrace.sandbox.doctor import run_checks
+
+    table = Table("part", "status", "detail / fix")
+    failed = False
+    for check in run_checks():
+        failed |= not check.ok
+        table.add_row(check.name, "[green]ok[/]" if check.ok else "[red]missing[/]", check.detail)
+    console.print(table)
+    if failed:
+        sys.exit(1)
+
+
+def main() -> None:
+    debug = "--debug" in sys.argv
+    try:
+        cli.main(standalone_mode=False)
+    except CleantraceError as exc:
+        if debug:
+            raise
+        err_console.print(f"[red]error:[/] {exc}", highlight=False, soft_wrap=True)
+        sys.exit(1)
+    except click.exceptions.Abort:
+        err_console.print("aborted")
+        sys.exit(130)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    except SystemExit:
+        raise
+    except KeyboardInterrupt:
+        err_console.print("interrupted: what was recorded is kept, marked incomplete")
+        sys.exit(130)

@@ -1,0 +1,1 @@
+"""Performers: the scripted Actor (humanlike motion and typing through XTest)."""

@@ -1,0 +1,94 @@
+"""Real OS-level input: pointer and keyboard events injected into the X server through XTest."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable
+
+from Xlib import X, display
+from Xlib.ext import xtest
+
+from cleantrace.errors import PerformError
+from cleantrace.perform.motion import Path
+from cleantrace.perform.typing import KeyEvent
+from cleantrace.record.keys import keysym_of
+
+KEY_ALIASES = {
+    "ctrl": "Control_L", "control": "Control_L", "shift": "Shift_L", "alt": "Alt_L", "meta": "Meta_L",
+    "super": "Super_L", "enter": "Return", "return": "Return", "esc": "Escape", "escape": "Escape",
+    "tab": "Tab", "backspace": "BackSpace", "delete": "Delete", "space": "space", "up": "Up",
+    "down": "Down", "left": "Left", "right": "Right", "home": "Home", "end": "End",
+    "pageup": "Prior", "pagedown": "Next",
+}
+BUTTONS = {"left": 1, "middle": 2, "right": 3}
+
+
+def x_key_name(key: str) -> str:
+    """The X name of a key given as a character, an alias ('ctrl', 'enter') or an X name."""
+    return KEY_ALIASES.get(key.lower(), key) if len(key) > 1 else key
+
+
+class XTestInput:
+    """Injects input into one X display and remembers where the pointer is."""
+
+    def __init__(self, display_name: str) -> None:
+        self._d = display.Display(display_name)
+        if not self._d.has_extension("XTEST"):
+            raise PerformError(f"X display {display_name} has no XTEST extension", "run Xvfb with XTEST enabled")
+        pointer = self._d.screen().root.query_pointer()
+        self.position = (pointer.root_x, pointer.root_y)
+
+    def move_along(self, path: Path) -> None:
+        """Move the pointer through the path's points, waiting each point's delay first."""
+        due = time.perf_counter()
+        for (x, y), delay in zip(path.points.tolist(), path.delays.tolist(), strict=True):
+            due += delay
+            _sleep_until(due)
+            self.move(x, y)
+
+    def move(self, x: int, y: int) -> None:
+        if (x, y) == self.position:
+            return  # X reports no motion for it
+        xtest.fake_input(self._d, X.MotionNotify, x=x, y=y)
+        self._d.flush()
+        self.position = (x, y)
+
+    def button(self, button: int, down: bool) -> None:
+        xtest.fake_input(self._d, X.ButtonPress if down else X.ButtonRelease, button)
+        self._d.flush()
+
+    def key(self, key: str, down: bool) -> None:
+        keycode = self.keycode(key)
+        xtest.fake_input(self._d, X.KeyPress if down else X.KeyRelease, keycode)
+        self._d.flush()
+
+    def play(self, timeline: Iterable[KeyEvent]) -> None:
+        """Press and release keys at the timeline's times."""
+        start = time.perf_counter()
+        for event in timeline:
+            _sleep_until(start + event.t)
+            self.key(event.key, event.down)
+
+    def keycode(self, key: str) -> int:
+        """The keycode of a character or key name; shifted characters use their key's keycode."""
+        name = x_key_name(key)
+        try:
+            keysym = keysym_of(name)
+        except KeyError:
+            raise PerformError(f"unknown key {key!r}", "use a character or an X key name like 'Return'") from None
+        keycode = self._d.keysym_to_keycode(keysym)
+        if not keycode:
+            raise PerformError(f"key {key!r} is not on the sandbox keyboard", "type ASCII text only") from None
+        return keycode
+
+    def sync(self) -> None:
+        self._d.sync()
+
+    def close(self) -> None:
+        self._d.close()
+
+
+def _sleep_until(due: float) -> None:
+    remaining = due - time.perf_counter()
+    if remaining > 0:
+        time.sleep(remaining)

@@ -1,0 +1,91 @@
+"""Screenshots of the sandbox display with mss: deduplicated, PNG-encoded off the capture path."""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import mss
+import mss.tools
+
+from cleantrace.record.clock import EpisodeClock
+from cleantrace.trace.schema import Frame
+
+PNG_LEVEL = 1  # fast lossless; other encodings are made at export time
+
+
+class FrameCapture:
+    """Grabs the whole X screen; a frame identical to the last stored one is not stored again.
+
+    Grabbing and hashing happen on the caller's thread; PNG encoding and the frames.jsonl row
+    happen on one encoder thread, in capture order, so a row always names a file that exists.
+    """
+
+    def __init__(
+        self, display_name: str, folder: Path, clock: EpisodeClock, sink: Callable[[Frame], None]
+    ) -> None:
+        self.display_name = display_name
+        self.folder = folder
+        self.clock = clock
+        self.sink = sink
+        self.folder.mkdir(parents=True, exist_ok=True)
+        self._lock = threading.Lock()
+        self._local = threading.local()
+        self._encoder = ThreadPoolExecutor(max_workers=1, thread_name_prefix="frame-encoder")
+        self._last_sha = ""
+        self._count = 0
+        self._interval_stop = threading.Event()
+        self._interval_thread: threading.Thread | None = None
+        self.error: BaseException | None = None
+
+    def capture(self, reason: str) -> int:
+        """Take a frame now; returns its index (the last stored one if the screen is unchanged)."""
+        grabber = self._grabber()
+        with self._lock:
+            t_ms = self.clock.ms()
+            shot = grabber.grab(grabber.monitors[1])
+            rgb = shot.rgb
+            sha = hashlib.sha256(rgb).hexdigest()  # of the RGB pixels, so a reader can verify the PNG
+            if sha == self._last_sha:
+                return self._count - 1
+            index = self._count
+            self._count += 1
+            self._last_sha = sha
+            frame = Frame(i=index, t_ms=t_ms, file=f"frames/{index:06d}.png", sha256=sha, reason=reason)
+            self._encoder.submit(self._encode, rgb, shot.size, frame)
+            return index
+
+    def start_interval(self, fps: float) -> None:
+        """Also take a frame every 1/fps seconds (stored only when the screen changed)."""
+        if fps <= 0:
+            return
+        self._interval_thread = threading.Thread(target=self._interval_loop, args=(1 / fps,), daemon=True)
+        self._interval_thread.start()
+
+    def close(self) -> None:
+        """Stop interval capture and wait until every frame is written."""
+        self._interval_stop.set()
+        if self._interval_thread:
+            self._interval_thread.join(5)
+        self._encoder.shutdown(wait=True)
+
+    def _interval_loop(self, period: float) -> None:
+        while not self._interval_stop.wait(period):
+            try:
+                self.capture("interval")
+            except Exception as exc:  # the display went away: stop quietly, the episode reports it
+                self.error = exc
+                return
+
+    def _encode(self, rgb: bytes, size: tuple[int, int], frame: Frame) -> None:
+        mss.tools.to_png(rgb, size, level=PNG_LEVEL, output=str(self.folder.parent / frame.file))
+        self.sink(frame)
+
+    def _grabber(self) -> mss.base.MSSBase:
+        grabber = getattr(self._local, "mss", None)
+        if grabber is None:
+            grabber = self._local.mss = mss.MSS(display=self.display_name)
+        return grabber

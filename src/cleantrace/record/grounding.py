@@ -1,0 +1,92 @@
+"""The DOM element under a screen point, through the Chrome DevTools Protocol."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from cleantrace.trace.schema import Target
+
+# The hit node may be a span inside a link: climb to the element a person would name as the target.
+PICK_JS = """
+function () {
+  const el = this.nodeType === 1 ? this : this.parentElement;
+  return el.closest('a,button,select,input,textarea,summary,label,[role],[tabindex],[contenteditable]') || el;
+}
+"""
+
+# Describes the picked element. Its accessible role and name come from Chromium's accessibility
+# tree instead, as assistive technology sees them.
+DESCRIBE_JS = """
+function () {
+  const el = this;
+  const esc = s => CSS.escape(s);
+  const selectorOf = node => {
+    const parts = [];
+    for (let n = node; n && n.nodeType === 1; n = n.parentElement) {
+      if (n.id && document.querySelectorAll('#' + esc(n.id)).length === 1) { parts.unshift('#' + esc(n.id)); break; }
+      let part = n.localName;
+      const same = n.parentElement ? [...n.parentElement.children].filter(c => c.localName === n.localName) : [];
+      if (same.length > 1) part += `:nth-of-type(${same.indexOf(n) + 1})`;
+      parts.unshift(part);
+    }
+    return parts.join(' > ');
+  };
+  const r = el.getBoundingClientRect();
+  const text = (el.innerText || el.value || '').trim().replace(/\\s+/g, ' ').slice(0, 200);
+  return {tag: el.localName, text, selector: selectorOf(el), rect: [r.x, r.y, r.width, r.height]};
+}
+"""
+
+
+class TargetResolver:
+    """Finds and describes the element at a screen point of a page, via CDP."""
+
+    def __init__(self, page: Any, screen_origin: tuple[float, float] = (0.0, 0.0), scale: float = 1.0) -> None:
+        self.page = page
+        self.origin = screen_origin
+        self.scale = scale
+        self._cdp = None
+
+    def at(self, x: int, y: int) -> Target | None:
+        """The target under screen point (x, y), or None when nothing in the page is there."""
+        cdp = self._session()
+        css_x = round((x - self.origin[0]) / self.scale)
+        css_y = round((y - self.origin[1]) / self.scale)
+        try:
+            cdp.send("DOM.getDocument", {"depth": 0})
+            hit = cdp.send("DOM.getNodeForLocation", {"x": css_x, "y": css_y, "ignorePointerEventsNone": True})
+            hit_obj = cdp.send("DOM.resolveNode", {"backendNodeId": hit["backendNodeId"]})["object"]
+            picked = cdp.send("Runtime.callFunctionOn", {
+                "objectId": hit_obj["objectId"], "functionDeclaration": PICK_JS,
+            })["result"]
+            info = cdp.send("Runtime.callFunctionOn", {
+                "objectId": picked["objectId"], "functionDeclaration": DESCRIBE_JS, "returnByValue": True,
+            })["result"]["value"]
+            node = cdp.send("DOM.describeNode", {"objectId": picked["objectId"]})["node"]
+            ax = cdp.send("Accessibility.getPartialAXTree", {
+                "backendNodeId": node["backendNodeId"], "fetchRelatives": False,
+            })["nodes"]
+        except Exception:  # the page navigated or closed between the hit and the description
+            self._cdp = None
+            return None
+        role, name = _ax_role_name(ax)
+        rx, ry, rw, rh = info["rect"]
+        return Target(
+            role=role, name=name, tag=info["tag"], text=info["text"], selector=info["selector"],
+            bbox=(
+                round(self.origin[0] + rx * self.scale, 1), round(self.origin[1] + ry * self.scale, 1),
+                round(rw * self.scale, 1), round(rh * self.scale, 1),
+            ),
+        )
+
+    def _session(self):
+        if self._cdp is None:
+            self._cdp = self.page.context.new_cdp_session(self.page)
+        return self._cdp
+
+
+def _ax_role_name(nodes: list[dict]) -> tuple[str, str]:
+    for node in nodes:
+        if not node.get("ignored"):
+            return node.get("role", {}).get("value", ""), node.get("name", {}).get("value", "")
+    return "", ""

@@ -1,0 +1,73 @@
+"""The recorder: the same for every performer. It attaches to the sandbox's display only."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from cleantrace.record.clock import EpisodeClock
+from cleantrace.record.frames import FrameCapture
+from cleantrace.record.grounding import TargetResolver
+from cleantrace.record.xrecord import XRecordCapture
+from cleantrace.trace.reduce import TargetProbe, attach_observations, reduce_events
+from cleantrace.trace.schema import Action, Event, Frame
+from cleantrace.trace.writer import TraceWriter
+
+
+class Recorder:
+    """Captures raw X input, frames and action targets into a TraceWriter while it is on."""
+
+    def __init__(
+        self, writer: TraceWriter, display_name: str, clock: EpisodeClock,
+        resolver: TargetResolver | None = None, fps: float = 2.0,
+    ) -> None:
+        self.writer = writer
+        self.clock = clock
+        self.resolver = resolver
+        self.fps = fps
+        self.events: list[Event] = []
+        self.frames: list[Frame] = []
+        self.probes: list[TargetProbe] = []
+        self._input = XRecordCapture(display_name, clock, self._on_events)
+        self._frames = FrameCapture(display_name, writer.frames_dir, clock, self._on_frame)
+        self._running = False
+
+    def start(self) -> None:
+        self._input.start()
+        self._running = True
+        self._frames.start_interval(self.fps)
+
+    def observe(self, reason: str = "action") -> int:
+        """Take a frame now (before or after an action); returns its index."""
+        return self._frames.capture(reason)
+
+    def probe(self, x: int, y: int) -> Any:
+        """Resolve and remember the element at (x, y): call it right before pressing there."""
+        if self.resolver is None:
+            return None
+        t_ms = self.clock.ms()
+        target = self.resolver.at(x, y)
+        if target is not None:
+            self.probes.append(TargetProbe(t_ms, x, y, target))
+        return target
+
+    def stop(self) -> list[Action]:
+        """Stop capture, wait for pending frames, reduce events to actions and write them."""
+        if self._running:
+            self._running = False
+            self._input.stop()
+        self._frames.close()
+        actions = attach_observations(reduce_events(self.events), self.events, self.frames, self.probes)
+        self.writer.write_actions(actions)
+        return actions
+
+    @property
+    def errors(self) -> list[BaseException]:
+        return [e for e in (self._input.error, self._frames.error) if e is not None]
+
+    def _on_events(self, events: list[Event]) -> None:
+        self.events.extend(events)
+        self.writer.append_events(events)
+
+    def _on_frame(self, frame: Frame) -> None:
+        self.frames.append(frame)
+        self.writer.append_frame(frame)

@@ -1,0 +1,1 @@
+"""Disposable sandboxes: Xvfb display, Chromium, the task's app; no network out, no host files."""

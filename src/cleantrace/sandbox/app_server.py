@@ -1,0 +1,72 @@
+"""Serves a task pack's fake app on loopback, in its own process.
+
+Run as `python -m cleantrace.sandbox.app_server TASKS_DIR PACK DB PORT`.
+"""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from cleantrace.errors import SandboxError
+
+HOST = "127.0.0.1"
+
+
+class AppServer:
+    """The app of one pack on 127.0.0.1:port, backed by the episode's database."""
+
+    def __init__(self, tasks_dir: Path, pack: str, db_path: Path, port: int = 8000) -> None:
+        self.args = [str(tasks_dir), pack, str(db_path), str(port)]
+        self.url = f"http://{HOST}:{port}"
+        self.port = port
+        self._proc: subprocess.Popen | None = None
+
+    def start(self, timeout: float = 15.0) -> None:
+        self._proc = subprocess.Popen(
+            [sys.executable, "-m", "cleantrace.sandbox.app_server", *self.args],
+            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        )
+        deadline = time.monotonic() + timeout
+        while True:
+            if self._proc.poll() is not None:
+                stderr = self._proc.stderr.read() if self._proc.stderr else b""
+                err = stderr.decode(errors="replace").strip().splitlines()
+                raise SandboxError(f"the app server exited: {err[-1] if err else self._proc.returncode}",
+                                   "fix the pack's app (see the message)")
+            with socket.socket() as s:
+                if s.connect_ex((HOST, self.port)) == 0:
+                    return
+            if time.monotonic() > deadline:
+                raise SandboxError(f"the app server did not listen on {self.url} in {timeout:.0f} s",
+                                   "check the pack's create_app()")
+            time.sleep(0.02)
+
+    @property
+    def alive(self) -> bool:
+        return self._proc is not None and self._proc.poll() is None
+
+    def stop(self) -> None:
+        if self._proc and self._proc.poll() is None:
+            self._proc.terminate()
+            try:
+                self._proc.wait(3)
+            except subprocess.TimeoutExpired:
+                self._proc.kill()
+
+
+def main(argv: list[str]) -> None:
+    from werkzeug.serving import make_server
+
+    from cleantrace.tasks.loader import Pack
+
+    tasks_dir, pack, db_path, port = argv
+    app = Pack(pack, Path(tasks_dir) / pack).load_app_module().create_app(db_path)
+    make_server(HOST, int(port), app, threaded=True).serve_forever()
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

@@ -1,0 +1,48 @@
+"""A virtual X display (Xvfb) for one episode."""
+
+from __future__ import annotations
+
+import subprocess
+import time
+from pathlib import Path
+
+from cleantrace.errors import SandboxError
+
+
+class VirtualDisplay:
+    """Xvfb on display `:n` with XTEST and RECORD, no TCP listener."""
+
+    def __init__(self, number: int = 0, size: tuple[int, int] = (1280, 800)) -> None:
+        self.number = number
+        self.size = size
+        self.name = f":{number}"
+        self._proc: subprocess.Popen | None = None
+
+    def start(self, timeout: float = 10.0) -> None:
+        w, h = self.size
+        self._proc = subprocess.Popen(
+            ["Xvfb", self.name, "-screen", "0", f"{w}x{h}x24", "-nolisten", "tcp", "-noreset",
+             "+extension", "RECORD", "+extension", "XTEST"],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )
+        socket = Path(f"/tmp/.X11-unix/X{self.number}")
+        deadline = time.monotonic() + timeout
+        while not socket.exists():
+            if self._proc.poll() is not None:
+                raise SandboxError(f"Xvfb {self.name} exited with code {self._proc.returncode}",
+                                   "run `cleantrace doctor`")
+            if time.monotonic() > deadline:
+                raise SandboxError(f"Xvfb {self.name} did not start in {timeout:.0f} s", "run `cleantrace doctor`")
+            time.sleep(0.01)
+
+    @property
+    def alive(self) -> bool:
+        return self._proc is not None and self._proc.poll() is None
+
+    def stop(self) -> None:
+        if self._proc and self._proc.poll() is None:
+            self._proc.terminate()
+            try:
+                self._proc.wait(3)
+            except subprocess.TimeoutExpired:
+                self._proc.kill()

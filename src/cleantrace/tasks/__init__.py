@@ -1,0 +1,6 @@
+"""Tasks: an app + seeded fake data + an instruction + a scripted solution + a success check."""
+
+from cleantrace.tasks.loader import Pack, TaskRegistry, default_tasks_dir, load_registry
+from cleantrace.tasks.spec import Task
+
+__all__ = ["Pack", "Task", "TaskRegistry", "default_tasks_dir", "load_registry"]

@@ -1,0 +1,187 @@
+"""Discovers task packs and tasks under a tasks folder.
+
+Layout: `<tasks>/<pack>/app/` is the pack's fake app (a package exposing `create_app(db_path)` and
+`populate(world)`); every other `<tasks>/<pack>/*.py` not starting with `_` is a task module whose
+`Task` subclasses are the pack's tasks. A broken module is reported, never fatal to the others.
+"""
+
+from __future__ import annotations
+
+import difflib
+import fnmatch
+import importlib.util
+import inspect
+import os
+import sys
+import traceback
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import ModuleType
+
+from cleantrace.errors import TaskError
+from cleantrace.tasks.spec import Task
+
+REQUIRED_METHODS = ("setup", "solve", "check")
+PACKS_NAMESPACE = "cleantrace_packs"
+
+
+def default_tasks_dir() -> Path:
+    """$CLEANTRACE_TASKS, else ./tasks, else the tasks folder of this checkout."""
+    if env := os.environ.get("CLEANTRACE_TASKS"):
+        return Path(env)
+    cwd_tasks = Path.cwd() / "tasks"
+    if cwd_tasks.is_dir():
+        return cwd_tasks
+    return Path(__file__).resolve().parents[3] / "tasks"
+
+
+@dataclass(frozen=True)
+class Pack:
+    """A task pack: a folder with a fake app and task modules."""
+
+    name: str
+    root: Path
+
+    @property
+    def app_dir(self) -> Path:
+        return self.root / "app"
+
+    @property
+    def module_name(self) -> str:
+        """Task modules of the pack import its app as `from .app import ...`."""
+        return f"{PACKS_NAMESPACE}.{self.name}"
+
+    def load_app_module(self) -> ModuleType:
+        """Import the pack's app package."""
+        _ensure_package(PACKS_NAMESPACE, None)
+        _ensure_package(self.module_name, self.root)
+        return importlib.import_module(f"{self.module_name}.app")
+
+
+@dataclass
+class TaskRegistry:
+    """All tasks found, plus one line per module that could not be loaded."""
+
+    root: Path
+    packs: dict[str, Pack] = field(default_factory=dict)
+    tasks: dict[str, type[Task]] = field(default_factory=dict)
+    origins: dict[str, Path] = field(default_factory=dict)
+    problems: list[str] = field(default_factory=list)
+
+    def get(self, task_id: str) -> type[Task]:
+        """The task with this id, or a TaskError naming the closest ids."""
+        if task_id in self.tasks:
+            return self.tasks[task_id]
+        close = difflib.get_close_matches(task_id, list(self.tasks), n=3, cutoff=0.4)
+        hint = f"did you mean {', '.join(close)}?" if close else "see `cleantrace tasks list`"
+        raise TaskError(f"unknown task {task_id!r}", hint)
+
+    def select(self, patterns: list[str]) -> list[type[Task]]:
+        """Tasks matching ids or glob patterns (e.g. `crm/*`), in id order, each once."""
+        chosen: dict[str, type[Task]] = {}
+        for pattern in patterns:
+            if any(ch in pattern for ch in "*?["):
+                hits = sorted(t for t in self.tasks if fnmatch.fnmatchcase(t, pattern))
+                if not hits:
+                    raise TaskError(f"no task matches {pattern!r}", "see `cleantrace tasks list`")
+                chosen.update((t, self.tasks[t]) for t in hits)
+            else:
+                chosen[pattern] = self.get(pattern)
+        return list(chosen.values())
+
+    def pack_of(self, task: type[Task]) -> Pack:
+        if task.app not in self.packs:
+            raise TaskError(
+                f"task {task.id!r} ({self.origins.get(task.id)}) uses unknown app {task.app!r}",
+                f"set `app` to one of: {', '.join(sorted(self.packs)) or 'none found'}",
+            )
+        return self.packs[task.app]
+
+
+def load_registry(root: Path | None = None) -> TaskRegistry:
+    """Load every pack and task under `root` (default: `default_tasks_dir()`)."""
+    root = Path(root) if root else default_tasks_dir()
+    if not root.is_dir():
+        raise TaskError(f"tasks folder {root} does not exist", "pass --tasks DIR or set CLEANTRACE_TASKS")
+    registry = TaskRegistry(root=root)
+    for pack_dir in sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith((".", "_"))):
+        if (pack_dir / "app" / "__init__.py").is_file():
+            registry.packs[pack_dir.name] = Pack(pack_dir.name, pack_dir)
+        for module_path in sorted(pack_dir.glob("*.py")):
+            if not module_path.name.startswith("_"):
+                _load_module_tasks(registry, pack_dir.name, module_path)
+    for task_id, task in list(registry.tasks.items()):
+        if task.app not in registry.packs:
+            registry.problems.append(
+                f"{registry.origins[task_id]}: task {task_id!r} uses unknown app {task.app!r} — "
+                f"set `app` to one of: {', '.join(sorted(registry.packs)) or 'none found'}"
+            )
+            del registry.tasks[task_id]
+    return registry
+
+
+def _load_module_tasks(registry: TaskRegistry, pack: str, path: Path) -> None:
+    _ensure_package(PACKS_NAMESPACE, None)
+    _ensure_package(f"{PACKS_NAMESPACE}.{pack}", path.parent)
+    try:
+        module = _import_path(f"{PACKS_NAMESPACE}.{pack}.{path.stem}", path)
+    except Exception as exc:  # a task module may fail in any way; report it, keep the others
+        line = _error_line(exc, path)
+        registry.problems.append(f"{path}:{line}: cannot import: {type(exc).__name__}: {exc} — fix the module")
+        return
+    for _, obj in inspect.getmembers(module, inspect.isclass):
+        if not issubclass(obj, Task) or obj is Task or obj.__module__ != module.__name__:
+            continue
+        problem = _task_problem(obj)
+        if problem:
+            registry.problems.append(f"{path}: task {obj.__name__}: {problem}")
+        elif obj.id in registry.tasks:
+            registry.problems.append(
+                f"{path}: task id {obj.id!r} already defined in {registry.origins[obj.id]} — rename one"
+            )
+        else:
+            registry.tasks[obj.id] = obj
+            registry.origins[obj.id] = path
+
+
+def _task_problem(task: type[Task]) -> str:
+    for attr in ("id", "app", "instruction"):
+        if not getattr(task, attr, None):
+            return f"missing class attribute `{attr}` — set it (see docs/authoring.md)"
+    if "/" not in task.id or not task.id.startswith(f"{task.app}/"):
+        return f"id {task.id!r} must look like '{task.app}/<name>' — rename it"
+    for method in REQUIRED_METHODS:
+        if getattr(task, method) is getattr(Task, method):
+            return f"missing method `{method}` — define {method}() on the class"
+    return ""
+
+
+def _import_path(name: str, path: Path) -> ModuleType:
+    if name in sys.modules and getattr(sys.modules[name], "__file__", None) == str(path):
+        return sys.modules[name]
+    spec = importlib.util.spec_from_file_location(name, path)
+    if spec is None or spec.loader is None:
+        raise ImportError(f"cannot import {path}")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    try:
+        spec.loader.exec_module(module)
+    except BaseException:
+        del sys.modules[name]
+        raise
+    return module
+
+
+def _ensure_package(name: str, folder: Path | None) -> None:
+    """Register an importable package `name` whose submodules live in `folder`."""
+    if name not in sys.modules:
+        package = ModuleType(name)
+        package.__path__ = [str(folder)] if folder else []
+        sys.modules[name] = package
+
+
+def _error_line(exc: Exception, path: Path) -> int:
+    if isinstance(exc, SyntaxError) and exc.lineno:
+        return exc.lineno
+    frames = [f for f in traceback.extract_tb(exc.__traceback__) if f.filename == str(path)]
+    return frames[-1].lineno or 0 if frames else 0

@@ -1,0 +1,53 @@
+"""The task API: the only class a task author subclasses."""
+
+from __future__ import annotations
+
+import random
+import string
+from typing import TYPE_CHECKING, Any, ClassVar
+
+if TYPE_CHECKING:
+    from cleantrace.perform.actor import Actor
+    from cleantrace.world import World
+
+
+class Task:
+    """A task. Subclass it, set the class attributes and write `setup`, `solve` and `check`.
+
+    `id` is "<app>/<name>"; `instruction` is a template (or a tuple of paraphrases) whose
+    `{fields}` come from the parameters `setup` returns.
+    """
+
+    id: ClassVar[str]
+    app: ClassVar[str]
+    instruction: ClassVar[str | tuple[str, ...]]
+    skills: ClassVar[tuple[str, ...]] = ()
+    difficulty: ClassVar[str] = "easy"
+    version: ClassVar[int] = 1
+    start_path: ClassVar[str] = "/"
+
+    def setup(self, world: World) -> dict[str, Any]:
+        """Choose this episode's parameters from the seeded world (and change it if needed)."""
+        raise NotImplementedError
+
+    def solve(self, actor: Actor, p: dict[str, Any]) -> None:
+        """Perform the task through the Actor API: the scripted demonstration."""
+        raise NotImplementedError
+
+    def check(self, world: World, p: dict[str, Any]) -> bool:
+        """True when the app's state shows the task done; never looks at the trace."""
+        raise NotImplementedError
+
+    @classmethod
+    def templates(cls) -> tuple[str, ...]:
+        return (cls.instruction,) if isinstance(cls.instruction, str) else tuple(cls.instruction)
+
+    @classmethod
+    def template_fields(cls) -> set[str]:
+        """The `{fields}` the instruction templates need from `setup`."""
+        formatter = string.Formatter()
+        return {f for t in cls.templates() for _, f, _, _ in formatter.parse(t) if f}
+
+    def render_instruction(self, params: dict[str, Any], rng: random.Random) -> str:
+        """One of the instruction templates, chosen by `rng`, filled with `params`."""
+        return rng.choice(self.templates()).format(**params)

@@ -1,0 +1,69 @@
+"""File names of an episode folder and crash-safe append/replace helpers."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import IO, Any
+
+from pydantic import BaseModel
+
+META = "meta.json"
+EVENTS = "events.jsonl"
+ACTIONS = "actions.jsonl"
+FRAMES = "frames.jsonl"
+FRAMES_DIR = "frames"
+CATALOG = "catalog.jsonl"
+
+
+def dumps(record: BaseModel | dict[str, Any]) -> str:
+    """One compact JSON line (None fields left out of models)."""
+    if isinstance(record, BaseModel):
+        return record.model_dump_json(exclude_none=True)
+    return json.dumps(record, separators=(",", ":"))
+
+
+class JsonlAppender:
+    """Appends JSON lines and flushes them so a crash leaves every complete line readable."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._file: IO[str] = open(path, "a", encoding="utf-8")  # noqa: SIM115 - kept open on purpose
+
+    def append(self, records: list[BaseModel] | list[dict[str, Any]]) -> None:
+        if records:
+            self._file.write("".join(dumps(r) + "\n" for r in records))
+            self._file.flush()
+
+    def close(self) -> None:
+        self._file.close()
+
+
+def replace_json(path: Path, data: BaseModel | dict[str, Any]) -> None:
+    """Write a whole JSON file atomically (temp file + fsync + rename)."""
+    text = data.model_dump_json(indent=2) if isinstance(data, BaseModel) else json.dumps(data, indent=2)
+    tmp = path.with_name(path.name + ".tmp")
+    with open(tmp, "w", encoding="utf-8") as f:
+        f.write(text)
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(tmp, path)
+
+
+def read_jsonl(path: Path) -> list[dict[str, Any]]:
+    """Every complete line of a JSONL file; a torn last line (crash mid-write) is ignored."""
+    if not path.exists():
+        return []
+    rows = []
+    lines = path.read_text(encoding="utf-8").split("\n")
+    for n, line in enumerate(lines):
+        if not line.strip():
+            continue
+        try:
+            rows.append(json.loads(line))
+        except json.JSONDecodeError:
+            if n == len(lines) - 1:  # the last line, without its newline: a crash cut it
+                break
+            raise
+    return rows

@@ -1,0 +1,250 @@
+"""Raw events → actions, as a pipeline of small named passes (see docs/reduction.md).
+
+Rules:
+- a button press+release of the left button that moved ≤ DRAG_MIN_PX is a click, else a drag;
+  the right button gives right_click; two clicks ≤ DOUBLE_CLICK_MS apart and ≤ DRAG_MIN_PX apart
+  give one double_click;
+- wheel ticks (buttons 4–7) ≤ SCROLL_GAP_MS apart merge into one scroll (dy > 0: down, dx > 0: right);
+- a key pressed while Control, Alt or Super is held is a hotkey (`keys` = modifiers + key);
+- printable keys (with or without Shift) in a row merge into one `type` whose `text` has
+  BackSpace corrections applied; any other key is a `key` action;
+- every event belongs to exactly one action: an action's range starts right after the previous
+  action's range (so the pointer moves leading to a click belong to the click) and ends at its own
+  last event (for a hotkey, the release of its modifiers). Events after the last action belong to none.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+from cleantrace.trace.schema import Action, Event, Frame, Target
+
+DRAG_MIN_PX = 5
+DOUBLE_CLICK_MS = 500.0
+SCROLL_GAP_MS = 400.0
+WHEEL_STEPS = {4: (0, -1), 5: (0, 1), 6: (-1, 0), 7: (1, 0)}
+MODIFIER_NAMES = {
+    "Control_L": "ctrl", "Control_R": "ctrl", "Alt_L": "alt", "Alt_R": "alt", "Meta_L": "meta",
+    "Meta_R": "meta", "Super_L": "super", "Super_R": "super", "Shift_L": "shift", "Shift_R": "shift",
+    "ISO_Level3_Shift": "altgr",
+}
+CHORD_MODIFIERS = {"ctrl", "alt", "meta", "super"}
+
+
+@dataclass
+class Gesture:
+    """An action in the making: its kind, its own events and its fields."""
+
+    kind: str
+    own: list[int]
+    fields: dict = field(default_factory=dict)
+
+
+Pass = Callable[[list[Gesture], Sequence[Event]], list[Gesture]]
+
+
+def reduce_events(events: Sequence[Event]) -> list[Action]:
+    """Reduce raw events to actions (without frames or targets; see `attach_observations`)."""
+    gestures = collect_gestures(events)
+    for one_pass in PASSES:
+        gestures = one_pass(gestures, events)
+    return to_actions(gestures, events)
+
+
+def collect_gestures(events: Sequence[Event]) -> list[Gesture]:
+    """One gesture per button press/release, wheel tick and non-modifier keystroke."""
+    gestures: list[Gesture] = []
+    pressed: dict[int, int] = {}
+    keys_down: dict[str, int] = {}
+    held: list[str] = []
+    for i, e in enumerate(events):
+        if e.kind == "down" and e.button is not None:
+            pressed[e.button] = i
+        elif e.kind == "up" and e.button in pressed:
+            gestures.append(_press_gesture(events, pressed.pop(e.button), i))
+        elif e.kind == "wheel" and e.button in WHEEL_STEPS:
+            dx, dy = WHEEL_STEPS[e.button]
+            gestures.append(Gesture("scroll", [i], {"x": e.x, "y": e.y, "dx": dx, "dy": dy}))
+        elif e.kind == "key_down" and e.key:
+            modifier = MODIFIER_NAMES.get(e.key)
+            if modifier:
+                if modifier not in held:
+                    held.append(modifier)
+            else:
+                keys_down[e.key] = i
+                gestures.append(_key_gesture(e, i, held))
+        elif e.kind == "key_up" and e.key:
+            modifier = MODIFIER_NAMES.get(e.key)
+            if modifier in held:
+                held.remove(modifier)
+                _extend_chords(gestures, modifier, i)
+            elif e.key in keys_down:
+                _extend_last_with_key(gestures, keys_down.pop(e.key), i)
+    return gestures
+
+
+def _press_gesture(events: Sequence[Event], down: int, up: int) -> Gesture:
+    d, u = events[down], events[up]
+    travel = max(abs(events[k].x - d.x) + abs(events[k].y - d.y) for k in range(down, up + 1))
+    fields = {"x": d.x, "y": d.y}
+    if d.button == 3:
+        kind = "right_click"
+    elif travel > DRAG_MIN_PX:
+        kind = "drag"
+        fields.update(x2=u.x, y2=u.y)
+    else:
+        kind = "click"
+    return Gesture(kind, [down, up], fields)
+
+
+def _key_gesture(e: Event, i: int, held: list[str]) -> Gesture:
+    chord = [m for m in held if m in CHORD_MODIFIERS]
+    key = e.key or ""
+    if chord:
+        shift = ["shift"] if "shift" in held else []
+        return Gesture("hotkey", [i], {"keys": chord + shift + [key.lower() if len(key) == 1 else key],
+                                       "open": chord + shift})
+    if len(key) == 1:
+        return Gesture("type", [i], {"text": key})
+    if key == "BackSpace":
+        return Gesture("type", [i], {"text": "\b"})
+    return Gesture("key", [i], {"keys": [key]})
+
+
+def _extend_chords(gestures: list[Gesture], modifier: str, up: int) -> None:
+    """A hotkey's range ends with the release of its modifiers."""
+    for g in reversed(gestures):
+        if g.kind == "hotkey" and modifier in g.fields.get("open", []):
+            g.fields["open"].remove(modifier)
+            g.own.append(up)
+            return
+
+
+def _extend_last_with_key(gestures: list[Gesture], down: int, up: int) -> None:
+    for g in reversed(gestures):
+        if down in g.own:
+            g.own.append(up)
+            return
+
+
+def detect_double_clicks(gestures: list[Gesture], events: Sequence[Event]) -> list[Gesture]:
+    """Two close clicks in quick succession are one double_click."""
+    out: list[Gesture] = []
+    for g in gestures:
+        prev = out[-1] if out else None
+        if (
+            g.kind == "click" and prev is not None and prev.kind == "click"
+            and events[g.own[0]].t_ms - events[prev.own[-1]].t_ms <= DOUBLE_CLICK_MS
+            and abs(g.fields["x"] - prev.fields["x"]) + abs(g.fields["y"] - prev.fields["y"]) <= DRAG_MIN_PX
+        ):
+            prev.kind = "double_click"
+            prev.own += g.own
+        else:
+            out.append(g)
+    return out
+
+
+def merge_scrolls(gestures: list[Gesture], events: Sequence[Event]) -> list[Gesture]:
+    """Wheel ticks close in time become one scroll with summed dx, dy."""
+    out: list[Gesture] = []
+    for g in gestures:
+        prev = out[-1] if out else None
+        if (
+            g.kind == "scroll" and prev is not None and prev.kind == "scroll"
+            and events[g.own[0]].t_ms - events[prev.own[-1]].t_ms <= SCROLL_GAP_MS
+        ):
+            prev.fields["dx"] += g.fields["dx"]
+            prev.fields["dy"] += g.fields["dy"]
+            prev.own += g.own
+        else:
+            out.append(g)
+    return out
+
+
+def merge_keystrokes(gestures: list[Gesture], events: Sequence[Event]) -> list[Gesture]:
+    """Printable keystrokes in a row become one `type`, BackSpace corrections applied."""
+    out: list[Gesture] = []
+    for g in gestures:
+        prev = out[-1] if out else None
+        if g.kind == "type" and prev is not None and prev.kind == "type":
+            prev.fields["text"] += g.fields["text"]
+            prev.own += g.own
+        else:
+            out.append(g)
+    for g in out:
+        if g.kind == "type":
+            g.fields["text"] = apply_backspaces(g.fields["text"])
+    return out
+
+
+def apply_backspaces(keys: str) -> str:
+    """The text left after typing `keys`, where '\\b' deletes the character before it."""
+    text: list[str] = []
+    for ch in keys:
+        if ch == "\b":
+            if text:
+                text.pop()
+        else:
+            text.append(ch)
+    return "".join(text)
+
+
+PASSES: tuple[Pass, ...] = (detect_double_clicks, merge_scrolls, merge_keystrokes)
+
+
+def to_actions(gestures: list[Gesture], events: Sequence[Event]) -> list[Action]:
+    """Number the gestures in order and give each a contiguous range of events."""
+    actions: list[Action] = []
+    last = -1
+    for i, g in enumerate(sorted(gestures, key=lambda g: min(g.own))):
+        first = last + 1
+        last = max(max(g.own), first)
+        fields = {k: v for k, v in g.fields.items() if k != "open"}
+        actions.append(Action(
+            i=i, kind=g.kind, t0_ms=events[first].t_ms, t1_ms=events[last].t_ms,
+            events=(first, last), **fields,
+        ))
+    return actions
+
+
+@dataclass(frozen=True)
+class TargetProbe:
+    """The element found under (x, y) at t_ms, just before a press there."""
+
+    t_ms: float
+    x: int
+    y: int
+    target: Target
+
+
+POINTER_KINDS = {"click", "double_click", "right_click", "drag"}
+
+
+def attach_observations(
+    actions: list[Action], events: Sequence[Event], frames: Sequence[Frame], probes: Sequence[TargetProbe]
+) -> list[Action]:
+    """Give each action its frame before/after and, for pointer actions, the target under the press."""
+    out = []
+    for k, a in enumerate(actions):
+        start = events[a.events[0]].t_ms
+        before = [f.i for f in frames if f.t_ms <= start]
+        next_start = events[actions[k + 1].events[0]].t_ms if k + 1 < len(actions) else float("inf")
+        # identical screens are stored once, so the screen after the action is the last frame
+        # stored before the next action starts (possibly the frame before, if nothing changed)
+        after = [f.i for f in frames if f.t_ms <= next_start]
+        update: dict = {"frame_before": before[-1] if before else None,
+                        "frame_after": after[-1] if after and any(f.t_ms >= a.t1_ms for f in frames) else None}
+        if a.kind in POINTER_KINDS:
+            press_t = _press_time(a, events)
+            hits = [p for p in probes if p.t_ms <= press_t and abs(p.x - a.x) <= 2 and abs(p.y - a.y) <= 2]
+            update["target"] = hits[-1].target if hits else None
+        out.append(a.model_copy(update=update))
+    return out
+
+
+def _press_time(a: Action, events: Sequence[Event]) -> float:
+    for e in events[a.events[0] : a.events[1] + 1]:
+        if e.kind == "down":
+            return e.t_ms
+    return a.t0_ms

@@ -1,0 +1,43 @@
+"""Fake identifiers from reserved ranges only (see DESIGN.md, "Fake data rules").
+
+- e-mail domains: example.com, example.org and *.test (RFC 2606 / RFC 6761)
+- phone numbers: 555-0100 … 555-0199 (reserved for fiction by the NANP)
+- payment cards: documented test numbers only
+"""
+
+from __future__ import annotations
+
+import random
+import re
+
+from faker import Faker
+
+EMAIL_DOMAINS = ("example.com", "example.org", "acme.test", "corp.test")
+TEST_CARD_NUMBERS = ("4242424242424242", "4000056655665556", "5555555555554444", "378282246310005")
+FAKE_PHONE_RE = re.compile(r"\(?\b\d{3}\)?[-. ]?555[-. ]?01\d\d\b")
+
+
+class FakeData:
+    """Seeded generator of fake people and companies, all identifiers in reserved ranges."""
+
+    def __init__(self, seed: int) -> None:
+        self.rng = random.Random(seed)
+        self.faker = Faker("en_US")
+        self.faker.seed_instance(seed)
+
+    def name(self) -> str:
+        return f"{self.faker.first_name()} {self.faker.last_name()}"
+
+    def company(self) -> str:
+        return self.faker.company()
+
+    def email(self, name: str) -> str:
+        local = re.sub(r"[^a-z.]", "", name.lower().replace(" ", "."))
+        return f"{local}@{self.rng.choice(EMAIL_DOMAINS)}"
+
+    def phone(self) -> str:
+        area = self.rng.randint(201, 989)
+        return f"({area}) 555-01{self.rng.randint(0, 99):02d}"
+
+    def card(self) -> str:
+        return self.rng.choice(TEST_CARD_NUMBERS)

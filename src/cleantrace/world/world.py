@@ -1,0 +1,38 @@
+"""The world handed to a task: seeded randomness, fake data and the app's database."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Sequence
+from pathlib import Path
+from types import SimpleNamespace
+from typing import TypeVar
+
+from cleantrace.world.db import Database
+from cleantrace.world.fake import FakeData
+
+T = TypeVar("T")
+
+
+class World:
+    """Fake data and app state of one episode; the same seed always gives the same world."""
+
+    def __init__(self, seed: int, db_path: str | Path) -> None:
+        self.seed = seed
+        self.rng = random.Random(seed)
+        self.fake = FakeData(seed)
+        self.db = Database(db_path)
+
+    def pick(self, table: str) -> SimpleNamespace:
+        """One row of `table`, chosen by the seed."""
+        ids = [row.id for row in self.db.rows(f"select id from {table} order by id")]  # noqa: S608
+        if not ids:
+            raise LookupError(f"table {table!r} is empty")
+        return self.db.rows(f"select * from {table} where id=?", self.rng.choice(ids))[0]  # noqa: S608
+
+    def choice(self, options: Sequence[T]) -> T:
+        """One of `options`, chosen by the seed."""
+        return self.rng.choice(list(options))
+
+    def close(self) -> None:
+        self.db.close()
