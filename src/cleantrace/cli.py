@@ -186,3 +186,7 @@ def main() -> None:
     except KeyboardInterrupt:
         err_console.print("interrupted: what was recorded is kept, marked incomplete")
         sys.exit(130)
+
+
+if __name__ == "__main__":
+    main()

@@ -140,7 +140,7 @@ class CatalogRow(Record):
     seed: int
     performer: str
     status: OutcomeStatus
-    success: bool | None
+    success: bool | None = None
     message: str = ""
     events: int = 0
     actions: int = 0

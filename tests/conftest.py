@@ -1,0 +1,51 @@
+"""Shared fixtures: the repo's task packs, a real Xvfb display on the host for recorder tests."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+TASKS_DIR = REPO / "tasks"
+
+
+@pytest.fixture
+def tasks_dir() -> Path:
+    return TASKS_DIR
+
+
+@pytest.fixture
+def xvfb():
+    """A fresh Xvfb display (name like ':57') with XTEST and RECORD."""
+    if shutil.which("Xvfb") is None:
+        pytest.fail("Xvfb is not installed — run scripts/install.sh")
+    for number in range(57, 120):
+        if not Path(f"/tmp/.X{number}-lock").exists() and not Path(f"/tmp/.X11-unix/X{number}").exists():
+            break
+    proc = subprocess.Popen(
+        ["Xvfb", f":{number}", "-screen", "0", "1280x800x24", "-nolisten", "tcp", "+extension", "RECORD"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 10
+    while not Path(f"/tmp/.X11-unix/X{number}").exists():
+        assert proc.poll() is None, "Xvfb exited"
+        assert time.monotonic() < deadline, "Xvfb did not start"
+        time.sleep(0.01)
+    yield f":{number}"
+    proc.terminate()
+    proc.wait(5)
+
+
+def write_pack_with(tmp_path: Path, module_name: str, source: str) -> Path:
+    """A tasks folder holding the real crm app plus one extra task module."""
+    root = tmp_path / "tasks"
+    pack = root / "crm"
+    pack.mkdir(parents=True)
+    os.symlink(TASKS_DIR / "crm" / "app", pack / "app")
+    (pack / module_name).write_text(source)
+    return root

@@ -1,0 +1,194 @@
+"""End to end: real bubblewrap sandboxes, Xvfb, Chromium, XTest input, XRecord capture."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+from cleantrace.fleet import run
+from cleantrace.trace.reader import read_episode
+from cleantrace.trace.validate import validate_run
+from tests.conftest import REPO, write_pack_with
+
+pytestmark = pytest.mark.e2e
+CLI = [sys.executable, "-m", "cleantrace.cli"]
+POINTER = {"click", "double_click", "right_click", "drag"}
+
+
+def cleantrace(*args: str, **kw) -> subprocess.CompletedProcess:
+    return subprocess.run([*CLI, *args], capture_output=True, text=True, timeout=600, **kw)
+
+
+@pytest.fixture(scope="module")
+def status_run(tmp_path_factory) -> Path:
+    """`cleantrace run crm/set-lead-status --episodes 3`, through the CLI."""
+    out = tmp_path_factory.mktemp("runs")
+    done = cleantrace("run", "crm/set-lead-status", "--episodes", "3", "--out", str(out), "--run-id", "e2e")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "report:" in done.stdout
+    return out / "e2e"
+
+
+def episodes(run_dir: Path):
+    return [read_episode(p) for p in sorted(run_dir.iterdir()) if (p / "meta.json").exists()]
+
+
+def test_three_valid_successful_episodes_in_the_catalog(status_run):
+    rows = [json.loads(line) for line in (status_run / "catalog.jsonl").read_text().splitlines()]
+    assert [r["status"] for r in rows] == ["success"] * 3
+    assert all(r["success"] and r["events"] > 50 and r["frames"] >= 3 for r in rows)
+    assert all(r.ok for r in validate_run(status_run)), [r.problems for r in validate_run(status_run)]
+    done = cleantrace("validate", str(status_run))
+    assert done.returncode == 0 and "3/3 valid" in done.stdout
+
+
+def test_different_seeds_give_different_data_and_paths(status_run):
+    eps = episodes(status_run)
+    assert len({json.dumps(e.meta.params, sort_keys=True) for e in eps}) == 3
+    paths = {tuple((ev.x, ev.y) for ev in e.events if ev.kind == "move") for e in eps}
+    assert len(paths) == 3
+
+
+def test_every_action_is_grounded_and_observed(status_run):
+    for ep in episodes(status_run):
+        kinds = [a.kind for a in ep.actions]
+        assert kinds[0] == "click" and kinds[-1] == "click" and "key" in kinds
+        first = ep.actions[0].target
+        assert (first.role, first.name) == ("link", ep.meta.params["lead"])
+        assert ep.actions[1].target.tag == "select" and ep.actions[1].target.name == "Status"
+        assert (ep.actions[-1].target.role, ep.actions[-1].target.name) == ("button", "Save")
+        for a in ep.actions:
+            assert a.frame_before is not None and a.frame_after is not None
+            assert a.frame_before <= a.frame_after
+            if a.kind in POINTER:
+                x, y, w, h = a.target.bbox
+                assert x <= a.x <= x + w and y <= a.y <= y + h, (a.x, a.y, a.target)
+        with Image.open(ep.folder / ep.frames[-1].file) as img:
+            assert img.size == (1280, 800)
+
+
+def test_recorded_actions_match_the_actors_steps(status_run):
+    """Every X event is explained: moves and presses before each action belong to it."""
+    for ep in episodes(status_run):
+        downs = [e for e in ep.events if e.kind in ("down", "key_down")]
+        assert len(downs) == sum(2 if a.kind == "hotkey" else 1 for a in ep.actions)
+        assert ep.actions[-1].events[1] >= len(ep.events) - 1 - sum(1 for e in ep.events[-5:] if e.kind == "move")
+
+
+def test_no_host_path_leaks_into_the_trace(status_run):
+    for path in status_run.rglob("*"):
+        if path.suffix in (".json", ".jsonl"):
+            text = path.read_text()
+            assert str(REPO) not in text and str(status_run.parent) not in text, path
+
+
+def test_the_report_renders_in_a_real_browser(status_run):
+    from playwright.sync_api import sync_playwright
+
+    from cleantrace.sandbox.requirements import chromium_path
+
+    report = status_run / "report.html"
+    assert report.exists()
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium_path(), args=["--no-sandbox", "--disable-gpu"])
+        page = browser.new_page()
+        errors = []
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+        page.goto(report.as_uri())
+        page.wait_for_load_state("load")
+        assert page.locator("section.episode").count() == 3
+        assert page.locator("polyline.path").count() >= 9
+        page.evaluate("window.scrollTo(0, document.body.scrollHeight)")
+        images = page.eval_on_selector_all("img", "imgs => imgs.map(i => i.complete && i.naturalWidth)")
+        browser.close()
+    assert errors == []
+    assert images and all(w == 1280 for w in images)
+
+
+def test_the_same_seed_gives_the_same_trajectory(status_run, tmp_path):
+    again = run(["crm/set-lead-status"], episodes=1, seed=1, out=tmp_path, run_id="again")
+    assert again.rows[0].status == "success"
+    first = read_episode(status_run / again.rows[0].episode_id)
+    second = read_episode(again.run_dir / again.rows[0].episode_id)
+    assert first.meta.params == second.meta.params
+    assert [(e.kind, e.x, e.y) for e in first.events] == [(e.kind, e.x, e.y) for e in second.events]
+
+
+@pytest.mark.parametrize("task", ["crm/set-lead-priority", "crm/add-lead-note"])
+def test_other_crm_tasks_succeed(task, tmp_path):
+    result = run([task], episodes=1, seed=4, out=tmp_path, run_id="r")
+    ep = read_episode(result.run_dir / result.rows[0].episode_id)
+    assert ep.meta.outcome.status == "success", ep.meta.outcome.message
+    kinds = [a.kind for a in ep.actions]
+    if task == "crm/set-lead-priority":
+        assert kinds == ["click", "click", "click", "hotkey"]
+        assert ep.actions[1].target.role == "combobox" and ep.actions[2].target.role == "option"
+        assert ep.actions[-1].keys == ["ctrl", "s"]
+    else:
+        assert "type" in kinds
+        assert [a.text for a in ep.actions if a.kind == "type"] == [ep.meta.params["note"]]
+
+
+FAULTY_TASKS = '''
+import time
+from cleantrace.tasks import Task
+
+class ClickMissing(Task):
+    id = "crm/click-missing"; app = "crm"; instruction = "Open {lead} then press Archive."
+    def setup(self, world): return {"lead": world.pick("leads").name}
+    def solve(self, actor, p):
+        actor.click(role="link", name=p["lead"])
+        actor.click(role="button", name="Archive")
+    def check(self, world, p): return True
+
+class CheckRaises(Task):
+    id = "crm/check-raises"; app = "crm"; instruction = "Open {lead}."
+    def setup(self, world): return {"lead": world.pick("leads").name}
+    def solve(self, actor, p): actor.click(role="link", name=p["lead"])
+    def check(self, world, p): return world.db.scalar("select nope from leads")
+
+class Hangs(Task):
+    id = "crm/hangs"; app = "crm"; instruction = "Open {lead} and wait."
+    def setup(self, world): return {"lead": world.pick("leads").name}
+    def solve(self, actor, p):
+        actor.click(role="link", name=p["lead"])
+        time.sleep(600)
+    def check(self, world, p): return True
+'''
+
+
+@pytest.fixture(scope="module")
+def faulty_tasks(tmp_path_factory) -> Path:
+    return write_pack_with(tmp_path_factory.mktemp("pack"), "faulty.py", FAULTY_TASKS)
+
+
+def chromium_processes() -> int:
+    out = subprocess.run(["pgrep", "-c", "-f", "chromium"], capture_output=True, text=True).stdout.strip()
+    return int(out or 0)
+
+
+@pytest.mark.parametrize(
+    ("task", "timeout", "message"),
+    [
+        ("crm/click-missing", 120, "no visible element with role='button' name='Archive'"),
+        ("crm/check-raises", 120, "check() raised OperationalError"),
+        ("crm/hangs", 15, "timed out after 15 s"),
+    ],
+)
+def test_a_failing_episode_is_kept_incomplete_with_its_reason(faulty_tasks, tmp_path, task, timeout, message):
+    before = chromium_processes()
+    result = run([task], episodes=1, out=tmp_path, run_id="r", tasks_dir=faulty_tasks, timeout=timeout)
+    row = result.rows[0]
+    assert row.status == "incomplete" and row.success is None
+    assert message in row.message
+    ep = read_episode(result.run_dir / row.episode_id)
+    assert ep.meta.outcome.status == "incomplete"
+    assert ep.actions and ep.actions[0].kind == "click", "what was recorded before the failure is kept"
+    assert all(r.ok for r in validate_run(result.run_dir)), [r.problems for r in validate_run(result.run_dir)]
+    assert chromium_processes() == before, "the sandbox's processes are gone"

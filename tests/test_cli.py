@@ -1,0 +1,55 @@
+"""Bad input gets one clear line naming the problem and the fix, never a traceback."""
+
+import os
+import subprocess
+import sys
+
+CLI = [sys.executable, "-m", "cleantrace.cli"]
+
+
+def cleantrace(*args, env=None):
+    return subprocess.run([*CLI, *args], capture_output=True, text=True, timeout=120, env=env)
+
+
+def error_line(done):
+    assert done.returncode != 0
+    assert "Traceback" not in done.stderr
+    lines = [ln for ln in done.stderr.splitlines() if ln.strip()]
+    assert len(lines) == 1, done.stderr
+    return lines[0]
+
+
+def test_an_unknown_task_names_the_closest_ids():
+    line = error_line(cleantrace("run", "crm/set-lead-statu"))
+    assert line.startswith("error: unknown task 'crm/set-lead-statu'") and "crm/set-lead-status" in line
+
+
+def test_an_output_folder_that_is_not_writable(tmp_path):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")
+    line = error_line(cleantrace("run", "crm/set-lead-status", "--out", str(blocker / "runs")))
+    assert "is not writable" in line and "--out" in line
+
+
+def test_missing_sandbox_tools_name_the_install_command(tmp_path):
+    env = {**os.environ, "PATH": str(tmp_path)}
+    line = error_line(cleantrace("run", "crm/set-lead-status", "--out", str(tmp_path), env=env))
+    assert "is not installed" in line and "apt-get install -y" in line
+
+
+def test_an_unknown_persona():
+    line = error_line(cleantrace("run", "crm/set-lead-status", "--persona", "sloth"))
+    assert "unknown persona 'sloth'" in line
+
+
+def test_validate_reports_an_invalid_trace(tmp_path):
+    (tmp_path / "meta.json").write_text("{}")
+    done = cleantrace("validate", str(tmp_path))
+    assert done.returncode == 1 and "invalid" in done.stdout
+
+
+def test_tasks_list_and_show():
+    listing = cleantrace("tasks", "list")
+    assert listing.returncode == 0 and "crm/set-lead-status" in listing.stdout
+    shown = cleantrace("tasks", "show", "crm/add-lead-note", "--seed", "2")
+    assert shown.returncode == 0 and "instruction (seed 2)" in shown.stdout and "note" in shown.stdout

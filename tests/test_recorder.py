@@ -1,0 +1,128 @@
+"""The recorder against a real X server: what the performer injects is what the trace holds."""
+
+import time
+
+import numpy as np
+
+from cleantrace.perform.motion import Box, move_path
+from cleantrace.perform.persona import Persona
+from cleantrace.perform.typing import chord_timeline, typing_timeline
+from cleantrace.perform.xinput import XTestInput
+from cleantrace.record.clock import EpisodeClock
+from cleantrace.record.recorder import Recorder
+from cleantrace.trace import files
+from cleantrace.trace.validate import validate_episode
+from cleantrace.trace.writer import TraceWriter
+
+# fast, with many typos and much rollover: the hardest case for capture and reduction
+FAST_TYPIST = Persona(iki_mean=0.06, hold_mean=0.05, typo_rate=0.3)
+
+
+class LoggingInput(XTestInput):
+    """XTestInput that also notes, in order, every event it injects."""
+
+    def __init__(self, display_name):
+        super().__init__(display_name)
+        self.injected = []
+
+    def move(self, x, y):
+        if (x, y) != self.position:
+            self.injected.append(("move", x, y, None))
+        super().move(x, y)
+
+    def button(self, button, down):
+        self.injected.append(("down" if down else "up", *self.position, button))
+        super().button(button, down)
+
+    def key(self, key, down):
+        self.injected.append(("key_down" if down else "key_up", *self.position, key))
+        super().key(key, down)
+
+
+def recorded(events):
+    out = []
+    for e in events:
+        detail = e.key if e.kind.startswith("key") else e.button
+        out.append((e.kind, e.x, e.y, detail))
+    return out
+
+
+def test_recorded_events_match_injected_events_in_count_and_order(xvfb, tmp_path):
+    writer = TraceWriter(tmp_path / "ep")
+    recorder = Recorder(writer, xvfb, EpisodeClock(), resolver=None, fps=0)
+    inputs = LoggingInput(xvfb)
+    rng, persona = np.random.default_rng(4), FAST_TYPIST
+    recorder.start()
+    for box in (Box(900, 600, 60, 30), Box(100, 80, 200, 40), Box(640, 400, 20, 20)):
+        inputs.move_along(move_path(inputs.position, box, rng, persona))
+        inputs.button(1, True)
+        inputs.button(1, False)
+    inputs.play(typing_timeline("Hello, World! 42", rng, persona))
+    inputs.play(chord_timeline(["Control_L", "s"], rng, persona))
+    inputs.sync()
+    time.sleep(0.2)
+    recorder.stop()
+    writer.close()
+
+    got = recorded(recorder.events)
+    assert len(got) == len(inputs.injected) > 100
+    assert got == inputs.injected
+    times = [e.t_ms for e in recorder.events]
+    assert times == sorted(times)
+    on_disk = files.read_jsonl(tmp_path / "ep" / files.EVENTS)
+    assert len(on_disk) == len(got)
+
+
+def test_actions_reduced_from_a_recording_reproduce_what_was_typed(xvfb, tmp_path):
+    writer = TraceWriter(tmp_path / "ep")
+    recorder = Recorder(writer, xvfb, EpisodeClock(), resolver=None, fps=0)
+    inputs = XTestInput(xvfb)
+    rng, persona = np.random.default_rng(9), FAST_TYPIST
+    recorder.start()
+    inputs.move_along(move_path(inputs.position, Box(200, 200, 100, 30), rng, persona))
+    inputs.button(1, True)
+    time.sleep(0.08)
+    inputs.button(1, False)
+    inputs.play(typing_timeline("Call back on Friday.", rng, persona))
+    inputs.play(chord_timeline(["Control_L", "s"], rng, persona))
+    inputs.sync()
+    time.sleep(0.2)
+    actions = recorder.stop()
+    assert [a.kind for a in actions] == ["click", "type", "hotkey"]
+    assert actions[1].text == "Call back on Friday."
+    assert actions[2].keys == ["ctrl", "s"]
+
+
+def test_frames_are_stored_once_per_distinct_screen(xvfb, tmp_path):
+    writer = TraceWriter(tmp_path / "ep")
+    recorder = Recorder(writer, xvfb, EpisodeClock(), resolver=None, fps=0)
+    recorder.start()
+    first = recorder.observe()
+    assert recorder.observe() == first, "an unchanged screen is not stored again"
+    recorder.stop()
+    writer.close()
+    assert len(files.read_jsonl(tmp_path / "ep" / files.FRAMES)) == 1
+    assert (tmp_path / "ep" / "frames" / "000000.png").exists()
+
+
+def test_a_recorder_trace_validates(xvfb, tmp_path):
+    from cleantrace.trace.schema import Clock, Meta, Outcome, Performer, SandboxInfo, Screen
+
+    folder = tmp_path / "ep"
+    writer = TraceWriter(folder)
+    writer.write_meta(Meta(
+        run_id="r", episode_id="ep", task="crm/x", task_version=1, seed=0, params={}, instruction="x",
+        performer=Performer(kind="script", id="s"), sandbox=SandboxInfo(backend="local", screen=Screen(w=1280, h=800)),
+        clock=Clock(start="2026-01-01T00:00:00Z"), outcome=Outcome(status="success", success=True),
+    ))
+    recorder = Recorder(writer, xvfb, EpisodeClock(), resolver=None, fps=20)
+    inputs = XTestInput(xvfb)
+    recorder.start()
+    inputs.move_along(move_path(inputs.position, Box(10, 10, 30, 30), np.random.default_rng(1), Persona()))
+    inputs.button(1, True)
+    inputs.button(1, False)
+    inputs.sync()
+    time.sleep(0.2)
+    recorder.stop()
+    writer.close()
+    assert validate_episode(folder).problems == []

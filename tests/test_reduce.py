@@ -1,0 +1,144 @@
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from cleantrace.trace.reduce import TargetProbe, attach_observations, reduce_events
+from cleantrace.trace.schema import Event, Frame, Target
+
+
+class Stream:
+    """Builds a raw event stream the way the X server reports it."""
+
+    def __init__(self):
+        self.events, self.t, self.x, self.y = [], 0.0, 0, 0
+
+    def wait(self, ms):
+        self.t += ms
+        return self
+
+    def move(self, x, y, steps=5):
+        for k in range(1, steps + 1):
+            self.t += 8
+            self.x = self.x + round((x - self.x) * k / steps)
+            self.y = self.y + round((y - self.y) * k / steps)
+            self.events.append(Event(t_ms=self.t, kind="move", x=self.x, y=self.y))
+        self.x, self.y = x, y
+        return self
+
+    def button(self, kind, b=1):
+        self.t += 1
+        self.events.append(Event(t_ms=self.t, kind=kind, x=self.x, y=self.y, button=b))
+        return self
+
+    def click(self, b=1):
+        return self.button("down", b).wait(90).button("up", b)
+
+    def key(self, kind, key):
+        self.t += 1
+        self.events.append(Event(t_ms=self.t, kind=kind, x=self.x, y=self.y, key=key, keysym=0))
+        return self
+
+    def tap(self, key):
+        return self.key("key_down", key).wait(80).key("key_up", key).wait(120)
+
+
+def kinds(actions):
+    return [a.kind for a in actions]
+
+
+def test_click_drag_right_click_double_click():
+    s = Stream().move(100, 100).click().wait(900).move(300, 300).button("down").move(400, 350).button("up")
+    s.wait(900).move(500, 500).click(b=3).wait(900).move(600, 600).click().wait(150).click()
+    actions = reduce_events(s.events)
+    assert kinds(actions) == ["click", "drag", "right_click", "double_click"]
+    assert (actions[0].x, actions[0].y) == (100, 100)
+    assert (actions[1].x, actions[1].y, actions[1].x2, actions[1].y2) == (300, 300, 400, 350)
+
+
+def test_wheel_ticks_merge_into_one_scroll():
+    s = Stream().move(50, 50)
+    for _ in range(4):
+        s.button("wheel", 5).wait(60)
+    s.wait(1000).button("wheel", 4)
+    actions = reduce_events(s.events)
+    assert [(a.kind, a.dy) for a in actions] == [("scroll", 4), ("scroll", -1)]
+
+
+def test_keystrokes_merge_into_type_with_corrections_and_shift():
+    s = Stream()
+    for key in "hel":
+        s.tap(key)
+    s.tap("w").tap("BackSpace").tap("l").tap("o")
+    s.key("key_down", "Shift_L").tap("!").key("key_up", "Shift_L")
+    s.tap("Return")
+    actions = reduce_events(s.events)
+    assert kinds(actions) == ["type", "key"]
+    assert actions[0].text == "hello!"
+    assert actions[1].keys == ["Return"]
+
+
+def test_a_chord_is_a_hotkey_and_owns_its_modifier_release():
+    s = Stream().tap("a").key("key_down", "Control_L").wait(40).tap("s").wait(30).key("key_up", "Control_L")
+    actions = reduce_events(s.events)
+    assert kinds(actions) == ["type", "hotkey"]
+    assert actions[1].keys == ["ctrl", "s"]
+    assert actions[1].events[1] == len(s.events) - 1
+
+
+def test_actions_cover_events_contiguously_and_moves_belong_to_the_next_action():
+    s = Stream().move(10, 10).click().wait(500).move(200, 200).click().tap("x")
+    actions = reduce_events(s.events)
+    assert actions[0].events[0] == 0
+    for a, b in zip(actions, actions[1:], strict=False):
+        assert b.events[0] == a.events[1] + 1
+    assert actions[-1].events[1] == len(s.events) - 1
+
+
+def test_frames_and_targets_are_attached_by_time_and_place():
+    s = Stream().move(100, 100).click().wait(800).move(300, 200).click()
+    events = s.events
+    down_times = [e.t_ms for e in events if e.kind == "down"]
+    frames = [
+        Frame(i=0, t_ms=0.0, file="frames/000000.png", sha256="a", reason="action"),
+        Frame(i=1, t_ms=down_times[0] + 300, file="frames/000001.png", sha256="b", reason="action"),
+    ]
+    target = Target(role="button", name="Save", tag="button", bbox=(90, 90, 40, 20))
+    probes = [TargetProbe(down_times[0] - 5, 100, 100, target)]
+    actions = attach_observations(reduce_events(events), events, frames, probes)
+    assert actions[0].frame_before == 0 and actions[0].frame_after == 1
+    assert actions[0].target == target
+    assert actions[1].frame_before == 1 and actions[1].target is None
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.sampled_from(["move", "click", "rclick", "drag", "wheel", "type", "chord", "enter"]), max_size=30))
+def test_any_stream_reduces_to_ordered_actions_that_cover_every_event_up_to_the_last(ops):
+    s = Stream()
+    for n, op in enumerate(ops):
+        s.wait(600)
+        if op == "move":
+            s.move(n * 37 % 1200, n * 53 % 780)
+        elif op == "click":
+            s.click()
+        elif op == "rclick":
+            s.click(b=3)
+        elif op == "drag":
+            s.button("down").move(s.x + 40, s.y + 10).button("up")
+        elif op == "wheel":
+            s.button("wheel", 5)
+        elif op == "type":
+            s.tap("q")
+        elif op == "chord":
+            s.key("key_down", "Control_L").tap("c").key("key_up", "Control_L")
+        else:
+            s.tap("Return")
+    actions = reduce_events(s.events)
+    assert reduce_events(s.events) == actions, "stable"
+    expected = len([o for o in ops if o not in ("move",)])
+    assert len(actions) <= expected
+    start = 0
+    for k, a in enumerate(actions):
+        assert a.i == k and a.events[0] == start and a.events[1] >= a.events[0] and a.t1_ms >= a.t0_ms
+        start = a.events[1] + 1
+    if actions:
+        trailing = s.events[start:]
+        assert all(e.kind == "move" for e in trailing)

@@ -1,0 +1,66 @@
+import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from cleantrace.perform.persona import Persona
+from cleantrace.perform.typing import SHIFTED, chord_timeline, typing_timeline
+from cleantrace.trace.reduce import apply_backspaces
+
+CHARACTERS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 .,!?'-"
+TYPABLE = st.text(alphabet=st.sampled_from(list(CHARACTERS)))
+noisy = Persona(typo_rate=0.3)
+
+
+def typed_text(timeline):
+    """What a keyboard produces from the timeline: Shift must be down exactly for shifted keys."""
+    shift, out, down = False, [], set()
+    for e in timeline:
+        if e.key == "Shift_L":
+            shift = e.down
+            continue
+        if e.down:
+            assert e.key not in down, f"{e.key!r} pressed twice without release"
+            down.add(e.key)
+            if e.key != "BackSpace":
+                assert shift == (e.key in SHIFTED), f"{e.key!r} pressed with shift={shift}"
+            out.append("\b" if e.key == "BackSpace" else e.key)
+        else:
+            down.discard(e.key)
+    return apply_backspaces("".join(out))
+
+
+@settings(max_examples=200, deadline=None)
+@given(text=TYPABLE, seed=st.integers(0, 2**32 - 1))
+def test_the_typed_text_is_exactly_the_text_even_with_typos(text, seed):
+    timeline = typing_timeline(text, np.random.default_rng(seed), noisy)
+    assert typed_text(timeline) == text
+    assert all(b.t >= a.t for a, b in zip(timeline, timeline[1:], strict=False))
+
+
+def test_typos_are_made_and_corrected():
+    timeline = typing_timeline("the quick brown fox jumps", np.random.default_rng(1), noisy)
+    assert any(e.key == "BackSpace" for e in timeline)
+
+
+def test_intervals_are_right_skewed_and_some_keys_roll_over():
+    timeline = typing_timeline("pack my box with five dozen liquor jugs " * 6, np.random.default_rng(2), Persona())
+    downs = [e for e in timeline if e.down]
+    ikis = np.diff([e.t for e in downs])
+    assert 0.12 < ikis.mean() < 0.35
+    assert np.mean(ikis) > np.median(ikis), "right-skewed"
+    held, rollovers = set(), 0
+    for e in timeline:
+        if e.down:
+            rollovers += bool(held)
+            held.add(e.key)
+        else:
+            held.discard(e.key)
+    assert rollovers > 0
+
+
+def test_chords_press_modifiers_first_and_release_them_last():
+    t = chord_timeline(["Control_L", "Shift_L", "s"], np.random.default_rng(0), Persona())
+    assert [(e.key, e.down) for e in t] == [
+        ("Control_L", True), ("Shift_L", True), ("s", True), ("s", False), ("Shift_L", False), ("Control_L", False)
+    ]
+    assert all(b.t >= a.t for a, b in zip(t, t[1:], strict=False))
