@@ -1,9 +1,12 @@
 """The `local` backend: an episode in bubblewrap namespaces.
 
-Inside: read-only system, private /tmp, /root and /home (tmpfs), a loopback-only network, its own
-PID, UTS (host name "sandbox") and IPC namespaces, a cleared environment, and one writable host
-path: the episode's folder, mounted at /tmp/episode. When the sandbox's first process ends, the
-kernel ends every process of its PID namespace, so nothing outlives an episode.
+Inside: a read-only system; private (tmpfs) /tmp, /root, /home and /run; the project checkout and
+the output folder hidden (so other episodes and runs are out of sight), with only what the
+sandbox needs bound back read-only (the Python installation, the package, the task packs); a
+loopback-only network; its own PID, UTS (host name "sandbox") and IPC namespaces; a cleared
+environment; and one writable host path: the episode's folder, mounted at /tmp/episode. When the
+sandbox's first process ends, the kernel ends every process of its PID namespace, and the host
+waits until that namespace is empty, so nothing outlives an episode.
 """
 
 from __future__ import annotations
@@ -15,14 +18,16 @@ import subprocess
 import sys
 import tempfile
 import time
-from contextlib import suppress
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 
 from cleantrace.episode import EpisodeSpec
 
 INSIDE_OUT = "/tmp/episode"
-HIDDEN_ROOTS = ("/root", "/home", "/tmp")
+PRIVATE_DIRS = ("/tmp", "/root", "/home", "/run")
+SYSTEM_DIRS = {"usr", "etc", "bin", "sbin", "lib", "lib32", "lib64", "var", "opt", "srv", "proc", "sys", "dev", "boot"}
 SANDBOX_ENV = {
     "PATH": "/usr/local/bin:/usr/bin:/bin",
     "HOME": "/root",
@@ -31,6 +36,7 @@ SANDBOX_ENV = {
     "PYTHONDONTWRITEBYTECODE": "1",
     "USER": "sandbox",
 }
+NAMESPACES = ("--unshare-net", "--unshare-pid", "--unshare-uts", "--unshare-ipc", "--hostname", "sandbox")
 
 
 @dataclass(frozen=True)
@@ -41,39 +47,82 @@ class SandboxExit:
     timed_out: bool = False
 
 
-def bwrap_command(spec: EpisodeSpec, episode_dir: Path, etc_dir: Path) -> list[str]:
-    """The bwrap command line that runs `spec` inside a fresh sandbox."""
-    cmd = [
-        "bwrap", "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc",
-        "--tmpfs", "/tmp", "--tmpfs", "/root", "--tmpfs", "/home", "--tmpfs", "/run",
-    ]
-    for path in _paths_to_restore(spec):
+def sandbox_command(argv: list[str], episode_dir: Path, tasks_dir: Path, etc_dir: Path) -> list[str]:
+    """The bwrap command line that runs `argv` inside a fresh sandbox for `episode_dir`."""
+    hidden = hidden_paths(episode_dir)
+    cmd = ["bwrap", "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc"]
+    for path in hidden:
+        cmd += ["--tmpfs", path]
+    for path in restored_paths(tasks_dir, hidden):
         cmd += ["--ro-bind", path, path]
     cmd += [
         "--ro-bind", str(etc_dir / "hostname"), "/etc/hostname",
         "--ro-bind", str(etc_dir / "hosts"), "/etc/hosts",
         "--bind", str(episode_dir), INSIDE_OUT,
-        "--unshare-net", "--unshare-pid", "--unshare-uts", "--unshare-ipc", "--hostname", "sandbox",
-        "--die-with-parent", "--new-session", "--clearenv",
+        *NAMESPACES, "--die-with-parent", "--new-session", "--clearenv",
     ]
     for key, value in SANDBOX_ENV.items():
         cmd += ["--setenv", key, value]
+    return [*cmd, "--chdir", "/tmp", *argv]
+
+
+def episode_argv(spec: EpisodeSpec) -> list[str]:
+    """The command, run inside the sandbox, that performs and records one episode."""
     inner = spec.model_copy(update={"out_dir": INSIDE_OUT})
-    cmd += ["--chdir", "/tmp", sys.executable, "-m", "cleantrace.episode", inner.model_dump_json()]
-    return cmd
+    return [sys.executable, "-m", "cleantrace.episode", inner.model_dump_json()]
+
+
+def hidden_paths(episode_dir: Path) -> list[str]:
+    """Host folders replaced by empty tmpfs inside the sandbox, parents first."""
+    hidden = list(PRIVATE_DIRS)
+    out_root = episode_dir.resolve().parent.parent  # <out>/<run>/<episode>: every run of this --out
+    for path in (out_root, checkout_root()):
+        hideable = path is not None and len(path.parts) > 1 and path.parts[1] not in SYSTEM_DIRS
+        if hideable and not any(_is_within(str(path), h) for h in hidden):
+            hidden = [h for h in hidden if not _is_within(h, str(path))] + [str(path)]
+    return sorted(hidden, key=lambda p: p.count("/"))
+
+
+def restored_paths(tasks_dir: Path, hidden: list[str]) -> list[str]:
+    """What the sandbox needs from under the hidden folders, bound back read-only."""
+    import cleantrace
+
+    tasks_dir = Path(tasks_dir)
+    linked = {str(p.resolve()) for p in tasks_dir.glob("*/*") if p.is_symlink()}  # packs may link their app
+    package_root = str(Path(cleantrace.__file__).resolve().parents[1])
+    needed = {sys.prefix, sys.base_prefix, package_root, str(tasks_dir), *linked}
+    restored = [p for p in needed if any(_is_within(p, h) for h in hidden)]
+    return sorted(restored, key=lambda p: p.count("/"))
+
+
+def checkout_root() -> Path | None:
+    """The project checkout when the package runs from one (an editable install), else None."""
+    import cleantrace
+
+    root = Path(cleantrace.__file__).resolve().parents[2]
+    return root if (root / "pyproject.toml").is_file() and (root / "src" / "cleantrace").is_dir() else None
+
+
+def _is_within(path: str, folder: str) -> bool:
+    return path == folder or path.startswith(folder.rstrip("/") + "/")
 
 
 def run_sandboxed(spec: EpisodeSpec, episode_dir: Path, log_path: Path, timeout: float) -> SandboxExit:
-    """Run one episode in a bubblewrap sandbox; kill the whole sandbox after `timeout` seconds.
+    """Run one episode in a fresh sandbox; kill the whole sandbox after `timeout` seconds."""
+    return run_in_sandbox(episode_argv(spec), episode_dir, Path(spec.tasks_dir), log_path, timeout)
 
-    Returns only once every process of the sandbox's PID namespace is gone.
+
+def run_in_sandbox(
+    argv: list[str], episode_dir: Path, tasks_dir: Path, log_path: Path, timeout: float
+) -> SandboxExit:
+    """Run `argv` in a fresh sandbox, its output appended to `log_path`.
+
+    Returns only once every process of the sandbox's PID namespace is gone, also after a timeout
+    or Ctrl-C (which kill the sandbox and, for Ctrl-C, propagate).
     """
-    with tempfile.TemporaryDirectory(prefix="cleantrace-etc-") as etc:
-        etc_dir = Path(etc)
-        (etc_dir / "hostname").write_text("sandbox\n")
-        (etc_dir / "hosts").write_text("127.0.0.1 localhost sandbox\n::1 localhost\n")
+    with _sandbox_etc() as etc_dir:
         info_read, info_write = os.pipe()
-        command = bwrap_command(spec, episode_dir, etc_dir)
+        command = sandbox_command(argv, episode_dir, tasks_dir, etc_dir)
         command[1:1] = ["--info-fd", str(info_write)]
         with open(log_path, "ab") as log:
             proc = subprocess.Popen(
@@ -92,6 +141,16 @@ def run_sandboxed(spec: EpisodeSpec, episode_dir: Path, log_path: Path, timeout:
             raise
         finally:
             _empty_namespace(namespace)
+
+
+@contextmanager
+def _sandbox_etc() -> Iterator[Path]:
+    """/etc/hostname and /etc/hosts that name no host."""
+    with tempfile.TemporaryDirectory(prefix="cleantrace-etc-") as etc:
+        etc_dir = Path(etc)
+        (etc_dir / "hostname").write_text("sandbox\n")
+        (etc_dir / "hosts").write_text("127.0.0.1 localhost sandbox\n::1 localhost\n")
+        yield etc_dir
 
 
 def _kill(proc: subprocess.Popen) -> None:
@@ -132,13 +191,3 @@ def _pids_in(namespace: str) -> list[int]:
                 if os.readlink(f"/proc/{entry.name}/ns/pid") == namespace:
                     pids.append(int(entry.name))
     return pids
-
-
-def _paths_to_restore(spec: EpisodeSpec) -> list[str]:
-    """Host paths the sandbox needs that the tmpfs mounts would hide (e.g. a pyenv under /root)."""
-    import cleantrace
-
-    tasks_dir = Path(spec.tasks_dir)
-    linked = {str(p.resolve()) for p in tasks_dir.glob("*/*") if p.is_symlink()}  # packs may link their app
-    needed = {sys.prefix, sys.base_prefix, str(Path(cleantrace.__file__).resolve().parents[1]), spec.tasks_dir, *linked}
-    return sorted(p for p in needed if any(p == r or p.startswith(r + "/") for r in HIDDEN_ROOTS))
