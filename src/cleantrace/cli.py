@@ -175,17 +175,12 @@ def main() -> None:
             raise
         err_console.print(f"[red]error:[/] {exc}", highlight=False, soft_wrap=True)
         sys.exit(1)
-    except click.exceptions.Abort:
-        err_console.print("aborted")
+    except (click.exceptions.Abort, KeyboardInterrupt):  # click turns Ctrl-C into Abort
+        err_console.print("interrupted: what was recorded is kept, the episode marked incomplete")
         sys.exit(130)
     except click.ClickException as exc:
         exc.show()
         sys.exit(exc.exit_code)
-    except SystemExit:
-        raise
-    except KeyboardInterrupt:
-        err_console.print("interrupted: what was recorded is kept, marked incomplete")
-        sys.exit(130)
 
 
 if __name__ == "__main__":

@@ -9,12 +9,12 @@ from __future__ import annotations
 import random
 import sys
 import time
-from contextlib import ExitStack, suppress
+from contextlib import suppress
 from pathlib import Path
 
 from pydantic import BaseModel
 
-from cleantrace.errors import CleantraceError, PerformError
+from cleantrace.errors import CleantraceError
 from cleantrace.trace.schema import Clock, Meta, Outcome, Performer, SandboxInfo, Screen
 
 SCRATCH = Path("/tmp/cleantrace")
@@ -39,17 +39,13 @@ class EpisodeSpec(BaseModel):
 def run_inside(spec: EpisodeSpec) -> Meta:
     """Run the episode in the current (sandboxed) environment and seal its trace."""
     # heavy imports here: the host imports this module only for EpisodeSpec
-    from playwright.sync_api import sync_playwright
-
     from cleantrace.perform.actor import Actor
     from cleantrace.perform.persona import persona_named
     from cleantrace.perform.xinput import XTestInput
     from cleantrace.record.clock import EpisodeClock
     from cleantrace.record.grounding import TargetResolver
     from cleantrace.record.recorder import Recorder
-    from cleantrace.sandbox.app_server import AppServer
-    from cleantrace.sandbox.browser import launch_browser
-    from cleantrace.sandbox.display import VirtualDisplay
+    from cleantrace.sandbox.session import SandboxSession
     from cleantrace.tasks import load_registry
     from cleantrace.trace.writer import TraceWriter
     from cleantrace.world import World
@@ -78,44 +74,49 @@ def run_inside(spec: EpisodeSpec) -> Meta:
     writer.write_meta(meta)
 
     outcome = Outcome(status="incomplete", message="the episode did not finish")
+    session = SandboxSession(Path(spec.tasks_dir), pack.name, db_path, SCRATCH, spec.screen, APP_PORT)
     recorder: Recorder | None = None
-    with ExitStack() as teardown:
-        teardown.callback(writer.close)
-        teardown.callback(world.close)
-        try:
-            display = VirtualDisplay(0, spec.screen)
-            display.start()
-            teardown.callback(display.stop)
-            app = AppServer(Path(spec.tasks_dir), pack.name, db_path, APP_PORT)
-            app.start()
-            teardown.callback(app.stop)
-            playwright = teardown.enter_context(sync_playwright())
-            browser = launch_browser(playwright, SCRATCH / "profile", display.name, spec.screen)
-            teardown.callback(browser.close)
-            page = browser.pages[0] if browser.pages else browser.new_page()
-            page.goto(app.url + task.start_path, wait_until="load")
-            inputs = XTestInput(display.name)
-            teardown.callback(inputs.close)
-            recorder = Recorder(writer, display.name, clock, TargetResolver(page), fps=spec.fps)
-            recorder.start()
-            actor = Actor(page, inputs, recorder, spec.seed, persona, spec.screen)
-            task.solve(actor, params)
-            inputs.sync()
-            outcome = _verdict(task, world, params)
-        except CleantraceError as exc:
-            outcome = Outcome(status="incomplete", message=f"{type(exc).__name__}: {exc}")
-        except Exception as exc:  # a task's solve() may raise anything; the trace must survive it
-            outcome = Outcome(status="incomplete", message=f"{type(exc).__name__}: {_one_line(exc)}")
-        finally:
-            if recorder is not None:
-                with suppress(Exception):  # the display may be gone: keep what was recorded
-                    recorder.observe("final")
-                recorder.stop()
-            meta = meta.model_copy(update={
-                "outcome": outcome, "duration_ms": round((time.monotonic() - started) * 1000, 1),
-            })
-            writer.write_meta(meta)
+    inputs: XTestInput | None = None
+    try:
+        page = session.start(task.start_path)
+        inputs = XTestInput(session.display.name)
+        recorder = Recorder(writer, session.display.name, clock, TargetResolver(page), fps=spec.fps)
+        recorder.start()
+        task.solve(Actor(page, inputs, recorder, spec.seed, persona, spec.screen), params)
+        inputs.sync()
+        fault = session.fault()
+        outcome = _incomplete(f"SandboxError: {fault}") if fault else _verdict(task, world, params)
+    except Exception as exc:  # a task's solve() may raise anything; the trace must survive it
+        outcome = _incomplete(_describe(exc), session.fault())
+    finally:
+        if recorder is not None:
+            with suppress(Exception):  # the display may be gone: keep what was recorded
+                recorder.observe("final")
+            recorder.stop()
+        if inputs is not None:
+            with suppress(Exception):
+                inputs.close()
+        meta = meta.model_copy(update={
+            "outcome": outcome, "duration_ms": round((time.monotonic() - started) * 1000, 1),
+        })
+        writer.write_meta(meta)
+        writer.close()
+        session.close()
+        world.close()
     return meta
+
+
+def _describe(exc: BaseException) -> str:
+    if isinstance(exc, CleantraceError):
+        return f"{type(exc).__name__}: {exc}"
+    return f"{type(exc).__name__}: {_one_line(exc)}"
+
+
+def _incomplete(message: str, fault: str | None = None) -> Outcome:
+    """An incomplete outcome; when a sandbox part died, that is the reason, the error its symptom."""
+    if fault:
+        message = f"SandboxError: {fault} ({message})"
+    return Outcome(status="incomplete", message=message)
 
 
 def _verdict(task, world, params) -> Outcome:
@@ -146,5 +147,3 @@ def main(argv: list[str]) -> int:
 if __name__ == "__main__":
     sys.exit(main(sys.argv[1:]))
 
-
-__all__ = ["EpisodeSpec", "PerformError", "run_inside"]

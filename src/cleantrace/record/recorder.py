@@ -32,8 +32,10 @@ class Recorder:
         self._running = False
 
     def start(self) -> None:
+        """Start capturing input, take the first frame, then frames every 1/fps seconds."""
         self._input.start()
         self._running = True
+        self._frames.capture("interval")
         self._frames.start_interval(self.fps)
 
     def observe(self, reason: str = "action") -> int:
@@ -54,7 +56,10 @@ class Recorder:
         """Stop capture, wait for pending frames, reduce events to actions and write them."""
         if self._running:
             self._running = False
-            self._input.stop()
+            try:
+                self._input.stop()
+            except Exception as exc:  # the X server died: what was captured is kept
+                self._input.error = self._input.error or exc
         self._frames.close()
         actions = attach_observations(reduce_events(self.events), self.events, self.frames, self.probes)
         self.writer.write_actions(actions)

@@ -26,10 +26,19 @@ class AppServer:
         self._proc: subprocess.Popen | None = None
 
     def start(self, timeout: float = 15.0) -> None:
+        self.launch()
+        self.wait_ready(timeout)
+
+    def launch(self) -> None:
+        """Start the server process without waiting for it (see `wait_ready`)."""
         self._proc = subprocess.Popen(
             [sys.executable, "-m", "cleantrace.sandbox.app_server", *self.args],
             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
         )
+
+    def wait_ready(self, timeout: float = 15.0) -> None:
+        """Wait until the server accepts connections; a SandboxError if it exits or stays silent."""
+        assert self._proc is not None, "launch() first"
         deadline = time.monotonic() + timeout
         while True:
             if self._proc.poll() is not None:
@@ -43,7 +52,7 @@ class AppServer:
             if time.monotonic() > deadline:
                 raise SandboxError(f"the app server did not listen on {self.url} in {timeout:.0f} s",
                                    "check the pack's create_app()")
-            time.sleep(0.02)
+            time.sleep(0.01)
 
     @property
     def alive(self) -> bool:

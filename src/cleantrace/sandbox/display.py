@@ -19,12 +19,21 @@ class VirtualDisplay:
         self._proc: subprocess.Popen | None = None
 
     def start(self, timeout: float = 10.0) -> None:
+        self.launch()
+        self.wait_ready(timeout)
+
+    def launch(self) -> None:
+        """Start Xvfb without waiting for it (see `wait_ready`)."""
         w, h = self.size
         self._proc = subprocess.Popen(
             ["Xvfb", self.name, "-screen", "0", f"{w}x{h}x24", "-nolisten", "tcp", "-noreset",
              "+extension", "RECORD", "+extension", "XTEST"],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         )
+
+    def wait_ready(self, timeout: float = 10.0) -> None:
+        """Wait until the display accepts clients; a SandboxError if Xvfb exits or hangs."""
+        assert self._proc is not None, "launch() first"
         socket = Path(f"/tmp/.X11-unix/X{self.number}")
         deadline = time.monotonic() + timeout
         while not socket.exists():
@@ -33,7 +42,7 @@ class VirtualDisplay:
                                    "run `cleantrace doctor`")
             if time.monotonic() > deadline:
                 raise SandboxError(f"Xvfb {self.name} did not start in {timeout:.0f} s", "run `cleantrace doctor`")
-            time.sleep(0.01)
+            time.sleep(0.005)
 
     @property
     def alive(self) -> bool:

@@ -1,0 +1,143 @@
+"""Faults end an episode as incomplete with the reason, keep what was recorded, tear the sandbox
+down, and let the run go on; no process of an episode outlives it."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from cleantrace.fleet import run
+from cleantrace.trace.reader import read_episode
+from cleantrace.trace.validate import validate_run
+from tests.conftest import write_pack_with
+
+pytestmark = pytest.mark.e2e
+
+FAULT_TASKS = '''
+import subprocess, time
+from cleantrace.tasks import Task
+
+def kill(pattern):
+    subprocess.run(["pkill", "-KILL", "-f", pattern], check=True)  # only this sandbox's processes are visible
+    time.sleep(0.5)
+
+class Base(Task):
+    app = "crm"; instruction = "Open {lead} and save."
+    victim = ""
+    def setup(self, world): return {"lead": world.pick("leads").name}
+    def solve(self, actor, p):
+        actor.click(role="link", name=p["lead"])
+        if self.victim:
+            kill(self.victim)
+        actor.click(role="button", name="Save")
+    def check(self, world, p): return True
+
+class KillBrowser(Base):
+    id = "crm/kill-browser"; victim = "chromium"
+
+class KillApp(Base):
+    id = "crm/kill-app"; victim = "cleantrace.sandbox.app_server"
+
+class KillDisplay(Base):
+    id = "crm/kill-display"; victim = "Xvfb"
+
+class Fine(Base):
+    id = "crm/fine"
+
+class Idle(Task):
+    id = "crm/idle"; app = "crm"; instruction = "Look at the leads of {n}."
+    def setup(self, world): return {"n": world.seed}
+    def solve(self, actor, p): pass
+    def check(self, world, p): return True
+
+class Crash(Idle):
+    id = "crm/crash"
+    def solve(self, actor, p): raise ValueError("the script broke")
+
+class Stall(Idle):
+    id = "crm/stall"
+    def solve(self, actor, p): time.sleep(600)
+'''
+
+
+@pytest.fixture(scope="module")
+def fault_tasks(tmp_path_factory) -> Path:
+    return write_pack_with(tmp_path_factory.mktemp("pack"), "faults.py", FAULT_TASKS)
+
+
+def sandboxed_processes() -> int:
+    """Processes on this machine that live in another PID namespace than ours (a sandbox's)."""
+    own = os.readlink("/proc/self/ns/pid")
+    count = 0
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            count += os.readlink(f"/proc/{pid}/ns/pid") != own
+        except OSError:
+            pass
+    return count
+
+
+def test_a_dying_part_ends_the_episode_with_its_name_and_the_run_goes_on(fault_tasks, tmp_path):
+    before = sandboxed_processes()
+    result = run(
+        ["crm/kill-browser", "crm/kill-app", "crm/kill-display", "crm/fine"],
+        out=tmp_path, run_id="r", tasks_dir=fault_tasks, timeout=60,
+    )
+    outcomes = {r.task: (r.status, r.message) for r in result.rows}
+    assert outcomes["crm/kill-browser"][0] == "incomplete"
+    assert "the browser crashed" in outcomes["crm/kill-browser"][1]
+    assert outcomes["crm/kill-app"][0] == "incomplete"
+    assert "the app server died" in outcomes["crm/kill-app"][1]
+    assert outcomes["crm/kill-display"][0] == "incomplete"
+    assert "Xvfb died" in outcomes["crm/kill-display"][1]
+    assert outcomes["crm/fine"] == ("success", "check passed"), "the run went on after the faults"
+    for row in result.rows:
+        ep = read_episode(result.run_dir / row.episode_id)
+        assert ep.actions[0].kind == "click" and ep.actions[0].target.role == "link", "recorded work is kept"
+    assert all(r.ok for r in validate_run(result.run_dir)), [r.problems for r in validate_run(result.run_dir)]
+    assert sandboxed_processes() == before
+
+
+def test_ctrl_c_seals_the_episode_and_stops_the_run(tmp_path):
+    cmd = [sys.executable, "-m", "cleantrace.cli", "run", "crm/add-lead-note", "crm/set-lead-status",
+           "--out", str(tmp_path), "--run-id", "r"]
+    before = sandboxed_processes()
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    events = tmp_path / "r" / "crm--add-lead-note--s0--default" / "events.jsonl"
+    deadline = time.monotonic() + 60
+    while not (events.exists() and events.stat().st_size > 2000):
+        assert time.monotonic() < deadline and proc.poll() is None, "the episode never started recording"
+        time.sleep(0.1)
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130
+    assert "interrupted" in err and "Traceback" not in err
+    rows = [json.loads(x) for x in (tmp_path / "r" / "catalog.jsonl").read_text().splitlines()]
+    assert [(r["task"], r["status"], r["message"]) for r in rows] == [
+        ("crm/add-lead-note", "incomplete", "interrupted by the user (Ctrl-C)")
+    ]
+    assert rows[0]["events"] > 10
+    assert all(r.ok for r in validate_run(tmp_path / "r"))
+    assert sandboxed_processes() == before
+
+
+def test_fifty_episodes_ok_crashed_or_timed_out_leave_no_process_behind(fault_tasks, tmp_path):
+    before = sandboxed_processes()
+    tasks = ["crm/idle"] * 40 + ["crm/crash"] * 5 + ["crm/stall"] * 5
+    rows = []
+    for n, task in enumerate(tasks):
+        rows += run([task], seed=n, out=tmp_path, run_id=f"r{n}", tasks_dir=fault_tasks, timeout=8).rows
+    statuses = [(r.task, r.status) for r in rows]
+    assert statuses.count(("crm/idle", "success")) == 40
+    assert statuses.count(("crm/crash", "incomplete")) == 5
+    assert statuses.count(("crm/stall", "incomplete")) == 5
+    assert all("timed out after 8 s" in r.message for r in rows if r.task == "crm/stall")
+    assert all("ValueError: the script broke" in r.message for r in rows if r.task == "crm/crash")
+    assert sandboxed_processes() == before
