@@ -53,9 +53,14 @@ def writable(path):
         return False
 
 
+def text(path):
+    with open(path) as f:
+        return f.read()
+
+
 args = json.loads(sys.argv[1])
-interfaces = [line.split(":")[0].strip() for line in open("/proc/net/dev").read().splitlines()[2:]]
-routes = open("/proc/net/route").read().splitlines()[1:]
+interfaces = [line.split(":")[0].strip() for line in text("/proc/net/dev").splitlines()[2:]]
+routes = text("/proc/net/route").splitlines()[1:]
 facts = {
     "interfaces": interfaces,
     "ipv4_routes": routes,
@@ -64,8 +69,8 @@ facts = {
     "route_to_loopback": udp_route("127.0.0.1"),
     "dns": dns("example.com"),
     "hostname": socket.gethostname(),
-    "etc_hostname": open("/etc/hostname").read().strip(),
-    "etc_hosts": open("/etc/hosts").read(),
+    "etc_hostname": text("/etc/hostname").strip(),
+    "etc_hosts": text("/etc/hosts"),
     "environ": dict(os.environ),
     "paths": {p: readable(p) for p in args["paths"]},
     "write": {p: writable(p) for p in args["writes"]},
