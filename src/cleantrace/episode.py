@@ -6,6 +6,7 @@ The host starts it as `python -m cleantrace.episode SPEC_JSON` inside the sandbo
 
 from __future__ import annotations
 
+import os
 import random
 import sys
 import time
@@ -17,6 +18,7 @@ from pydantic import BaseModel
 from cleantrace.errors import CleantraceError
 from cleantrace.trace.schema import Clock, Meta, Outcome, Performer, SandboxInfo, Screen
 
+PROCESS_START_NS = time.monotonic_ns()
 SCRATCH = Path("/tmp/cleantrace")
 APP_PORT = 8000
 
@@ -51,6 +53,7 @@ def run_inside(spec: EpisodeSpec) -> Meta:
     from cleantrace.world import World
 
     started = time.monotonic()
+    stage("imported")
     registry = load_registry(Path(spec.tasks_dir))
     task_cls = registry.get(spec.task)
     pack = registry.pack_of(task_cls)
@@ -72,6 +75,7 @@ def run_inside(spec: EpisodeSpec) -> Meta:
         clock=Clock(start=clock.wall_start), outcome=Outcome(status="running"),
     )
     writer.write_meta(meta)
+    stage("world seeded")
 
     outcome = Outcome(status="incomplete", message="the episode did not finish")
     session = SandboxSession(Path(spec.tasks_dir), pack.name, db_path, SCRATCH, spec.screen, APP_PORT)
@@ -79,9 +83,11 @@ def run_inside(spec: EpisodeSpec) -> Meta:
     inputs: XTestInput | None = None
     try:
         page = session.start(task.start_path)
+        stage("page loaded")
         inputs = XTestInput(session.display.name)
         recorder = Recorder(writer, session.display.name, clock, TargetResolver(page), fps=spec.fps)
         recorder.start()
+        stage("recording")
         task.solve(Actor(page, inputs, recorder, spec.seed, persona, spec.screen), params)
         inputs.sync()
         fault = session.fault()
@@ -100,10 +106,17 @@ def run_inside(spec: EpisodeSpec) -> Meta:
             "outcome": outcome, "duration_ms": round((time.monotonic() - started) * 1000, 1),
         })
         writer.write_meta(meta)
+        stage("sealed")
         writer.close()
         session.close()
         world.close()
+        stage("torn down")
     return meta
+
+
+def stage(name: str) -> None:
+    """Log (to the sandbox's log, not the trace) when an episode stage was reached."""
+    print(f"stage {name}: {(time.monotonic_ns() - PROCESS_START_NS) / 1e6:.0f} ms", file=sys.stderr, flush=True)
 
 
 def _describe(exc: BaseException) -> str:
@@ -145,5 +158,8 @@ def main(argv: list[str]) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))
+    code = main(sys.argv[1:])
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)  # the trace is sealed and every part closed: skip the interpreter's slow teardown
 

@@ -11,6 +11,7 @@ waits until that namespace is empty, so nothing outlives an episode.
 
 from __future__ import annotations
 
+import ctypes
 import json
 import os
 import signal
@@ -26,6 +27,7 @@ from pathlib import Path
 from cleantrace.episode import EpisodeSpec
 
 INSIDE_OUT = "/tmp/episode"
+PR_SET_CHILD_SUBREAPER = 36
 PRIVATE_DIRS = ("/tmp", "/root", "/home", "/run")
 SYSTEM_DIRS = {"usr", "etc", "bin", "sbin", "lib", "lib32", "lib64", "var", "opt", "srv", "proc", "sys", "dev", "boot"}
 SANDBOX_ENV = {
@@ -120,6 +122,7 @@ def run_in_sandbox(
     Returns only once every process of the sandbox's PID namespace is gone, also after a timeout
     or Ctrl-C (which kill the sandbox and, for Ctrl-C, propagate).
     """
+    _become_subreaper()
     with _sandbox_etc() as etc_dir:
         info_read, info_write = os.pipe()
         command = sandbox_command(argv, episode_dir, tasks_dir, etc_dir)
@@ -171,16 +174,29 @@ def _sandbox_namespace(info_fd: int) -> str | None:
 
 
 def _empty_namespace(namespace: str | None, grace: float = 5.0) -> None:
-    """Wait until no process is left in `namespace`, killing stragglers after `grace` seconds."""
+    """Wait until no process is left in `namespace`, killing stragglers after `grace` seconds.
+
+    Exited processes of the sandbox are reparented to this process (a child subreaper) and
+    reaped here, instead of waiting for the machine's init to reap them.
+    """
     if namespace is None:
         return
     deadline = time.monotonic() + grace
     while pids := _pids_in(namespace):
+        for pid in pids:
+            with suppress(ChildProcessError):
+                os.waitpid(pid, os.WNOHANG)
         if time.monotonic() > deadline:
             for pid in pids:
                 with suppress(ProcessLookupError):
                     os.kill(pid, signal.SIGKILL)
-        time.sleep(0.02)
+        time.sleep(0.005)
+
+
+def _become_subreaper() -> None:
+    """Adopt orphaned descendants (the sandbox's processes), so that they can be reaped here."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
 
 
 def _pids_in(namespace: str) -> list[int]:
