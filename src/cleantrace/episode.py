@@ -40,6 +40,22 @@ class EpisodeSpec(BaseModel):
 
 def run_inside(spec: EpisodeSpec) -> Meta:
     """Run the episode in the current (sandboxed) environment and seal its trace."""
+    from cleantrace.sandbox.session import SandboxSession
+
+    SCRATCH.mkdir(parents=True, exist_ok=True)
+    db_path = SCRATCH / "world.sqlite"
+    pack_name = spec.task.split("/", 1)[0]  # a task's id starts with its app (the loader checks it)
+    session = SandboxSession(Path(spec.tasks_dir), pack_name, db_path, SCRATCH, spec.screen, APP_PORT)
+    session.launch()  # first: the processes come up while this one imports and seeds the world
+    stage("launched")
+    try:
+        return _record_episode(spec, session, db_path)
+    finally:
+        session.close()
+        stage("torn down")
+
+
+def _record_episode(spec: EpisodeSpec, session, db_path: Path) -> Meta:
     # heavy imports here: the host imports this module only for EpisodeSpec
     from cleantrace.perform.actor import Actor
     from cleantrace.perform.persona import persona_named
@@ -47,7 +63,6 @@ def run_inside(spec: EpisodeSpec) -> Meta:
     from cleantrace.record.clock import EpisodeClock
     from cleantrace.record.grounding import TargetResolver
     from cleantrace.record.recorder import Recorder
-    from cleantrace.sandbox.session import SandboxSession
     from cleantrace.tasks import load_registry
     from cleantrace.trace.writer import TraceWriter
     from cleantrace.world import World
@@ -59,8 +74,6 @@ def run_inside(spec: EpisodeSpec) -> Meta:
     pack = registry.pack_of(task_cls)
     task = task_cls()
     persona = persona_named(spec.persona)
-    SCRATCH.mkdir(parents=True, exist_ok=True)
-    db_path = SCRATCH / "world.sqlite"
 
     world = World(spec.seed, db_path)
     pack.load_app_module().populate(world)
@@ -78,11 +91,10 @@ def run_inside(spec: EpisodeSpec) -> Meta:
     stage("world seeded")
 
     outcome = Outcome(status="incomplete", message="the episode did not finish")
-    session = SandboxSession(Path(spec.tasks_dir), pack.name, db_path, SCRATCH, spec.screen, APP_PORT)
     recorder: Recorder | None = None
     inputs: XTestInput | None = None
     try:
-        page = session.start(task.start_path)
+        page = session.connect(task.start_path)
         stage("page loaded")
         inputs = XTestInput(session.display.name)
         recorder = Recorder(writer, session.display.name, clock, TargetResolver(page), fps=spec.fps)
@@ -108,9 +120,7 @@ def run_inside(spec: EpisodeSpec) -> Meta:
         writer.write_meta(meta)
         stage("sealed")
         writer.close()
-        session.close()
         world.close()
-        stage("torn down")
     return meta
 
 

@@ -1,31 +1,63 @@
-"""Chromium in kiosk mode on the sandbox display, driven by Playwright over CDP."""
+"""Chromium in kiosk mode on the sandbox display, started directly and driven over CDP.
+
+Chromium is started as a plain process, so that it comes up while the episode is still
+importing and seeding its world; Playwright attaches to it afterwards over the DevTools
+protocol on the sandbox's own loopback.
+"""
 
 from __future__ import annotations
 
+import subprocess
+import time
 from pathlib import Path
 
-from playwright.sync_api import BrowserContext, Playwright
-
+from cleantrace.errors import SandboxError
 from cleantrace.sandbox.requirements import chromium_path
 
 # Quiet offline: no background traffic, no first-run UI, no component updates.
 QUIET_FLAGS = (
     "--no-sandbox", "--disable-gpu", "--no-first-run", "--no-default-browser-check",
     "--disable-background-networking", "--disable-component-update", "--disable-sync",
-    "--disable-quic", "--disable-features=Translate,MediaRouter", "--password-store=basic",
+    "--disable-quic", "--password-store=basic",
+    "--disable-features=Translate,MediaRouter,OptimizationHints",
+    "--disable-extensions", "--disable-default-apps", "--disable-breakpad", "--no-pings",
+    "--disable-session-crashed-bubble", "--disable-infobars",
 )
+DEVTOOLS_FILE = "DevToolsActivePort"
 
 
-def launch_browser(
-    playwright: Playwright, profile: Path, display_name: str, size: tuple[int, int]
-) -> BrowserContext:
-    """A fresh persistent profile in a kiosk window at (0, 0): page pixels are screen pixels."""
+def chromium_command(profile: Path, size: tuple[int, int]) -> list[str]:
+    """Chromium in a kiosk window at (0, 0), so page pixels are screen pixels, with CDP on loopback."""
     w, h = size
-    return playwright.chromium.launch_persistent_context(
-        str(profile),
-        executable_path=chromium_path(),
-        headless=False,
-        no_viewport=True,
-        env={"DISPLAY": display_name, "HOME": str(profile.parent), "LANG": "en_US.UTF-8"},
-        args=[*QUIET_FLAGS, "--kiosk", "--window-position=0,0", f"--window-size={w},{h}"],
+    return [
+        chromium_path(), *QUIET_FLAGS, f"--user-data-dir={profile}", "--remote-debugging-address=127.0.0.1",
+        "--remote-debugging-port=0", "--kiosk", "--window-position=0,0", f"--window-size={w},{h}", "about:blank",
+    ]
+
+
+def launch_chromium(profile: Path, display_name: str, size: tuple[int, int]) -> subprocess.Popen:
+    """Start Chromium with a fresh profile on `display_name`; does not wait for it."""
+    profile.mkdir(parents=True, exist_ok=True)
+    env = {"DISPLAY": display_name, "HOME": str(profile.parent), "LANG": "en_US.UTF-8", "PATH": "/usr/bin:/bin"}
+    return subprocess.Popen(
+        chromium_command(profile, size), env=env, stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )
+
+
+def devtools_url(profile: Path, proc: subprocess.Popen, timeout: float = 20.0) -> str:
+    """The CDP endpoint Chromium announces in its profile once it is ready."""
+    announce = profile / DEVTOOLS_FILE
+    deadline = time.monotonic() + timeout
+    while True:
+        if proc.poll() is not None:
+            raise SandboxError(f"Chromium exited with code {proc.returncode} at start", "run `cleantrace doctor`")
+        try:
+            port = announce.read_text().split("\n", 1)[0].strip()
+            if port:
+                return f"http://127.0.0.1:{port}"
+        except OSError:
+            pass
+        if time.monotonic() > deadline:
+            raise SandboxError(f"Chromium did not start in {timeout:.0f} s", "run `cleantrace doctor`")
+        time.sleep(0.005)

@@ -2,66 +2,81 @@
 
 from __future__ import annotations
 
-import threading
+import subprocess
 from contextlib import suppress
 from pathlib import Path
-
-from playwright.sync_api import BrowserContext, Page, Playwright, sync_playwright
+from typing import TYPE_CHECKING
 
 from cleantrace.sandbox.app_server import AppServer
-from cleantrace.sandbox.browser import launch_browser
+from cleantrace.sandbox.browser import devtools_url, launch_chromium
 from cleantrace.sandbox.display import VirtualDisplay
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser, Page, Playwright
 
 
 class SandboxSession:
-    """Starts the parts in parallel where it is safe, knows which part died, tears all down."""
+    """Starts the parts in parallel, knows which part died, tears all down.
+
+    `launch()` only starts processes (Xvfb, the app server, Chromium) and is cheap to call first;
+    `connect()` attaches Playwright and opens the start page once the world is seeded.
+    """
 
     def __init__(self, tasks_dir: Path, pack: str, db_path: Path, scratch: Path,
                  screen: tuple[int, int], port: int = 8000) -> None:
         self.display = VirtualDisplay(0, screen)
         self.app = AppServer(tasks_dir, pack, db_path, port)
-        self.scratch = scratch
+        self.profile = scratch / "profile"
         self.screen = screen
-        self.browser: BrowserContext | None = None
+        self.chromium: subprocess.Popen | None = None
+        self.browser: Browser | None = None
         self.page: Page | None = None
         self._playwright: Playwright | None = None
-        self._browser_gone = threading.Event()
 
-    def start(self, start_path: str) -> Page:
-        """Bring everything up and open the app's start page in the browser."""
-        self.app.launch()          # the app server imports its framework meanwhile
+    def launch(self) -> None:
+        """Start Xvfb, the app server and Chromium; none of them is waited for but the display."""
+        self.app.launch()
         self.display.launch()
-        self._playwright = sync_playwright().start()  # Playwright's driver starts meanwhile too
         self.display.wait_ready()
-        self.browser = launch_browser(self._playwright, self.scratch / "profile", self.display.name, self.screen)
-        self.browser.on("close", lambda _: self._browser_gone.set())
-        self.page = self.browser.pages[0] if self.browser.pages else self.browser.new_page()
-        self.page.on("crash", lambda _: self._browser_gone.set())
+        self.chromium = launch_chromium(self.profile, self.display.name, self.screen)
+
+    def connect(self, start_path: str) -> Page:
+        """Attach Playwright to Chromium and open the app's start page (the world must be seeded)."""
+        from playwright.sync_api import sync_playwright
+
+        assert self.chromium is not None, "launch() first"
+        self._playwright = sync_playwright().start()
+        self.browser = self._playwright.chromium.connect_over_cdp(devtools_url(self.profile, self.chromium))
+        context = self.browser.contexts[0]
+        self.page = context.pages[0] if context.pages else context.wait_for_event("page")
         self.app.wait_ready()
         self.page.goto(self.app.url + start_path, wait_until="load")
         return self.page
 
     def fault(self) -> str | None:
         """Which part of the sandbox died, if one did."""
-        if self._proc_died(self.display):
+        if self._died(self.display._proc):
             return "Xvfb died"
-        if self._proc_died(self.app):
+        if self._died(self.app._proc):
             return "the app server died"
-        if self._browser_gone.is_set():
+        if self._died(self.chromium):
             return "the browser crashed"
         return None
 
     def close(self) -> None:
         """Tear everything down; a part that is already gone is skipped."""
-        if self.browser is not None:
-            with suppress(Exception):
-                self.browser.close()
         if self._playwright is not None:
             with suppress(Exception):
                 self._playwright.stop()
+        if self.chromium is not None and self.chromium.poll() is None:
+            self.chromium.terminate()
+            try:
+                self.chromium.wait(3)
+            except subprocess.TimeoutExpired:
+                self.chromium.kill()
         self.app.stop()
         self.display.stop()
 
     @staticmethod
-    def _proc_died(part: VirtualDisplay | AppServer) -> bool:
-        return part._proc is not None and not part.alive
+    def _died(proc: subprocess.Popen | None) -> bool:
+        return proc is not None and proc.poll() is not None
