@@ -53,3 +53,13 @@ def test_tasks_list_and_show():
     assert listing.returncode == 0 and "crm/set-lead-status" in listing.stdout
     shown = cleantrace("tasks", "show", "crm/add-lead-note", "--seed", "2")
     assert shown.returncode == 0 and "instruction (seed 2)" in shown.stdout and "note" in shown.stdout
+
+
+def test_doctor_checks_every_part_and_fails_when_one_is_missing(tmp_path):
+    done = cleantrace("doctor")
+    assert done.returncode == 0, done.stdout
+    for part in ("Xvfb", "XTEST, RECORD", "chromium", "fonts", "bubblewrap", "disk", "docker engine"):
+        assert part in done.stdout
+    missing = cleantrace("doctor", env={**os.environ, "PATH": str(tmp_path)})
+    assert missing.returncode == 1
+    assert "apt-get install -y xvfb" in missing.stdout and "apt-get install -y bubblewrap" in missing.stdout

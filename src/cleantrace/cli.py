@@ -36,8 +36,11 @@ def cli(ctx: click.Context, debug: bool) -> None:
 @click.option("--timeout", default=120.0, show_default=True, help="Seconds before an episode is killed.")
 @click.option("--fps", default=2.0, show_default=True, help="Interval frames per second (0: only on actions).")
 @click.option("--tasks-dir", type=click.Path(path_type=Path), default=None, help="Folder of task packs.")
+@click.option("--backend", type=click.Choice(["local", "docker"]), default="local", show_default=True,
+              help="local: bubblewrap namespaces; docker: a container of the docker/ image per episode.")
+@click.option("--image", default=None, help="Docker image for --backend docker (default cleantrace/sandbox:latest).")
 @click.option("--view/--no-view", default=True, show_default=True, help="Write the HTML report.")
-def run(tasks, episodes, seed, out, run_id, persona, timeout, fps, tasks_dir, view) -> None:
+def run(tasks, episodes, seed, out, run_id, persona, timeout, fps, tasks_dir, backend, image, view) -> None:
     """Run TASKS (ids or globs like 'crm/*') on --episodes seeds, each in a fresh sandbox."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
@@ -63,7 +66,7 @@ def run(tasks, episodes, seed, out, run_id, persona, timeout, fps, tasks_dir, vi
 
         result = run_tasks(
             list(tasks), episodes=episodes, seed=seed, out=out, run_id=run_id, persona=persona,
-            tasks_dir=tasks_dir, timeout=timeout, fps=fps, on_episode=on_episode,
+            tasks_dir=tasks_dir, timeout=timeout, fps=fps, backend=backend, image=image, on_episode=on_episode,
         )
     console.print(f"run: {result.run_dir}  ({result.successes}/{len(result.rows)} successful)")
     if view:
@@ -159,10 +162,12 @@ def doctor() -> None:
     table = Table("part", "status", "detail / fix")
     failed = False
     for check in run_checks():
-        failed |= not check.ok
-        table.add_row(check.name, "[green]ok[/]" if check.ok else "[red]missing[/]", check.detail)
+        failed |= check.required and not check.ok
+        status = "[green]ok[/]" if check.ok else "[red]missing[/]" if check.required else "[yellow]optional[/]"
+        table.add_row(check.name, status, check.detail)
     console.print(table)
     if failed:
+        console.print("a run would fail: fix the parts marked missing")
         sys.exit(1)
 
 

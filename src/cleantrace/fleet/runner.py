@@ -9,6 +9,7 @@ from pathlib import Path
 
 from cleantrace.episode import EpisodeSpec
 from cleantrace.errors import CleantraceError
+from cleantrace.sandbox.docker_backend import DEFAULT_IMAGE, docker_client, run_in_docker
 from cleantrace.sandbox.local import run_sandboxed
 from cleantrace.sandbox.requirements import require_host_tools
 from cleantrace.tasks import load_registry
@@ -38,13 +39,21 @@ def episode_id_for(task_id: str, seed: int, persona: str) -> str:
 def run(
     tasks: list[str], episodes: int = 1, seed: int = 0, out: Path = Path("runs"), run_id: str | None = None,
     persona: str = "default", tasks_dir: Path | None = None, timeout: float = DEFAULT_TIMEOUT,
-    screen: tuple[int, int] = (1280, 800), fps: float = 2.0,
-    on_episode: Callable[[CatalogRow], None] | None = None,
+    screen: tuple[int, int] = (1280, 800), fps: float = 2.0, backend: str = "local",
+    image: str | None = None, on_episode: Callable[[CatalogRow], None] | None = None,
 ) -> RunResult:
-    """Run `episodes` seeds (seed, seed+1, …) of every selected task; returns the run's catalog."""
+    """Run `episodes` seeds (seed, seed+1, …) of every selected task; returns the run's catalog.
+
+    `backend` is "local" (bubblewrap, the default) or "docker" (one container per episode).
+    """
     registry = load_registry(tasks_dir)
     selected = registry.select(tasks)
-    require_host_tools()
+    if backend == "local":
+        require_host_tools()
+    elif backend == "docker":
+        docker_client()
+    else:
+        raise CleantraceError(f"unknown backend {backend!r}", "use --backend local or --backend docker")
     run_dir = _prepare_run_dir(Path(out), run_id or time.strftime("run-%Y%m%d-%H%M%S"))
     result = RunResult(run_dir)
     for task in selected:
@@ -52,15 +61,18 @@ def run(
             spec = EpisodeSpec(
                 run_id=run_dir.name, episode_id=episode_id_for(task.id, s, persona), task=task.id, seed=s,
                 persona=persona, tasks_dir=str(registry.root.resolve()), out_dir="", screen=screen, fps=fps,
+                backend=backend,
             )
-            row = run_episode(spec, run_dir, timeout)
+            row = run_episode(spec, run_dir, timeout, image)
             result.rows.append(row)
             if on_episode:
                 on_episode(row)
     return result
 
 
-def run_episode(spec: EpisodeSpec, run_dir: Path, timeout: float = DEFAULT_TIMEOUT) -> CatalogRow:
+def run_episode(
+    spec: EpisodeSpec, run_dir: Path, timeout: float = DEFAULT_TIMEOUT, image: str | None = None
+) -> CatalogRow:
     """One episode in a fresh sandbox; the trace is sealed (incomplete if the sandbox died)."""
     folder = run_dir / spec.episode_id
     if folder.exists():
@@ -68,7 +80,10 @@ def run_episode(spec: EpisodeSpec, run_dir: Path, timeout: float = DEFAULT_TIMEO
     folder.mkdir()
     log_path = run_dir / LOGS_DIR / f"{spec.episode_id}.log"
     try:
-        ended = run_sandboxed(spec, folder, log_path, timeout)
+        if spec.backend == "docker":
+            ended = run_in_docker(spec, folder, log_path, timeout, image or DEFAULT_IMAGE)
+        else:
+            ended = run_sandboxed(spec, folder, log_path, timeout)
     except KeyboardInterrupt:
         _seal_and_catalog(folder, run_dir, spec, "interrupted by the user (Ctrl-C)")
         raise

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
 from cleantrace.sandbox.requirements import APT_INSTALL, CHROMIUM_CANDIDATES
 
 MIN_FREE_GB = 2.0
+FONT_DIRS = ("/usr/share/fonts/truetype/dejavu", "/usr/share/fonts/truetype", "/usr/share/fonts")
 
 
 @dataclass(frozen=True)
@@ -17,17 +19,62 @@ class Check:
     name: str
     ok: bool
     detail: str
+    required: bool = True  # False: only some runs need it (e.g. --backend docker)
 
 
 def run_checks(out: Path = Path(".")) -> list[Check]:
     """All checks, in the order a run needs them."""
-    return [_xvfb(), _chromium(), _bwrap(), _disk(out)]
+    return [_xvfb(), _x_extensions(), _chromium(), _fonts(), _bwrap(), _disk(out), _docker()]
 
 
 def _xvfb() -> Check:
     if shutil.which("Xvfb") is None:
         return Check("Xvfb", False, "apt-get install -y xvfb")
     return Check("Xvfb", True, shutil.which("Xvfb") or "")
+
+
+def _x_extensions() -> Check:
+    """XTEST (input) and RECORD (capture) on a real, short-lived Xvfb."""
+    if shutil.which("Xvfb") is None:
+        return Check("XTEST, RECORD", False, "needs Xvfb first")
+    number = next(n for n in range(150, 400) if not Path(f"/tmp/.X{n}-lock").exists())
+    proc = subprocess.Popen(["Xvfb", f":{number}", "-nolisten", "tcp", "+extension", "RECORD"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        from Xlib import display
+
+        deadline = time.monotonic() + 10
+        while not Path(f"/tmp/.X11-unix/X{number}").exists():
+            if proc.poll() is not None or time.monotonic() > deadline:
+                return Check("XTEST, RECORD", False, "Xvfb does not start: apt-get install --reinstall xvfb")
+            time.sleep(0.01)
+        d = display.Display(f":{number}")
+        missing = [ext for ext in ("XTEST", "RECORD") if not d.has_extension(ext)]
+        d.close()
+    finally:
+        proc.terminate()
+        proc.wait(5)
+    if missing:
+        return Check("XTEST, RECORD", False, f"Xvfb lacks {', '.join(missing)}: install Debian's xvfb")
+    return Check("XTEST, RECORD", True, "both present on Xvfb")
+
+
+def _fonts() -> Check:
+    found = [p for p in FONT_DIRS if Path(p).is_dir() and any(Path(p).rglob("*.ttf"))]
+    if not found:
+        return Check("fonts", False, "apt-get install -y fonts-dejavu-core")
+    return Check("fonts", True, ", ".join(found))
+
+
+def _docker() -> Check:
+    from cleantrace.errors import SandboxError
+    from cleantrace.sandbox.docker_backend import docker_client
+
+    try:
+        docker_client()
+    except SandboxError as exc:
+        return Check("docker engine", False, f"only for --backend docker: {exc}", required=False)
+    return Check("docker engine", True, "reachable (--backend docker can run)", required=False)
 
 
 def _chromium() -> Check:

@@ -1,0 +1,89 @@
+"""The `docker` backend: one episode per container of the docker/ image, through the Docker SDK.
+
+The container is the sandbox: no network (`--network none`), a read-only root filesystem with a
+private /tmp, no capabilities, no host environment, host name "sandbox", and one writable host
+path: the episode's folder, mounted at /out. The image carries the package and the task packs;
+the host's tasks folder is mounted over them read-only so that a run uses the current tasks.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from cleantrace.episode import EpisodeSpec
+from cleantrace.errors import SandboxError
+from cleantrace.sandbox.local import SandboxExit
+
+DEFAULT_IMAGE = "cleantrace/sandbox:latest"
+INSIDE_OUT = "/out"
+INSIDE_TASKS = "/opt/cleantrace/tasks"
+BUILD_HINT = "build it: docker build -f docker/Dockerfile -t cleantrace/sandbox ."
+
+
+def container_options(spec: EpisodeSpec, episode_dir: Path, image: str = DEFAULT_IMAGE) -> dict[str, Any]:
+    """Keyword arguments for `docker.containers.run` that run `spec` in an isolated container."""
+    inner = spec.model_copy(update={"out_dir": INSIDE_OUT, "tasks_dir": INSIDE_TASKS, "backend": "docker"})
+    return {
+        "image": image,
+        "command": [inner.model_dump_json()],
+        "network_mode": "none",
+        "hostname": "sandbox",
+        "read_only": True,
+        "tmpfs": {"/tmp": "rw,size=1g", "/home/performer": "rw,size=64m", "/dev/shm": "rw,size=256m"},
+        "volumes": {
+            str(Path(episode_dir).resolve()): {"bind": INSIDE_OUT, "mode": "rw"},
+            str(Path(spec.tasks_dir).resolve()): {"bind": INSIDE_TASKS, "mode": "ro"},
+        },
+        "environment": {"LANG": "C.UTF-8", "DISPLAY": ":0"},
+        "user": f"{os.getuid()}:{os.getgid()}",
+        "cap_drop": ["ALL"],
+        "security_opt": ["no-new-privileges"],
+        "pids_limit": 512,
+        "mem_limit": "2g",
+        "detach": True,
+    }
+
+
+def docker_client():
+    """A client of the local Docker engine, or a SandboxError saying there is none."""
+    try:
+        import docker
+    except ImportError:  # pragma: no cover - a dependency of the package
+        raise SandboxError("the Docker SDK is not installed", "pip install docker") from None
+    try:
+        client = docker.from_env()
+        client.ping()
+    except Exception as exc:
+        reason = str(exc).splitlines()[0][:160] if str(exc) else type(exc).__name__
+        raise SandboxError(
+            f"no Docker engine is reachable ({reason})", "start one (dockerd) or use --backend local"
+        ) from None
+    return client
+
+
+def run_in_docker(
+    spec: EpisodeSpec, episode_dir: Path, log_path: Path, timeout: float, image: str = DEFAULT_IMAGE
+) -> SandboxExit:
+    """Run one episode in a fresh container; kill it after `timeout` seconds; always remove it."""
+    import docker.errors
+    import requests.exceptions
+
+    client = docker_client()
+    try:
+        client.images.get(image)
+    except docker.errors.ImageNotFound:
+        raise SandboxError(f"the Docker image {image} does not exist", BUILD_HINT) from None
+    container = client.containers.run(**container_options(spec, episode_dir, image))
+    try:
+        try:
+            code = container.wait(timeout=timeout)["StatusCode"]
+            return SandboxExit(code)
+        except requests.exceptions.ConnectionError:  # the wait timed out
+            container.kill()
+            return SandboxExit(None, timed_out=True)
+    finally:
+        with open(log_path, "ab") as log:
+            log.write(container.logs())
+        container.remove(force=True)

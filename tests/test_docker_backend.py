@@ -1,0 +1,65 @@
+"""The docker backend, without a Docker engine: the image lints, the container is built isolated,
+and a missing engine is one clear line."""
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from cleantrace.episode import EpisodeSpec
+from cleantrace.sandbox.docker_backend import INSIDE_OUT, INSIDE_TASKS, container_options
+from tests.conftest import REPO
+
+DOCKERFILE = REPO / "docker" / "Dockerfile"
+
+
+def spec(tmp_path) -> EpisodeSpec:
+    return EpisodeSpec(run_id="r", episode_id="ep", task="crm/set-lead-status", seed=3,
+                       tasks_dir=str(REPO / "tasks"), out_dir="")
+
+
+def test_the_dockerfile_lints_clean():
+    hadolint = shutil.which("hadolint") or str(Path(sys.executable).with_name("hadolint"))
+    done = subprocess.run([hadolint, str(DOCKERFILE)], capture_output=True, text=True)
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_the_image_holds_what_an_episode_needs():
+    text = DOCKERFILE.read_text()
+    for package in ("chromium", "xvfb", "fonts-dejavu-core", "python3"):
+        assert package in text
+    assert "COPY tasks" in text and "COPY src" in text
+    assert 'ENTRYPOINT ["python", "-m", "cleantrace.episode"]' in text
+
+
+def test_the_container_is_isolated_and_writes_only_the_episode_folder(tmp_path):
+    episode = tmp_path / "ep"
+    options = container_options(spec(tmp_path), episode, image="img:1")
+    assert options["image"] == "img:1"
+    assert options["network_mode"] == "none"
+    assert options["read_only"] is True
+    assert options["cap_drop"] == ["ALL"] and "no-new-privileges" in options["security_opt"]
+    writable = [host for host, mount in options["volumes"].items() if mount["mode"] == "rw"]
+    assert writable == [str(episode.resolve())]
+    assert options["volumes"][str(episode.resolve())]["bind"] == INSIDE_OUT
+    assert options["volumes"][str((REPO / "tasks").resolve())] == {"bind": INSIDE_TASKS, "mode": "ro"}
+    assert set(options["environment"]) == {"LANG", "DISPLAY"}, "no host variable enters the container"
+    assert options["hostname"] == "sandbox"
+    assert options["user"] == f"{os.getuid()}:{os.getgid()}"
+    inner = json.loads(options["command"][0])
+    assert inner["out_dir"] == INSIDE_OUT and inner["tasks_dir"] == INSIDE_TASKS and inner["backend"] == "docker"
+    assert (inner["task"], inner["seed"]) == ("crm/set-lead-status", 3)
+
+
+def test_without_an_engine_the_docker_backend_says_so_in_one_line(tmp_path):
+    env = {**os.environ, "DOCKER_HOST": f"unix://{tmp_path}/no-docker.sock"}
+    done = subprocess.run(
+        [sys.executable, "-m", "cleantrace.cli", "run", "crm/set-lead-status", "--backend", "docker",
+         "--out", str(tmp_path)], capture_output=True, text=True, env=env, timeout=60,
+    )
+    assert done.returncode == 1
+    lines = [ln for ln in done.stderr.splitlines() if ln.strip()]
+    assert len(lines) == 1 and lines[0].startswith("error: no Docker engine is reachable")
+    assert "--backend local" in lines[0]
