@@ -91,6 +91,8 @@ def validate(path: Path, no_pixels: bool) -> None:
         console.print(f"{mark}  {r.folder.name}  ({r.status})")
         for problem in r.problems:
             console.print(f"    {problem}", markup=False)
+        for note in r.notes:
+            console.print(f"    note: {note}", markup=False)
     console.print(f"{len(reports) - len(bad)}/{len(reports)} valid")
     if bad or not reports:
         sys.exit(1)

@@ -20,6 +20,7 @@ class EpisodeReport:
     folder: Path
     status: str = "unknown"
     problems: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # worth knowing, not wrong
 
     @property
     def ok(self) -> bool:
@@ -30,6 +31,10 @@ def validate_episode(folder: Path, check_pixels: bool = True) -> EpisodeReport:
     """Schema of every record, then: monotonic time, frames exist (and match their hash),
     actions cover events in order, coordinates on screen, a sealed outcome."""
     report = EpisodeReport(folder)
+    if folder.is_dir() and not any(folder.iterdir()):
+        report.status = "incomplete"
+        report.notes.append("empty: the episode was killed before it recorded anything")
+        return report
     try:
         trace = read_episode(folder)
     except FileNotFoundError as exc:
@@ -44,7 +49,8 @@ def validate_episode(folder: Path, check_pixels: bool = True) -> EpisodeReport:
     if meta.schema_version != SCHEMA_VERSION:
         p.append(f"meta.json: schema_version {meta.schema_version}, expected {SCHEMA_VERSION}")
     if meta.outcome.status == "running":
-        p.append("meta.json: outcome is still 'running': the episode was never sealed")
+        report.status = "incomplete"
+        report.notes.append("never sealed (its recording process was killed): read as an incomplete prefix")
     if meta.outcome.status in ("success", "failure") and not (folder / files.ACTIONS).exists():
         p.append("actions.jsonl: missing in a finished episode")
     w, h = meta.sandbox.screen.w, meta.sandbox.screen.h
