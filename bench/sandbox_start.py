@@ -63,14 +63,18 @@ class Sampler(threading.Thread):
     def run(self) -> None:
         own_ns = os.readlink("/proc/self/ns/pid")
         while not self.stop.is_set():
-            now = time.perf_counter()
-            if self.first_frame is None and _has_line(self.folder / files.FRAMES):
-                self.first_frame = now
-            if self.sealed is None and _sealed(self.folder / files.META):
-                self.sealed = now
+            self.look()
             if self.sample_memory:
                 self.peak_pss_kb = max(self.peak_pss_kb, _pss_of_other_namespaces(own_ns))
             time.sleep(0.1 if self.sample_memory else 0.002)
+        self.look()  # the episode may have ended between two looks
+
+    def look(self) -> None:
+        now = time.perf_counter()
+        if self.first_frame is None and _has_line(self.folder / files.FRAMES):
+            self.first_frame = now
+        if self.sealed is None and _sealed(self.folder / files.META):
+            self.sealed = now
 
 
 def one_episode(out: Path, tasks_dir: Path, task: str, seed: int, sample_memory: bool = False) -> dict:

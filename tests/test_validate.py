@@ -1,6 +1,7 @@
 import json
 
 import numpy as np
+import pytest
 from PIL import Image
 
 from cleantrace.trace import files
@@ -79,3 +80,18 @@ def test_a_crash_torn_last_line_is_ignored_and_an_unsealed_episode_reads_as_an_i
     report = validate_episode(ep)
     assert report.problems == []
     assert report.status == "incomplete" and "never sealed" in report.notes[0]
+
+
+def test_the_published_json_schema_is_current_and_checks_records():
+    import jsonschema as js
+
+    from cleantrace.trace.jsonschema import dumps_trace_json_schema, trace_json_schema
+    from tests.conftest import REPO
+
+    published = (REPO / "docs" / "trace-schema.json").read_text()
+    assert published == dumps_trace_json_schema(), "run: cleantrace schema --out docs/trace-schema.json"
+    schema = trace_json_schema()
+    event = {"$ref": "#/$defs/event", "$defs": schema["$defs"]}
+    js.validate({"t_ms": 1.5, "kind": "move", "x": 3, "y": 4}, event)
+    with pytest.raises(js.ValidationError):
+        js.validate({"t_ms": 1.5, "kind": "teleport", "x": 3, "y": 4}, event)

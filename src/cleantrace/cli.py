@@ -99,6 +99,20 @@ def validate(path: Path, no_pixels: bool) -> None:
 
 
 @cli.command()
+@click.option("--out", type=click.Path(path_type=Path), default=None, help="Write to a file instead of stdout.")
+def schema(out: Path | None) -> None:
+    """Print the trace schema (all records) as JSON Schema."""
+    from cleantrace.trace.jsonschema import dumps_trace_json_schema
+
+    text = dumps_trace_json_schema()
+    if out:
+        out.write_text(text)
+        console.print(f"schema: {out}")
+    else:
+        click.echo(text, nl=False)
+
+
+@cli.command()
 @click.argument("run_dir", type=click.Path(exists=True, file_okay=False, path_type=Path))
 @click.option("--out", type=click.Path(path_type=Path), default=None, help="Default: RUN_DIR/report.html")
 def view(run_dir: Path, out: Path | None) -> None:

@@ -54,8 +54,20 @@ def test_different_seeds_give_different_data_and_paths(status_run):
     assert len(paths) == 3
 
 
+def assert_grounded(ep) -> None:
+    """Every pointer and typing action names its DOM target; every press lands inside the target's box."""
+    for a in ep.actions:
+        if a.kind in POINTER or a.kind == "type":
+            assert a.target is not None and a.target.bbox is not None, a
+        if a.kind in POINTER:
+            x, y, w, h = a.target.bbox
+            assert x <= a.x <= x + w and y <= a.y <= y + h, (a.x, a.y, a.target)
+        assert a.frame_before is not None
+
+
 def test_every_action_is_grounded_and_observed(status_run):
     for ep in episodes(status_run):
+        assert_grounded(ep)
         kinds = [a.kind for a in ep.actions]
         assert kinds[0] == "click" and kinds[-1] == "click" and "key" in kinds
         first = ep.actions[0].target
@@ -125,6 +137,7 @@ def test_other_crm_tasks_succeed(task, tmp_path):
     result = run([task], episodes=1, seed=4, out=tmp_path, run_id="r")
     ep = read_episode(result.run_dir / result.rows[0].episode_id)
     assert ep.meta.outcome.status == "success", ep.meta.outcome.message
+    assert_grounded(ep)
     kinds = [a.kind for a in ep.actions]
     if task == "crm/set-lead-priority":
         assert kinds == ["click", "click", "click", "hotkey"]
@@ -132,7 +145,9 @@ def test_other_crm_tasks_succeed(task, tmp_path):
         assert ep.actions[-1].keys == ["ctrl", "s"]
     else:
         assert "type" in kinds
-        assert [a.text for a in ep.actions if a.kind == "type"] == [ep.meta.params["note"]]
+        typed = [a for a in ep.actions if a.kind == "type"]
+        assert [a.text for a in typed] == [ep.meta.params["note"]]
+        assert (typed[0].target.tag, typed[0].target.name) == ("textarea", "Notes"), "typing has its target"
 
 
 FAULTY_TASKS = '''

@@ -28,6 +28,8 @@ class Observer(Protocol):
 
     def probe(self, x: int, y: int) -> Any: ...
 
+    def probe_focus(self) -> Any: ...
+
 
 class Actor:
     """Performs a task's steps in the sandbox's browser like a person would."""
@@ -77,6 +79,7 @@ class Actor:
             if field.input_value():
                 self.hotkey("ctrl", "End")  # append after what is there
         with self._step():
+            self.observer.probe_focus()
             self.inputs.play(typing_timeline(text, self.rng, self.persona))
 
     def hotkey(self, *keys: str) -> None:

@@ -56,19 +56,33 @@ class TargetResolver:
             cdp.send("DOM.getDocument", {"depth": 0})
             hit = cdp.send("DOM.getNodeForLocation", {"x": css_x, "y": css_y, "ignorePointerEventsNone": True})
             hit_obj = cdp.send("DOM.resolveNode", {"backendNodeId": hit["backendNodeId"]})["object"]
-            picked = cdp.send("Runtime.callFunctionOn", {
-                "objectId": hit_obj["objectId"], "functionDeclaration": PICK_JS,
-            })["result"]
-            info = cdp.send("Runtime.callFunctionOn", {
-                "objectId": picked["objectId"], "functionDeclaration": DESCRIBE_JS, "returnByValue": True,
-            })["result"]["value"]
-            node = cdp.send("DOM.describeNode", {"objectId": picked["objectId"]})["node"]
-            ax = cdp.send("Accessibility.getPartialAXTree", {
-                "backendNodeId": node["backendNodeId"], "fetchRelatives": False,
-            })["nodes"]
+            return self._describe(hit_obj["objectId"])
         except Exception:  # the page navigated or closed between the hit and the description
             self._cdp = None
             return None
+
+    def focused(self) -> Target | None:
+        """The element that has the keyboard focus (where typing goes), or None."""
+        cdp = self._session()
+        try:
+            active = cdp.send("Runtime.evaluate", {"expression": "document.activeElement"})["result"]
+            if "objectId" not in active:
+                return None
+            return self._describe(active["objectId"])
+        except Exception:  # the page navigated or closed meanwhile
+            self._cdp = None
+            return None
+
+    def _describe(self, object_id: str) -> Target:
+        cdp = self._session()
+        picked = cdp.send("Runtime.callFunctionOn", {"objectId": object_id, "functionDeclaration": PICK_JS})["result"]
+        info = cdp.send("Runtime.callFunctionOn", {
+            "objectId": picked["objectId"], "functionDeclaration": DESCRIBE_JS, "returnByValue": True,
+        })["result"]["value"]
+        node = cdp.send("DOM.describeNode", {"objectId": picked["objectId"]})["node"]
+        ax = cdp.send("Accessibility.getPartialAXTree", {
+            "backendNodeId": node["backendNodeId"], "fetchRelatives": False,
+        })["nodes"]
         role, name = _ax_role_name(ax)
         rx, ry, rw, rh = info["rect"]
         return Target(

@@ -52,6 +52,16 @@ class Recorder:
             self.probes.append(TargetProbe(t_ms, x, y, target))
         return target
 
+    def probe_focus(self) -> Any:
+        """Resolve and remember the focused element: call it right before typing."""
+        if self.resolver is None:
+            return None
+        t_ms = self.clock.ms()
+        target = self.resolver.focused()
+        if target is not None:
+            self.probes.append(TargetProbe(t_ms, None, None, target))
+        return target
+
     def stop(self) -> list[Action]:
         """Stop capture, wait for pending frames, reduce events to actions and write them."""
         if self._running:

@@ -210,11 +210,12 @@ def to_actions(gestures: list[Gesture], events: Sequence[Event]) -> list[Action]
 
 @dataclass(frozen=True)
 class TargetProbe:
-    """The element found under (x, y) at t_ms, just before a press there."""
+    """The element found under (x, y) at t_ms just before a press there, or (x = y = None) the
+    element that had the keyboard focus just before typing."""
 
     t_ms: float
-    x: int
-    y: int
+    x: int | None
+    y: int | None
     target: Target
 
 
@@ -224,7 +225,8 @@ POINTER_KINDS = {"click", "double_click", "right_click", "drag"}
 def attach_observations(
     actions: list[Action], events: Sequence[Event], frames: Sequence[Frame], probes: Sequence[TargetProbe]
 ) -> list[Action]:
-    """Give each action its frame before/after and, for pointer actions, the target under the press."""
+    """Give each action its frame before/after; pointer actions the target under the press, and
+    `type` actions the element that had the focus when typing started."""
     out = []
     for k, a in enumerate(actions):
         start = events[a.events[0]].t_ms
@@ -237,10 +239,23 @@ def attach_observations(
                         "frame_after": after[-1] if after and any(f.t_ms >= a.t1_ms for f in frames) else None}
         if a.kind in POINTER_KINDS:
             press_t = _press_time(a, events)
-            hits = [p for p in probes if p.t_ms <= press_t and abs(p.x - a.x) <= 2 and abs(p.y - a.y) <= 2]
+            hits = [p for p in probes if p.x is not None and p.t_ms <= press_t
+                    and abs(p.x - a.x) <= 2 and abs(p.y - a.y) <= 2]
             update["target"] = hits[-1].target if hits else None
+        elif a.kind == "type":
+            first_key = _first_key_time(a, events)
+            since = events[actions[k - 1].events[1]].t_ms if k else float("-inf")
+            focus = [p for p in probes if p.x is None and since <= p.t_ms <= first_key]
+            update["target"] = focus[-1].target if focus else None
         out.append(a.model_copy(update=update))
     return out
+
+
+def _first_key_time(a: Action, events: Sequence[Event]) -> float:
+    for e in events[a.events[0] : a.events[1] + 1]:
+        if e.kind == "key_down":
+            return e.t_ms
+    return a.t0_ms
 
 
 def _press_time(a: Action, events: Sequence[Event]) -> float:
