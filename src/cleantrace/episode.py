@@ -114,12 +114,17 @@ def _record_episode(spec: EpisodeSpec, session, db_path: Path) -> Meta:
         if inputs is not None:
             with suppress(Exception):
                 inputs.close()
+        writer.close()
+        if writer.error is not None and outcome.status != "incomplete":
+            outcome = _incomplete(f"TraceError: {writer.error}")
         meta = meta.model_copy(update={
             "outcome": outcome, "duration_ms": round((time.monotonic() - started) * 1000, 1),
         })
-        writer.write_meta(meta)
+        try:
+            writer.write_meta(meta)
+        except OSError:  # nothing more can be written: the host seals the episode from its log
+            print(f"error: {writer.error or 'cannot write meta.json'}", file=sys.stderr)
         stage("sealed")
-        writer.close()
         world.close()
     return meta
 

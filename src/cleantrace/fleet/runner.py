@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import errno
+import shutil
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -18,6 +20,7 @@ from cleantrace.trace.schema import CatalogRow, Meta
 from cleantrace.trace.seal import catalog_row, seal_incomplete
 
 DEFAULT_TIMEOUT = 120.0
+MIN_FREE_BYTES = 1_000_000  # below this no episode starts: it could not even write its first frames
 LOGS_DIR = "logs"
 
 
@@ -74,6 +77,14 @@ def run_episode(
     spec: EpisodeSpec, run_dir: Path, timeout: float = DEFAULT_TIMEOUT, image: str | None = None
 ) -> CatalogRow:
     """One episode in a fresh sandbox; the trace is sealed (incomplete if the sandbox died)."""
+    _require_free_space(run_dir)
+    try:
+        return _run_episode(spec, run_dir, timeout, image)
+    except OSError as exc:  # the host could not seal or catalog the episode: the disk is full
+        raise _disk_error(run_dir, exc) from None
+
+
+def _run_episode(spec: EpisodeSpec, run_dir: Path, timeout: float, image: str | None) -> CatalogRow:
     folder = run_dir / spec.episode_id
     if folder.exists():
         raise CleantraceError(f"episode {folder} already exists", "use a new --run-id or another --out")
@@ -125,6 +136,19 @@ def _prepare_run_dir(out: Path, run_id: str) -> Path:
             f"output folder {out} is not writable ({exc.strerror or exc})", "choose another --out"
         ) from None
     return run_dir.resolve()
+
+
+def _require_free_space(run_dir: Path) -> None:
+    free = shutil.disk_usage(run_dir).free
+    if free < MIN_FREE_BYTES:
+        raise CleantraceError(
+            f"the disk of {run_dir} is full ({free / 1e6:.1f} MB free)", "free disk space or choose another --out"
+        )
+
+
+def _disk_error(run_dir: Path, exc: OSError) -> CleantraceError:
+    reason = "the disk is full" if exc.errno == errno.ENOSPC else exc.strerror or str(exc)
+    return CleantraceError(f"cannot write to {run_dir}: {reason}", "free disk space or choose another --out")
 
 
 def _last_line(log_path: Path) -> str:

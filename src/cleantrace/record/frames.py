@@ -25,9 +25,11 @@ class FrameCapture:
     """
 
     def __init__(
-        self, display_name: str, folder: Path, clock: EpisodeClock, sink: Callable[[Frame], None]
+        self, display_name: str, folder: Path, clock: EpisodeClock, sink: Callable[[Frame], None],
+        on_write_error: Callable[[OSError, str], None] | None = None,
     ) -> None:
         self.display_name = display_name
+        self.on_write_error = on_write_error
         self.folder = folder
         self.clock = clock
         self.sink = sink
@@ -81,7 +83,15 @@ class FrameCapture:
                 return
 
     def _encode(self, rgb: bytes, size: tuple[int, int], frame: Frame) -> None:
-        mss.tools.to_png(rgb, size, level=PNG_LEVEL, output=str(self.folder.parent / frame.file))
+        path = self.folder.parent / frame.file
+        try:
+            mss.tools.to_png(rgb, size, level=PNG_LEVEL, output=str(path))
+        except OSError as exc:  # a full disk: no row for a frame that is not on disk
+            path.unlink(missing_ok=True)
+            self.error = self.error or exc
+            if self.on_write_error:
+                self.on_write_error(exc, frame.file)
+            return
         self.sink(frame)
 
     def _grabber(self) -> mss.base.MSSBase:

@@ -28,7 +28,7 @@ class Recorder:
         self.frames: list[Frame] = []
         self.probes: list[TargetProbe] = []
         self._input = XRecordCapture(display_name, clock, self._on_events)
-        self._frames = FrameCapture(display_name, writer.frames_dir, clock, self._on_frame)
+        self._frames = FrameCapture(display_name, writer.frames_dir, clock, self._on_frame, writer.failed)
         self._running = False
 
     def start(self) -> None:
@@ -39,7 +39,12 @@ class Recorder:
         self._frames.start_interval(self.fps)
 
     def observe(self, reason: str = "action") -> int:
-        """Take a frame now (before or after an action); returns its index."""
+        """Take a frame now (before or after an action); returns its index.
+
+        Raises the writer's TraceError once the trace can no longer be written (a full disk).
+        """
+        if self.writer.error is not None:
+            raise self.writer.error
         return self._frames.capture(reason)
 
     def probe(self, x: int, y: int) -> Any:
@@ -72,7 +77,10 @@ class Recorder:
                 self._input.error = self._input.error or exc
         self._frames.close()
         actions = attach_observations(reduce_events(self.events), self.events, self.frames, self.probes)
-        self.writer.write_actions(actions)
+        try:
+            self.writer.write_actions(actions)
+        except OSError as exc:
+            self.writer.failed(exc, "actions.jsonl")
         return actions
 
     @property

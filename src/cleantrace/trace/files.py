@@ -44,11 +44,15 @@ def replace_json(path: Path, data: BaseModel | dict[str, Any]) -> None:
     """Write a whole JSON file atomically (temp file + fsync + rename)."""
     text = data.model_dump_json(indent=2) if isinstance(data, BaseModel) else json.dumps(data, indent=2)
     tmp = path.with_name(path.name + ".tmp")
-    with open(tmp, "w", encoding="utf-8") as f:
-        f.write(text)
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, path)
+    try:
+        with open(tmp, "w", encoding="utf-8") as f:
+            f.write(text)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except OSError:
+        tmp.unlink(missing_ok=True)  # the old file stays whole
+        raise
 
 
 def read_jsonl(path: Path) -> list[dict[str, Any]]:

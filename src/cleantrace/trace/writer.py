@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+import errno
 import threading
 from pathlib import Path
 
+from cleantrace.errors import TraceError
 from cleantrace.trace import files
 from cleantrace.trace.schema import Action, Event, Frame, Meta
 
 
 class TraceWriter:
-    """Appends events and frames as they come, writes meta atomically, actions when reduced."""
+    """Appends events and frames as they come, writes meta atomically, actions when reduced.
+
+    A write that fails (a full disk) is remembered in `error` instead of raised on the capture
+    threads; the episode checks it between steps and ends with a clear reason.
+    """
 
     def __init__(self, folder: Path) -> None:
         self.folder = folder
@@ -19,6 +25,15 @@ class TraceWriter:
         self._events = files.JsonlAppender(folder / files.EVENTS)
         self._frames = files.JsonlAppender(folder / files.FRAMES)
         self._lock = threading.Lock()
+        self.error: TraceError | None = None
+
+    def failed(self, exc: OSError, what: str) -> None:
+        """Remember the first write error, as a TraceError naming the file and the fix."""
+        if self.error is None:
+            reason = "the disk is full" if exc.errno == errno.ENOSPC else exc.strerror or str(exc)
+            self.error = TraceError(
+                f"cannot write {what}: {reason}", "free disk space or choose another --out"
+            )
 
     @property
     def frames_dir(self) -> Path:
@@ -29,11 +44,17 @@ class TraceWriter:
 
     def append_events(self, events: list[Event]) -> None:
         with self._lock:
-            self._events.append(events)
+            try:
+                self._events.append(events)
+            except OSError as exc:
+                self.failed(exc, files.EVENTS)
 
     def append_frame(self, frame: Frame) -> None:
         with self._lock:
-            self._frames.append([frame])
+            try:
+                self._frames.append([frame])
+            except OSError as exc:
+                self.failed(exc, files.FRAMES)
 
     def write_actions(self, actions: list[Action]) -> None:
         path = self.folder / files.ACTIONS
@@ -42,5 +63,8 @@ class TraceWriter:
         tmp.replace(path)
 
     def close(self) -> None:
-        self._events.close()
-        self._frames.close()
+        for appender in (self._events, self._frames):
+            try:
+                appender.close()
+            except OSError as exc:
+                self.failed(exc, appender.path.name)
