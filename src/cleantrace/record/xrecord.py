@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
+from contextlib import suppress
 
 from Xlib import X, display
 from Xlib.ext import record
@@ -24,6 +25,11 @@ class XRecordCapture:
     Wheel ticks arrive as press+release of buttons 4–7: the press is kept as a `wheel` event, the
     release carries nothing and is dropped. Keys are named for the keysym they produce with the
     Shift state at the time (a shifted '1' is '!', also on release).
+
+    Timing: the RECORD extension sends its data only when the server flushes output to some
+    client, so delivery can lag by many milliseconds on a quiet server. An event's time is
+    therefore taken from the server's own timestamp (whole milliseconds on CLOCK_MONOTONIC),
+    bounded above by the time it was received: exact to 1 ms however late it arrives.
     """
 
     def __init__(self, display_name: str, clock: EpisodeClock, sink: Callable[[list[Event]], None]) -> None:
@@ -36,6 +42,7 @@ class XRecordCapture:
         self._keymap = _keymap(self._control)
         self._shift_down = 0
         self._pressed_as: dict[int, int] = {}
+        self._last_t = 0.0
         self._context = self._data.record_create_context(
             0,
             [record.AllClients],
@@ -71,7 +78,8 @@ class XRecordCapture:
             self.error = exc
         finally:
             self._enabled.set()
-            self._data.close()
+            with suppress(Exception):  # the X server may be gone already
+                self._data.close()
 
     def _on_reply(self, reply) -> None:
         if reply.category == record.StartOfData:
@@ -79,12 +87,14 @@ class XRecordCapture:
             return
         if reply.category != record.FromServer or reply.client_swapped or not reply.data:
             return
-        t_ms = self.clock.ms()
+        received = self.clock.ms()
         data = reply.data
         events: list[Event] = []
         while data:
             xevent, data = rq.EventField(None).parse_binary_value(data, self._data.display, None, None)
-            event = self._convert(xevent, t_ms)
+            happened = min(received, self.clock.from_server_ms(xevent.time) + 1.0)
+            self._last_t = max(self._last_t, happened)  # keep time monotonic within the stream
+            event = self._convert(xevent, self._last_t)
             if event is not None:
                 events.append(event)
         if events:
