@@ -126,3 +126,22 @@ def test_a_recorder_trace_validates(xvfb, tmp_path):
     recorder.stop()
     writer.close()
     assert validate_episode(folder).problems == []
+
+
+def test_a_visual_change_is_captured_without_an_action(xvfb, tmp_path):
+    from Xlib import display
+
+    writer = TraceWriter(tmp_path / "ep")
+    recorder = Recorder(writer, xvfb, EpisodeClock(), resolver=None, fps=0, change_fps=10)
+    recorder.start()
+    time.sleep(0.3)
+    d = display.Display(xvfb)
+    root = d.screen().root
+    gc = root.create_gc(foreground=0xFF0000)
+    root.fill_rectangle(gc, 100, 100, 300, 200)  # something draws on the screen
+    d.sync()
+    time.sleep(0.6)
+    recorder.stop()
+    writer.close()
+    reasons = [f["reason"] for f in files.read_jsonl(tmp_path / "ep" / files.FRAMES)]
+    assert reasons[0] == "interval" and "change" in reasons[1:]

@@ -35,12 +35,14 @@ def cli(ctx: click.Context, debug: bool) -> None:
 @click.option("--persona", default="default", show_default=True, help="default, fast or careful.")
 @click.option("--timeout", default=120.0, show_default=True, help="Seconds before an episode is killed.")
 @click.option("--fps", default=2.0, show_default=True, help="Interval frames per second (0: only on actions).")
+@click.option("--change-fps", default=5.0, show_default=True,
+              help="At most this many frames per second on visual change (0: none).")
 @click.option("--tasks-dir", type=click.Path(path_type=Path), default=None, help="Folder of task packs.")
 @click.option("--backend", type=click.Choice(["local", "docker"]), default="local", show_default=True,
               help="local: bubblewrap namespaces; docker: a container of the docker/ image per episode.")
 @click.option("--image", default=None, help="Docker image for --backend docker (default cleantrace/sandbox:latest).")
 @click.option("--view/--no-view", default=True, show_default=True, help="Write the HTML report.")
-def run(tasks, episodes, seed, out, run_id, persona, timeout, fps, tasks_dir, backend, image, view) -> None:
+def run(tasks, episodes, seed, out, run_id, persona, timeout, fps, change_fps, tasks_dir, backend, image, view) -> None:
     """Run TASKS (ids or globs like 'crm/*') on --episodes seeds, each in a fresh sandbox."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
@@ -66,7 +68,8 @@ def run(tasks, episodes, seed, out, run_id, persona, timeout, fps, tasks_dir, ba
 
         result = run_tasks(
             list(tasks), episodes=episodes, seed=seed, out=out, run_id=run_id, persona=persona,
-            tasks_dir=tasks_dir, timeout=timeout, fps=fps, backend=backend, image=image, on_episode=on_episode,
+            tasks_dir=tasks_dir, timeout=timeout, fps=fps, change_fps=change_fps, backend=backend, image=image,
+            on_episode=on_episode,
         )
     console.print(f"run: {result.run_dir}  ({result.successes}/{len(result.rows)} successful)")
     if view:

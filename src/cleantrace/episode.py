@@ -35,6 +35,7 @@ class EpisodeSpec(BaseModel):
     out_dir: str
     screen: tuple[int, int] = (1280, 800)
     fps: float = 2.0
+    change_fps: float = 5.0
     backend: str = "local"
 
 
@@ -97,7 +98,7 @@ def _record_episode(spec: EpisodeSpec, session, db_path: Path) -> Meta:
         page = session.connect(task.start_path)
         stage("page loaded")
         inputs = XTestInput(session.display.name)
-        recorder = Recorder(writer, session.display.name, clock, TargetResolver(page), fps=spec.fps)
+        recorder = Recorder(writer, session.display.name, clock, TargetResolver(page), spec.fps, spec.change_fps)
         recorder.start()
         stage("recording")
         task.solve(Actor(page, inputs, recorder, spec.seed, persona, spec.screen), params)

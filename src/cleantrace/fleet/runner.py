@@ -42,7 +42,7 @@ def episode_id_for(task_id: str, seed: int, persona: str) -> str:
 def run(
     tasks: list[str], episodes: int = 1, seed: int = 0, out: Path = Path("runs"), run_id: str | None = None,
     persona: str = "default", tasks_dir: Path | None = None, timeout: float = DEFAULT_TIMEOUT,
-    screen: tuple[int, int] = (1280, 800), fps: float = 2.0, backend: str = "local",
+    screen: tuple[int, int] = (1280, 800), fps: float = 2.0, change_fps: float = 5.0, backend: str = "local",
     image: str | None = None, on_episode: Callable[[CatalogRow], None] | None = None,
 ) -> RunResult:
     """Run `episodes` seeds (seed, seed+1, …) of every selected task; returns the run's catalog.
@@ -64,7 +64,7 @@ def run(
             spec = EpisodeSpec(
                 run_id=run_dir.name, episode_id=episode_id_for(task.id, s, persona), task=task.id, seed=s,
                 persona=persona, tasks_dir=str(registry.root.resolve()), out_dir="", screen=screen, fps=fps,
-                backend=backend,
+                change_fps=change_fps, backend=backend,
             )
             row = run_episode(spec, run_dir, timeout, image)
             result.rows.append(row)

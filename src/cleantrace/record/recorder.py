@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from cleantrace.record.changes import ChangeWatcher
 from cleantrace.record.clock import EpisodeClock
 from cleantrace.record.frames import FrameCapture
 from cleantrace.record.grounding import TargetResolver
@@ -18,7 +19,7 @@ class Recorder:
 
     def __init__(
         self, writer: TraceWriter, display_name: str, clock: EpisodeClock,
-        resolver: TargetResolver | None = None, fps: float = 2.0,
+        resolver: TargetResolver | None = None, fps: float = 2.0, change_fps: float = 5.0,
     ) -> None:
         self.writer = writer
         self.clock = clock
@@ -29,6 +30,9 @@ class Recorder:
         self.probes: list[TargetProbe] = []
         self._input = XRecordCapture(display_name, clock, self._on_events)
         self._frames = FrameCapture(display_name, writer.frames_dir, clock, self._on_frame, writer.failed)
+        self._changes = (
+            ChangeWatcher(display_name, lambda: self._frames.capture("change"), change_fps) if change_fps > 0 else None
+        )
         self._running = False
 
     def start(self) -> None:
@@ -37,6 +41,8 @@ class Recorder:
         self._running = True
         self._frames.capture("interval")
         self._frames.start_interval(self.fps)
+        if self._changes:
+            self._changes.start()
 
     def observe(self, reason: str = "action") -> int:
         """Take a frame now (before or after an action); returns its index.
@@ -75,6 +81,8 @@ class Recorder:
                 self._input.stop()
             except Exception as exc:  # the X server died: what was captured is kept
                 self._input.error = self._input.error or exc
+            if self._changes:
+                self._changes.stop()
         self._frames.close()
         actions = attach_observations(reduce_events(self.events), self.events, self.frames, self.probes)
         try:
@@ -85,7 +93,8 @@ class Recorder:
 
     @property
     def errors(self) -> list[BaseException]:
-        return [e for e in (self._input.error, self._frames.error) if e is not None]
+        sources = (self._input, self._frames, self._changes)
+        return [s.error for s in sources if s is not None and s.error is not None]
 
     def _on_events(self, events: list[Event]) -> None:
         self.events.extend(events)
