@@ -6,6 +6,7 @@ import os
 import shutil
 import subprocess
 import time
+from contextlib import suppress
 from pathlib import Path
 
 import pytest
@@ -39,6 +40,16 @@ def xvfb():
     yield f":{number}"
     proc.terminate()
     proc.wait(5)
+
+
+def sandboxed_processes() -> int:
+    """Processes on this machine that live in another PID namespace than ours (a sandbox's)."""
+    own = os.readlink("/proc/self/ns/pid")
+    count = 0
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        with suppress(OSError):  # the process ended meanwhile
+            count += os.readlink(f"/proc/{pid}/ns/pid") != own
+    return count
 
 
 def write_pack_with(tmp_path: Path, module_name: str, source: str) -> Path:

@@ -13,7 +13,7 @@ from PIL import Image
 from cleantrace.fleet import run
 from cleantrace.trace.reader import read_episode
 from cleantrace.trace.validate import validate_run
-from tests.conftest import REPO, write_pack_with
+from tests.conftest import REPO, sandboxed_processes, write_pack_with
 
 pytestmark = pytest.mark.e2e
 CLI = [sys.executable, "-m", "cleantrace.cli"]
@@ -183,11 +183,6 @@ def faulty_tasks(tmp_path_factory) -> Path:
     return write_pack_with(tmp_path_factory.mktemp("pack"), "faulty.py", FAULTY_TASKS)
 
 
-def chromium_processes() -> int:
-    out = subprocess.run(["pgrep", "-c", "-f", "chromium"], capture_output=True, text=True).stdout.strip()
-    return int(out or 0)
-
-
 @pytest.mark.parametrize(
     ("task", "timeout", "message"),
     [
@@ -197,7 +192,7 @@ def chromium_processes() -> int:
     ],
 )
 def test_a_failing_episode_is_kept_incomplete_with_its_reason(faulty_tasks, tmp_path, task, timeout, message):
-    before = chromium_processes()
+    before = sandboxed_processes()
     result = run([task], episodes=1, out=tmp_path, run_id="r", tasks_dir=faulty_tasks, timeout=timeout)
     row = result.rows[0]
     assert row.status == "incomplete" and row.success is None
@@ -206,4 +201,4 @@ def test_a_failing_episode_is_kept_incomplete_with_its_reason(faulty_tasks, tmp_
     assert ep.meta.outcome.status == "incomplete"
     assert ep.actions and ep.actions[0].kind == "click", "what was recorded before the failure is kept"
     assert all(r.ok for r in validate_run(result.run_dir)), [r.problems for r in validate_run(result.run_dir)]
-    assert chromium_processes() == before, "the sandbox's processes are gone"
+    assert sandboxed_processes() == before, "the sandbox's processes are gone"

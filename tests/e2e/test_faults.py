@@ -4,12 +4,10 @@ down, and let the run go on; no process of an episode outlives it."""
 from __future__ import annotations
 
 import json
-import os
 import signal
 import subprocess
 import sys
 import time
-from contextlib import suppress
 from pathlib import Path
 
 import pytest
@@ -17,7 +15,7 @@ import pytest
 from cleantrace.fleet import run
 from cleantrace.trace.reader import read_episode
 from cleantrace.trace.validate import validate_run
-from tests.conftest import write_pack_with
+from tests.conftest import sandboxed_processes, write_pack_with
 
 pytestmark = pytest.mark.e2e
 
@@ -71,16 +69,6 @@ class Stall(Idle):
 @pytest.fixture(scope="module")
 def fault_tasks(tmp_path_factory) -> Path:
     return write_pack_with(tmp_path_factory.mktemp("pack"), "faults.py", FAULT_TASKS)
-
-
-def sandboxed_processes() -> int:
-    """Processes on this machine that live in another PID namespace than ours (a sandbox's)."""
-    own = os.readlink("/proc/self/ns/pid")
-    count = 0
-    for pid in filter(str.isdigit, os.listdir("/proc")):
-        with suppress(OSError):  # the process ended meanwhile
-            count += os.readlink(f"/proc/{pid}/ns/pid") != own
-    return count
 
 
 def test_a_dying_part_ends_the_episode_with_its_name_and_the_run_goes_on(fault_tasks, tmp_path):

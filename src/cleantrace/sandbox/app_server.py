@@ -12,6 +12,7 @@ import time
 from pathlib import Path
 
 from cleantrace.errors import SandboxError
+from cleantrace.sandbox.processes import stop_process
 
 HOST = "127.0.0.1"
 
@@ -59,12 +60,7 @@ class AppServer:
         return self._proc is not None and self._proc.poll() is None
 
     def stop(self) -> None:
-        if self._proc and self._proc.poll() is None:
-            self._proc.terminate()
-            try:
-                self._proc.wait(3)
-            except subprocess.TimeoutExpired:
-                self._proc.kill()
+        stop_process(self._proc)
 
 
 def main(argv: list[str]) -> None:

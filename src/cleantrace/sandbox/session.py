@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 from cleantrace.sandbox.app_server import AppServer
 from cleantrace.sandbox.browser import devtools_url, launch_chromium
 from cleantrace.sandbox.display import VirtualDisplay
+from cleantrace.sandbox.processes import stop_process
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Page, Playwright
@@ -68,12 +69,7 @@ class SandboxSession:
         if self._playwright is not None:
             with suppress(Exception):
                 self._playwright.stop()
-        if self.chromium is not None and self.chromium.poll() is None:
-            self.chromium.terminate()
-            try:
-                self.chromium.wait(3)
-            except subprocess.TimeoutExpired:
-                self.chromium.kill()
+        stop_process(self.chromium)
         self.app.stop()
         self.display.stop()
 
