@@ -26,10 +26,6 @@ class AppServer:
         self.port = port
         self._proc: subprocess.Popen | None = None
 
-    def start(self, timeout: float = 15.0) -> None:
-        self.launch()
-        self.wait_ready(timeout)
-
     def launch(self) -> None:
         """Start the server process without waiting for it (see `wait_ready`)."""
         self._proc = subprocess.Popen(
@@ -56,8 +52,9 @@ class AppServer:
             time.sleep(0.01)
 
     @property
-    def alive(self) -> bool:
-        return self._proc is not None and self._proc.poll() is None
+    def exited(self) -> bool:
+        """The server was launched and its process has ended."""
+        return self._proc is not None and self._proc.poll() is not None
 
     def stop(self) -> None:
         stop_process(self._proc)

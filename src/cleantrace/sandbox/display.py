@@ -19,10 +19,6 @@ class VirtualDisplay:
         self.name = f":{number}"
         self._proc: subprocess.Popen | None = None
 
-    def start(self, timeout: float = 10.0) -> None:
-        self.launch()
-        self.wait_ready(timeout)
-
     def launch(self) -> None:
         """Start Xvfb without waiting for it (see `wait_ready`)."""
         w, h = self.size
@@ -46,8 +42,9 @@ class VirtualDisplay:
             time.sleep(0.005)
 
     @property
-    def alive(self) -> bool:
-        return self._proc is not None and self._proc.poll() is None
+    def exited(self) -> bool:
+        """Xvfb was launched and its process has ended."""
+        return self._proc is not None and self._proc.poll() is not None
 
     def stop(self) -> None:
         stop_process(self._proc)

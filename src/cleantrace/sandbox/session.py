@@ -56,11 +56,11 @@ class SandboxSession:
 
     def fault(self) -> str | None:
         """Which part of the sandbox died, if one did."""
-        if self._died(self.display._proc):
+        if self.display.exited:
             return "Xvfb died"
-        if self._died(self.app._proc):
+        if self.app.exited:
             return "the app server died"
-        if self._died(self.chromium):
+        if self.chromium is not None and self.chromium.poll() is not None:
             return "the browser crashed"
         return None
 
@@ -72,7 +72,3 @@ class SandboxSession:
         stop_process(self.chromium)
         self.app.stop()
         self.display.stop()
-
-    @staticmethod
-    def _died(proc: subprocess.Popen | None) -> bool:
-        return proc is not None and proc.poll() is not None
