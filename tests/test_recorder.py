@@ -145,3 +145,25 @@ def test_a_visual_change_is_captured_without_an_action(xvfb, tmp_path):
     writer.close()
     reasons = [f["reason"] for f in files.read_jsonl(tmp_path / "ep" / files.FRAMES)]
     assert reasons[0] == "interval" and "change" in reasons[1:]
+
+
+def test_a_recorder_whose_capture_died_says_so(tmp_path):
+    import subprocess
+    from pathlib import Path
+
+    number = next(n for n in range(300, 400) if not Path(f"/tmp/.X{n}-lock").exists())
+    server = subprocess.Popen(["Xvfb", f":{number}", "-nolisten", "tcp", "+extension", "RECORD"],
+                              stderr=subprocess.DEVNULL)
+    while not Path(f"/tmp/.X11-unix/X{number}").exists():
+        time.sleep(0.01)
+    writer = TraceWriter(tmp_path / "ep")
+    recorder = Recorder(writer, f":{number}", EpisodeClock(), resolver=None, fps=0, change_fps=0)
+    recorder.start()
+    assert recorder.failure() is None
+    server.kill()  # the X server goes away mid-recording
+    server.wait()
+    time.sleep(0.5)
+    assert "input capture failed" in (recorder.failure() or "")
+    recorder.stop()  # still seals what was captured
+    writer.close()
+    assert (tmp_path / "ep" / files.ACTIONS).exists()

@@ -104,7 +104,13 @@ def _record_episode(spec: EpisodeSpec, session, db_path: Path) -> Meta:
         task.solve(Actor(page, inputs, recorder, spec.seed, persona, spec.screen), params)
         inputs.sync()
         fault = session.fault()
-        outcome = _incomplete(f"SandboxError: {fault}") if fault else _verdict(task, world, params)
+        broken = recorder.failure()
+        if fault:
+            outcome = _incomplete(f"SandboxError: {fault}")
+        elif broken:
+            outcome = _incomplete(f"TraceError: the recording is not whole: {broken}")
+        else:
+            outcome = _verdict(task, world, params)
     except Exception as exc:  # a task's solve() may raise anything; the trace must survive it
         outcome = _incomplete(_describe(exc), session.fault())
     finally:

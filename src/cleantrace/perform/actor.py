@@ -17,6 +17,7 @@ from cleantrace.perform.motion import Box, move_path
 from cleantrace.perform.persona import Persona
 from cleantrace.perform.typing import chord_timeline, typing_timeline
 from cleantrace.perform.xinput import BUTTONS, XTestInput, x_key_name
+from cleantrace.sandbox.browser import page_screen_origin
 
 WHEEL_UP, WHEEL_DOWN = 4, 5
 
@@ -160,15 +161,8 @@ class Actor:
         bbox = target.bounding_box()
         if bbox is None:
             raise PerformError("the target disappeared before it could be reached", "wait for the page first")
-        ox, oy, scale = self._page_origin()
+        ox, oy, scale = page_screen_origin(self.page)
         return Box(ox + bbox["x"] * scale, oy + bbox["y"] * scale, bbox["width"] * scale, bbox["height"] * scale)
-
-    def _page_origin(self) -> tuple[float, float, float]:
-        """Screen position of the page's (0, 0) and the CSS-to-screen pixel scale."""
-        x, y, scale = self.page.evaluate(
-            "[screenX + outerWidth - innerWidth, screenY + outerHeight - innerHeight, devicePixelRatio]"
-        )
-        return float(x), float(y), float(scale)
 
     def _scroll_into_view(self, target: Locator, max_ticks: int = 60) -> None:
         """Turn the wheel over the page until the target is inside the viewport."""

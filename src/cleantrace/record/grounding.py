@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from cleantrace.sandbox.browser import page_screen_origin
 from cleantrace.trace.schema import Target
 
 # The hit node may be a span inside a link: climb to the element a person would name as the target.
@@ -41,22 +42,20 @@ function () {
 class TargetResolver:
     """Finds and describes the element at a screen point of a page, via CDP."""
 
-    def __init__(self, page: Any, screen_origin: tuple[float, float] = (0.0, 0.0), scale: float = 1.0) -> None:
+    def __init__(self, page: Any) -> None:
         self.page = page
-        self.origin = screen_origin
-        self.scale = scale
         self._cdp = None
 
     def at(self, x: int, y: int) -> Target | None:
         """The target under screen point (x, y), or None when nothing in the page is there."""
         cdp = self._session()
-        css_x = round((x - self.origin[0]) / self.scale)
-        css_y = round((y - self.origin[1]) / self.scale)
         try:
+            ox, oy, scale = page_screen_origin(self.page)
+            css_x, css_y = round((x - ox) / scale), round((y - oy) / scale)
             cdp.send("DOM.getDocument", {"depth": 0})
             hit = cdp.send("DOM.getNodeForLocation", {"x": css_x, "y": css_y, "ignorePointerEventsNone": True})
             hit_obj = cdp.send("DOM.resolveNode", {"backendNodeId": hit["backendNodeId"]})["object"]
-            return self._describe(hit_obj["objectId"])
+            return self._describe(hit_obj["objectId"], (ox, oy, scale))
         except Exception:  # the page navigated or closed between the hit and the description
             self._cdp = None
             return None
@@ -68,12 +67,12 @@ class TargetResolver:
             active = cdp.send("Runtime.evaluate", {"expression": "document.activeElement"})["result"]
             if "objectId" not in active:
                 return None
-            return self._describe(active["objectId"])
+            return self._describe(active["objectId"], page_screen_origin(self.page))
         except Exception:  # the page navigated or closed meanwhile
             self._cdp = None
             return None
 
-    def _describe(self, object_id: str) -> Target:
+    def _describe(self, object_id: str, origin: tuple[float, float, float]) -> Target:
         cdp = self._session()
         picked = cdp.send("Runtime.callFunctionOn", {"objectId": object_id, "functionDeclaration": PICK_JS})["result"]
         info = cdp.send("Runtime.callFunctionOn", {
@@ -85,11 +84,11 @@ class TargetResolver:
         })["nodes"]
         role, name = _ax_role_name(ax)
         rx, ry, rw, rh = info["rect"]
+        ox, oy, scale = origin
         return Target(
             role=role, name=name, tag=info["tag"], text=info["text"], selector=info["selector"],
             bbox=(
-                round(self.origin[0] + rx * self.scale, 1), round(self.origin[1] + ry * self.scale, 1),
-                round(rw * self.scale, 1), round(rh * self.scale, 1),
+                round(ox + rx * scale, 1), round(oy + ry * scale, 1), round(rw * scale, 1), round(rh * scale, 1),
             ),
         )
 

@@ -91,10 +91,14 @@ class Recorder:
             self.writer.failed(exc, "actions.jsonl")
         return actions
 
-    @property
-    def errors(self) -> list[BaseException]:
-        sources = (self._input, self._frames, self._changes)
-        return [s.error for s in sources if s is not None and s.error is not None]
+    def failure(self) -> str | None:
+        """Why the recording is not whole, if a capture thread died (a trace missing events or
+        frames must not pass as a successful demonstration)."""
+        for what, source in (("input capture", self._input), ("frame capture", self._frames),
+                             ("change capture", self._changes)):
+            if source is not None and source.error is not None:
+                return f"{what} failed: {type(source.error).__name__}: {source.error}"
+        return None
 
     def _on_events(self, events: list[Event]) -> None:
         self.events.extend(events)

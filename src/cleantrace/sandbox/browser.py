@@ -10,6 +10,7 @@ from __future__ import annotations
 import subprocess
 import time
 from pathlib import Path
+from typing import Any
 
 from cleantrace.errors import SandboxError
 from cleantrace.sandbox.requirements import chromium_path
@@ -26,6 +27,14 @@ QUIET_FLAGS = (
     "--disable-session-crashed-bubble", "--disable-infobars",
 )
 DEVTOOLS_FILE = "DevToolsActivePort"
+
+
+def page_screen_origin(page: Any) -> tuple[float, float, float]:
+    """Screen position of the page's (0, 0) and the CSS-to-screen pixel scale (0, 0, 1 in kiosk)."""
+    x, y, scale = page.evaluate(
+        "[screenX + outerWidth - innerWidth, screenY + outerHeight - innerHeight, devicePixelRatio]"
+    )
+    return float(x), float(y), float(scale)
 
 
 def chromium_command(profile: Path, size: tuple[int, int]) -> list[str]:
