@@ -39,11 +39,10 @@ def main() -> None:
     os.environ["TMPDIR"] = str(private_tmp)
     tempfile.tempdir = str(private_tmp)
 
-    from throughput import descendants  # bench/ is on sys.path when this script runs
-
     from cleantrace.fleet import machine_workers, run
     from cleantrace.fleet.plan import select_tasks
     from cleantrace.fleet.sizing import mem_available_mb
+    from cleantrace.sandbox.processes import descendants
     from cleantrace.tasks import load_registry
     from cleantrace.trace import files
 

@@ -27,6 +27,7 @@ from pathlib import Path
 
 from cleantrace.fleet import run
 from cleantrace.fleet.sizing import machine_workers, mem_available_mb
+from cleantrace.sandbox.processes import descendants
 
 RESULTS = Path(__file__).with_name("results") / "throughput.json"
 SCALING_GAIN = 1.10  # a setting "scales" when it gives at least 10 % more than the one before
@@ -170,24 +171,6 @@ def _print_setting(s: dict) -> None:
           f"{s['verified_episodes_per_hour']:.0f}/h; {s['cpu_s_per_episode']:.1f} CPU-s and "
           f"{s['peak_pss_mb_per_running_episode']} MB per episode; CPU busy {s['machine_cpu_busy']:.0%}; "
           f"least MemAvailable {s['min_mem_available_mb']} MB", flush=True)
-
-
-def descendants() -> list[int]:
-    """Every process descending from this one (the sandboxes, adopted by it as their subreaper)."""
-    children: dict[int, list[int]] = {}
-    for pid in filter(str.isdigit, os.listdir("/proc")):
-        try:
-            with open(f"/proc/{pid}/stat") as f:
-                ppid = int(f.read().rsplit(")", 1)[1].split()[1])
-        except (OSError, ValueError, IndexError):
-            continue
-        children.setdefault(ppid, []).append(int(pid))
-    found, todo = [], [os.getpid()]
-    while todo:
-        for child in children.get(todo.pop(), []):
-            found.append(child)
-            todo.append(child)
-    return found
 
 
 def _pss_kb(pid: int) -> int:

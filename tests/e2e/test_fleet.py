@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from cleantrace.fleet import run
+from cleantrace.sandbox.processes import descendants
 from cleantrace.trace.reader import read_episode
 from cleantrace.trace.validate import validate_run
 
@@ -31,27 +32,9 @@ def _commands(pids: list[int]) -> list[str]:
     return out
 
 
-def own_descendants() -> list[int]:
-    """Processes descending from this one (sandbox processes are adopted by it: it is their subreaper)."""
-    children: dict[int, list[int]] = {}
-    for pid in filter(str.isdigit, os.listdir("/proc")):
-        try:
-            with open(f"/proc/{pid}/stat") as f:
-                ppid = int(f.read().rsplit(")", 1)[1].split()[1])
-        except OSError:
-            continue
-        children.setdefault(ppid, []).append(int(pid))
-    found, todo = [], [os.getpid()]
-    while todo:
-        for child in children.get(todo.pop(), []):
-            found.append(child)
-            todo.append(child)
-    return found
-
-
 def reap_adopted_orphans(timeout: float = 10) -> None:
     deadline = time.monotonic() + timeout
-    while (pids := own_descendants()) and time.monotonic() < deadline:
+    while (pids := descendants()) and time.monotonic() < deadline:
         for pid in pids:
             with contextlib.suppress(ChildProcessError):
                 os.waitpid(pid, os.WNOHANG)
@@ -88,7 +71,7 @@ def test_two_workers_record_distinct_valid_episodes_at_once_and_leave_nothing(tm
     assert len(params) == 4, "every episode has its own world"
     windows = sorted(window(result.run_dir, r["episode_id"]) for r in rows)
     assert any(b[0] < a[1] for a, b in zip(windows, windows[1:], strict=False)), "episodes ran at the same time"
-    assert own_descendants() == [], f"no sandbox process outlives its episode: {_commands(own_descendants())}"
+    assert descendants() == [], f"no sandbox process outlives its episode: {_commands(descendants())}"
     assert not list(result.run_dir.glob("*/*.tmp"))
 
 
@@ -148,7 +131,7 @@ def test_a_stopped_run_resumes_without_duplicating_or_losing_an_episode(tmp_path
     assert all(r.ok for r in validate_run(run_dir))
     again = run(None, resume=True, out=tmp_path, run_id="r")
     assert len(catalog(run_dir)) == 3 and len(again.rows) == 3, "resuming a finished run does nothing"
-    assert own_descendants() == []
+    assert descendants() == []
 
 
 @pytest.mark.ray
