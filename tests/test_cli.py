@@ -48,9 +48,13 @@ def test_validate_reports_an_invalid_trace(tmp_path):
     assert done.returncode == 1 and "invalid" in done.stdout
 
 
-def test_tasks_list_and_show():
-    listing = cleantrace("tasks", "list")
-    assert listing.returncode == 0 and "crm/set-lead-status" in listing.stdout
+def test_tasks_list_shows_every_id_whole_and_show_gives_an_instruction():
+    from cleantrace.tasks import load_registry
+
+    listing = cleantrace("tasks", "list", env={**os.environ, "COLUMNS": "80"})
+    assert listing.returncode == 0
+    cut = [task_id for task_id in load_registry().tasks if task_id not in listing.stdout]
+    assert not cut, f"ids cut short in an 80-column terminal: {cut}"
     shown = cleantrace("tasks", "show", "crm/add-lead-note", "--seed", "2")
     assert shown.returncode == 0 and "instruction (seed 2)" in shown.stdout and "note" in shown.stdout
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 from rich.console import Console
-from rich.table import Table
+from rich.table import Column, Table
 
 from cleantrace.errors import CleantraceError
 
@@ -15,6 +15,11 @@ console = Console()
 err_console = Console(stderr=True)
 
 OUTCOME_STYLE = {"success": "green", "failure": "red", "incomplete": "yellow", "running": "yellow"}
+
+
+def id_column(header: str, ids: list[str]) -> Column:
+    """A table column that shows ids whole (they are what other commands take), even in a narrow terminal."""
+    return Column(header, no_wrap=True, min_width=max([len(header), *map(len, ids)]))
 
 
 @click.group()
@@ -163,8 +168,9 @@ def replay(source: Path, out: Path, run_id: str | None, timeout: float, tasks_di
 
     result = replay_episodes(source, out=out, run_id=run_id, tasks_dir=tasks_dir, timeout=timeout,
                              on_episode=on_episode)
-    table = Table("task", "replayed", "successful", "rate")
-    for task_id, (ok, n) in result.per_task().items():
+    per_task = result.per_task()
+    table = Table(id_column("task", list(per_task)), "replayed", "successful", "rate")
+    for task_id, (ok, n) in per_task.items():
         table.add_row(task_id, str(n), str(ok), f"{100 * ok / n:.0f} %")
     console.print(table)
     console.print(f"replay success rate: {result.successes}/{len(result.replays)} ({100 * result.rate:.1f} %)")
@@ -251,7 +257,7 @@ def tasks_list(tasks_dir: Path | None) -> None:
     from cleantrace.tasks import load_registry
 
     registry = load_registry(tasks_dir)
-    table = Table("id", "app", "skills", "difficulty")
+    table = Table(id_column("id", list(registry.tasks)), "app", "skills", "difficulty")
     for task_id, task in sorted(registry.tasks.items()):
         table.add_row(task_id, task.app, ", ".join(task.skills), task.difficulty)
     console.print(table)
@@ -311,7 +317,8 @@ def tasks_check(task_ids, seeds, first_seed, wrong, out, timeout, json_out, work
 
         checks = check_tasks(list(task_ids), seeds=seeds, first_seed=first_seed, wrong=wrong, out=out,
                              tasks_dir=tasks_dir, timeout=timeout, on_episode=on_episode, workers=workers)
-    table = Table("task", "episodes", "success", "failure", "incomplete", "success rate")
+    table = Table(id_column("task", [c.task for c in checks]), "episodes", "success", "failure", "incomplete",
+                  "success rate")
     for c in checks:
         style = "green" if c.ok else "red"
         incomplete = c.episodes - c.successes - c.failures
