@@ -79,6 +79,7 @@ def main() -> None:
         "workers": workers,
         "task_mix": tasks,
         "statuses": statuses,
+        "privacy": {p: sum(1 for r in rows if r.get("privacy") == p) for p in ("clean", "findings", "not_run")},
         "episodes_per_minute": round(len(rows) / wall * 60, 2),
         "missing": sorted(planned - set(ids)),
         "duplicated": sorted({i for i in ids if ids.count(i) > 1}),
@@ -86,6 +87,8 @@ def main() -> None:
         "without_reason": without_reason,
         "not_successful": [f"{r['episode_id']}: {r['status']}: {r.get('message', '')}" for r in rows
                            if r["status"] != "success"],
+        "privacy_findings": {r["episode_id"]: json.loads((run_dir / r["episode_id"] / "meta.json").read_text())
+                             .get("privacy", {}).get("findings", []) for r in rows if r.get("privacy") == "findings"},
         "leaked_processes_after_each_batch": [b["descendants"] for b in batches],
         "leftover_temp_files": leftover_tmp,
         "rss_mb": {"first": rss[0], "last": rss[-1], "max": max(rss), "growth_mb_per_hour_after_first_batch":
@@ -102,7 +105,8 @@ def main() -> None:
     )
     RESULTS.parent.mkdir(exist_ok=True)
     RESULTS.write_text(json.dumps(result, indent=2))
-    print(json.dumps({k: v for k, v in result.items() if k not in ("batches", "not_successful")}, indent=2))
+    long_lists = ("batches", "not_successful", "privacy_findings")
+    print(json.dumps({k: v for k, v in result.items() if k not in long_lists}, indent=2))
     print(f"written to {RESULTS}")
     shutil.rmtree(out, ignore_errors=True)
     shutil.rmtree(private_tmp, ignore_errors=True)
