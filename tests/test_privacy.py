@@ -9,15 +9,18 @@ import subprocess
 import sys
 
 import pytest
-from hypothesis import given
+from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from cleantrace.privacy import Finding, record_scan, scan_episode, scan_run
 from cleantrace.privacy import ocr as ocr_module
+from cleantrace.privacy import scan as scan_module
 from cleantrace.privacy.canaries import canary_pattern, env_canaries, host_canaries
-from cleantrace.privacy.detect import Hit, find_identifiers, luhn_ok
-from cleantrace.privacy.ocr import changed_bands
+from cleantrace.privacy.cards import NETWORKS, issuing_network, luhn_ok
+from cleantrace.privacy.detect import Hit, find_identifiers
+from cleantrace.privacy.ocr import changed_bands, read_closer, read_frames
 from cleantrace.privacy.ranges import DOCUMENTED_TEST_CARDS
+from cleantrace.trace.reader import read_episode
 from cleantrace.trace.schema import Meta, Target
 from cleantrace.world.fake import TEST_CARD_NUMBERS, FakeData
 from tests.synthetic import write_episode
@@ -206,12 +209,34 @@ def luhn_complete(body: str) -> str:
     return next(body + d for d in "0123456789" if luhn_ok(body + d))
 
 
-@given(st.text(alphabet="0123456789", min_size=12, max_size=18), st.sampled_from(["", " ", "-"]))
-def test_any_luhn_valid_card_number_is_found_unless_documented(body, sep):
-    number = luhn_complete(body)
+@st.composite
+def issued_numbers(draw) -> str:
+    """A Luhn-valid number in some network's IIN range, of a length that network issues."""
+    _, prefixes, lengths = draw(st.sampled_from(NETWORKS))
+    low, _, high = draw(st.sampled_from(prefixes)).partition("-")
+    head = str(draw(st.integers(int(low), int(high or low)))).zfill(len(low))
+    rest = draw(st.sampled_from(lengths)) - 1 - len(head)
+    return luhn_complete(head + draw(st.text(alphabet="0123456789", min_size=rest, max_size=rest)))
+
+
+@given(issued_numbers(), st.sampled_from(["", " ", "-"]))
+def test_any_number_a_card_network_could_issue_is_found_unless_documented(number, sep):
     shown = sep.join(number[i:i + 4] for i in range(0, len(number), 4)) if len(number) == 16 else number
     hits = find_identifiers(f"card {shown} on file")
     assert hits == ([] if number in DOCUMENTED_TEST_CARDS else [Hit("card", shown)])
+
+
+@given(st.text(alphabet="0123456789", min_size=12, max_size=18))
+def test_luhn_valid_digit_runs_that_no_network_issues_are_not_cards(body):
+    number = luhn_complete(body)
+    assume(issuing_network(number) is None)
+    assert [h for h in find_identifiers(f"total {number} units") if h.kind == "card"] == []
+
+
+def test_a_row_of_sheet_figures_is_not_a_card():
+    grid = "A B C D E 1 Category July August September 2 Rent 4940 6470 4020 3 Salaries 2930 1610 2100 6640 4 Software"
+    assert luhn_ok("29301610210066404") and find_identifiers(grid) == []
+    assert find_identifiers("3 Salaries 4556 7375 8689 9855 4") == [Hit("card", "4556 7375 8689 9855")]
 
 
 @given(st.integers(201, 989), st.integers(0, 99))
@@ -225,3 +250,46 @@ def test_ocr_allows_reserved_addresses_clipped_at_a_cell_edge_but_not_real_ones(
     assert find_identifiers("erin.grant@acme.te  x@example.c", ocr=True) == []
     assert [h.text for h in find_identifiers("erin.grant@acme.in", ocr=True)] == ["erin.grant@acme.in"]
     assert [h.text for h in find_identifiers("erin.grant@acme.te", ocr=False)] == ["erin.grant@acme.te"]
+
+
+def test_ocr_allows_names_being_typed_and_domains_under_no_top_level_name_but_not_real_ones():
+    for noise in ("whitney.reid@example.cq", "carter@acme.ted", "joseph.rose@corp.tel", "ren.mueller@example.xo"):
+        assert find_identifiers(noise, ocr=True) == [], noise
+        assert find_identifiers(noise) != [], f"{noise}: exact sources get no OCR tolerance"
+    for real in ("b@gmail.co", "jo@sample.com", "jane@gmail.corn", "x@bigcorp.co.uk"):
+        assert [h.kind for h in find_identifiers(real, ocr=True)] == ["email"], real
+
+
+def test_ocr_needs_an_area_code_for_a_phone_number():
+    assert find_identifiers("Qty 310 1740", ocr=True) == []
+    assert find_identifiers("call (415) 867-5309", ocr=True) == [Hit("phone", "(415) 867-5309")]
+
+
+def test_table_columns_are_read_as_separate_cells(tmp_path):
+    days = " " * 12
+    folder = write_episode(tmp_path / "ep", screens=(("Pick a date",), (days.join(["25", "26", "27", "28", "29"]),)))
+    assert find_identifiers("25 26 27 28 29") != [], "read as one line, the days would be a phone number"
+    trace = read_episode(folder)
+    cells = read_frames(folder, trace.frames).cells[trace.frames[-1].file]
+    assert [c.text for c in cells] == ["25", "26", "27", "28", "29"]
+    assert all(a.box[0] + a.box[2] < b.box[0] for a, b in zip(cells, cells[1:], strict=False))
+    assert scan_episode(folder).clean
+
+
+def test_a_reading_the_closer_look_does_not_confirm_is_not_counted(tmp_path, monkeypatch):
+    folder = write_episode(tmp_path / "ep", screens=(("Leads",), ("Contact bob.smith@outlook.com",)))
+    assert [f.text for f in scan_episode(folder).findings] == ["bob.smith@outlook.com"]  # confirmed at 3×
+    monkeypatch.setattr(scan_module, "read_closer", lambda image_file, box: "Contact bob.smith@example.com")
+    scan = scan_episode(folder)
+    assert scan.clean and scan.notes == ["1 OCR reading(s) not confirmed by a closer look (3×) were not counted"]
+
+
+def test_the_closer_look_reads_small_text_from_its_box(tmp_path):
+    from PIL import Image, ImageDraw, ImageFont
+
+    from tests.synthetic import FONT
+
+    image = Image.new("RGB", (400, 60), "white")
+    ImageDraw.Draw(image).text((30, 20), "kristen@acme.test", fill=(60, 60, 60), font=ImageFont.truetype(FONT, 11))
+    image.save(tmp_path / "frame.png")
+    assert read_closer(tmp_path / "frame.png", (30, 20, 110, 14)) == "kristen@acme.test"

@@ -4,8 +4,10 @@ host canaries, keeping only those outside the reserved fake ranges (see `ranges`
 Pure: text in, hits out. URLs are found first and their spans hidden from the e-mail, IP, card and
 phone passes (one URL is one finding); canaries are looked for everywhere, URLs included.
 Text read by OCR (`ocr=True`) tolerates misread characters in reserved names (`exampie.com`,
-`corp.tesl`), reserved names clipped at the edge of a cell (`acme.te`), and misread last four
-digits of 555 phone numbers, so OCR noise is not a finding.
+`corp.tesl`), reserved names clipped at the edge of a cell (`acme.te`) or being typed (`acme.te`
+with the text caret read as a last letter: `acme.ted`), domains under no top-level name that
+exists (`example.cq`: no one receives mail there), misread last four digits of 555 phone
+numbers, and numbers without an area code (table figures), so OCR noise is not a finding.
 """
 
 from __future__ import annotations
@@ -17,7 +19,9 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 import phonenumbers
+from publicsuffixlist import PublicSuffixList
 
+from cleantrace.privacy.cards import is_card_number
 from cleantrace.privacy.ranges import (
     RESERVED_DOMAINS,
     RESERVED_TLDS,
@@ -35,8 +39,11 @@ IPV6_RE = re.compile(r"(?<![\w:])(?:[0-9A-Fa-f]{0,4}:){2,7}[0-9A-Fa-f]{0,4}(?![\
 CARD_RE = re.compile(
     r"(?<![\w-])(?:\d{13,19}|\d{4}(?:[ -]\d{4}){2,3}(?:[ -]\d{1,3})?|\d{4}[ -]\d{6}[ -]\d{4,5})(?![\w-])"
 )
+TRAILING_GROUP_RE = re.compile(r"[ -]\d{1,3}$")
 TRAILING_PUNCTUATION = ".,;:!?)]}"
 PHONE_REGION = "US"  # numbers without a country code are read as NANP numbers
+NANP_WITH_AREA_CODE = 2_000_000_000  # national numbers from here on have 10 digits
+_PUBLIC_SUFFIXES = PublicSuffixList(accept_unknown=False)  # the bundled Public Suffix List; no download
 
 
 @dataclass(frozen=True)
@@ -96,7 +103,9 @@ def _allowed_domain(domain: str, ocr: bool) -> bool:
     close_domain = difflib.get_close_matches(domain, RESERVED_DOMAINS, n=1, cutoff=0.88)  # one misread letter
     tld = domain.rsplit(".", 1)[-1]
     close_tld = difflib.get_close_matches(tld, RESERVED_TLDS, n=1, cutoff=0.7)
-    return bool(close_domain or close_tld or _clipped_reserved(domain, tld))
+    typing = domain[:-1]  # the caret right after a name being typed reads as one more letter
+    clipped = _clipped_reserved(domain, tld) or _clipped_reserved(typing, typing.rsplit(".", 1)[-1])
+    return bool(close_domain or close_tld or clipped or _PUBLIC_SUFFIXES.publicsuffix(domain) is None)
 
 
 # Two-letter starts of reserved names that are no country's top-level domain (".in" is India's).
@@ -142,22 +151,16 @@ def _ips(text: str, ocr: bool) -> tuple[list[Hit], str]:
     return hits, text
 
 
-def luhn_ok(digits: str) -> bool:
-    """The Luhn checksum every payment card number satisfies."""
-    total = 0
-    for n, ch in enumerate(reversed(digits)):
-        d = int(ch) * (2 if n % 2 else 1)
-        total += d - 9 if d > 9 else d
-    return total % 10 == 0
-
-
 def _cards(text: str, ocr: bool) -> tuple[list[Hit], str]:
     hits = []
     for m in CARD_RE.finditer(text):
-        digits = re.sub(r"\D", "", m.group(0))
-        if 13 <= len(digits) <= 19 and luhn_ok(digits):
+        shown = m.group(0)
+        if not is_card_number(re.sub(r"\D", "", shown)):
+            shown = TRAILING_GROUP_RE.sub("", shown)  # "4556 7375 8689 9855 4": a number written after it
+        digits = re.sub(r"\D", "", shown)
+        if is_card_number(digits):
             if not is_test_card(digits):
-                hits.append(Hit("card", m.group(0)))
+                hits.append(Hit("card", shown))
             text = _hide(text, m)
     return hits, text
 
@@ -166,6 +169,8 @@ def _phones(text: str, ocr: bool) -> tuple[list[Hit], str]:
     hits = []
     for m in phonenumbers.PhoneNumberMatcher(text, PHONE_REGION, leniency=phonenumbers.Leniency.VALID):
         nanp = m.number.country_code == 1
+        if ocr and nanp and m.number.national_number < NANP_WITH_AREA_CODE:
+            continue  # '310 1740': seven digits read off a table, no one's number without an area code
         if not (nanp and is_fictional_phone(m.number.national_number, ocr=ocr)):
             hits.append(Hit("phone", m.raw_string))
     return hits, text

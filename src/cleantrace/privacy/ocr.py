@@ -5,6 +5,11 @@ that changed (padded, full width so lines stay whole) are kept; a frame seen bef
 So each piece of screen content is read once, in the first frame that shows it. The bands of an
 episode are stacked (greyscale, white gaps) into a few tall images, one tesseract call each, and
 every line read is mapped back to the frame it came from.
+
+A line is split into cells where its words stand further apart than the line is high: the
+columns of a table, a sheet or a calendar are read as separate texts, so numbers in neighbouring
+cells never join into one "phone" or "card". `read_closer` reads one cell again at three times
+the size, for a second look at what the first read found.
 """
 
 from __future__ import annotations
@@ -30,13 +35,24 @@ WHOLE_FRAME_SHARE = 0.6  # above this share of changed rows the whole frame is r
 GAP_PX = 24  # white rows between stacked bands
 MAX_CANVAS_PX = 4000  # height of one stacked image
 TIMEOUT_S = 300
+CELL_GAP_LINE_HEIGHTS = 1.0  # a gap between words wider than the line is high separates two cells
+CLOSER_SCALE = 3  # how much a second look enlarges a cell
+CLOSER_PAD_PX = 6
+
+
+@dataclass(frozen=True)
+class OcrCell:
+    """Text read in one cell of a line, and where it is on its frame: (left, top, width, height)."""
+
+    text: str
+    box: tuple[int, int, int, int]
 
 
 @dataclass
 class OcrResult:
-    """Lines read per frame file; how many distinct frames and bands were read, in how long."""
+    """Cells read per frame file; how many distinct frames and bands were read, in how long."""
 
-    texts: dict[str, str] = field(default_factory=dict)
+    cells: dict[str, list[OcrCell]] = field(default_factory=dict)
     unreadable: list[str] = field(default_factory=list)  # frame files that are missing or not images
     frames: int = 0
     bands: int = 0
@@ -46,8 +62,9 @@ class OcrResult:
 @dataclass
 class _Band:
     file: str
-    top: int  # where the band starts in its stacked image
+    y0: int  # where the band starts on its frame
     pixels: np.ndarray
+    top: int = 0  # where the band starts in its stacked image
 
 
 def tesseract_missing() -> str | None:
@@ -94,15 +111,15 @@ def read_frames(folder: Path, frames: list[Frame]) -> OcrResult:
         if frame.sha256 not in seen:
             seen.add(frame.sha256)
             result.frames += 1
-            bands += [_Band(frame.file, 0, pixels[y0:y1]) for y0, y1 in changed_bands(before, pixels)]
+            bands += [_Band(frame.file, y0, pixels[y0:y1]) for y0, y1 in changed_bands(before, pixels)]
         before = pixels
     result.bands = len(bands)
-    lines: dict[str, list[str]] = defaultdict(list)
+    cells: dict[str, list[OcrCell]] = defaultdict(list)
     for canvas, placed in _stack(bands):
-        for top, text in _tesseract_lines(canvas):
+        for text, (left, top, width, height) in _tesseract_cells(canvas):
             owner = next((b for b in reversed(placed) if b.top <= top), placed[0])
-            lines[owner.file].append(text)
-    result.texts = {file: "\n".join(text) for file, text in lines.items()}
+            cells[owner.file].append(OcrCell(text, (left, top - owner.top + owner.y0, width, height)))
+    result.cells = dict(cells)
     result.seconds = time.perf_counter() - start
     return result
 
@@ -129,23 +146,53 @@ def _stack(bands: list[_Band]) -> list[tuple[np.ndarray, list[_Band]]]:
     return out
 
 
-def _tesseract_lines(canvas: np.ndarray) -> list[tuple[int, str]]:
-    """(top, text) of every line tesseract reads in a greyscale image."""
+def read_closer(image_file: Path, box: tuple[int, int, int, int]) -> str:
+    """Read one cell of a frame again, enlarged: small screen text is read much better at 3×."""
+    left, top, width, height = box
+    with Image.open(image_file) as image:
+        grey = image.convert("L")
+        pad = CLOSER_PAD_PX
+        crop = grey.crop((max(0, left - pad), max(0, top - pad),
+                          min(grey.width, left + width + pad), min(grey.height, top + height + pad)))
+    crop = crop.resize((crop.width * CLOSER_SCALE, crop.height * CLOSER_SCALE), Image.Resampling.LANCZOS)
+    return " ".join(text for text, _ in _tesseract_cells(np.asarray(crop), psm="7"))
+
+
+def _tesseract_cells(canvas: np.ndarray, psm: str = "3") -> list[tuple[str, tuple[int, int, int, int]]]:
+    """(text, box) of every cell of every line tesseract reads in a greyscale image."""
     buffer = io.BytesIO()
     Image.fromarray(canvas).save(buffer, format="PPM")  # uncompressed: nothing to encode or decode
     try:
         done = subprocess.run(
-            [TESSERACT, "stdin", "stdout", "--psm", "3", "tsv"], input=buffer.getvalue(), capture_output=True,
+            [TESSERACT, "stdin", "stdout", "--psm", psm, "tsv"], input=buffer.getvalue(), capture_output=True,
             timeout=TIMEOUT_S, env={**os.environ, "OMP_THREAD_LIMIT": "1"}, check=False,
         )
     except subprocess.TimeoutExpired:
         raise OSError(f"tesseract took more than {TIMEOUT_S} s") from None
     if done.returncode != 0:
         raise OSError(f"tesseract failed: {done.stderr.decode(errors='replace').strip()[-200:]}")
-    words: dict[tuple[str, str, str], list[tuple[int, str]]] = defaultdict(list)
+    lines: dict[tuple[str, str, str], list[tuple[int, int, int, int, str]]] = defaultdict(list)
     reader = csv.DictReader(io.StringIO(done.stdout.decode(errors="replace")), delimiter="\t", quoting=csv.QUOTE_NONE)
     for row in reader:
         text = (row.get("text") or "").strip()
         if row.get("level") == "5" and text:
-            words[(row["block_num"], row["par_num"], row["line_num"])].append((int(row["top"]), text))
-    return [(min(top for top, _ in ws), " ".join(t for _, t in ws)) for ws in words.values()]
+            box = (int(row["left"]), int(row["top"]), int(row["width"]), int(row["height"]))
+            lines[(row["block_num"], row["par_num"], row["line_num"])].append((*box, text))
+    return [cell for words in lines.values() for cell in _cells(sorted(words))]
+
+
+def _cells(words: list[tuple[int, int, int, int, str]]) -> list[tuple[str, tuple[int, int, int, int]]]:
+    """A line's words (left, top, width, height, text), left to right, grouped into cells at wide gaps."""
+    line_height = max(h for _, _, _, h, _ in words)
+    groups: list[list[tuple[int, int, int, int, str]]] = [[words[0]]]
+    for word in words[1:]:
+        last = groups[-1][-1]
+        if word[0] - (last[0] + last[2]) > CELL_GAP_LINE_HEIGHTS * line_height:
+            groups.append([])
+        groups[-1].append(word)
+    cells = []
+    for group in groups:
+        left, top = min(w[0] for w in group), min(w[1] for w in group)
+        right, bottom = max(w[0] + w[2] for w in group), max(w[1] + w[3] for w in group)
+        cells.append((" ".join(w[4] for w in group), (left, top, right - left, bottom - top)))
+    return cells

@@ -1,9 +1,15 @@
 """The privacy scan of an episode: every identifier in its meta, typed text, action targets and
-screen text (OCR) must come from the reserved fake ranges, and no host canary may appear."""
+screen text (OCR) must come from the reserved fake ranges, and no host canary may appear.
+
+What OCR finds is looked at again, enlarged (`read_closer`): small screen text is often misread
+(`example.com` as `examole.cd`), so an identifier counts only if the closer look finds it too.
+A canary needs no second look (it is matched exactly, never guessed from noise).
+"""
 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -13,7 +19,7 @@ from pydantic import BaseModel, Field
 from cleantrace.errors import CleantraceError
 from cleantrace.privacy.canaries import canary_pattern, host_canaries
 from cleantrace.privacy.detect import find_identifiers
-from cleantrace.privacy.ocr import read_frames, tesseract_missing
+from cleantrace.privacy.ocr import OcrCell, read_closer, read_frames, tesseract_missing
 from cleantrace.trace import files
 from cleantrace.trace.reader import episode_folders, read_episode
 from cleantrace.trace.reduce import reduce_events
@@ -58,8 +64,8 @@ def scan_episode(folder: Path, *, ocr: bool = True, canaries: Sequence[str] = ()
     pattern = canary_pattern(host_canaries(extra=canaries))
     scan = PrivacyScan(episode_id=episode_id)
 
-    def look(file: str, record: str, text: str, from_ocr: bool = False) -> None:
-        for hit in find_identifiers(text, pattern, ocr=from_ocr):
+    def look(file: str, record: str, text: str) -> None:
+        for hit in find_identifiers(text, pattern):
             scan.findings.append(Finding(episode_id=episode_id, file=file, record=record, kind=hit.kind, text=hit.text))
 
     meta_raw = json.loads((folder / files.META).read_text(encoding="utf-8"))
@@ -91,9 +97,27 @@ def scan_episode(folder: Path, *, ocr: bool = True, canaries: Sequence[str] = ()
         scan.ocr_frames, scan.ocr_seconds = result.frames, round(result.seconds, 3)
         if result.unreadable:
             scan.notes.append(f"{len(result.unreadable)} frame file(s) missing or unreadable: {result.unreadable[0]}…")
-        for file, text in result.texts.items():
-            look(file, f"{file} (ocr)", text, from_ocr=True)
+        dropped = 0
+        for file, cells in result.cells.items():
+            for cell in cells:
+                for hit in find_identifiers(cell.text, pattern, ocr=True):
+                    if hit.kind == "canary" or _seen_closer(folder / file, cell, hit.kind, pattern):
+                        scan.findings.append(Finding(episode_id=episode_id, file=file, record=f"{file} (ocr)",
+                                                     kind=hit.kind, text=hit.text))
+                    else:
+                        dropped += 1
+        if dropped:
+            scan.notes.append(f"{dropped} OCR reading(s) not confirmed by a closer look (3×) were not counted")
     return scan
+
+
+def _seen_closer(image_file: Path, cell: OcrCell, kind: str, pattern: re.Pattern[str] | None) -> bool:
+    """Whether reading `cell` again, enlarged, still finds an identifier of this kind."""
+    try:
+        again = read_closer(image_file, cell.box)
+    except OSError:
+        return True  # no second look possible: the first reading stands
+    return any(hit.kind == kind for hit in find_identifiers(again, pattern, ocr=True))
 
 
 def record_scan(folder: Path, scan: PrivacyScan) -> Meta:

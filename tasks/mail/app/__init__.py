@@ -65,48 +65,47 @@ def populate(world: World) -> None:
     """Create the schema and fill it with seeded contacts, threads, messages and labels."""
     db, rng = world.db, world.rng
     db.executescript(SCHEMA)
-    db.execute("begin")  # one transaction: hundreds of rows without a disk sync each
-    names: list[str] = []
-    while len(names) < CONTACT_COUNT:
-        name = world.fake.name()
-        if name not in names and name != ME_NAME and name.split()[0] not in {n.split()[0] for n in names}:
-            names.append(name)
-    contacts = []
-    for name in sorted(names, key=lambda n: n.split()[-1]):
-        email = world.fake.email(name)
-        cur = db.execute("insert into contacts (name, email) values (?,?)", name, email)
-        contacts.append((cur.lastrowid, name, email))
+    with db.transaction():  # one commit: hundreds of rows without a disk sync each
+        names: list[str] = []
+        while len(names) < CONTACT_COUNT:
+            name = world.fake.name()
+            if name not in names and name != ME_NAME and name.split()[0] not in {n.split()[0] for n in names}:
+                names.append(name)
+        contacts = []
+        for name in sorted(names, key=lambda n: n.split()[-1]):
+            email = world.fake.email(name)
+            cur = db.execute("insert into contacts (name, email) values (?,?)", name, email)
+            contacts.append((cur.lastrowid, name, email))
 
-    for name in rng.sample(LABEL_POOL, SEEDED_LABELS):
-        db.execute("insert into labels (name) values (?)", name)
-    label_ids = [r.id for r in db.rows("select id from labels")]
+        for name in rng.sample(LABEL_POOL, SEEDED_LABELS):
+            db.execute("insert into labels (name) values (?)", name)
+        label_ids = [r.id for r in db.rows("select id from labels")]
 
-    subjects = rng.sample([f"{h} {t}" for h in SUBJECT_HEADS for t in SUBJECT_TAILS], THREAD_COUNT)
-    when = NEWEST
-    folders = ["inbox"] * INBOX_COUNT + ["archive"] * 6 + ["spam"] * 2 + ["trash"] * 2
-    rng.shuffle(folders)
-    for subject, folder in zip(subjects, folders, strict=True):
-        when -= timedelta(minutes=rng.randint(35, 600))
-        _, sender, sender_email = rng.choice(contacts)
-        count = rng.choice((1, 1, 2, 3))
-        stamps = sorted(when - timedelta(minutes=rng.randint(20, 2000)) for _ in range(count - 1)) + [when]
-        tid = db.execute(
-            "insert into threads (subject, folder, starred, unread, updated_at) values (?,?,?,?,?)",
-            subject, folder, int(rng.random() < 0.12), int(rng.random() < 0.4), when.isoformat(timespec="minutes"),
-        ).lastrowid
-        for i, stamp in enumerate(stamps):
-            mine = (count - 1 - i) % 2 == 1  # the newest message is theirs, earlier ones alternate
-            who, address = (ME_NAME, ME_EMAIL) if mine else (sender, sender_email)
-            body = " ".join((rng.choice(BODY_OPENINGS), rng.choice(BODY_TOPICS), rng.choice(BODY_CLOSINGS)))
-            mid = db.execute(
-                "insert into messages (thread_id, sender_name, sender_email, outgoing, sent_at, body)"
-                " values (?,?,?,?,?,?)", tid, who, address, int(mine), stamp.isoformat(timespec="minutes"), body,
+        subjects = rng.sample([f"{h} {t}" for h in SUBJECT_HEADS for t in SUBJECT_TAILS], THREAD_COUNT)
+        when = NEWEST
+        folders = ["inbox"] * INBOX_COUNT + ["archive"] * 6 + ["spam"] * 2 + ["trash"] * 2
+        rng.shuffle(folders)
+        for subject, folder in zip(subjects, folders, strict=True):
+            when -= timedelta(minutes=rng.randint(35, 600))
+            _, sender, sender_email = rng.choice(contacts)
+            count = rng.choice((1, 1, 2, 3))
+            stamps = sorted(when - timedelta(minutes=rng.randint(20, 2000)) for _ in range(count - 1)) + [when]
+            tid = db.execute(
+                "insert into threads (subject, folder, starred, unread, updated_at) values (?,?,?,?,?)",
+                subject, folder, int(rng.random() < 0.12), int(rng.random() < 0.4), when.isoformat(timespec="minutes"),
             ).lastrowid
-            to_name, to_email = (sender, sender_email) if mine else (ME_NAME, ME_EMAIL)
-            db.execute("insert into recipients (message_id, name, email) values (?,?,?)", mid, to_name, to_email)
-        if rng.random() < 0.25:
-            db.execute("insert into thread_labels (thread_id, label_id) values (?,?)", tid, rng.choice(label_ids))
-    db.execute("commit")
+            for i, stamp in enumerate(stamps):
+                mine = (count - 1 - i) % 2 == 1  # the newest message is theirs, earlier ones alternate
+                who, address = (ME_NAME, ME_EMAIL) if mine else (sender, sender_email)
+                body = " ".join((rng.choice(BODY_OPENINGS), rng.choice(BODY_TOPICS), rng.choice(BODY_CLOSINGS)))
+                mid = db.execute(
+                    "insert into messages (thread_id, sender_name, sender_email, outgoing, sent_at, body)"
+                    " values (?,?,?,?,?,?)", tid, who, address, int(mine), stamp.isoformat(timespec="minutes"), body,
+                ).lastrowid
+                to_name, to_email = (sender, sender_email) if mine else (ME_NAME, ME_EMAIL)
+                db.execute("insert into recipients (message_id, name, email) values (?,?,?)", mid, to_name, to_email)
+            if rng.random() < 0.25:
+                db.execute("insert into thread_labels (thread_id, label_id) values (?,?)", tid, rng.choice(label_ids))
 
 
 # -- queries the app and the tasks share ---------------------------------------------------------
