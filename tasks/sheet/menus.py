@@ -9,7 +9,7 @@ from ._steps import cell, menu, open_sheet, select_range
 from .app import BUDGET, CATEGORIES, CONTACTS, INVENTORY, MONTHS, ORDERS, SHEETS, column, find_row, sheet_id
 from .app import cell as read_cell
 from .app.formula import as_number, col_name
-from .app.model import _sort_key
+from .app.model import sort_key
 
 NEW_CATEGORIES = ("Insurance", "Legal fees", "Consulting", "Hardware", "Events", "Recruiting", "Cleaning", "Postage")
 NEW_NAMES = (
@@ -156,7 +156,7 @@ class SortSheet(Task):
             descending = world.choice((False, True))
             letter = col_name(_titles(world, sheet).index(title) + 1)
             values = [c.value for row, c in column(world.db, sheet, letter).items() if row > 1]
-            ordered = sorted(values, key=_sort_key, reverse=descending)
+            ordered = sorted(values, key=sort_key, reverse=descending)
             if values != ordered:
                 return {"sheet": sheet, "title": title, "column": letter, "descending": descending,
                         "order": ORDER_WORDS[descending], "top": ordered[0], "rows": len(values)}
@@ -173,7 +173,7 @@ class SortSheet(Task):
         values = [c.value for row, c in column(world.db, p["sheet"], p["column"]).items() if row > 1]
         return (
             len(values) == p["rows"] and values[0] == p["top"]
-            and values == sorted(values, key=_sort_key, reverse=p["descending"])
+            and values == sorted(values, key=sort_key, reverse=p["descending"])
             and read_cell(world.db, p["sheet"], f"{p['column']}1").raw == p["title"]
         )
 

@@ -209,7 +209,7 @@ def sort_rows(db: Database, sid: int, col: int, descending: bool = False) -> Non
     by_row: dict[int, list[SimpleNamespace]] = {}
     for c in cells:
         by_row.setdefault(c.row, []).append(c)
-    keys = {row: _sort_key(next((c.value for c in line if c.col == col), "")) for row, line in by_row.items()}
+    keys = {row: sort_key(next((c.value for c in line if c.col == col), "")) for row, line in by_row.items()}
     filled = sorted((r for r in by_row if keys[r][0] < 2), key=lambda r: keys[r], reverse=descending)
     order = filled + sorted(r for r in by_row if keys[r][0] == 2)
     db.execute("delete from cells where sheet_id=? and row > 1", sid)
@@ -309,7 +309,8 @@ def _shift_rows(db: Database, sid: int, at: int, delta: int) -> None:
         )
 
 
-def _sort_key(value: str) -> tuple[int, float, str]:
+def sort_key(value: str) -> tuple[int, float, str]:
+    """How sorting orders a value: numbers (by size) before texts (ignoring case), empty cells last."""
     if value == "":
         return (2, 0.0, "")
     number = as_number(value)
