@@ -293,3 +293,13 @@ def test_the_closer_look_reads_small_text_from_its_box(tmp_path):
     ImageDraw.Draw(image).text((30, 20), "kristen@acme.test", fill=(60, 60, 60), font=ImageFont.truetype(FONT, 11))
     image.save(tmp_path / "frame.png")
     assert read_closer(tmp_path / "frame.png", (30, 20, 110, 14)) == "kristen@acme.test"
+
+
+def test_a_highlighted_word_does_not_merge_its_neighbours_into_one_cell():
+    from cleantrace.privacy.ocr import _cells
+
+    # a date picker row as tesseract boxes it: the selected day's box is its whole dark button
+    row = [(244, 547, 18, 39, "[25"), (298, 561, 16, 10, "26"), (338, 561, 15, 10, "27"), (378, 561, 16, 10, "28")]
+    assert [text for text, _ in _cells(row)] == ["[25", "26", "27", "28"]
+    words = [(20, 100, 40, 12, "(415)"), (64, 100, 70, 12, "867-5309")]  # an ordinary space stays inside
+    assert [text for text, _ in _cells(words)] == ["(415) 867-5309"]

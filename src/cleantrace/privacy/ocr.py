@@ -6,7 +6,7 @@ So each piece of screen content is read once, in the first frame that shows it. 
 episode are stacked (greyscale, white gaps) into a few tall images, one tesseract call each, and
 every line read is mapped back to the frame it came from.
 
-A line is split into cells where its words stand further apart than the line is high: the
+A line is split into cells where its words stand further apart than they are high: the
 columns of a table, a sheet or a calendar are read as separate texts, so numbers in neighbouring
 cells never join into one "phone" or "card". `read_closer` reads one cell again at three times
 the size, for a second look at what the first read found.
@@ -18,6 +18,7 @@ import csv
 import io
 import os
 import shutil
+import statistics
 import subprocess
 import time
 from collections import defaultdict
@@ -35,7 +36,7 @@ WHOLE_FRAME_SHARE = 0.6  # above this share of changed rows the whole frame is r
 GAP_PX = 24  # white rows between stacked bands
 MAX_CANVAS_PX = 4000  # height of one stacked image
 TIMEOUT_S = 300
-CELL_GAP_LINE_HEIGHTS = 1.0  # a gap between words wider than the line is high separates two cells
+CELL_GAP_LINE_HEIGHTS = 1.0  # a gap between words wider than their usual height separates two cells
 CLOSER_SCALE = 3  # how much a second look enlarges a cell
 CLOSER_PAD_PX = 6
 
@@ -183,7 +184,7 @@ def _tesseract_cells(canvas: np.ndarray, psm: str = "3") -> list[tuple[str, tupl
 
 def _cells(words: list[tuple[int, int, int, int, str]]) -> list[tuple[str, tuple[int, int, int, int]]]:
     """A line's words (left, top, width, height, text), left to right, grouped into cells at wide gaps."""
-    line_height = max(h for _, _, _, h, _ in words)
+    line_height = statistics.median(h for _, _, _, h, _ in words)  # a highlighted word's box can be much taller
     groups: list[list[tuple[int, int, int, int, str]]] = [[words[0]]]
     for word in words[1:]:
         last = groups[-1][-1]
