@@ -184,8 +184,8 @@ def test_remote_outputs_are_recognised():
 
 @pytest.mark.parametrize(
     ("cores", "mem_mb", "workers", "limit"),
-    [(2, 24000, 2, "cpu"), (16, 4000, 4, "memory"), (64, 512_000, 64, "cpu"), (8, 300, 1, "memory"),
-     (1, 100_000, 1, "cpu")],
+    [(2, 24000, 4, "cpu"), (16, 4000, 4, "memory"), (64, 512_000, 128, "cpu"), (8, 300, 1, "memory"),
+     (1, 100_000, 2, "cpu")],
 )
 def test_workers_fit_the_scarcer_of_cpu_and_memory(cores, mem_mb, workers, limit):
     choice = choose_workers(cores, mem_mb)
@@ -196,7 +196,7 @@ def test_workers_fit_the_scarcer_of_cpu_and_memory(cores, mem_mb, workers, limit
 
 def test_this_machine_gets_at_least_one_worker():
     choice = machine_workers()
-    assert 1 <= choice.workers <= choice.cores and choice.mem_available_mb > 0
+    assert 1 <= choice.workers <= 2 * choice.cores and choice.mem_available_mb > 0
 
 
 def test_rate_and_eta():

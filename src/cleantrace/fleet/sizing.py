@@ -1,9 +1,12 @@
 """How many sandboxes this machine holds at once, from measured costs per sandbox.
 
 Measured on the project's machines (bench/results/sandbox.json, bench/results/throughput.json): a
-demonstrating sandbox peaks at ≈ 680 MB PSS, and keeps about one core busy while it starts and
-performs (≈ 1 core-second per Chromium start, plus XTest input, frames and the app). More
-sandboxes than cores only queue for CPU: throughput stays flat while each episode slows down.
+demonstrating sandbox peaks at ≈ 680 MB PSS, and an episode keeps about half a core busy over
+its length (13.4 CPU-s in 25.6 s on a quiet 2-core machine, the privacy scan's OCR included): a
+humanlike performer spends most of its time waiting between inputs. So two sandboxes per core:
+on 2 cores, 4 workers gave 433 verified episodes/h at 82 % CPU (1: 140, 2: 248). More only
+queue for CPU: 8 workers gave 563/h at 98 % CPU, each episode slower and its input timing more
+exposed to the scheduler; ask for them with `--workers`.
 """
 
 from __future__ import annotations
@@ -12,7 +15,7 @@ import os
 from dataclasses import dataclass
 
 MB_PER_SANDBOX = 700  # peak PSS of a demonstrating sandbox (678 MB measured), rounded up
-CORES_PER_SANDBOX = 1.0  # a sandbox keeps about one core busy while it starts and performs
+CORES_PER_SANDBOX = 0.5  # an episode keeps about half a core busy over its length (0.52 measured)
 MEMORY_HEADROOM = 0.8  # leave a fifth of the available memory to the host and its page cache
 
 
