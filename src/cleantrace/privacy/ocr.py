@@ -112,7 +112,8 @@ def read_frames(folder: Path, frames: list[Frame]) -> OcrResult:
         if frame.sha256 not in seen:
             seen.add(frame.sha256)
             result.frames += 1
-            bands += [_Band(frame.file, y0, pixels[y0:y1]) for y0, y1 in changed_bands(before, pixels)]
+            bands += [_Band(frame.file, y0, pixels[y0:y1].copy())  # a copy: a view would keep the whole frame
+                      for y0, y1 in changed_bands(before, pixels)]
         before = pixels
     result.bands = len(bands)
     cells: dict[str, list[OcrCell]] = defaultdict(list)
