@@ -155,9 +155,10 @@ def _cards(text: str, ocr: bool) -> tuple[list[Hit], str]:
     hits = []
     for m in CARD_RE.finditer(text):
         shown = m.group(0)
-        if not is_card_number(re.sub(r"\D", "", shown)):
-            shown = TRAILING_GROUP_RE.sub("", shown)  # "4556 7375 8689 9855 4": a number written after it
         digits = re.sub(r"\D", "", shown)
+        if not is_card_number(digits):  # "4556 7375 8689 9855 4": a number written after the card?
+            shown = TRAILING_GROUP_RE.sub("", shown)
+            digits = re.sub(r"\D", "", shown)
         if is_card_number(digits):
             if not is_test_card(digits):
                 hits.append(Hit("card", shown))
