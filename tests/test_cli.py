@@ -4,6 +4,8 @@ import os
 import subprocess
 import sys
 
+import pytest
+
 CLI = [sys.executable, "-m", "cleantrace.cli"]
 
 
@@ -82,3 +84,28 @@ def test_tasks_new_writes_a_skeleton_that_loads_and_refuses_bad_ids(tmp_path):
     assert "already exists" in error_line(cleantrace("tasks", "new", "crm/merge-leads", "--tasks-dir", str(root)))
     assert "there is no app 'mail'" in error_line(cleantrace("tasks", "new", "mail/x", "--tasks-dir", str(root)))
     assert "bad task id" in error_line(cleantrace("tasks", "new", "crm", "--tasks-dir", str(root)))
+
+
+TWO_IDLE_TASKS = '''
+from cleantrace.tasks import Task
+
+class Look(Task):
+    id = "crm/look"; app = "crm"; instruction = "Look at the leads ({n})."
+    def setup(self, world): return {"n": world.seed}
+    def solve(self, actor, p): pass
+    def check(self, world, p): return True
+
+class LookAgain(Look):
+    id = "crm/look-again"
+'''
+
+
+@pytest.mark.e2e
+def test_run_without_tasks_runs_every_task_as_the_readme_says(tmp_path):
+    from tests.conftest import write_pack_with
+
+    root = write_pack_with(tmp_path, "idle.py", TWO_IDLE_TASKS)
+    done = cleantrace("run", "--episodes", "1", "--out", str(tmp_path / "runs"), "--tasks-dir", str(root),
+                      "--no-view")
+    assert done.returncode == 0, done.stderr
+    assert "(2/2 successful)" in done.stdout.replace("\n", "")

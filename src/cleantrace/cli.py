@@ -59,12 +59,11 @@ def cli(ctx: click.Context, debug: bool) -> None:
 @click.option("--view/--no-view", default=True, show_default=True, help="Write the HTML report.")
 def run(tasks, episodes, seed, seeds, out, run_id, persona, personas, skills, apps, workers, resume, executor,
         address, staging, timeout, fps, change_fps, tasks_dir, backend, image, view) -> None:
-    """Run TASKS (ids or globs like 'crm/*') on --episodes seeds, each in a fresh sandbox, --workers at once."""
+    """Run TASKS (ids or globs like 'crm/*'; default every task) on --episodes seeds, each in a fresh sandbox,
+    --workers at once."""
     from cleantrace.fleet import run as run_tasks
     from cleantrace.fleet.progress import RunProgress
 
-    if not (tasks or skills or apps or resume):
-        raise click.UsageError("give TASKS (ids or globs like 'crm/*'), --skill or --app")
     with RunProgress(console) as progress:
         result = run_tasks(
             list(tasks), episodes=episodes, seed=seed, out=out, run_id=run_id, persona=persona,
