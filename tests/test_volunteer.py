@@ -55,6 +55,15 @@ def pointer(xvfb) -> tuple[int, int]:
     return here.root_x, here.root_y
 
 
+def pointer_reaches(xvfb, spot: tuple[int, int], timeout: float = 3.0) -> tuple[int, int]:
+    """Where the pointer is once it reached `spot`, or when `timeout` is over (x11vnc may take a
+    moment to leave view-only mode after Start or resume)."""
+    deadline = time.monotonic() + timeout
+    while (here := pointer(xvfb)) != spot and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return here
+
+
 def test_vnc_input_is_blocked_and_unrecorded_unless_recording(booth, xvfb):
     from vncdotool import api
 
@@ -66,14 +75,14 @@ def test_vnc_input_is_blocked_and_unrecorded_unless_recording(booth, xvfb):
         assert pointer(xvfb) != (111, 222), "before Start the volunteer's input must not reach the display"
         assert send_command(control, "start") == {"ok": True, "state": "recording"}
         vnc.mouseMove(300, 310)
-        time.sleep(0.4)
-        assert pointer(xvfb) == (300, 310)
+        assert pointer_reaches(xvfb, (300, 310)) == (300, 310)
         assert send_command(control, "pause")["state"] == "paused"
         vnc.mouseMove(500, 510)
         time.sleep(0.4)
         assert pointer(xvfb) == (300, 310), "while paused the volunteer's input must not reach the display"
         assert send_command(control, "resume")["state"] == "recording"
         vnc.mouseMove(700, 710)
+        assert pointer_reaches(xvfb, (700, 710)) == (700, 710)
         vnc.mousePress(1)
         time.sleep(0.4)
     finally:
