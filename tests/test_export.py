@@ -221,3 +221,60 @@ def test_the_cli_exports_with_filters_and_refuses_a_used_folder(run_dir, tmp_pat
     assert len((tmp_path / "o" / "trajectories.jsonl").read_text().splitlines()) == 1
     done = subprocess.run([*cli, "--out", str(tmp_path / "o")], capture_output=True, text=True, timeout=120)
     assert done.returncode == 1 and done.stderr.strip().startswith("error: output folder") and "--out" in done.stderr
+
+
+def damage(run_dir):
+    """The audit's failing cases: a corrupt frame PNG (a-note) and a truncated events.jsonl (c-unknown)."""
+    png = run_dir / "a-note" / "frames" / "000001.png"
+    png.write_bytes(png.read_bytes()[: png.stat().st_size // 2])
+    events = run_dir / "c-unknown" / "events.jsonl"
+    events.write_bytes(events.read_bytes()[: events.stat().st_size // 2])
+
+
+@pytest.mark.parametrize("fmt", ["hf", "webdataset", "pyautogui", "mind2web"])
+def test_every_export_leaves_out_a_corrupt_frame_or_a_truncated_log_and_names_it(run_dir, tmp_path, fmt):
+    damage(run_dir)
+    result = export_run(run_dir, fmt, tmp_path / fmt, plan=plan(run_dir))
+    assert result.episodes == 1 and result.steps == 1  # only b-priority is whole
+    assert [r.split(":")[0] for r in result.invalid] == ["a-note", "c-unknown"]
+    assert "000001.png is not a readable image" in result.invalid[0]
+    assert "do not continue" in result.invalid[1]  # actions point at events that are gone
+    if fmt == "hf":
+        rows = datasets.load_dataset("parquet", data_files=str(tmp_path / fmt / "data" / "*.parquet"), split="train")
+        assert [r["episode_id"] for r in rows] == ["b-priority"] and rows[0]["image"].size == SIZE
+    if fmt == "webdataset":
+        samples = list(webdataset.WebDataset(str(tmp_path / fmt / "shard-000000.tar"), shardshuffle=False))
+        assert len(samples) == 1
+
+
+def test_validate_and_export_report_damaged_episodes_without_a_traceback(run_dir, tmp_path):
+    damage(run_dir)
+    cli = [sys.executable, "-m", "cleantrace.cli"]
+    done = subprocess.run([*cli, "validate", str(run_dir)], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 1 and "Traceback" not in done.stderr + done.stdout
+    assert "invalid  a-note" in done.stdout and "invalid  c-unknown" in done.stdout
+    export = [*cli, "export", str(run_dir), "--format", "pyautogui"]
+    done = subprocess.run([*export, "--out", str(tmp_path / "o")], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 1 and "Traceback" not in done.stderr
+    assert "skipped invalid episode a-note" in done.stderr and "skipped invalid episode c-unknown" in done.stderr
+    assert "2 invalid skipped" in done.stdout
+    done = subprocess.run([*export, "--out", str(tmp_path / "p"), "--skip-invalid"], capture_output=True, text=True,
+                          timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert len((tmp_path / "p" / "trajectories.jsonl").read_text().splitlines()) == 1  # b-priority (no skills known)
+
+
+def test_a_shift_click_keeps_its_modifier_in_pyautogui_and_mind2web(tmp_path):
+    """The audit's case: shift-click on a grid cell exported as a plain click."""
+    cell = Target(role="gridcell", name="B7", tag="td", selector="#b7", bbox=(100, 100, 80, 20))
+    shift_click = act(kind="click", x=140, y=110, keys=["shift"], target=cell)
+    code = action_code(shift_click, Screen(w=640, h=360))
+    assert code == "pyautogui.keyDown('shift')\npyautogui.click(x=0.2188, y=0.3056)\npyautogui.keyUp('shift')"
+    assert [name for name, _ in pyautogui_calls(code)] == ["keyDown", "click", "keyUp"]
+    assert operation(shift_click) == {"op": "CLICK", "original_op": "SHIFT+CLICK", "value": "", "modifiers": ["shift"]}
+    steps = [Step(episode_id="e", task="sheet/x", skills=(), performer="script", success=True, instruction="Select.",
+                  index=0, action=shift_click, frame_before=None, screen=Screen(w=640, h=360))]
+    export_mind2web(steps, tmp_path)
+    task = json.loads((tmp_path / "data" / "tasks.json").read_text())[0]
+    assert task["action_reprs"] == ["[gridcell]  B7 -> CLICK (shift held)"]
+    assert task["actions"][0]["operation"]["modifiers"] == ["shift"]

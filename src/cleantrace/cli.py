@@ -221,9 +221,11 @@ def scan(path: Path, no_ocr: bool, canaries: tuple[str, ...]) -> None:
 @click.option("--task", "task_glob", default=None, help="Task id or glob, e.g. 'crm/*'.")
 @click.option("--skill", default=None, help="Only tasks with this skill.")
 @click.option("--performer", type=click.Choice(["script", "volunteer"]), default=None)
+@click.option("--skip-invalid", is_flag=True, help="Exit 0 even when invalid episodes were left out.")
 def export_cmd(run_dir: Path, fmt: str, out: Path, only_success: bool, task_glob: str | None, skill: str | None,
-               performer: str | None) -> None:
+               performer: str | None, skip_invalid: bool) -> None:
     """Export a run as training data, one step per action (docs/export.md)."""
+    from rich.markup import escape
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     from cleantrace.export import StepFilter, export_run, plan_export
@@ -231,6 +233,9 @@ def export_cmd(run_dir: Path, fmt: str, out: Path, only_success: bool, task_glob
 
     plan = plan_export(run_dir, StepFilter(only_success, task_glob, skill, performer))
     empty_out_dir(out)
+    for invalid in plan.invalid:
+        err_console.print(f"[yellow]warning:[/] skipped invalid episode {escape(invalid)}", highlight=False,
+                          soft_wrap=True)
     for note in plan.notes:
         err_console.print(f"[yellow]note:[/] {note}", highlight=False, soft_wrap=True)
     with Progress(
@@ -239,9 +244,14 @@ def export_cmd(run_dir: Path, fmt: str, out: Path, only_success: bool, task_glob
         bar = progress.add_task("", total=plan.steps)
         result = export_run(run_dir, fmt, out, plan=plan, on_step=lambda _: progress.advance(bar))
     console.print(
-        f"{fmt}: {result.out}  ({result.episodes} episodes, {result.steps} steps, {result.written} written)",
+        f"{fmt}: {result.out}  ({result.episodes} episodes, {result.steps} steps, {result.written} written, "
+        f"{len(result.invalid)} invalid skipped)",
         soft_wrap=True,
     )
+    if result.invalid and not skip_invalid:
+        err_console.print(f"error: {len(result.invalid)} invalid episode(s) left out — see the warnings above; "
+                          "--skip-invalid exports the rest with exit 0", highlight=False, soft_wrap=True, markup=False)
+        sys.exit(1)
 
 
 @cli.group()

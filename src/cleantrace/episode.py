@@ -131,7 +131,7 @@ def _record_episode(spec: EpisodeSpec, session, db_path: Path) -> Meta:
         if recorder is not None:
             with suppress(Exception):  # the display may be gone: keep what was recorded
                 recorder.observe("final")
-            recorder.stop()
+            recorder.stop(done=outcome.status == "success")
         if inputs is not None:
             with suppress(Exception):
                 inputs.close()

@@ -28,6 +28,7 @@ class ExportResult:
     steps: int
     written: int  # rows, samples, trajectories or tasks
     notes: list[str] = field(default_factory=list)
+    invalid: list[str] = field(default_factory=list)  # episodes left out as invalid, with the reason
 
 
 def export_run(
@@ -40,7 +41,7 @@ def export_run(
     plan = plan or plan_export(Path(run_dir), selection or StepFilter())
     out = empty_out_dir(Path(out))
     written = EXPORTERS[fmt](iter_steps(plan), out, on_step)
-    return ExportResult(out, fmt, len(plan.episodes), plan.steps, written, plan.notes)
+    return ExportResult(out, fmt, len(plan.episodes), plan.steps, written, plan.notes, plan.invalid)
 
 
 __all__ = ["FORMATS", "ExportPlan", "ExportResult", "Step", "StepFilter", "export_run", "iter_steps", "plan_export"]

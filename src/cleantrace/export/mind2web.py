@@ -26,12 +26,16 @@ ENTER_KEYS = {"Return", "KP_Enter"}
 
 
 def operation(action: Action) -> dict | None:
-    """Mind2Web's {op, original_op, value} of an action, or None when it has no counterpart."""
+    """Mind2Web's {op, original_op, value} of an action, or None when it has no counterpart; a click
+    made with modifiers held keeps them in `modifiers` (e.g. ["shift"]) and in `original_op`
+    ("SHIFT+CLICK"), since a shift-click does something else than a click."""
     target = action.target
     if action.kind in ("click", "double_click"):
+        held = {"modifiers": list(action.keys)} if action.keys else {}
+        prefix = "".join(f"{k.upper()}+" for k in action.keys or [])
         if target is not None and target.role == "option":
-            return {"op": "SELECT", "original_op": "SELECT", "value": target.name or target.text}
-        return {"op": "CLICK", "original_op": "CLICK", "value": ""}
+            return {"op": "SELECT", "original_op": f"{prefix}SELECT", "value": target.name or target.text, **held}
+        return {"op": "CLICK", "original_op": f"{prefix}CLICK", "value": "", **held}
     if action.kind == "type":
         return {"op": "TYPE", "original_op": "TYPE", "value": action.text or ""}
     if action.kind == "key" and action.keys and action.keys[0] in ENTER_KEYS:
@@ -43,7 +47,8 @@ def action_repr(action: Action, op: dict) -> str:
     """Mind2Web's readable form: '[button]  Save -> CLICK', '[textbox]  Notes -> TYPE: hello'."""
     target = action.target
     element = f"[{(target.role or target.tag) if target else ''}]  {(target.name or target.text) if target else ''}"
-    return f"{element} -> {op['op']}" + (f": {op['value']}" if op["value"] else "")
+    held = f" ({'+'.join(op['modifiers'])} held)" if op.get("modifiers") else ""
+    return f"{element} -> {op['op']}" + (f": {op['value']}" if op["value"] else "") + held
 
 
 def export_mind2web(steps: Iterable[Step], out: Path, on_step: Callable[[Step], None] | None = None) -> int:

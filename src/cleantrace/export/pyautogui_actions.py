@@ -34,7 +34,21 @@ def normalised(x: int | float, y: int | float, screen: Screen) -> tuple[float, f
 
 
 def action_code(action: Action, screen: Screen) -> str:
-    """One or two lines of pyautogui code doing `action` (coordinates normalised to [0, 1])."""
+    """Lines of pyautogui code doing `action` (coordinates normalised to [0, 1]); a click or drag
+    made with modifiers held (shift-click, ctrl-click) holds them with keyDown/keyUp around it."""
+    code = _bare_code(action, screen)
+    if action.kind in MODIFIED_KINDS and action.keys:
+        held = [pyautogui_key(k) for k in action.keys]
+        down = "\n".join(f"pyautogui.keyDown({k!r})" for k in held)
+        up = "\n".join(f"pyautogui.keyUp({k!r})" for k in reversed(held))
+        code = f"{down}\n{code}\n{up}"
+    return code
+
+
+MODIFIED_KINDS = {"click", "double_click", "right_click", "drag"}
+
+
+def _bare_code(action: Action, screen: Screen) -> str:
     kind = action.kind
     if kind in ("click", "double_click", "right_click"):
         x, y = normalised(action.x or 0, action.y or 0, screen)
@@ -72,6 +86,8 @@ def describe(action: Action) -> str:
     if action.kind in ("hotkey", "key"):
         return "press " + "+".join(action.keys or [])
     verb = action.kind.replace("_", " ")
+    if action.kind in MODIFIED_KINDS and action.keys:
+        verb = "+".join(action.keys) + "+" + verb
     return f"{verb} {what}".strip()
 
 

@@ -16,6 +16,7 @@ from cleantrace.errors import CleantraceError
 from cleantrace.trace import files
 from cleantrace.trace.reader import episode_folders
 from cleantrace.trace.schema import Action, Meta, Screen
+from cleantrace.trace.validate import validate_episode
 
 
 @dataclass(frozen=True)
@@ -56,6 +57,7 @@ class ExportPlan:
 
     episodes: list[EpisodePlan] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    invalid: list[str] = field(default_factory=list)  # "<episode>: <first problem>", left out
 
     @property
     def steps(self) -> int:
@@ -67,7 +69,8 @@ def plan_export(
 ) -> ExportPlan:
     """Select a run's episodes (reading only their meta.json) and count their steps.
 
-    Episodes whose privacy scan has findings are always left out; when none is left, CleantraceError.
+    Episodes whose privacy scan has findings are always left out, and so are episodes that do not
+    validate (a damaged frame, a truncated log: named in `invalid`); when none is left, CleantraceError.
     `skills_of` maps task ids to skills (default: the shipped task packs); a task missing from it has
     no skills, said once in the notes.
     """
@@ -80,7 +83,11 @@ def plan_export(
     unknown: set[str] = set()
     leaks = 0
     for folder in folders:
-        meta = Meta.model_validate_json((folder / files.META).read_text(encoding="utf-8"))
+        try:
+            meta = Meta.model_validate_json((folder / files.META).read_text(encoding="utf-8"))
+        except ValueError as exc:
+            plan.invalid.append(f"{folder.name}: meta.json does not follow the trace schema ({_first_line(exc)})")
+            continue
         if meta.task not in skills_of:
             unknown.add(meta.task)
         skills = skills_of.get(meta.task, ())
@@ -89,13 +96,19 @@ def plan_export(
             continue
         if not _selected(meta, skills, selection):
             continue
+        report = validate_episode(folder)
+        if not report.ok:
+            plan.invalid.append(f"{folder.name}: {report.problems[0]}")
+            continue
         plan.episodes.append(EpisodePlan(folder, meta, skills, _count_lines(folder / files.ACTIONS)))
     if unknown:
         plan.notes.append(f"tasks not in the task packs, exported without skills: {', '.join(sorted(unknown))}")
+    if plan.invalid:
+        plan.notes.append(f"{len(plan.invalid)} episode(s) left out as invalid (cleantrace validate RUN)")
     if leaks:
         plan.notes.append(f"{leaks} episode(s) left out: their privacy scan has findings (cleantrace scan RUN)")
     if not plan.episodes:
-        hint = "; ".join(plan.notes) or "loosen --only-success/--task/--skill/--performer"
+        hint = "; ".join(plan.invalid + plan.notes) or "loosen --only-success/--task/--skill/--performer"
         raise CleantraceError(f"no episode of {run_dir} matches the filters", hint)
     return plan
 
@@ -135,6 +148,11 @@ def _selected(meta: Meta, skills: tuple[str, ...], s: StepFilter) -> bool:
         and (s.skill is None or s.skill in skills)
         and (s.performer is None or meta.performer.kind == s.performer)
     )
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return text[0] if text else type(exc).__name__
 
 
 def _count_lines(path: Path) -> int:

@@ -26,6 +26,7 @@ from cleantrace.perform.persona import Persona
 from cleantrace.perform.typing import SHIFTED, chord_timeline, typing_timeline
 from cleantrace.perform.xinput import BUTTONS, XTestInput, x_key_name
 from cleantrace.sandbox.browser import page_screen_origin
+from cleantrace.trace.describe import element_phrase, key_phrase
 
 WHEEL_UP, WHEEL_DOWN = 4, 5
 
@@ -50,9 +51,11 @@ class Observer(Protocol):
 
     def observe(self, reason: str = "action") -> int: ...
 
-    def probe(self, x: int, y: int) -> Any: ...
+    def probe(self, x: int, y: int, kind: str = "press", skip: str = "") -> Any: ...
 
     def probe_focus(self) -> Any: ...
+
+    def note(self, description: str, why: str | None = None) -> None: ...
 
 
 class Actor:
@@ -60,7 +63,8 @@ class Actor:
 
     Every verb that acts on an element takes a locator by meaning: `role` + `name` (accessible role
     and exact accessible name), or `label`, `text` or `placeholder`; `within` (a dict of the same
-    keys) scopes the search to one container, e.g. a table row or a dialog.
+    keys) scopes the search to one container, e.g. a table row or a dialog. Every verb also takes
+    `why`, the reason for the step, kept with the step's description in the trace.
     """
 
     def __init__(
@@ -74,27 +78,29 @@ class Actor:
         self.screen = screen
         self.timeout_ms = timeout_ms
         self.rng = np.random.default_rng(seed)
+        self._described: str | None = None  # the description of the next step, set by a verb using another
 
     # -- the verbs a task uses -------------------------------------------------------------
     def click(
         self, role: str | None = None, name: str | None = None, *, label: str | None = None,
         text: str | None = None, placeholder: str | None = None, within: dict | None = None,
-        button: str = "left", hold: tuple[str, ...] = (),
+        button: str = "left", hold: tuple[str, ...] = (), why: str | None = None,
     ) -> None:
         """Click the element (`button="right"` for a right click; `hold=("ctrl",)` for a ctrl-click)."""
         target = self._locate(role, name, label, text, placeholder, within)
-        with self._step():
+        verb = "Right-click" if button == "right" else f"{key_phrase(hold)}-click" if hold else "Click"
+        with self._step(f"{verb} {_phrase(role, name, label, text, placeholder, within)}", why):
             self._point(target)
             with self._held(hold):
                 self._press(BUTTONS[button])
 
     def double_click(
         self, role: str | None = None, name: str | None = None, *, label: str | None = None,
-        text: str | None = None, placeholder: str | None = None, within: dict | None = None,
+        text: str | None = None, placeholder: str | None = None, within: dict | None = None, why: str | None = None,
     ) -> None:
         """Double-click the element."""
         target = self._locate(role, name, label, text, placeholder, within)
-        with self._step():
+        with self._step(f"Double-click {_phrase(role, name, label, text, placeholder, within)}", why):
             self._point(target)
             self._press(BUTTONS["left"])
             time.sleep(double_click_gap(self.rng, self.persona))
@@ -102,34 +108,41 @@ class Actor:
 
     def hover(
         self, role: str | None = None, name: str | None = None, *, label: str | None = None,
-        text: str | None = None, placeholder: str | None = None, within: dict | None = None,
+        text: str | None = None, placeholder: str | None = None, within: dict | None = None, why: str | None = None,
     ) -> None:
-        """Move the pointer onto the element and rest there (e.g. to open a submenu)."""
+        """Move the pointer onto the element and rest there (e.g. to open a submenu): a step of its
+        own, a `hover` action with its own frames, so the next step sees what the hover opened."""
         target = self._locate(role, name, label, text, placeholder, within)
-        self._point(target)
-        time.sleep(float(self.rng.uniform(0.3, 0.6)))
+        with self._step(f"Hover over {_phrase(role, name, label, text, placeholder, within)}", why):
+            self._point(target)
+            self.observer.probe(*self.inputs.position, kind="hover")
+            time.sleep(float(self.rng.uniform(0.3, 0.6)))
 
-    def drag(self, source: dict, target: dict) -> None:
-        """Press on `source`, move with the button held, release on `target` (each a locator dict)."""
+    def drag(self, source: dict, target: dict, why: str | None = None) -> None:
+        """Press on `source`, move with the button held, release on `target` (each a locator dict).
+
+        The recorder notes the dragged element under the press and the drop element under the release.
+        """
         grabbed, drop = self._locate(**source), self._locate(**target)
         timing = drag_timing(self.rng, self.persona)
-        with self._step():
+        with self._step(f"Drag {_phrase(**source)} to {_phrase(**target)}", why):
             self._point(grabbed, glance=timing.before_press)
-            self.observer.probe(*self.inputs.position)
+            dragged = self.observer.probe(*self.inputs.position)
             self.inputs.button(BUTTONS["left"], True)
             time.sleep(timing.before_move)
             box = self._screen_box(drop)
             self.inputs.move_along(drag_path(self.inputs.position, box, self.rng, self.persona, self.screen))
             time.sleep(timing.before_release)
+            self.observer.probe(*self.inputs.position, kind="drop", skip=getattr(dragged, "selector", "") or "")
             self.inputs.button(BUTTONS["left"], False)
 
     def scroll_to(
         self, role: str | None = None, name: str | None = None, *, label: str | None = None,
-        text: str | None = None, placeholder: str | None = None, within: dict | None = None,
+        text: str | None = None, placeholder: str | None = None, within: dict | None = None, why: str | None = None,
     ) -> None:
         """Turn the wheel over the element's scrollable container until the element is in view."""
         target = self._locate(role, name, label, text, placeholder, within)
-        with self._step():
+        with self._step(f"Scroll to {_phrase(role, name, label, text, placeholder, within)}", why):
             self._scroll_into_view(target)
 
     def wait_for(
@@ -139,20 +152,21 @@ class Actor:
         """Wait until the element is visible (e.g. after the page updates itself); no input."""
         self._locate(role, name, label, text, placeholder, within)
 
-    def select(self, label: str, option: str) -> None:
+    def select(self, label: str, option: str, why: str | None = None) -> None:
         """Choose `option` in the dropdown labelled `label`: a native <select> or an ARIA combobox."""
         dropdown = self._locate(label=label)
         if dropdown.evaluate("e => e.localName") == "select":
-            self._select_native(dropdown, label, option)
+            self._select_native(dropdown, label, option, why)
         else:
-            with self._step():
+            with self._step(f"Open the {label} list", why):
                 self._point(dropdown)
                 self._press(BUTTONS["left"])
-            self.click(role="option", name=option)
+            self._described = f"Choose '{option}' in the {label} list"
+            self.click(role="option", name=option, why=why)
 
     def type(
         self, text: str, role: str | None = None, name: str | None = None, *, label: str | None = None,
-        placeholder: str | None = None, within: dict | None = None, replace: bool = False,
+        placeholder: str | None = None, within: dict | None = None, replace: bool = False, why: str | None = None,
     ) -> None:
         """Type `text`, first clicking into the field if one is named (`replace=True`: select all first).
 
@@ -160,33 +174,40 @@ class Actor:
         """
         for ch in set(text):
             self.inputs.keycode(ch)  # fail before acting if a character cannot be typed
-        if label or role or placeholder:
+        where = _phrase(role, name, label, None, placeholder, within) if label or role or placeholder else ""
+        if where:
             field = self._locate(role, name, label, None, placeholder, within)
-            with self._step():
+            with self._step(f"Click into {where}", why):
                 self._point(field)
                 self._press(BUTTONS["left"])
             if replace:
-                self.hotkey("ctrl", "a")
+                self._described = f"Select all the text in {where}"
+                self.hotkey("ctrl", "a", why=why)
             elif field.evaluate("e => typeof e.value === 'string' && e.value.length > 0"):
-                self.hotkey("ctrl", "End")  # append after what is there
+                self._described = f"Move to the end of {where}"
+                self.hotkey("ctrl", "End", why=why)  # append after what is there
         elif replace:
-            self.hotkey("ctrl", "a")
-        with self._step():
+            self._described = "Select all the text"
+            self.hotkey("ctrl", "a", why=why)
+        shown = text if len(text) <= 60 else text[:57] + "..."
+        with self._step(f"Type '{shown}'" + (f" into {where}" if where else ""), why):
             self.observer.probe_focus()
             self.inputs.play(typing_timeline(text, self.rng, self.persona))
 
-    def hotkey(self, *keys: str) -> None:
+    def hotkey(self, *keys: str, why: str | None = None) -> None:
         """Press a shortcut chord, e.g. hotkey("ctrl", "s")."""
-        with self._step():
+        with self._step(f"Press {key_phrase(keys)}", why):
+            self.observer.probe_focus()
             self.inputs.play(chord_timeline([x_key_name(k) for k in keys], self.rng, self.persona))
 
-    def press(self, key: str, times: int = 1) -> None:
-        """Press and release one key (e.g. "Enter", "Tab", "Down", "e", "#"), `times` times."""
+    def press(self, key: str, times: int = 1, why: str | None = None) -> None:
+        """Press and release one key (e.g. "Enter", "Tab", "Down", "e", "#"), `times` times: each
+        press is a step of its own (a decision with its own frames), the repeats without a pause to think."""
         chord = ["Shift_L", key] if key in SHIFTED else [x_key_name(key)]
-        with self._step():
-            for n in range(times):
-                if n:
-                    time.sleep(self._lognormal(self.persona.iki_mean * 1.3))
+        for n in range(times):
+            think = self._lognormal(self.persona.iki_mean * 1.3) if n else None
+            with self._step(f"Press {key_phrase([key])}", why, think=think):
+                self.observer.probe_focus()
                 self.inputs.play(chord_timeline(chord, self.rng, self.persona))
 
     def prefers_keyboard(self) -> bool:
@@ -196,10 +217,13 @@ class Actor:
 
     # -- how the verbs are carried out ------------------------------------------------------
     @contextmanager
-    def _step(self) -> Iterator[None]:
-        """Think, take the frame before, act, let the page settle, take the frame after."""
-        time.sleep(self._lognormal(self.persona.think_mean))
+    def _step(self, description: str, why: str | None = None, think: float | None = None) -> Iterator[None]:
+        """Think, take the frame before, say what the step does, act, let the page settle, take the
+        frame after. A verb carried out through another one names the step (`_described`)."""
+        description, self._described = self._described or description, None
+        time.sleep(self._lognormal(self.persona.think_mean) if think is None else think)
         self.observer.observe("action")
+        self.observer.note(description, why)
         yield
         time.sleep(float(self.rng.uniform(0.25, 0.4)))
         self._wait_for_page()
@@ -217,7 +241,7 @@ class Actor:
             time.sleep(self._lognormal(0.08))
             self.inputs.key(name, False)
 
-    def _select_native(self, dropdown: Locator, label: str, option: str) -> None:
+    def _select_native(self, dropdown: Locator, label: str, option: str, why: str | None) -> None:
         options: list[str] = dropdown.evaluate("e => [...e.options].map(o => o.label)")
         if option not in options:
             raise PerformError(
@@ -225,12 +249,15 @@ class Actor:
             )
         current = dropdown.evaluate("e => e.selectedIndex")
         wanted = options.index(option)
-        with self._step():  # a click opens the popup, then the keyboard picks the option
+        with self._step(f"Open the {label} list", why):  # a click opens the popup, the keyboard picks
             self._point(dropdown)
             self._press(BUTTONS["left"])
-        if wanted != current:
-            self.press("Down" if wanted > current else "Up", times=abs(wanted - current))
-        self.press("Return")
+        for _ in range(abs(wanted - current)):
+            self._described = f"Move to the next option towards '{option}'" if wanted > current else \
+                f"Move to the previous option towards '{option}'"
+            self.press("Down" if wanted > current else "Up", why=why)
+        self._described = f"Choose '{option}' in the {label} list"
+        self.press("Return", why=why)
         if dropdown.evaluate("e => e.value") != option:
             raise PerformError(f"dropdown {label!r} did not take option {option!r}", "check the page by hand")
 
@@ -353,6 +380,22 @@ def _describe(
 ) -> str:
     given = {"role": role, "name": name, "label": label, "text": text, "placeholder": placeholder}
     return " ".join(f"{k}={v!r}" for k, v in given.items() if v is not None) or "no locator"
+
+
+def _phrase(
+    role: str | None = None, name: str | None = None, label: str | None = None, text: str | None = None,
+    placeholder: str | None = None, within: dict | None = None,
+) -> str:
+    """How a person names the located element: 'the Save button', 'the Status field', "'Zone A'"."""
+    if role:
+        what = element_phrase(role, name or "")
+    elif label:
+        what = f"the {label} field"
+    elif placeholder:
+        what = f"the {placeholder} field"
+    else:
+        what = f"'{text}'"
+    return f"{what} in {_phrase(**within)}" if within else what
 
 
 def _inside(point: tuple[int, int], box: Box) -> bool:

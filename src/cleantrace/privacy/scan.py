@@ -24,6 +24,7 @@ from cleantrace.trace import files
 from cleantrace.trace.reader import episode_folders, read_episode
 from cleantrace.trace.reduce import reduce_events
 from cleantrace.trace.schema import CatalogRow, Meta, Privacy
+from cleantrace.trace.seal import folder_bytes
 
 ACTION_FIELDS = ("text", "target.name", "target.text", "target.selector")
 
@@ -73,7 +74,7 @@ def scan_episode(folder: Path, *, ocr: bool = True, canaries: Sequence[str] = ()
         if path and path[0] != "privacy":  # the scan's own findings are not scanned again
             look(files.META, f"{files.META} {'.'.join(path)}", value)
     for action in reduce_events(trace.events):
-        if action.kind == "type" and action.text:
+        if action.kind == "type" and action.text and action.events is not None:
             first, last = action.events
             look(files.EVENTS, f"{files.EVENTS}:{first + 1}-{last + 1} typed", action.text)
     for n, action in enumerate(trace.actions, start=1):
@@ -155,7 +156,7 @@ def scan_sealed(folder: Path, row: CatalogRow) -> CatalogRow:
         meta = record_scan(folder, scan_episode(folder))
     except Exception:  # noqa: BLE001 - never lose an episode's catalog row to its scan
         return row
-    return row.model_copy(update={"privacy": meta.privacy.scan})
+    return row.model_copy(update={"privacy": meta.privacy.scan, "bytes": folder_bytes(folder)})
 
 
 def _strings(value: Any, path: tuple[str, ...]) -> Iterator[tuple[tuple[str, ...], str]]:

@@ -42,6 +42,7 @@ class FrameCapture:
         self._interval_stop = threading.Event()
         self._interval_thread: threading.Thread | None = None
         self.paused = False  # while True, capture() takes no frame
+        self.capture_times: list[float] = []  # every capture, also those not stored (unchanged screen)
         self.error: BaseException | None = None
 
     def capture(self, reason: str) -> int:
@@ -55,6 +56,7 @@ class FrameCapture:
             shot = grabber.grab(grabber.monitors[1])
             rgb = shot.rgb
             sha = hashlib.sha256(rgb).hexdigest()  # of the RGB pixels, so a reader can verify the PNG
+            self.capture_times.append(t_ms)
             if sha == self._last_sha:
                 return self._count - 1
             index = self._count

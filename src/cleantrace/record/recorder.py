@@ -5,11 +5,13 @@ from __future__ import annotations
 import threading
 from typing import Any
 
+from cleantrace.errors import GroundingError
 from cleantrace.record.changes import ChangeWatcher
 from cleantrace.record.clock import EpisodeClock
 from cleantrace.record.frames import FrameCapture
 from cleantrace.record.grounding import TargetResolver
 from cleantrace.record.xrecord import XRecordCapture
+from cleantrace.trace.describe import StepNote, attach_descriptions, done_action
 from cleantrace.trace.reduce import TargetProbe, attach_observations, reduce_events
 from cleantrace.trace.schema import Action, Event, Frame
 from cleantrace.trace.writer import TraceWriter
@@ -29,6 +31,7 @@ class Recorder:
         self.events: list[Event] = []
         self.frames: list[Frame] = []
         self.probes: list[TargetProbe] = []
+        self.notes: list[StepNote] = []
         self._input = XRecordCapture(display_name, clock, self._on_events)
         self._frames = FrameCapture(display_name, writer.frames_dir, clock, self._on_frame, writer.failed)
         self._changes = (
@@ -57,28 +60,40 @@ class Recorder:
             raise self.writer.error
         return self._frames.capture(reason)
 
-    def probe(self, x: int, y: int) -> Any:
-        """Resolve and remember the element at (x, y): call it right before pressing there."""
+    def probe(self, x: int, y: int, kind: str = "press", skip: str = "") -> Any:
+        """Resolve and remember the element at (x, y): call it right before pressing there
+        (`kind` "hover" for a deliberate rest, "drop" before releasing a drag, whose dragged
+        element `skip`, a CSS selector, is looked through). A failure is kept with its reason."""
         if self.resolver is None:
             return None
         t_ms = self.clock.ms()
-        target = self.resolver.at(x, y)
-        if target is not None:
-            self.probes.append(TargetProbe(t_ms, x, y, target))
+        try:
+            target = self.resolver.at(x, y, skip=skip) if skip else self.resolver.at(x, y)
+            error = None
+        except GroundingError as exc:
+            target, error = None, exc.message
+        self.probes.append(TargetProbe(t_ms, x, y, target, error, kind))
         return target
 
     def probe_focus(self) -> Any:
-        """Resolve and remember the focused element: call it right before typing."""
+        """Resolve and remember the focused element: call it right before typing or a key."""
         if self.resolver is None:
             return None
         t_ms = self.clock.ms()
-        target = self.resolver.focused()
-        if target is not None:
-            self.probes.append(TargetProbe(t_ms, None, None, target))
+        try:
+            target, error = self.resolver.focused(), None
+        except GroundingError as exc:
+            target, error = None, exc.message
+        self.probes.append(TargetProbe(t_ms, None, None, target, error, "focus"))
         return target
 
-    def stop(self) -> list[Action]:
-        """Stop capture, wait for pending frames, reduce events to actions and write them."""
+    def note(self, description: str, why: str | None = None) -> None:
+        """The performer's plain-language description of the step it starts now."""
+        self.notes.append(StepNote(self.clock.ms(), description, why))
+
+    def stop(self, done: bool = False) -> list[Action]:
+        """Stop capture, wait for pending frames, reduce events to actions and write them;
+        `done` (the task's check passed) closes them with a `done` action."""
         if self._running:
             self._running = False
             try:
@@ -88,7 +103,13 @@ class Recorder:
             if self._changes:
                 self._changes.stop()
         self._frames.close()
-        actions = attach_observations(reduce_events(self.events), self.events, self.frames, self.probes)
+        actions = attach_observations(
+            reduce_events(self.events, self.probes), self.events, self.frames, self.probes,
+            self._frames.capture_times,
+        )
+        actions = attach_descriptions(actions, self.events, self.notes)
+        if done:
+            actions.append(done_action(actions, self.frames))
         try:
             self.writer.write_actions(actions)
         except OSError as exc:

@@ -1,4 +1,9 @@
-"""Schema version 1 of a trace (DESIGN.md, "Trace format"): one pydantic model per record."""
+"""Schema version 2 of a trace (DESIGN.md, "Trace format"): one pydantic model per record.
+
+Version 2 adds to version 1 (whose traces stay readable and valid): the `hover` and `done` action
+kinds, an action's `description`, `why`, `target_error` and `drop_target`, and `missing_targets`
+in catalog rows; single-key shortcuts typed outside a text field are `key` actions, one per key.
+"""
 
 from __future__ import annotations
 
@@ -6,10 +11,13 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
+READABLE_VERSIONS = (1, 2)
 
 EventKind = Literal["move", "down", "up", "wheel", "key_down", "key_up"]
-ActionKind = Literal["click", "double_click", "right_click", "drag", "scroll", "type", "hotkey", "key"]
+ActionKind = Literal[
+    "click", "double_click", "right_click", "drag", "scroll", "type", "hotkey", "key", "hover", "done",
+]
 OutcomeStatus = Literal["running", "success", "failure", "incomplete"]
 FrameReason = Literal["action", "interval", "change", "final"]
 
@@ -42,7 +50,8 @@ class Target(Record):
 
 
 class Action(Record):
-    """A reduced action covering raw events `events[0]..events[1]` (inclusive)."""
+    """A reduced action covering raw events `events[0]..events[1]` (inclusive); the closing `done`
+    action of a successful episode covers none (`events` is null)."""
 
     i: int
     t0_ms: float
@@ -57,9 +66,13 @@ class Action(Record):
     text: str | None = None
     keys: list[str] | None = None
     target: Target | None = None
+    target_error: str | None = None  # why a pointer or typing action has no target
+    drop_target: Target | None = None  # a drag's drop element, under (x2, y2)
     frame_before: int | None = None
     frame_after: int | None = None
-    events: tuple[int, int]
+    events: tuple[int, int] | None
+    description: str | None = None  # a short plain-language instruction for this step
+    why: str | None = None  # the reason for the step, when the task gives one
 
 
 class Frame(Record):
@@ -147,4 +160,5 @@ class CatalogRow(Record):
     actions: int = 0
     frames: int = 0
     bytes: int = 0
+    missing_targets: int = 0  # pointer and typing actions recorded without a target
     privacy: Literal["not_run", "clean", "findings"] = "not_run"

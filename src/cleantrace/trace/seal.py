@@ -8,6 +8,7 @@ from pathlib import Path
 from cleantrace.trace import files
 from cleantrace.trace.reduce import attach_observations, reduce_events
 from cleantrace.trace.schema import (
+    Action,
     CatalogRow,
     Clock,
     Event,
@@ -55,9 +56,15 @@ def catalog_row(folder: Path, meta: Meta) -> CatalogRow:
         path = folder / name
         return sum(1 for line in path.open(encoding="utf-8") if line.strip()) if path.exists() else 0
 
-    size = sum(p.stat().st_size for p in folder.rglob("*") if p.is_file())
+    actions = [Action.model_validate(r) for r in files.read_jsonl(folder / files.ACTIONS)]
     return CatalogRow(
         episode_id=meta.episode_id, task=meta.task, seed=meta.seed, performer=meta.performer.kind,
         status=meta.outcome.status, success=meta.outcome.success, message=meta.outcome.message,
-        events=count(files.EVENTS), actions=count(files.ACTIONS), frames=count(files.FRAMES), bytes=size,
+        events=count(files.EVENTS), actions=count(files.ACTIONS), frames=count(files.FRAMES),
+        bytes=folder_bytes(folder), missing_targets=sum(1 for a in actions if a.target_error),
     )
+
+
+def folder_bytes(folder: Path) -> int:
+    """The size of every file of an episode folder; count it after the last write to meta.json."""
+    return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file())
