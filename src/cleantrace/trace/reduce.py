@@ -137,8 +137,8 @@ def _key_gesture(e: Event, i: int, held: list[str]) -> Gesture:
         shift = ["shift"] if "shift" in held else []
         return Gesture("hotkey", [i], {"keys": chord + shift + [key.lower() if len(key) == 1 else key],
                                        "open": chord + shift})
-    if len(key) == 1:
-        return Gesture("type", [i], {"text": key})
+    if len(key) == 1:  # a shifted character owns the Shift release, as a chord does
+        return Gesture("type", [i], {"text": key, **({"open": ["shift"]} if "shift" in held else {})})
     if key == "BackSpace":
         return Gesture("type", [i], {"text": "\b"})
     if "shift" in held:

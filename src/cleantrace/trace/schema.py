@@ -70,7 +70,7 @@ class Action(Record):
     drop_target: Target | None = None  # a drag's drop element, under (x2, y2)
     frame_before: int | None = None
     frame_after: int | None = None
-    events: tuple[int, int] | None
+    events: tuple[int, int] | None = None
     description: str | None = None  # a short plain-language instruction for this step
     why: str | None = None  # the reason for the step, when the task gives one
 
