@@ -9,6 +9,7 @@ import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
 from cleantrace.record.keys import keysym_of
+from cleantrace.trace.describe import attach_descriptions, done_action
 from cleantrace.trace.reduce import reduce_events
 from cleantrace.trace.schema import (
     Clock,
@@ -50,11 +51,12 @@ def write_episode(
     folder: Path, *, screens: tuple[tuple[str, ...], ...] = (("Leads",), ("Saved",)), typed: str = "",
     params: dict | None = None, instruction: str = "Click Save.", task: str = "crm/add-lead-note",
     success: bool = True, performer: str = "script", target: Target = SAVE, size: tuple[int, int] = (640, 360),
-    run_id: str = "synthetic",
+    run_id: str = "synthetic", done: bool = False,
 ) -> Path:
     """An episode: one click per screen change (at the target's centre), then `typed` as key events.
 
     Frames: one per screen; action i sees frame i before and frame i+1 after (the last frame at the end).
+    `done`: as the recorder does, describe each step and close a successful episode with `done`.
     """
     writer = TraceWriter(folder)
     writer.write_meta(Meta(
@@ -85,6 +87,11 @@ def write_episode(
         a.model_copy(update={"target": target, "frame_before": min(a.i, last), "frame_after": min(a.i + 1, last)})
         for a in reduce_events(events)
     ]
+    if done:
+        actions = attach_descriptions(actions, events, [])
+        if success:
+            actions.append(done_action(actions, [Frame(i=last, t_ms=5.0 + 600.0 * last, file="", sha256="",
+                                                       reason="action")]))
     writer.write_actions(actions)
     writer.close()
     return folder

@@ -278,3 +278,28 @@ def test_a_shift_click_keeps_its_modifier_in_pyautogui_and_mind2web(tmp_path):
     task = json.loads((tmp_path / "data" / "tasks.json").read_text())[0]
     assert task["action_reprs"] == ["[gridcell]  B7 -> CLICK (shift held)"]
     assert task["actions"][0]["operation"]["modifiers"] == ["shift"]
+
+
+def test_hf_and_agentnet_carry_step_text_history_frame_after_and_a_terminate_step(tmp_path):
+    run = tmp_path / "run"
+    write_episode(run / "ep", screens=(("Leads",), ("Lead",), ("Saved",)), typed="Call back.", size=SIZE, done=True)
+    hf = export_run(run, "hf", tmp_path / "hf", plan=plan(run))
+    rows = datasets.load_dataset("parquet", data_files=str(tmp_path / "hf" / "data" / "*.parquet"), split="train")
+    assert hf.steps == len(rows) == 4
+    assert [r["step_instruction"] for r in rows] == [
+        "Click the Save button", "Click the Save button", "Type 'Call back.' into the Save button",
+        "Done: the task is complete"]
+    assert [len(r["previous_steps"]) for r in rows] == [0, 1, 2, 3]
+    assert rows[2]["previous_steps"][1] == rows[1]["step_instruction"]
+    assert rows[0]["image_after"].size == SIZE and rows[0]["screen_scale"] == 1.0
+    assert [r["terminate"] for r in rows] == [False, False, False, True]
+    assert rows[3]["code"] == "computer.terminate(status='success')"
+    assert rows[0]["code_abs"] == "pyautogui.click(x=110, y=52)"
+    export_run(run, "agentnet", tmp_path / "an", plan=plan(run))
+    tasks = datasets.load_dataset("json", data_files=str(tmp_path / "an" / "tasks.jsonl"), split="train",
+                                  cache_dir=str(tmp_path / "cache"))
+    task = tasks[0]
+    assert task["instruction"] == "Click Save." and task["task_completed"] is True
+    assert [s["value"]["action"] for s in task["traj"]] == [r["step_instruction"] for r in rows]
+    assert [s["value"]["code"] for s in task["traj"]] == [r["code"] for r in rows]
+    assert all((tmp_path / "an" / s["image"]).is_file() for s in task["traj"])

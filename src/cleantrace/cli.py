@@ -214,8 +214,9 @@ def scan(path: Path, no_ocr: bool, canaries: tuple[str, ...]) -> None:
 
 @cli.command("export")
 @click.argument("run_dir", type=click.Path(exists=True, file_okay=False, path_type=Path))
-@click.option("--format", "fmt", type=click.Choice(["hf", "webdataset", "pyautogui", "mind2web"]), required=True,
-              help="hf: parquet dataset; webdataset: tar shards; pyautogui: code trajectories; mind2web: web tasks.")
+@click.option("--format", "fmt", type=click.Choice(["hf", "webdataset", "pyautogui", "mind2web", "agentnet"]),
+              required=True, help="hf: parquet dataset; webdataset: tar shards; pyautogui: code trajectories "
+              "(normalised and absolute); mind2web: web tasks; agentnet: tasks with per-step instructions.")
 @click.option("--out", type=click.Path(path_type=Path), required=True, help="A new (or empty) folder.")
 @click.option("--only-success", is_flag=True, help="Only episodes whose check passed.")
 @click.option("--task", "task_glob", default=None, help="Task id or glob, e.g. 'crm/*'.")

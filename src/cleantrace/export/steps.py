@@ -31,6 +31,15 @@ class Step:
     action: Action  # absolute screen pixels, as recorded
     frame_before: Path | None  # the screenshot the action was decided on
     screen: Screen
+    frame_after: Path | None = None  # the screen once the action took effect
+    previous: tuple[str, ...] = ()  # the descriptions of the episode's earlier steps, in order
+
+    @property
+    def description(self) -> str:
+        """The step's plain-language instruction (made from the action for schema-1 traces)."""
+        from cleantrace.trace.describe import describe_action
+
+        return self.action.description or describe_action(self.action)
 
 
 @dataclass(frozen=True)
@@ -118,6 +127,7 @@ def iter_steps(plan: ExportPlan) -> Iterator[Step]:
     for episode in plan.episodes:
         meta = episode.meta
         frames = {row["i"]: episode.folder / row["file"] for row in files.read_jsonl(episode.folder / files.FRAMES)}
+        previous: list[str] = []
         with open(episode.folder / files.ACTIONS, encoding="utf-8") as lines:
             for line in lines:
                 if not line.strip():
@@ -126,12 +136,16 @@ def iter_steps(plan: ExportPlan) -> Iterator[Step]:
                     action = Action.model_validate_json(line)
                 except ValueError:
                     break  # a torn last line of an episode killed mid-way
-                yield Step(
+                step = Step(
                     episode_id=meta.episode_id, task=meta.task, skills=episode.skills, performer=meta.performer.kind,
                     success=bool(meta.outcome.success), instruction=meta.instruction, index=action.i, action=action,
                     frame_before=frames.get(action.frame_before) if action.frame_before is not None else None,
                     screen=meta.sandbox.screen,
+                    frame_after=frames.get(action.frame_after) if action.frame_after is not None else None,
+                    previous=tuple(previous),
                 )
+                previous.append(step.description)
+                yield step
 
 
 def task_skills() -> dict[str, tuple[str, ...]]:
