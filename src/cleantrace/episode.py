@@ -68,6 +68,7 @@ def _record_episode(spec: EpisodeSpec, session, db_path: Path) -> Meta:
     from cleantrace.perform.xinput import XTestInput
     from cleantrace.record.clock import EpisodeClock
     from cleantrace.record.grounding import TargetResolver
+    from cleantrace.record.labels import ScreenLabeller
     from cleantrace.record.recorder import Recorder
     from cleantrace.tasks import load_registry
     from cleantrace.trace.writer import TraceWriter
@@ -107,7 +108,8 @@ def _record_episode(spec: EpisodeSpec, session, db_path: Path) -> Meta:
         page = session.connect(task.start_path)
         stage("page loaded")
         inputs = XTestInput(session.display.name)
-        recorder = Recorder(writer, session.display.name, clock, TargetResolver(page), spec.fps, spec.change_fps)
+        recorder = Recorder(writer, session.display.name, clock, TargetResolver(page), spec.fps, spec.change_fps,
+                            ScreenLabeller(page))
         recorder.start()
         stage("recording")
         if spec.performer == "volunteer" and spec.volunteer is not None:

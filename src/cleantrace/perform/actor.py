@@ -49,7 +49,7 @@ e => {
 class Observer(Protocol):
     """What the actor tells the recorder: when to take a frame, and where it is about to press."""
 
-    def observe(self, reason: str = "action") -> int: ...
+    def observe(self, reason: str = "action", label: bool = False) -> int: ...
 
     def probe(self, x: int, y: int, kind: str = "press", skip: str = "") -> Any: ...
 
@@ -222,7 +222,7 @@ class Actor:
         frame after. A verb carried out through another one names the step (`_described`)."""
         description, self._described = self._described or description, None
         time.sleep(self._lognormal(self.persona.think_mean) if think is None else think)
-        self.observer.observe("action")
+        self.observer.observe("action", label=True)
         self.observer.note(description, why)
         yield
         time.sleep(float(self.rng.uniform(0.25, 0.4)))

@@ -123,7 +123,7 @@ class Replayer:
             _sleep_until(last_event + step.gap_ms / 1000)
             is_action = step.kind != "events"
             if is_action:
-                self.observer.observe("action")
+                self.observer.observe("action", label=True)
             last_event = self._inject(step)
             if is_action:
                 next_gap = steps[n + 1].gap_ms / 1000 if n + 1 < len(steps) else AFTER_S

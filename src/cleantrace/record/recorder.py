@@ -10,6 +10,7 @@ from cleantrace.record.changes import ChangeWatcher
 from cleantrace.record.clock import EpisodeClock
 from cleantrace.record.frames import FrameCapture
 from cleantrace.record.grounding import TargetResolver
+from cleantrace.record.labels import ScreenLabeller
 from cleantrace.record.xrecord import XRecordCapture
 from cleantrace.trace.describe import StepNote, attach_descriptions, done_action
 from cleantrace.trace.reduce import TargetProbe, attach_observations, reduce_events
@@ -23,6 +24,7 @@ class Recorder:
     def __init__(
         self, writer: TraceWriter, display_name: str, clock: EpisodeClock,
         resolver: TargetResolver | None = None, fps: float = 2.0, change_fps: float = 5.0,
+        labeller: ScreenLabeller | None = None,
     ) -> None:
         self.writer = writer
         self.clock = clock
@@ -32,6 +34,8 @@ class Recorder:
         self.frames: list[Frame] = []
         self.probes: list[TargetProbe] = []
         self.notes: list[StepNote] = []
+        self.labeller = labeller
+        self._labelled: set[int] = set()
         self._input = XRecordCapture(display_name, clock, self._on_events)
         self._frames = FrameCapture(display_name, writer.frames_dir, clock, self._on_frame, writer.failed)
         self._changes = (
@@ -51,14 +55,23 @@ class Recorder:
         if self._changes:
             self._changes.start()
 
-    def observe(self, reason: str = "action") -> int:
-        """Take a frame now (before or after an action); returns its index.
+    def observe(self, reason: str = "action", label: bool = False) -> int:
+        """Take a frame now (before or after an action); returns its index. `label`: the frame is an
+        action's frame_before: also store the screen's labels (once per distinct frame).
 
         Raises the writer's TraceError once the trace can no longer be written (a full disk).
         """
         if self.writer.error is not None:
             raise self.writer.error
-        return self._frames.capture(reason)
+        index = self._frames.capture(reason)
+        if label and self.labeller is not None and index >= 0 and index not in self._labelled:
+            self._labelled.add(index)
+            t_ms = self.clock.ms()
+            try:
+                self.writer.write_labels(index, t_ms, self.labeller.label())
+            except GroundingError as exc:  # kept with its reason, never dropped
+                self.writer.write_labels(index, t_ms, None, exc.message)
+        return index
 
     def probe(self, x: int, y: int, kind: str = "press", skip: str = "") -> Any:
         """Resolve and remember the element at (x, y): call it right before pressing there

@@ -14,6 +14,8 @@ EVENTS = "events.jsonl"
 ACTIONS = "actions.jsonl"
 FRAMES = "frames.jsonl"
 FRAMES_DIR = "frames"
+LABELS = "labels.jsonl"
+LABELS_DIR = "labels"
 CATALOG = "catalog.jsonl"
 
 

@@ -1,8 +1,9 @@
 """Schema version 2 of a trace (DESIGN.md, "Trace format"): one pydantic model per record.
 
 Version 2 adds to version 1 (whose traces stay readable and valid): the `hover` and `done` action
-kinds, an action's `description`, `why`, `target_error` and `drop_target`, and `missing_targets`
-in catalog rows; single-key shortcuts typed outside a text field are `key` actions, one per key.
+kinds, an action's `description`, `why`, `target_error` and `drop_target`, `missing_targets`
+in catalog rows, and the screen labels of each action's frame_before (labels.jsonl, labels/);
+single-key shortcuts typed outside a text field are `key` actions, one per key.
 """
 
 from __future__ import annotations
@@ -83,6 +84,36 @@ class Frame(Record):
     file: str
     sha256: str
     reason: FrameReason
+
+
+class Element(Record):
+    """A visible interactive element of a labelled screen: `bbox` is [x, y, w, h] in screen pixels;
+    `state` holds what is set of focused, checked, selected, expanded, disabled, pressed, value…"""
+
+    role: str
+    name: str = ""
+    tag: str = ""
+    bbox: tuple[float, float, float, float]
+    state: dict[str, object] = Field(default_factory=dict)
+
+
+class ScreenLabels(Record):
+    """labels/<hash>.json.gz: the screen at a frame, as the browser structures it. `tree` is the
+    accessibility tree without ignored nodes: rows [id, parent, role, name, backend_node_id]."""
+
+    url: str = ""
+    elements: list[Element]
+    tree: dict[str, object]
+
+
+class LabelRow(Record):
+    """One row of labels.jsonl: the labels of frame `frame` (taken at t_ms), or why there are none."""
+
+    frame: int
+    t_ms: float
+    file: str | None = None
+    elements: int | None = None
+    error: str | None = None
 
 
 class Screen(Record):

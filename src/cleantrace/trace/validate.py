@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -12,7 +13,7 @@ from pydantic import ValidationError
 from cleantrace.errors import TraceError
 from cleantrace.trace import files
 from cleantrace.trace.reader import episode_folders, read_episode
-from cleantrace.trace.schema import READABLE_VERSIONS, SCHEMA_VERSION, CatalogRow
+from cleantrace.trace.schema import READABLE_VERSIONS, SCHEMA_VERSION, CatalogRow, LabelRow, ScreenLabels
 
 
 @dataclass
@@ -83,6 +84,21 @@ def validate_episode(folder: Path, check_pixels: bool = True) -> EpisodeReport:
                     p.append(f"frames.jsonl:{n + 1}: {f.file} does not match its sha256")
         if n and f.t_ms < frames[n - 1].t_ms:
             p.append(f"frames.jsonl:{n + 1}: time goes backwards")
+
+    for n, row in enumerate(files.read_jsonl(folder / files.LABELS)):
+        where = f"labels.jsonl:{n + 1}"
+        try:
+            label = LabelRow.model_validate(row)
+        except ValidationError as exc:
+            p.append(f"{where}: {_first_error(exc)}")
+            continue
+        if not 0 <= label.frame < len(frames):
+            p.append(f"{where}: frame {label.frame} does not exist")
+        if label.file is not None:
+            try:
+                ScreenLabels.model_validate_json(gzip.decompress((folder / label.file).read_bytes()))
+            except (OSError, EOFError, ValueError) as exc:
+                p.append(f"{where}: {label.file} is not readable labels ({_first_line(exc)})")
 
     expected_first = 0
     for n, a in enumerate(actions):
