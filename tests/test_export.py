@@ -303,3 +303,47 @@ def test_hf_and_agentnet_carry_step_text_history_frame_after_and_a_terminate_ste
     assert [s["value"]["action"] for s in task["traj"]] == [r["step_instruction"] for r in rows]
     assert [s["value"]["code"] for s in task["traj"]] == [r["code"] for r in rows]
     assert all((tmp_path / "an" / s["image"]).is_file() for s in task["traj"])
+
+
+@pytest.fixture
+def labelled_run(tmp_path):
+    """Two episodes with labelled frames; the second shows the same screens (deduplicated)."""
+    run = tmp_path / "labelled"
+    for name in ("a-one", "b-two"):
+        write_episode(run / name, screens=(("Leads",), ("Lead",), ("Saved",)), size=SIZE, labels=True, done=True)
+    return run
+
+
+def test_grounding_pairs_read_back_with_datasets_one_row_per_distinct_screenshot(labelled_run, tmp_path):
+    result = export_run(labelled_run, "grounding", tmp_path / "g", plan=plan(labelled_run))
+    rows = datasets.load_dataset("parquet", data_files=str(tmp_path / "g" / "data" / "*.parquet"), split="train")
+    assert result.written == len(rows) == 3  # three distinct screens; b-two's identical ones are left out
+    assert len({r["image_id"] for r in rows}) == 3 and {r["episode_id"] for r in rows} == {"a-one"}
+    row = rows[0]
+    assert row["image"].size == SIZE and (row["width"], row["height"]) == SIZE
+    pairs = {e["instruction"]: e for e in row["elements"]}
+    assert set(pairs) == {"the Save button", "the Cancel button", "the Notes field"}
+    save = pairs["the Save button"]
+    assert save["bbox"] == pytest.approx([80 / 640, 40 / 360, 140 / 640, 64 / 360], abs=1e-4)
+    assert save["bbox_px"] == [80.0, 40.0, 60.0, 24.0]
+
+
+def test_mind2web_from_labelled_frames_has_real_html_and_negative_candidates(labelled_run, tmp_path):
+    export_run(labelled_run, "mind2web", tmp_path / "m", plan=plan(labelled_run))
+    task = json.loads((tmp_path / "m" / "data" / "tasks.json").read_text())[0]
+    jsonschema.validate(task, MIND2WEB_TASK)
+    click = task["actions"][0]
+    assert click["pos_candidates"][0]["backend_node_id"] == "41" and click["pos_candidates"][0]["is_original_target"]
+    assert [c["backend_node_id"] for c in click["neg_candidates"]] == ["42", "43"]
+    assert '<button backend_node_id="41" name="Save">' in click["cleaned_html"]
+    assert "generic" in click["raw_html"] and "generic" not in click["cleaned_html"]
+
+
+def test_damaged_labels_make_an_episode_invalid(labelled_run):
+    from cleantrace.trace.validate import validate_episode
+
+    folder = labelled_run / "a-one"
+    assert validate_episode(folder).ok
+    victim = next((folder / "labels").iterdir())
+    victim.write_bytes(victim.read_bytes()[:20])
+    assert any("is not readable labels" in p for p in validate_episode(folder).problems)

@@ -214,9 +214,11 @@ def scan(path: Path, no_ocr: bool, canaries: tuple[str, ...]) -> None:
 
 @cli.command("export")
 @click.argument("run_dir", type=click.Path(exists=True, file_okay=False, path_type=Path))
-@click.option("--format", "fmt", type=click.Choice(["hf", "webdataset", "pyautogui", "mind2web", "agentnet"]),
+@click.option("--format", "fmt",
+              type=click.Choice(["hf", "webdataset", "pyautogui", "mind2web", "agentnet", "grounding"]),
               required=True, help="hf: parquet dataset; webdataset: tar shards; pyautogui: code trajectories "
-              "(normalised and absolute); mind2web: web tasks; agentnet: tasks with per-step instructions.")
+              "(normalised and absolute); mind2web: web tasks; agentnet: tasks with per-step instructions; "
+              "grounding: screenshot, element description and box.")
 @click.option("--out", type=click.Path(path_type=Path), required=True, help="A new (or empty) folder.")
 @click.option("--only-success", is_flag=True, help="Only episodes whose check passed.")
 @click.option("--task", "task_glob", default=None, help="Task id or glob, e.g. 'crm/*'.")

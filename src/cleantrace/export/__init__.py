@@ -1,5 +1,6 @@
 """Exports of a run as training data: Hugging Face parquet, WebDataset shards, pyautogui code
-trajectories, Mind2Web-style tasks, AgentNet-style tasks (docs/export.md). Steps stream one episode at a time."""
+trajectories, Mind2Web-style tasks, AgentNet-style tasks, grounding pairs (docs/export.md). Steps
+stream one episode at a time."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from pathlib import Path
 
 from cleantrace.errors import CleantraceError
 from cleantrace.export.agentnet import export_agentnet
+from cleantrace.export.grounding import export_grounding
 from cleantrace.export.hf import export_hf
 from cleantrace.export.layout import empty_out_dir
 from cleantrace.export.mind2web import export_mind2web
@@ -17,7 +19,7 @@ from cleantrace.export.steps import ExportPlan, Step, StepFilter, iter_steps, pl
 from cleantrace.export.wds import export_webdataset
 
 EXPORTERS = {"hf": export_hf, "webdataset": export_webdataset, "pyautogui": export_pyautogui,
-             "mind2web": export_mind2web, "agentnet": export_agentnet}
+             "mind2web": export_mind2web, "agentnet": export_agentnet, "grounding": export_grounding}
 FORMATS = tuple(EXPORTERS)
 
 

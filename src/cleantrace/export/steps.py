@@ -8,14 +8,16 @@ Only one episode's actions are in memory at a time; frames are passed as file pa
 from __future__ import annotations
 
 import fnmatch
+import gzip
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 from cleantrace.errors import CleantraceError
 from cleantrace.trace import files
 from cleantrace.trace.reader import episode_folders
-from cleantrace.trace.schema import Action, Meta, Screen
+from cleantrace.trace.schema import Action, Meta, Screen, ScreenLabels
 from cleantrace.trace.validate import validate_episode
 
 
@@ -33,6 +35,12 @@ class Step:
     screen: Screen
     frame_after: Path | None = None  # the screen once the action took effect
     previous: tuple[str, ...] = ()  # the descriptions of the episode's earlier steps, in order
+    labels: Path | None = None  # the screen labels of frame_before (labels/<hash>.json.gz), if recorded
+    frame_sha256: str = ""  # of frame_before's pixels
+
+    def screen_labels(self) -> ScreenLabels | None:
+        """The labelled screen of frame_before (elements and accessibility tree), or None."""
+        return read_labels(self.labels) if self.labels is not None else None
 
     @property
     def description(self) -> str:
@@ -126,7 +134,11 @@ def iter_steps(plan: ExportPlan) -> Iterator[Step]:
     """Every step of the planned episodes, in order, reading one episode at a time."""
     for episode in plan.episodes:
         meta = episode.meta
-        frames = {row["i"]: episode.folder / row["file"] for row in files.read_jsonl(episode.folder / files.FRAMES)}
+        rows = files.read_jsonl(episode.folder / files.FRAMES)
+        frames = {row["i"]: episode.folder / row["file"] for row in rows}
+        shas = {row["i"]: row["sha256"] for row in rows}
+        labels = {row["frame"]: episode.folder / row["file"]
+                  for row in files.read_jsonl(episode.folder / files.LABELS) if row.get("file")}
         previous: list[str] = []
         with open(episode.folder / files.ACTIONS, encoding="utf-8") as lines:
             for line in lines:
@@ -142,10 +154,17 @@ def iter_steps(plan: ExportPlan) -> Iterator[Step]:
                     frame_before=frames.get(action.frame_before) if action.frame_before is not None else None,
                     screen=meta.sandbox.screen,
                     frame_after=frames.get(action.frame_after) if action.frame_after is not None else None,
-                    previous=tuple(previous),
+                    previous=tuple(previous), labels=labels.get(action.frame_before),
+                    frame_sha256=shas.get(action.frame_before, ""),
                 )
                 previous.append(step.description)
                 yield step
+
+
+@lru_cache(maxsize=8)
+def read_labels(path: Path) -> ScreenLabels:
+    """A labels file (gzipped JSON), cached: consecutive steps often share a screen."""
+    return ScreenLabels.model_validate_json(gzip.decompress(path.read_bytes()))
 
 
 def task_skills() -> dict[str, tuple[str, ...]]:

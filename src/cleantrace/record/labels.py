@@ -83,7 +83,8 @@ class ScreenLabeller:
         for node_id, (x, y, w, h, seen, tag) in zip(node_ids, boxes, strict=True):
             if not seen:
                 continue
-            ax = ax_by_backend.get(backend_of.get(node_id, -1))
+            backend = backend_of.get(node_id, -1)
+            ax = ax_by_backend.get(backend)
             if ax is None:
                 continue
             role, name = _value(ax.get("role")), _value(ax.get("name"))
@@ -97,7 +98,7 @@ class ScreenLabeller:
             elements.append({
                 "role": role, "name": str(name or "")[:200], "tag": tag,
                 "bbox": [round(ox + x * scale, 1), round(oy + y * scale, 1), round(w * scale, 1), round(h * scale, 1)],
-                "state": state,
+                "state": state, "backend_node_id": backend,
             })
         return {"url": self.page.url, "elements": elements, "tree": compact_tree(ax_nodes)}
 

@@ -95,6 +95,7 @@ class Element(Record):
     tag: str = ""
     bbox: tuple[float, float, float, float]
     state: dict[str, object] = Field(default_factory=dict)
+    backend_node_id: int | None = None  # the DOM node, as in the tree's rows
 
 
 class ScreenLabels(Record):
