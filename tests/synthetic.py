@@ -82,7 +82,8 @@ def write_episode(
         pixels = render_screen(list(lines), size)
         Image.fromarray(pixels).save(writer.frames_dir / f"{i:06d}.png")
         sha = hashlib.sha256(pixels.tobytes()).hexdigest()
-        writer.append_frame(Frame(i=i, t_ms=5.0 + 600.0 * i, file=f"frames/{i:06d}.png", sha256=sha, reason="action"))
+        writer.append_frame(Frame(i=i, t_ms=5.0 + 600.0 * i, file=f"frames/{i:06d}.png", sha256=sha, reason="action",
+                                  pointer=(x, y)))
     last = len(screens) - 1
     actions = [
         a.model_copy(update={"target": target, "frame_before": min(a.i, last), "frame_after": min(a.i + 1, last)})

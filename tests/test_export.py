@@ -347,3 +347,24 @@ def test_damaged_labels_make_an_episode_invalid(labelled_run):
     victim = next((folder / "labels").iterdir())
     victim.write_bytes(victim.read_bytes()[:20])
     assert any("is not readable labels" in p for p in validate_episode(folder).problems)
+
+
+def test_frames_can_be_exported_as_lossless_webp_with_the_pointer_drawn_in(tmp_path):
+    import numpy as np
+    from PIL import Image
+
+    from cleantrace.export import ImageOptions
+
+    run = tmp_path / "run"
+    folder = write_episode(run / "ep", size=SIZE)
+    export_run(run, "webdataset", tmp_path / "w", plan=plan(run), images=ImageOptions("webp", cursor=True))
+    [sample] = list(webdataset.WebDataset(str(tmp_path / "w" / "shard-000000.tar"), shardshuffle=False).decode("pil"))
+    assert "webp" in sample and "after.webp" in sample and "png" not in sample
+    original = np.asarray(Image.open(folder / "frames" / "000000.png").convert("RGB")).astype(int)
+    exported = np.asarray(sample["webp"].convert("RGB")).astype(int)
+    x, y = json.loads(sample["json"]["action"])["x"], json.loads(sample["json"]["action"])["y"]
+    changed = np.argwhere((original != exported).any(axis=2))
+    assert len(changed) > 30  # the arrow, its tip at the pointer (its white outline is unseen on white)
+    assert x <= changed[:, 1].min() <= x + 2 and y <= changed[:, 0].min() <= y + 2
+    assert changed[:, 1].max() <= x + 13 and changed[:, 0].max() <= y + 21  # nothing else: lossless
+    assert (exported[y + 8, x + 2] == 0).all()  # black inside the arrow

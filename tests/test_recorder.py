@@ -105,6 +105,22 @@ def test_frames_are_stored_once_per_distinct_screen(xvfb, tmp_path):
     assert (tmp_path / "ep" / "frames" / "000000.png").exists()
 
 
+def test_every_frame_records_where_the_pointer_was(xvfb, tmp_path):
+    from cleantrace.perform.xinput import XTestInput
+
+    inputs = XTestInput(xvfb)
+    inputs.move(321, 123)
+    inputs.sync()
+    writer = TraceWriter(tmp_path / "ep")
+    recorder = Recorder(writer, xvfb, EpisodeClock(), resolver=None, fps=0)
+    recorder.start()
+    recorder.stop()
+    writer.close()
+    inputs.close()
+    [frame] = files.read_jsonl(tmp_path / "ep" / files.FRAMES)
+    assert frame["pointer"] == [321, 123]
+
+
 def test_a_recorder_trace_validates(xvfb, tmp_path):
     from cleantrace.trace.schema import Clock, Meta, Outcome, Performer, SandboxInfo, Screen
 

@@ -225,13 +225,16 @@ def scan(path: Path, no_ocr: bool, canaries: tuple[str, ...]) -> None:
 @click.option("--skill", default=None, help="Only tasks with this skill.")
 @click.option("--performer", type=click.Choice(["script", "volunteer"]), default=None)
 @click.option("--skip-invalid", is_flag=True, help="Exit 0 even when invalid episodes were left out.")
+@click.option("--frame-format", type=click.Choice(["png", "webp"]), default=None,
+              help="Re-encode frames (both lossless; default: as recorded).")
+@click.option("--cursor", is_flag=True, help="Draw the pointer into the frames (screenshots do not show it).")
 def export_cmd(run_dir: Path, fmt: str, out: Path, only_success: bool, task_glob: str | None, skill: str | None,
-               performer: str | None, skip_invalid: bool) -> None:
+               performer: str | None, skip_invalid: bool, frame_format: str | None, cursor: bool) -> None:
     """Export a run as training data, one step per action (docs/export.md)."""
     from rich.markup import escape
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-    from cleantrace.export import StepFilter, export_run, plan_export
+    from cleantrace.export import ImageOptions, StepFilter, export_run, plan_export
     from cleantrace.export.layout import empty_out_dir
 
     plan = plan_export(run_dir, StepFilter(only_success, task_glob, skill, performer))
@@ -245,7 +248,8 @@ def export_cmd(run_dir: Path, fmt: str, out: Path, only_success: bool, task_glob
         TextColumn("[bold]steps"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=console,
     ) as progress:
         bar = progress.add_task("", total=plan.steps)
-        result = export_run(run_dir, fmt, out, plan=plan, on_step=lambda _: progress.advance(bar))
+        result = export_run(run_dir, fmt, out, plan=plan, on_step=lambda _: progress.advance(bar),
+                            images=ImageOptions(frame_format, cursor))
     console.print(
         f"{fmt}: {result.out}  ({result.episodes} episodes, {result.steps} steps, {result.written} written, "
         f"{len(result.invalid)} invalid skipped)",

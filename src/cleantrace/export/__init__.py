@@ -4,6 +4,7 @@ stream one episode at a time."""
 
 from __future__ import annotations
 
+import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -12,6 +13,7 @@ from cleantrace.errors import CleantraceError
 from cleantrace.export.agentnet import export_agentnet
 from cleantrace.export.grounding import export_grounding
 from cleantrace.export.hf import export_hf
+from cleantrace.export.images import ImageOptions, convert_frames
 from cleantrace.export.layout import empty_out_dir
 from cleantrace.export.mind2web import export_mind2web
 from cleantrace.export.pyautogui_actions import export_pyautogui
@@ -36,15 +38,22 @@ class ExportResult:
 
 def export_run(
     run_dir: Path, fmt: str, out: Path, selection: StepFilter | None = None, plan: ExportPlan | None = None,
-    on_step: Callable[[Step], None] | None = None,
+    on_step: Callable[[Step], None] | None = None, images: ImageOptions | None = None,
 ) -> ExportResult:
-    """Export the selected episodes of a run in format `fmt` into the new folder `out`."""
+    """Export the selected episodes of a run in format `fmt` into the new folder `out`; `images`
+    re-encodes the frames (lossless WebP) or draws the pointer into them."""
     if fmt not in EXPORTERS:
         raise CleantraceError(f"unknown export format {fmt!r}", f"use one of {', '.join(FORMATS)}")
     plan = plan or plan_export(Path(run_dir), selection or StepFilter())
     out = empty_out_dir(Path(out))
-    written = EXPORTERS[fmt](iter_steps(plan), out, on_step)
+    images = images or ImageOptions()
+    with tempfile.TemporaryDirectory(prefix="cleantrace-frames-") as scratch:
+        steps = iter_steps(plan)
+        if images != ImageOptions():
+            steps = convert_frames(steps, images, Path(scratch))
+        written = EXPORTERS[fmt](steps, out, on_step)
     return ExportResult(out, fmt, len(plan.episodes), plan.steps, written, plan.notes, plan.invalid)
 
 
-__all__ = ["FORMATS", "ExportPlan", "ExportResult", "Step", "StepFilter", "export_run", "iter_steps", "plan_export"]
+__all__ = ["FORMATS", "ExportPlan", "ExportResult", "ImageOptions", "Step", "StepFilter", "export_run", "iter_steps",
+           "plan_export"]

@@ -122,7 +122,7 @@ def export_pyautogui(steps: Iterable[Step], out: Path, on_step: Callable[[Step],
                 first = first or step
                 image = None
                 if step.frame_before is not None:
-                    image = f"images/{step_key(episode_id, step.index)}.png"
+                    image = f"images/{step_key(episode_id, step.index)}{step.frame_before.suffix}"
                     link_or_copy(step.frame_before, out / image)
                 traj.append({"index": step.index, "image": image, "action": describe(step.action),
                              "instruction": step.description, "code": action_code(step.action, step.screen),

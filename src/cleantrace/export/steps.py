@@ -37,6 +37,8 @@ class Step:
     previous: tuple[str, ...] = ()  # the descriptions of the episode's earlier steps, in order
     labels: Path | None = None  # the screen labels of frame_before (labels/<hash>.json.gz), if recorded
     frame_sha256: str = ""  # of frame_before's pixels
+    pointer_before: tuple[int, int] | None = None  # where the pointer was in frame_before
+    pointer_after: tuple[int, int] | None = None
 
     def screen_labels(self) -> ScreenLabels | None:
         """The labelled screen of frame_before (elements and accessibility tree), or None."""
@@ -137,6 +139,7 @@ def iter_steps(plan: ExportPlan) -> Iterator[Step]:
         rows = files.read_jsonl(episode.folder / files.FRAMES)
         frames = {row["i"]: episode.folder / row["file"] for row in rows}
         shas = {row["i"]: row["sha256"] for row in rows}
+        pointers = {row["i"]: tuple(row["pointer"]) for row in rows if row.get("pointer")}
         labels = {row["frame"]: episode.folder / row["file"]
                   for row in files.read_jsonl(episode.folder / files.LABELS) if row.get("file")}
         previous: list[str] = []
@@ -156,6 +159,7 @@ def iter_steps(plan: ExportPlan) -> Iterator[Step]:
                     frame_after=frames.get(action.frame_after) if action.frame_after is not None else None,
                     previous=tuple(previous), labels=labels.get(action.frame_before),
                     frame_sha256=shas.get(action.frame_before, ""),
+                    pointer_before=pointers.get(action.frame_before), pointer_after=pointers.get(action.frame_after),
                 )
                 previous.append(step.description)
                 yield step

@@ -1,6 +1,6 @@
-"""WebDataset export: tar shards of samples `<key>.png` (the frame before the action, as recorded),
-`<key>.after.png` (the frame after) and `<key>.json` (the hf row without images), readable by the
-`webdataset` package."""
+"""WebDataset export: tar shards of samples `<key>.png` (the frame before the action, as recorded;
+`.webp` for WebP frames), `<key>.after.png` (the frame after) and `<key>.json` (the hf row without
+images), readable by the `webdataset` package."""
 
 from __future__ import annotations
 
@@ -26,9 +26,9 @@ def export_webdataset(steps: Iterable[Step], out: Path, on_step: Callable[[Step]
             image, after = row.pop("image"), row.pop("image_after")
             sample = {"__key__": step_key(step.episode_id, step.index), "json": row}
             if image is not None:
-                sample["png"] = image["bytes"]
+                sample[step.frame_before.suffix.lstrip(".")] = image["bytes"]
             if after is not None:
-                sample["after.png"] = after["bytes"]
+                sample["after." + step.frame_after.suffix.lstrip(".")] = after["bytes"]
             sink.write(sample)
             total += 1
             if on_step:

@@ -53,6 +53,7 @@ class FrameCapture:
             if self.paused:
                 return self._count - 1
             t_ms = self.clock.ms()
+            pointer = self._pointer()
             shot = grabber.grab(grabber.monitors[1])
             rgb = shot.rgb
             sha = hashlib.sha256(rgb).hexdigest()  # of the RGB pixels, so a reader can verify the PNG
@@ -62,7 +63,8 @@ class FrameCapture:
             index = self._count
             self._count += 1
             self._last_sha = sha
-            frame = Frame(i=index, t_ms=t_ms, file=f"frames/{index:06d}.png", sha256=sha, reason=reason)
+            frame = Frame(i=index, t_ms=t_ms, file=f"frames/{index:06d}.png", sha256=sha, reason=reason,
+                          pointer=pointer)
             self._encoder.submit(self._encode, rgb, shot.size, frame)
             return index
 
@@ -99,6 +101,19 @@ class FrameCapture:
                 self.on_write_error(exc, frame.file)
             return
         self.sink(frame)
+
+    def _pointer(self) -> tuple[int, int] | None:
+        """Where the X pointer is now (screenshots do not show it), or None if X cannot say."""
+        try:
+            conn = getattr(self._local, "x", None)
+            if conn is None:
+                from Xlib import display
+
+                conn = self._local.x = display.Display(self.display_name)
+            here = conn.screen().root.query_pointer()
+            return (here.root_x, here.root_y)
+        except Exception:  # noqa: BLE001 - a frame without a pointer position is still a frame
+            return None
 
     def _grabber(self) -> mss.base.MSSBase:
         grabber = getattr(self._local, "mss", None)

@@ -2,8 +2,8 @@
 
 Version 2 adds to version 1 (whose traces stay readable and valid): the `hover` and `done` action
 kinds, an action's `description`, `why`, `target_error` and `drop_target`, `missing_targets`
-in catalog rows, and the screen labels of each action's frame_before (labels.jsonl, labels/);
-single-key shortcuts typed outside a text field are `key` actions, one per key.
+in catalog rows, a frame's `pointer` position, and the screen labels of each action's frame_before
+(labels.jsonl, labels/); single-key shortcuts typed outside a text field are `key` actions, one per key.
 """
 
 from __future__ import annotations
@@ -84,6 +84,7 @@ class Frame(Record):
     file: str
     sha256: str
     reason: FrameReason
+    pointer: tuple[int, int] | None = None  # where the pointer was (screenshots do not show it)
 
 
 class Element(Record):
