@@ -142,6 +142,7 @@ def _record_episode(spec: EpisodeSpec, session, db_path: Path) -> Meta:
             outcome = _incomplete(f"TraceError: {writer.error}")
         meta = meta.model_copy(update={
             "outcome": outcome, "duration_ms": round((time.monotonic() - started) * 1000, 1),
+            "decisions": len(recorder.notes) if recorder is not None and recorder.notes else None,
         })
         try:
             writer.write_meta(meta)

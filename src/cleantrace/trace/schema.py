@@ -2,7 +2,7 @@
 
 Version 2 adds to version 1 (whose traces stay readable and valid): the `hover` and `done` action
 kinds, an action's `description`, `why`, `target_error` and `drop_target`, `missing_targets`
-in catalog rows, a frame's `pointer` position, and the screen labels of each action's frame_before
+in catalog rows, `decisions` in meta, a frame's `pointer` position, and the screen labels of each action's frame_before
 (labels.jsonl, labels/); single-key shortcuts typed outside a text field are `key` actions, one per key.
 """
 
@@ -177,6 +177,7 @@ class Meta(Record):
     outcome: Outcome
     privacy: Privacy = Field(default_factory=Privacy)
     duration_ms: float | None = None
+    decisions: int | None = None  # steps the performer announced (Actor verbs); None when unknown
 
 
 class CatalogRow(Record):
