@@ -258,3 +258,15 @@ def test_the_last_action_has_a_frame_after_even_when_the_result_frame_came_befor
     assert enter.frame_before == 0 and enter.frame_after == 1
     [unseen] = attach_observations(reduce_events(s.events), s.events, frames, [])
     assert unseen.frame_after is None  # no capture after the release: not claimed
+
+
+def test_typing_into_a_grid_cell_the_performer_said_it_types_into_stays_one_type():
+    """Found by bench/data_quality.py on sheet/update-order-status: 'Pending' typed into a focused
+    grid cell (no text field until typing starts) was split into seven shortcuts."""
+    cell = Target(role="gridcell", name="F90", tag="td", selector="#f90")
+    s = Stream()
+    probes = [TargetProbe(0.5, None, None, cell, kind="typing")]
+    for key in "Pending":
+        s.wait(1).tap(key)
+    [typed] = attach_observations(reduce_events(s.events, probes), s.events, [frame(0, 0.0)], probes)
+    assert typed.kind == "type" and typed.text == "Pending" and typed.target == cell

@@ -53,7 +53,7 @@ class Observer(Protocol):
 
     def probe(self, x: int, y: int, kind: str = "press", skip: str = "") -> Any: ...
 
-    def probe_focus(self) -> Any: ...
+    def probe_focus(self, typing: bool = False) -> Any: ...
 
     def note(self, description: str, why: str | None = None) -> None: ...
 
@@ -191,7 +191,7 @@ class Actor:
             self.hotkey("ctrl", "a", why=why)
         shown = text if len(text) <= 60 else text[:57] + "..."
         with self._step(f"Type '{shown}'" + (f" into {where}" if where else ""), why):
-            self.observer.probe_focus()
+            self.observer.probe_focus(typing=True)
             self.inputs.play(typing_timeline(text, self.rng, self.persona))
 
     def hotkey(self, *keys: str, why: str | None = None) -> None:

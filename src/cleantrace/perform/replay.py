@@ -140,7 +140,7 @@ class Replayer:
         press right after the pointer's last move before it (it may have appeared on hover).
         """
         if step.kind in ("type", "key", "hotkey"):
-            self.observer.probe_focus()  # typing or a shortcut: the focus decides which
+            self.observer.probe_focus(typing=step.kind == "type")  # typing or a shortcut
         events = step.events
         if events[0].kind == "down":
             self.observer.probe(events[0].x, events[0].y)

@@ -88,8 +88,9 @@ class Recorder:
         self.probes.append(TargetProbe(t_ms, x, y, target, error, kind))
         return target
 
-    def probe_focus(self) -> Any:
-        """Resolve and remember the focused element: call it right before typing or a key."""
+    def probe_focus(self, typing: bool = False) -> Any:
+        """Resolve and remember the focused element: call it right before typing (`typing`: the
+        performer means to enter text, e.g. into a grid cell that edits on typing) or a key."""
         if self.resolver is None:
             return None
         t_ms = self.clock.ms()
@@ -97,7 +98,7 @@ class Recorder:
             target, error = self.resolver.focused(), None
         except GroundingError as exc:
             target, error = None, exc.message
-        self.probes.append(TargetProbe(t_ms, None, None, target, error, "focus"))
+        self.probes.append(TargetProbe(t_ms, None, None, target, error, "typing" if typing else "focus"))
         return target
 
     def note(self, description: str, why: str | None = None) -> None:

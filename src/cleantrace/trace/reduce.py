@@ -32,7 +32,8 @@ from cleantrace.trace.schema import Action, Event, Frame, Target
 class TargetProbe:
     """The element found under (x, y) at t_ms just before a press there, or (x = y = None) the
     element that had the keyboard focus just before typing. `kind` "hover" marks a deliberate
-    pointer rest, "drop" the element under a drag's release point. A probe that found nothing
+    pointer rest, "drop" the element under a drag's release point, "typing" a focus probe of a
+    performer that means to enter text (a grid cell that edits on typing is no text field). A probe that found nothing
     says why in `error` (never dropped: the action then records the reason)."""
 
     t_ms: float
@@ -40,7 +41,7 @@ class TargetProbe:
     y: int | None
     target: Target | None
     error: str | None = None
-    kind: str = "press"  # press | hover | drop (x, y given) or focus (x = y = None)
+    kind: str = "press"  # press | hover | drop (x, y given); focus | typing (x = y = None)
 
 DRAG_MIN_PX = 5
 DOUBLE_CLICK_MS = 500.0
@@ -173,8 +174,9 @@ def is_text_field(target: Target | None) -> bool:
 
 
 def split_shortcuts(gestures: list[Gesture], events: Sequence[Event], probes: Sequence[TargetProbe]) -> list[Gesture]:
-    """A printable key pressed while the focus is known to be outside a text field is a shortcut:
-    its own `key` action (`j`, `e`, `/`), never merged into typed text.
+    """A printable key pressed while the focus is known to be outside a text field, and the
+    performer did not say it types, is a shortcut: its own `key` action (`j`, `e`, `/`), never
+    merged into typed text.
 
     The focus is the last focus probe before the key, unless a press came in between (a click moves
     the focus): then it is unknown and the key stays typing.
@@ -188,7 +190,7 @@ def split_shortcuts(gestures: list[Gesture], events: Sequence[Event], probes: Se
         known = [p for p in focus if p.t_ms <= t]
         if not known or any(known[-1].t_ms < press <= t for press in presses):
             continue
-        if known[-1].error is None and not is_text_field(known[-1].target):
+        if known[-1].kind != "typing" and known[-1].error is None and not is_text_field(known[-1].target):
             g.kind = "key"
             g.fields = {"keys": [events[g.own[0]].key or g.fields["text"]]}
     return gestures
