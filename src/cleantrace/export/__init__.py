@@ -4,24 +4,26 @@ stream one episode at a time."""
 
 from __future__ import annotations
 
+import importlib
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from cleantrace.errors import CleantraceError
-from cleantrace.export.agentnet import export_agentnet
-from cleantrace.export.grounding import export_grounding
-from cleantrace.export.hf import export_hf
 from cleantrace.export.images import ImageOptions, convert_frames
 from cleantrace.export.layout import empty_out_dir
-from cleantrace.export.mind2web import export_mind2web
-from cleantrace.export.pyautogui_actions import export_pyautogui
 from cleantrace.export.steps import ExportPlan, Step, StepFilter, iter_steps, plan_export
-from cleantrace.export.wds import export_webdataset
 
-EXPORTERS = {"hf": export_hf, "webdataset": export_webdataset, "pyautogui": export_pyautogui,
-             "mind2web": export_mind2web, "agentnet": export_agentnet, "grounding": export_grounding}
+# format → (module, function); imported when used: hf, webdataset and grounding need the `export` extra
+EXPORTERS = {
+    "hf": ("cleantrace.export.hf", "export_hf"),
+    "webdataset": ("cleantrace.export.wds", "export_webdataset"),
+    "pyautogui": ("cleantrace.export.pyautogui_actions", "export_pyautogui"),
+    "mind2web": ("cleantrace.export.mind2web", "export_mind2web"),
+    "agentnet": ("cleantrace.export.agentnet", "export_agentnet"),
+    "grounding": ("cleantrace.export.grounding", "export_grounding"),
+}
 FORMATS = tuple(EXPORTERS)
 
 
@@ -44,6 +46,7 @@ def export_run(
     re-encodes the frames (lossless WebP) or draws the pointer into them."""
     if fmt not in EXPORTERS:
         raise CleantraceError(f"unknown export format {fmt!r}", f"use one of {', '.join(FORMATS)}")
+    exporter = _exporter(fmt)
     plan = plan or plan_export(Path(run_dir), selection or StepFilter())
     out = empty_out_dir(Path(out))
     images = images or ImageOptions()
@@ -51,8 +54,18 @@ def export_run(
         steps = iter_steps(plan)
         if images != ImageOptions():
             steps = convert_frames(steps, images, Path(scratch))
-        written = EXPORTERS[fmt](steps, out, on_step)
+        written = exporter(steps, out, on_step)
     return ExportResult(out, fmt, len(plan.episodes), plan.steps, written, plan.notes, plan.invalid)
+
+
+def _exporter(fmt: str) -> Callable:
+    module, function = EXPORTERS[fmt]
+    try:
+        return getattr(importlib.import_module(module), function)
+    except ImportError as exc:
+        raise CleantraceError(
+            f"the {fmt} export needs {exc.name}, which is not installed", 'pip install "cleantrace[export]"'
+        ) from None
 
 
 __all__ = ["FORMATS", "ExportPlan", "ExportResult", "ImageOptions", "Step", "StepFilter", "export_run", "iter_steps",
