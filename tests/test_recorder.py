@@ -217,3 +217,19 @@ def test_nothing_is_recorded_while_paused(xvfb, tmp_path):
     assert recorded(recorder.events) == [("move", 10, 10, None), ("move", 30, 30, None)]
     assert len(files.read_jsonl(tmp_path / "ep" / files.EVENTS)) == 2
     assert len(recorder.frames) > frames_at_pause  # the screen as it is on resume
+
+
+def test_frames_can_be_stored_as_lossless_webp(xvfb, tmp_path):
+    import hashlib
+
+    from PIL import Image
+
+    writer = TraceWriter(tmp_path / "ep")
+    recorder = Recorder(writer, xvfb, EpisodeClock(), resolver=None, fps=0, frame_format="webp")
+    recorder.start()
+    recorder.stop()
+    writer.close()
+    [frame] = files.read_jsonl(tmp_path / "ep" / files.FRAMES)
+    assert frame["file"] == "frames/000000.webp" and (tmp_path / "ep" / frame["file"]).read_bytes()[8:12] == b"WEBP"
+    pixels = Image.open(tmp_path / "ep" / frame["file"]).convert("RGB").tobytes()
+    assert hashlib.sha256(pixels).hexdigest() == frame["sha256"]  # lossless: the grabbed pixels exactly

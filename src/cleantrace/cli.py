@@ -53,13 +53,15 @@ def cli(ctx: click.Context, debug: bool) -> None:
 @click.option("--fps", default=DEFAULT_FPS, show_default=True, help="Interval frames per second (0: only on actions).")
 @click.option("--change-fps", default=DEFAULT_CHANGE_FPS, show_default=True,
               help="At most this many frames per second on visual change (0: none).")
+@click.option("--frame-format", type=click.Choice(["png", "webp"]), default="png", show_default=True,
+              help="How frames are stored: png (fast) or webp (lossless, about a third of the size, slower).")
 @click.option("--tasks-dir", type=click.Path(path_type=Path), default=None, help="Folder of task packs.")
 @click.option("--backend", type=click.Choice(["local", "docker"]), default="local", show_default=True,
               help="local: bubblewrap namespaces; docker: a container of the docker/ image per episode.")
 @click.option("--image", default=None, help="Docker image for --backend docker (default cleantrace/sandbox:latest).")
 @click.option("--view/--no-view", default=True, show_default=True, help="Write the HTML report.")
 def run(tasks, episodes, seed, seeds, out, run_id, persona, personas, skills, apps, workers, resume, executor,
-        address, staging, timeout, fps, change_fps, tasks_dir, backend, image, view) -> None:
+        address, staging, timeout, fps, change_fps, frame_format, tasks_dir, backend, image, view) -> None:
     """Run TASKS (ids or globs like 'crm/*'; default every task) on --episodes seeds, each in a fresh sandbox,
     --workers at once."""
     from cleantrace.fleet import run as run_tasks
@@ -69,6 +71,7 @@ def run(tasks, episodes, seed, seeds, out, run_id, persona, personas, skills, ap
         result = run_tasks(
             list(tasks), episodes=episodes, seed=seed, out=out, run_id=run_id, persona=persona,
             tasks_dir=tasks_dir, timeout=timeout, fps=fps, change_fps=change_fps, backend=backend, image=image,
+            frame_format=frame_format,
             on_episode=progress.on_episode, on_start=progress.on_start, seeds=seeds,
             personas=personas.split(",") if personas else None, skills=list(skills), apps=list(apps),
             workers=workers, resume=resume, executor=executor, address=address, staging=staging,

@@ -96,7 +96,7 @@ def _record_episode(spec: EpisodeSpec, paths: SandboxPaths, session, db_path: Pa
         inputs = XTestInput(session.display.name)
         settings = spec.settings
         recorder = Recorder(writer, session.display.name, clock, TargetResolver(page), settings.fps,
-                            settings.change_fps, ScreenLabeller(page))
+                            settings.change_fps, ScreenLabeller(page), settings.frame_format)
         recorder.start()
         stage("recording")
         if isinstance(spec.performer, VolunteerPerformer):

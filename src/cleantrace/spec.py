@@ -42,6 +42,7 @@ class RecordingSettings(BaseModel):
     fps: float = DEFAULT_FPS
     change_fps: float = DEFAULT_CHANGE_FPS
     backend: str = DEFAULT_BACKEND
+    frame_format: Literal["png", "webp"] = "png"  # how frames are stored (both lossless)
 
 
 class ScriptPerformer(BaseModel):

@@ -85,7 +85,7 @@ def run(
     seeds: str | list[int] | None = None, personas: list[str] | None = None, skills: list[str] | None = None,
     apps: list[str] | None = None, workers: int | None = None, resume: bool = False, executor: str = "local",
     address: str | None = None, staging: Path | None = None, storage_options: dict[str, Any] | None = None,
-    on_start: Callable[[RunStart], None] | None = None,
+    on_start: Callable[[RunStart], None] | None = None, frame_format: str = "png",
 ) -> RunResult:
     """Record every (task, seed, persona) of the selection, `workers` at a time; returns the run's catalog.
 
@@ -96,6 +96,7 @@ def run(
     local instance or $RAY_ADDRESS). `resume=True` continues the run `run_id` (see docs/fleet.md):
     done episodes are kept, interrupted ones set aside under `interrupted/` and run again; without
     tasks, the stored plan (run.json) is used. `backend` is "local" (bubblewrap) or "docker".
+    `frame_format` is how frames are stored: "png" or "webp" (both lossless).
     """
     registry = load_registry(tasks_dir)
     if executor not in ("local", "ray"):
@@ -103,7 +104,8 @@ def run(
     if backend not in ("local", "docker"):
         raise CleantraceError(f"unknown backend {backend!r}", "use --backend local or --backend docker")
     run_id = run_id or (_latest_run(out) if resume else None) or time.strftime("run-%Y%m%d-%H%M%S")
-    settings = RecordingSettings(screen=tuple(screen), fps=fps, change_fps=change_fps, backend=backend)
+    settings = RecordingSettings(screen=tuple(screen), fps=fps, change_fps=change_fps, backend=backend,
+                                 frame_format=frame_format)
     asked = None
     if tasks or skills or apps or not resume:  # a selection; checked before anything is written
         chosen = select_tasks(registry, list(tasks or []), skills, apps)
@@ -228,7 +230,7 @@ def _plan(output: RunOutput, resume: bool, asked: RunPlan | None) -> RunPlan:
     if asked is not None and stored is not None and stored.settings != asked.settings:
         raise CleantraceError(
             f"run {run_id} was recorded with {stored.settings.model_dump()}",
-            "pass the same --fps/--change-fps/--backend to resume it, or use a new --run-id",
+            "pass the same --fps/--change-fps/--frame-format/--backend to resume it, or use a new --run-id",
         )
     return asked or stored
 

@@ -24,7 +24,7 @@ class Recorder:
     def __init__(
         self, writer: TraceWriter, display_name: str, clock: EpisodeClock,
         resolver: TargetResolver | None = None, fps: float = 2.0, change_fps: float = 5.0,
-        labeller: ScreenLabeller | None = None,
+        labeller: ScreenLabeller | None = None, frame_format: str = "png",
     ) -> None:
         self.writer = writer
         self.clock = clock
@@ -37,7 +37,7 @@ class Recorder:
         self.labeller = labeller
         self._labelled: set[int] = set()
         self._input = XRecordCapture(display_name, clock, self._on_events)
-        self._frames = FrameCapture(display_name, writer.frames_dir, clock, self._on_frame, writer.failed)
+        self._frames = FrameCapture(display_name, writer.frames_dir, clock, self._on_frame, writer.failed, frame_format)
         self._changes = (
             ChangeWatcher(display_name, lambda: self._frames.capture("change"), change_fps) if change_fps > 0 else None
         )
