@@ -63,14 +63,19 @@ class Recorder:
         """
         if self.writer.error is not None:
             raise self.writer.error
+        if not label or self.labeller is None:
+            return self._frames.capture(reason)
+        # label first, then take the frame: labelling takes a while (~0.1-0.4 s), and a frame taken
+        # before it could be superseded meanwhile (a caret blinks), leaving the action's frame_before unlabelled
+        t_ms = self.clock.ms()
+        try:
+            labels, error = self.labeller.label(), None
+        except GroundingError as exc:  # kept with its reason, never dropped
+            labels, error = None, exc.message
         index = self._frames.capture(reason)
-        if label and self.labeller is not None and index >= 0 and index not in self._labelled:
+        if index >= 0 and index not in self._labelled:
             self._labelled.add(index)
-            t_ms = self.clock.ms()
-            try:
-                self.writer.write_labels(index, t_ms, self.labeller.label())
-            except GroundingError as exc:  # kept with its reason, never dropped
-                self.writer.write_labels(index, t_ms, None, exc.message)
+            self.writer.write_labels(index, t_ms, labels, error)
         return index
 
     def probe(self, x: int, y: int, kind: str = "press", skip: str = "") -> Any:
