@@ -69,11 +69,12 @@ def test_every_action_is_grounded_and_observed(status_run):
     for ep in episodes(status_run):
         assert_grounded(ep)
         kinds = [a.kind for a in ep.actions]
-        assert kinds[0] == "click" and kinds[-1] == "click" and "key" in kinds
+        assert kinds[0] == "click" and kinds[-2:] == ["click", "done"] and "key" in kinds
         first = ep.actions[0].target
         assert (first.role, first.name) == ("link", ep.meta.params["lead"])
         assert ep.actions[1].target.tag == "select" and ep.actions[1].target.name == "Status"
-        assert (ep.actions[-1].target.role, ep.actions[-1].target.name) == ("button", "Save")
+        assert (ep.actions[-2].target.role, ep.actions[-2].target.name) == ("button", "Save")
+        assert ep.actions[-2].description == "Click the Save button"
         for a in ep.actions:
             assert a.frame_before is not None and a.frame_after is not None
             assert a.frame_before <= a.frame_after
@@ -88,8 +89,10 @@ def test_recorded_actions_match_the_actors_steps(status_run):
     """Every X event is explained: moves and presses before each action belong to it."""
     for ep in episodes(status_run):
         downs = [e for e in ep.events if e.kind in ("down", "key_down")]
-        assert len(downs) == sum(2 if a.kind == "hotkey" else 1 for a in ep.actions)
-        assert ep.actions[-1].events[1] >= len(ep.events) - 1 - sum(1 for e in ep.events[-5:] if e.kind == "move")
+        steps = [a for a in ep.actions if a.kind != "done"]  # the closing done step has no input
+        assert len(downs) == sum(2 if a.kind == "hotkey" else 1 for a in steps)
+        assert steps[-1].events[1] >= len(ep.events) - 1 - sum(1 for e in ep.events[-5:] if e.kind == "move")
+        assert ep.meta.decisions == len(steps)  # one step per decision
 
 
 def test_no_host_path_leaks_into_the_trace(status_run):
@@ -150,9 +153,9 @@ def test_other_crm_tasks_succeed(task, tmp_path):
     assert_grounded(ep)
     kinds = [a.kind for a in ep.actions]
     if task == "crm/set-lead-priority":
-        assert kinds == ["click", "click", "click", "hotkey"]
+        assert kinds == ["click", "click", "click", "hotkey", "done"]
         assert ep.actions[1].target.role == "combobox" and ep.actions[2].target.role == "option"
-        assert ep.actions[-1].keys == ["ctrl", "s"]
+        assert ep.actions[-2].keys == ["ctrl", "s"]
     else:
         assert "type" in kinds
         typed = [a for a in ep.actions if a.kind == "type"]
