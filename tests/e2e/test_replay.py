@@ -61,4 +61,4 @@ def test_a_replay_without_the_decisive_click_fails_the_check(recorded, tmp_path)
     assert row.status == "failure" and row.success is False, row.message
     assert result.rate == 0.0
     again = read_episode(result.run_dir / row.episode_id)
-    assert [a.kind for a in again.actions] == [a["kind"] for a in actions[:-1]]
+    assert [a.kind for a in again.actions] == [a["kind"] for a in actions[:-2]]  # no Save, no done step
