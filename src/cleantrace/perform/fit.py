@@ -36,10 +36,12 @@ FITTED_PREFIX = "fitted:"
 
 @dataclass
 class Recording:
-    """One person's recorded movements (with their sessions) and typing timelines."""
+    """One person's recorded movements (with their sessions and, when recorded, the clicked element's
+    Fitts width) and typing timelines."""
 
     movements: list[Movement] = field(default_factory=list)
     sessions: list[str] = field(default_factory=list)
+    widths: list[float | None] = field(default_factory=list)
     typing: list[tuple[str, list[KeyEvent]]] = field(default_factory=list)
 
 
@@ -80,8 +82,23 @@ def _read_run(run_dir: Path) -> dict[str, Recording]:
         episode = read_episode(folder)
         performer = episode.meta.performer
         person = performer.id if performer.kind == "volunteer" else performer.persona
-        _add_events(people.setdefault(person, Recording()), episode.events, folder.name)
+        rec = people.setdefault(person, Recording())
+        before = len(rec.movements)
+        _add_events(rec, episode.events, folder.name)
+        targets = [(a.events, a.target.bbox) for a in episode.actions if a.target and a.target.bbox]
+        for n in range(before, len(rec.movements)):
+            rec.widths[n] = _width_of(targets, rec.movements[n])
     return people
+
+
+def _width_of(targets: list, m: Movement) -> float | None:
+    """Fitts' W of the element the movement's press landed on (the click action's target), if recorded."""
+    from cleantrace.perform.motion import Box, target_width
+
+    for (first, last), bbox in targets:
+        if first <= m.press <= last:
+            return target_width(Box(*bbox), (float(m.xy[0, 0]), float(m.xy[0, 1])))
+    return None
 
 
 def _read_csv(path: Path) -> dict[str, Recording]:
@@ -129,6 +146,7 @@ def _add_events(rec: Recording, events, session: str) -> None:
     found = segment_movements(events)
     rec.movements += found
     rec.sessions += [session] * len(found)
+    rec.widths += [None] * len(found)
     timeline = [KeyEvent(e.t_ms / 1000, e.key, e.kind == "key_down") for e in events
                 if e.kind in ("key_down", "key_up") and e.key]
     presses = [e.key for e in timeline if e.down and len(e.key) == 1]
@@ -139,6 +157,7 @@ def _add_events(rec: Recording, events, session: str) -> None:
 def _merge(into: Recording, other: Recording) -> None:
     into.movements += other.movements
     into.sessions += other.sessions
+    into.widths += other.widths
     into.typing += other.typing
 
 
@@ -174,7 +193,7 @@ def fit_persona(name: str, rec: Recording, seed: int = 0, base: Persona | None =
         persona = _fit_fitts(persona, rec.movements)
         target = movement_stats(rec.movements)
         for n in range(ROUNDS):
-            simulated = movement_stats(_simulate(persona, rec.movements, seed + n))
+            simulated = movement_stats(simulate(persona, rec, seed + n))
             persona = _correct(persona, target, simulated)
         report["movement_stats"] = target
     if rec.typing:
@@ -237,13 +256,15 @@ def _correct_typing(persona: Persona, target: dict[str, float], simulated: dict[
     )
 
 
-def _simulate(persona: Persona, movements: list[Movement], seed: int) -> list[Movement]:
+def simulate(persona: Persona, rec: Recording, seed: int) -> list[Movement]:
+    """The model's movements over the recording's start and end points (and target widths)."""
     rng = np.random.default_rng([seed, 0xF17])
     out = []
-    for m in movements:
+    for m, width in zip(rec.movements, rec.widths, strict=True):
         start = (int(m.xy[0, 0]), int(m.xy[0, 1]))
         goal = (int(m.xy[-1, 0]), int(m.xy[-1, 1]))
-        out.append(movement_of(start, path_between(start, goal, ASSUMED_WIDTH, rng, persona, (100000, 100000))))
+        path = path_between(start, goal, width or ASSUMED_WIDTH, rng, persona, (100000, 100000))
+        out.append(movement_of(start, path))
     return out
 
 
