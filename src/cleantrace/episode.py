@@ -39,6 +39,7 @@ class EpisodeSpec(BaseModel):
     fps: float = 2.0
     change_fps: float = 5.0
     backend: str = "local"
+    motion: str = "model"  # pointer paths from the model or `library:<run folder>` (recorded movements)
     performer: str = "script"  # script | volunteer | replay
     volunteer: VolunteerSeat | None = None  # who, consent, control folder (performer "volunteer")
     replay_source: str | None = None  # the recorded episode folder a replay re-executes (performer "replay")
@@ -115,7 +116,10 @@ def _record_episode(spec: EpisodeSpec, session, db_path: Path) -> Meta:
         elif replay:
             replay.perform(page, inputs, recorder)
         else:
-            task.solve(Actor(page, inputs, recorder, spec.seed, persona, spec.screen), params)
+            from cleantrace.perform.library import motion_source
+
+            actor = Actor(page, inputs, recorder, spec.seed, persona, spec.screen, motion=motion_source(spec.motion))
+            task.solve(actor, params)
         inputs.sync()
         fault = session.fault()
         broken = recorder.failure()

@@ -39,6 +39,7 @@ from cleantrace.fleet.resume import (
     set_aside_leftover,
 )
 from cleantrace.fleet.sizing import WorkerChoice, machine_workers
+from cleantrace.perform.fit import expand_persona_names
 from cleantrace.perform.persona import persona_named
 from cleantrace.privacy import scan_sealed
 from cleantrace.sandbox.docker_backend import DEFAULT_IMAGE, docker_client, run_in_docker
@@ -87,7 +88,7 @@ def run(
     seeds: str | list[int] | None = None, personas: list[str] | None = None, skills: list[str] | None = None,
     apps: list[str] | None = None, workers: int | None = None, resume: bool = False, executor: str = "local",
     address: str | None = None, staging: Path | None = None, storage_options: dict[str, Any] | None = None,
-    on_start: Callable[[RunStart], None] | None = None,
+    on_start: Callable[[RunStart], None] | None = None, motion: str = "model",
 ) -> RunResult:
     """Record every (task, seed, persona) of the selection, `workers` at a time; returns the run's catalog.
 
@@ -105,13 +106,14 @@ def run(
     if backend not in ("local", "docker"):
         raise CleantraceError(f"unknown backend {backend!r}", "use --backend local or --backend docker")
     run_id = run_id or (_latest_run(out) if resume else None) or time.strftime("run-%Y%m%d-%H%M%S")
-    settings = RecordingSettings(screen=tuple(screen), fps=fps, change_fps=change_fps, backend=backend)
+    motion = _checked_motion(motion, backend)
+    settings = RecordingSettings(screen=tuple(screen), fps=fps, change_fps=change_fps, backend=backend, motion=motion)
     asked = None
     if tasks or skills or apps or not resume:  # a selection; checked before anything is written
         chosen = select_tasks(registry, list(tasks or []), skills, apps)
         seed_list = parse_seeds(seeds) if seeds is not None else list(range(seed, seed + episodes))
-        asked = RunPlan(run_id=run_id, settings=settings, episodes=plan_episodes(chosen, seed_list,
-                                                                                 personas or [persona]))
+        asked = RunPlan(run_id=run_id, settings=settings, episodes=plan_episodes(
+            chosen, seed_list, expand_persona_names(personas or [persona])))
         for name in {e.persona for e in asked.episodes}:
             persona_named(name)
     if backend == "local":
@@ -260,8 +262,20 @@ def _spec(episode: PlannedEpisode, plan: RunPlan, tasks_dir: Path) -> EpisodeSpe
     return EpisodeSpec(
         run_id=plan.run_id, episode_id=episode.episode_id, task=episode.task, seed=episode.seed,
         persona=episode.persona, tasks_dir=str(Path(tasks_dir).resolve()), out_dir="", screen=settings.screen,
-        fps=settings.fps, change_fps=settings.change_fps, backend=settings.backend,
+        fps=settings.fps, change_fps=settings.change_fps, backend=settings.backend, motion=settings.motion,
     )
+
+
+def _checked_motion(motion: str, backend: str) -> str:
+    """`model`, or `library:<absolute run folder>` once the library is known to hold movements."""
+    from cleantrace.perform.library import LIBRARY_PREFIX, motion_source
+
+    if motion.startswith(LIBRARY_PREFIX):
+        if backend != "local":
+            raise CleantraceError("--motion library: needs the local backend", "use --backend local")
+        motion = LIBRARY_PREFIX + str(Path(motion[len(LIBRARY_PREFIX):]).resolve())
+    motion_source(motion)  # a clear error now rather than in every episode
+    return motion
 
 
 def _finish_episode(folder: Path, meta: Meta) -> CatalogRow:

@@ -135,6 +135,34 @@ def path_between(
     return _dedupe(np.clip(np.rint(points), 0, limit).astype(int), np.diff(times, prepend=0.0))
 
 
+def sample_trajectory(
+    t: np.ndarray, xy: np.ndarray, rng: np.random.Generator, screen: tuple[int, int] = (1280, 800)
+) -> Path:
+    """A continuous trajectory (times from 0, positions) as a mouse reports it: sampled at a
+    hardware-like irregular rate, integer pixels, the last sample exactly its end."""
+    duration = float(t[-1])
+    times = np.cumsum(_sample_delays(duration, rng))
+    times[-1] = duration
+    points = np.column_stack([np.interp(times, t, xy[:, 0]), np.interp(times, t, xy[:, 1])])
+    points[-1] = xy[-1]
+    limit = np.array(screen) - 1
+    return _dedupe(np.clip(np.rint(points), 0, limit).astype(int), np.diff(times, prepend=0.0))
+
+
+class ModelMotion:
+    """The movement model as a motion source (what the Actor moves with by default)."""
+
+    name = "model"
+
+    def move_path(self, start: tuple[int, int], box: Box, rng: np.random.Generator, persona: Persona,
+                  screen: tuple[int, int] = (1280, 800)) -> Path:
+        return move_path(start, box, rng, persona, screen)
+
+    def drag_path(self, start: tuple[int, int], box: Box, rng: np.random.Generator, persona: Persona,
+                  screen: tuple[int, int] = (1280, 800)) -> Path:
+        return drag_path(start, box, rng, persona, screen)
+
+
 @dataclass(frozen=True)
 class _Stroke:
     """One submovement: displacement `vector`, from `t0` lasting `span` seconds, with a sideways `bend`."""

@@ -73,13 +73,18 @@ def sample_persona(seed: int) -> Persona:
 
 
 def persona_named(name: str) -> Persona:
-    """The persona called `name`: one of PERSONAS or `sampled-<seed>`."""
+    """The persona called `name`: one of PERSONAS, `sampled-<seed>` or `fitted:<file>[#<person>]`."""
     from cleantrace.errors import PerformError
 
+    if name.startswith("fitted:"):
+        from cleantrace.perform.fit import fitted_persona
+
+        return fitted_persona(name)
     if name.startswith(SAMPLED_PREFIX) and name[len(SAMPLED_PREFIX):].isdigit():
         return sample_persona(int(name[len(SAMPLED_PREFIX):]))
     if name not in PERSONAS:
-        raise PerformError(f"unknown persona {name!r}", f"use one of: {', '.join(PERSONAS)} or sampled-<seed>")
+        raise PerformError(f"unknown persona {name!r}",
+                           f"use one of: {', '.join(PERSONAS)}, sampled-<seed> or fitted:<personas.json>")
     return PERSONAS[name]
 
 
