@@ -30,7 +30,8 @@ from cleantrace.perform.typing import KeyEvent
 
 ASSUMED_WIDTH = 32.0   # Fitts' W when the recording does not say what was clicked
 MIN_MOVEMENTS = 20
-ROUNDS = 4
+ROUNDS = 5
+TYPING_PAUSE_S = 2.0   # a pause this long between keys ends one text and starts the next
 FITTED_PREFIX = "fitted:"
 
 
@@ -111,6 +112,7 @@ def _read_csv(path: Path) -> dict[str, Recording]:
         rows: dict[tuple[str, str], list[_Event]] = defaultdict(list)
         for n, raw in enumerate(reader, start=2):
             row = {k.strip().lower(): (v or "").strip() for k, v in raw.items() if k}
+            row["key"] = next((v or "" for k, v in raw.items() if k and k.strip().lower() == "key"), "")  # " " is a key
             try:
                 event = _csv_event(row)
             except ValueError as exc:
@@ -149,9 +151,15 @@ def _add_events(rec: Recording, events, session: str) -> None:
     rec.widths += [None] * len(found)
     timeline = [KeyEvent(e.t_ms / 1000, e.key, e.kind == "key_down") for e in events
                 if e.kind in ("key_down", "key_up") and e.key]
-    presses = [e.key for e in timeline if e.down and len(e.key) == 1]
-    if len(presses) >= 5:
-        rec.typing.append(("".join(presses), timeline))
+    bursts: list[list[KeyEvent]] = []
+    for e in timeline:  # a pause of TYPING_PAUSE_S starts a new text
+        if not bursts or e.t - bursts[-1][-1].t > TYPING_PAUSE_S:
+            bursts.append([])
+        bursts[-1].append(e)
+    for burst in bursts:
+        presses = [e.key for e in burst if e.down and len(e.key) == 1]
+        if len(presses) >= 5:
+            rec.typing.append(("".join(presses), burst))
 
 
 def _merge(into: Recording, other: Recording) -> None:
@@ -165,17 +173,30 @@ def _merge(into: Recording, other: Recording) -> None:
 def movement_stats(movements: list[Movement]) -> dict[str, float]:
     """The statistics of recorded movements that the fitted parameters are matched on."""
     rows = [movement_features(m) for m in movements]
-    multi = [r for r in rows if r["speed_peaks"] >= 2] or rows
     peaks = np.clip(np.array([r["speed_peaks"] for r in rows]) - 1, 0, 3)
+    a, b, spread = _fitts_line(movements)
     return {
-        "primary_share": float(np.median([1 - r["homing_share"] for r in multi])),
-        "primary_short": float(np.median([r["first_stroke_short"] for r in multi])),
-        "primary_miss_sd": float(np.median([r["first_stroke_sideways"] for r in multi])),
+        "fitts_a": a, "fitts_b": b, "mt_spread": spread,
+        "primary_share": float(np.median([r["time_to_peak"] for r in rows])),     # the primary peaks mid-stroke
+        "primary_short": float(np.median([1 - 2 * r["progress_at_peak"] for r in rows])),  # ...half-way there
+        "primary_miss_sd": float(np.median([r["first_stroke_sideways"] for r in rows])),
         "bend_sd": float(np.median([r["curvature"] for r in rows])),
         "stop_rate": float(np.mean([r["internal_stop"] for r in rows])),
         "noise_gain": float(np.median([r["heading_change_sd"] for r in rows])),
         "corrections_mean": float(peaks.mean()),
     }
+
+
+def _fitts_line(movements: list[Movement]) -> tuple[float, float, float]:
+    """Fitts' a, b (s, s/bit) of the movements' durations at ASSUMED_WIDTH, and the log-time spread around them."""
+    distance = np.array([np.linalg.norm(m.xy[-1] - m.xy[0]) for m in movements])
+    duration = np.array([m.t[-1] - m.t[0] for m in movements])
+    index = np.log2(distance / ASSUMED_WIDTH + 1)
+    if index.std() < 0.1:
+        return float(duration.mean()), 0.0, float(np.std(np.log(duration)))
+    b, a = np.polyfit(index, duration, 1, w=1 / duration)  # the spread is proportional to the time
+    spread = float(np.std(np.log(duration / np.maximum(a + b * index, 0.02))))
+    return float(a), float(b), spread
 
 
 def typing_stats(typing: list[tuple[str, list[KeyEvent]]]) -> dict[str, float]:
@@ -193,15 +214,15 @@ def fit_persona(name: str, rec: Recording, seed: int = 0, base: Persona | None =
         persona = _fit_fitts(persona, rec.movements)
         target = movement_stats(rec.movements)
         for n in range(ROUNDS):
-            simulated = movement_stats(simulate(persona, rec, seed + n))
-            persona = _correct(persona, target, simulated)
+            simulated = movement_stats(simulate(persona, rec, seed))  # the same draws each round
+            persona = _correct(persona, target, simulated, odds=n >= ROUNDS // 2)
         report["movement_stats"] = target
     if rec.typing:
         target_t = typing_stats(rec.typing)
         persona = replace(persona, iki_mean=target_t["iki_mean"], hold_mean=target_t["hold_mean"],
                           shift_lead=target_t["shift_lead"] or persona.shift_lead)
-        for n in range(ROUNDS):
-            simulated_t = typing_stats(_simulate_typing(persona, rec.typing, seed + n))
+        for _ in range(ROUNDS):
+            simulated_t = typing_stats(_simulate_typing(persona, rec.typing, seed))
             persona = _correct_typing(persona, target_t, simulated_t)
         report["typing_stats"] = target_t
     if len(rec.movements) < MIN_MOVEMENTS and not rec.typing:
@@ -211,37 +232,39 @@ def fit_persona(name: str, rec: Recording, seed: int = 0, base: Persona | None =
 
 
 def _fit_fitts(persona: Persona, movements: list[Movement]) -> Persona:
-    distance = np.array([np.linalg.norm(m.xy[-1] - m.xy[0]) for m in movements])
-    duration = np.array([m.t[-1] - m.t[0] for m in movements])
-    index = np.log2(distance / ASSUMED_WIDTH + 1)
-    b, a = np.polyfit(index, np.log(duration), 1) if index.std() > 0.1 else (0.0, np.log(duration).mean())
-    log_pred = a + b * index
-    spread = float(np.std(np.log(duration) - log_pred))
-    # Fitts' law in linear time: a least-squares line through the medians the log fit predicts
-    slope, intercept = np.polyfit(index, np.exp(log_pred), 1) if index.std() > 0.1 else (0.0, np.exp(a))
-    return replace(persona, fitts_a=float(max(intercept, 0.0)), fitts_b=float(max(slope, 0.02)),
+    a, b, spread = _fitts_line(movements)
+    return replace(persona, fitts_a=float(max(a, 0.0)), fitts_b=float(max(b, 0.02)),
                    mt_spread=float(np.clip(spread, 0.02, 1.0)))
 
 
 BOUNDS = {
+    "fitts_a": (0.0, 1.0), "fitts_b": (0.02, 1.0), "mt_spread": (0.02, 1.0),
     "primary_share": (0.15, 0.8), "primary_short": (-0.2, 0.5), "primary_miss_sd": (0.0, 0.4),
     "bend_sd": (0.0, 0.4), "stop_rate": (0.0, 1.0), "noise_gain": (0.0, 2.0),
 }
 
 
-def _correct(persona: Persona, target: dict[str, float], simulated: dict[str, float]) -> Persona:
+def _correct(
+    persona: Persona, target: dict[str, float], simulated: dict[str, float], step: float = 0.7, odds: bool = True,
+) -> Persona:
+    """Move each parameter by `step` of the way its statistic says it is off (a damped fixed point);
+    the chances of corrections only with `odds` (once the rest has settled)."""
     changes = {}
     for name, (low, high) in BOUNDS.items():
         value = getattr(persona, name)
-        if name in ("primary_short", "stop_rate"):
-            new = value + (target[name] - simulated[name])
+        if name in ("primary_short", "stop_rate", "fitts_a"):
+            new = value + step * (target[name] - simulated[name])
         else:
-            new = value * target[name] / max(simulated[name], 1e-6)
+            new = value * (max(target[name], 1e-6) / max(simulated[name], 1e-6)) ** step
         changes[name] = float(np.clip(new, low, high))
-    odds = np.array(persona.correction_odds)
-    shift = target["corrections_mean"] - simulated["corrections_mean"]
-    odds = np.clip(odds + shift * np.array([-0.5, -0.2, 0.4, 0.3]), 0.01, None)
-    changes["correction_odds"] = tuple(float(v) for v in odds / odds.sum())
+    if not odds:
+        return replace(persona, **changes)
+    chances = np.array(persona.correction_odds)
+    off = target["corrections_mean"] - simulated["corrections_mean"]
+    towards = np.array([0.0, 0.0, 0.4, 0.6]) if off > 0 else np.array([0.8, 0.2, 0.0, 0.0])
+    mix = min(0.8, step * abs(off) / max(simulated["corrections_mean"], target["corrections_mean"], 0.1))
+    chances = np.clip((1 - mix) * chances + mix * towards, 0.01, None)
+    changes["correction_odds"] = tuple(float(v) for v in chances / chances.sum())
     return replace(persona, **changes)
 
 

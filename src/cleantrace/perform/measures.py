@@ -86,7 +86,7 @@ def movement_features(m: Movement, box: Box | None = None) -> dict[str, float]:
         "duration_s": duration,
         "distance_px": distance,
         "path_efficiency": distance / max(float(steps.sum()), 1e-9),
-        "speed_peaks": float(_count_peaks(speed)),
+        "speed_peaks": float(len(peaks := _prominent_peaks(speed))),
         "time_to_peak": float(ts[peak] / max(duration, 1e-9)),
         "peak_speed_ratio": float(speed[peak] * duration / max(distance, 1e-9)),
         "curvature": float(np.abs(across).max() / max(distance, 1e-9)),
@@ -100,13 +100,15 @@ def movement_features(m: Movement, box: Box | None = None) -> dict[str, float]:
         "sample_interval_ms": float(intervals.mean() * 1000) if len(intervals) else 0.0,
         "sample_interval_cv": float(intervals.std() / intervals.mean()) if len(intervals) > 1 else 0.0,
     }
-    features.update(shape_features(m, ts, speed))
+    features.update(shape_features(m, ts, speed, peaks))
     if box is not None:
         features["target_reentries"] = float(_reentries(xy, box))
     return features
 
 
-def shape_features(m: Movement, ts: np.ndarray | None = None, speed: np.ndarray | None = None) -> dict[str, float]:
+def shape_features(
+    m: Movement, ts: np.ndarray | None = None, speed: np.ndarray | None = None, peaks: list[int] | None = None,
+) -> dict[str, float]:
     """The structure of one movement: its first stroke, homing phase, stops and noise.
 
     The first stroke ends at the first speed valley after the first prominent speed peak (or, with
@@ -125,7 +127,7 @@ def shape_features(m: Movement, ts: np.ndarray | None = None, speed: np.ndarray 
     across = (xy - xy[0]) @ np.array([-axis[1], axis[0]]) / distance
     reached = np.nonzero(along >= 0.1)[0]
     t10 = float(t[reached[0]]) if len(reached) else duration
-    end = _first_stroke_end(speed)
+    end = _first_stroke_end(speed, _prominent_peaks(speed) if peaks is None else peaks)
     t_end = float(ts[end])
     accel = np.gradient(speed[: end + 1], RESAMPLE_S) if end >= 2 else np.array([0.0, 0.0])
     return {
@@ -133,6 +135,7 @@ def shape_features(m: Movement, ts: np.ndarray | None = None, speed: np.ndarray 
         "homing_share": max(0.0, 1.0 - t_end / duration),
         "internal_stop": float(_longest_still(resample(m, 60.0)) >= 0.05 - 1e-9),
         "first_stroke_short": float(1.0 - np.interp(t_end, t, along)),
+        "progress_at_peak": float(np.interp(ts[int(np.argmax(speed))], t, along)),
         "first_stroke_sideways": float(abs(np.interp(t_end, t, across))),
         "accel_decel_ratio": float(max(accel.max(), 0.0) / max(-accel.min(), 1e-9)),
         "heading_change_sd": _heading_change_sd(t, xy),
@@ -156,10 +159,9 @@ def _longest_still(m: Movement) -> float:
     return float(np.diff(m.t[moved + 1]).max() - (m.t[1] - m.t[0]))
 
 
-def _first_stroke_end(speed: np.ndarray) -> int:
+def _first_stroke_end(speed: np.ndarray, peaks: list[int]) -> int:
     """Index where the first stroke ends on a smoothed speed profile (see `shape_features`)."""
     top = float(speed.max())
-    peaks = _prominent_peaks(speed)
     if not peaks:
         return len(speed) - 1
     first = peaks[0]
