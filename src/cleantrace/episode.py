@@ -40,6 +40,7 @@ class EpisodeSpec(BaseModel):
     change_fps: float = 5.0
     backend: str = "local"
     motion: str = "model"  # pointer paths from the model or `library:<run folder>` (recorded movements)
+    motion_library: str | None = None  # the library file the runner saved from that run (bound read-only)
     performer: str = "script"  # script | volunteer | replay
     volunteer: VolunteerSeat | None = None  # who, consent, control folder (performer "volunteer")
     replay_source: str | None = None  # the recorded episode folder a replay re-executes (performer "replay")
@@ -118,7 +119,8 @@ def _record_episode(spec: EpisodeSpec, session, db_path: Path) -> Meta:
         else:
             from cleantrace.perform.library import motion_source
 
-            actor = Actor(page, inputs, recorder, spec.seed, persona, spec.screen, motion=motion_source(spec.motion))
+            motion = motion_source(spec.motion, spec.motion_library)
+            actor = Actor(page, inputs, recorder, spec.seed, persona, spec.screen, motion=motion)
             task.solve(actor, params)
         inputs.sync()
         fault = session.fault()

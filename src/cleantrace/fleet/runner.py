@@ -138,7 +138,8 @@ def run(
     book = reconcile(output)
     catalog = CatalogWriter(output.local_dir / files.CATALOG, list(book.done.values()))
     output.publish_run_file(files.CATALOG)
-    specs = {e.episode_id: _spec(e, plan, registry.root) for e in plan.episodes}
+    library = _save_library(plan.settings.motion, output.local_dir)
+    specs = {e.episode_id: _spec(e, plan, registry.root, library) for e in plan.episodes}
     for episode_id in book.interrupted:
         if not output.remote and episode_id in specs:  # remote episodes are sealed before their upload
             seal_unfinished(output.local_dir / episode_id, specs[episode_id], RUNNER_DIED)
@@ -257,13 +258,17 @@ def _record(spec: EpisodeSpec, run_dir: Path, timeout: float, image: str | None,
     return _seal(folder, spec, reason)
 
 
-def _spec(episode: PlannedEpisode, plan: RunPlan, tasks_dir: Path) -> EpisodeSpec:
+def _spec(episode: PlannedEpisode, plan: RunPlan, tasks_dir: Path, library: Path | None = None) -> EpisodeSpec:
     settings = plan.settings
     return EpisodeSpec(
         run_id=plan.run_id, episode_id=episode.episode_id, task=episode.task, seed=episode.seed,
         persona=episode.persona, tasks_dir=str(Path(tasks_dir).resolve()), out_dir="", screen=settings.screen,
         fps=settings.fps, change_fps=settings.change_fps, backend=settings.backend, motion=settings.motion,
+        motion_library=str(library) if library else None,
     )
+
+
+MOTION_LIBRARY = "motion-library.npz"
 
 
 def _checked_motion(motion: str, backend: str) -> str:
@@ -276,6 +281,18 @@ def _checked_motion(motion: str, backend: str) -> str:
         motion = LIBRARY_PREFIX + str(Path(motion[len(LIBRARY_PREFIX):]).resolve())
     motion_source(motion)  # a clear error now rather than in every episode
     return motion
+
+
+def _save_library(motion: str, run_dir: Path) -> Path | None:
+    """For --motion library:RUN, the movements of RUN saved in this run's folder as MOTION_LIBRARY
+    (each sandbox gets that one file read-only: other runs are out of its sight)."""
+    from cleantrace.perform.library import LIBRARY_PREFIX, MovementLibrary
+
+    if not motion.startswith(LIBRARY_PREFIX):
+        return None
+    path = run_dir / MOTION_LIBRARY
+    MovementLibrary.from_run(Path(motion[len(LIBRARY_PREFIX):])).save(path)
+    return path
 
 
 def _finish_episode(folder: Path, meta: Meta) -> CatalogRow:

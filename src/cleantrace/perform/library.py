@@ -79,6 +79,25 @@ class MovementLibrary:
             widths += rec.widths
         return cls(movements, widths, name=str(run_dir))
 
+    def save(self, path: Path) -> None:
+        """Write the library to one file (what an episode's sandbox gets, read-only)."""
+        ends = np.cumsum([len(e.t) for e in self._entries])
+        np.savez_compressed(path, t=np.concatenate([e.t for e in self._entries]),
+                            z=np.concatenate([e.z for e in self._entries]), ends=ends,
+                            widths=np.array([e.width for e in self._entries]))
+
+    @classmethod
+    def load(cls, path: Path) -> MovementLibrary:
+        try:
+            data = np.load(path)
+            starts = np.concatenate([[0], data["ends"][:-1]])
+            movements = [Movement(data["t"][a:b], np.column_stack([data["z"][a:b].real, data["z"][a:b].imag]))
+                         for a, b in zip(starts, data["ends"], strict=True)]
+            return cls(movements, [float(w) for w in data["widths"]], name=str(path))
+        except (OSError, KeyError, ValueError) as exc:
+            raise CleantraceError(f"cannot read the movement library {path}: {exc}",
+                                  "run again: the runner writes it from --motion library:RUN") from None
+
     # -- the motion-source interface ------------------------------------------------------------
     def move_path(self, start: tuple[int, int], box: Box, rng: np.random.Generator, persona: Persona,
                   screen: tuple[int, int] = (1280, 800)) -> MotionPath:
@@ -113,12 +132,15 @@ class MovementLibrary:
         return self._entries[int(rng.choice(nearest))]
 
 
-def motion_source(spec: str):
-    """The motion source named by `--motion`: `model` or `library:RUN`."""
+def motion_source(spec: str, library_file: str | None = None):
+    """The motion source named by `--motion`: `model` or `library:RUN` (read from `library_file`,
+    the library saved by the runner, when given: a sandbox does not see other runs)."""
     from cleantrace.perform.motion import ModelMotion
 
     if spec in ("", "model"):
         return ModelMotion()
     if spec.startswith(LIBRARY_PREFIX):
+        if library_file:
+            return MovementLibrary.load(Path(library_file))
         return MovementLibrary.from_run(Path(spec[len(LIBRARY_PREFIX):]))
     raise CleantraceError(f"unknown motion source {spec!r}", "use --motion model or --motion library:RUN")

@@ -44,8 +44,9 @@ class XTestInput:
         """Move the pointer through the path's points, each at its due time; returns when each was sent.
 
         Paced by the clock: a point that can no longer go out before the next one is due (the
-        machine was busy) is dropped rather than sent in a burst with it; points go out at least
-        MIN_GAP_S apart; the last point, where the click lands, is always sent.
+        machine was busy) is dropped rather than sent in a burst with it; each point waits until
+        the X server has taken the previous one and then MIN_GAP_S more; the last point, where the
+        click lands, is always sent.
         """
         points = path.points.tolist()
         due = time.perf_counter() + np.cumsum(path.delays)
@@ -56,6 +57,7 @@ class XTestInput:
                 continue  # late: the next point is already due
             _sleep_until(at)
             self.move(x, y)
+            self._d.sync()  # the server has taken it: the next point cannot join it in a burst there
             sent.append(time.perf_counter())
         return sent
 

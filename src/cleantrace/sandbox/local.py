@@ -28,6 +28,7 @@ from cleantrace.episode import EpisodeSpec
 
 INSIDE_OUT = "/tmp/episode"
 INSIDE_REPLAY_SOURCE = "/tmp/replay-source"  # a replay's source episode, read-only
+INSIDE_MOTION_LIBRARY = "/tmp/motion-library.npz"  # recorded movements for --motion library:RUN, read-only
 PR_SET_CHILD_SUBREAPER = 36
 STOP_POLL_S = 0.25
 PRIVATE_DIRS = ("/tmp", "/root", "/home", "/run")
@@ -54,7 +55,7 @@ class SandboxExit:
 
 def sandbox_command(
     argv: list[str], episode_dir: Path, tasks_dir: Path, etc_dir: Path, binds: dict[str, Path] | None = None,
-    replay_source: Path | None = None,
+    replay_source: Path | None = None, motion_library: Path | None = None,
 ) -> list[str]:
     """The bwrap command line that runs `argv` inside a fresh sandbox for `episode_dir`; `binds`
     maps more writable host folders (e.g. a volunteer's control folder) to paths inside; a
@@ -71,6 +72,7 @@ def sandbox_command(
         "--bind", str(episode_dir), INSIDE_OUT,
         *[arg for inside, host in (binds or {}).items() for arg in ("--bind", str(host), inside)],
         *(["--ro-bind", str(replay_source), INSIDE_REPLAY_SOURCE] if replay_source else []),
+        *(["--ro-bind", str(motion_library), INSIDE_MOTION_LIBRARY] if motion_library else []),
         *NAMESPACES, "--die-with-parent", "--new-session", "--clearenv",
     ]
     for key, value in SANDBOX_ENV.items():
@@ -83,6 +85,8 @@ def episode_argv(spec: EpisodeSpec) -> list[str]:
     inner = spec.model_copy(update={"out_dir": INSIDE_OUT})
     if spec.replay_source:
         inner.replay_source = INSIDE_REPLAY_SOURCE
+    if spec.motion_library:
+        inner.motion_library = INSIDE_MOTION_LIBRARY
     return [sys.executable, "-m", "cleantrace.episode", inner.model_dump_json()]
 
 
@@ -126,15 +130,17 @@ def run_sandboxed(
 ) -> SandboxExit:
     """Run one episode in a fresh sandbox; kill the whole sandbox after `timeout` seconds or once `stop()`."""
     source = Path(spec.replay_source).resolve() if spec.replay_source else None
+    library = Path(spec.motion_library).resolve() if spec.motion_library else None
     return run_in_sandbox(
-        episode_argv(spec), episode_dir, Path(spec.tasks_dir), log_path, timeout, stop=stop, replay_source=source
+        episode_argv(spec), episode_dir, Path(spec.tasks_dir), log_path, timeout, stop=stop, replay_source=source,
+        motion_library=library,
     )
 
 
 def run_in_sandbox(
     argv: list[str], episode_dir: Path, tasks_dir: Path, log_path: Path, timeout: float,
     binds: dict[str, Path] | None = None, stop: Callable[[], bool] | None = None,
-    replay_source: Path | None = None,
+    replay_source: Path | None = None, motion_library: Path | None = None,
 ) -> SandboxExit:
     """Run `argv` in a fresh sandbox, its output appended to `log_path`.
 
@@ -146,7 +152,7 @@ def run_in_sandbox(
     _become_subreaper()
     with _sandbox_etc() as etc_dir:
         info_read, info_write = os.pipe()
-        command = sandbox_command(argv, episode_dir, tasks_dir, etc_dir, binds, replay_source)
+        command = sandbox_command(argv, episode_dir, tasks_dir, etc_dir, binds, replay_source, motion_library)
         command[1:1] = ["--info-fd", str(info_write)]
         with open(log_path, "ab") as log:
             proc = subprocess.Popen(
