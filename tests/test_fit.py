@@ -112,3 +112,23 @@ def test_bad_logs_are_one_clear_error(tmp_path):
     few.write_text("timestamp,x,y,button,state\n1.0,5,5,NoButton,Move\n1.1,50,5,NoButton,Move\n")
     with pytest.raises(CleantraceError, match="too little data"):
         fit_source(few)
+
+
+def test_a_fitted_persona_reaches_the_sandbox_in_the_spec_not_as_a_file(fitted, tmp_path):
+    from cleantrace.fleet.plan import episode_id_for
+    from cleantrace.perform.fit import expand_persona_names, persona_params
+
+    path = tmp_path / "personas.json"
+    path.write_text(json.dumps(fitted))
+    names = expand_persona_names(["default", f"fitted:{path}"])
+    assert names == ["default", *(f"fitted:{path.resolve()}#{p}" for p in ("anna", "boris", "pooled"))]
+    assert episode_id_for("crm/x", 3, names[1]) == "crm--x--s3--fitted-anna"
+    params = json.loads(json.dumps(persona_params(names[1])))  # as the spec carries it
+    path.unlink()  # inside the sandbox the file is out of sight
+    assert persona_named(names[1], params) == load_personas_from(fitted)["anna"]
+
+
+def load_personas_from(data):
+    from cleantrace.perform.fit import persona_from_params
+
+    return {k: persona_from_params(f"fitted-{k}", {"name": f"fitted-{k}", **v}) for k, v in data["personas"].items()}

@@ -63,7 +63,7 @@ def _record_episode(spec: EpisodeSpec, paths: SandboxPaths, session, db_path: Pa
     task_cls = registry.get(spec.task)
     pack = registry.pack_of(task_cls)
     task = task_cls()
-    persona = persona_named(spec.persona)
+    persona = persona_named(spec.persona, spec.persona_params)
 
     world = World(spec.seed, db_path)
     pack.load_app_module().populate(world)

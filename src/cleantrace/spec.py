@@ -8,7 +8,7 @@ The spec names no path inside a sandbox: each backend tells the episode where it
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -81,6 +81,7 @@ class EpisodeSpec(BaseModel):
     task: str
     seed: int
     persona: str = DEFAULT_PERSONA
+    persona_params: dict[str, Any] | None = None  # a fitted persona's parameters, read from its file on the host
     tasks_dir: str  # the task packs on the host (a backend may mount them elsewhere inside)
     settings: RecordingSettings = RecordingSettings()
     performer: PerformerSpec = ScriptPerformer()

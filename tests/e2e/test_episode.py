@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -15,6 +16,7 @@ from cleantrace.perform.library import MovementLibrary
 from cleantrace.trace.reader import read_episode
 from cleantrace.trace.validate import validate_run
 from tests.conftest import REPO, sandboxed_processes, write_pack_with
+from tests.test_fit import ANNA, write_log
 
 pytestmark = pytest.mark.e2e
 CLI = [sys.executable, "-m", "cleantrace.cli"]
@@ -234,3 +236,16 @@ def test_the_movement_library_performer_does_the_task_with_recorded_movements(st
     assert_grounded(ep)  # every press inside its target
     model = next(e for e in episodes(status_run) if e.meta.seed == 0)  # the same seed moved by the model
     assert [(e.x, e.y) for e in ep.events if e.kind == "move"] != [(e.x, e.y) for e in model.events if e.kind == "move"]
+
+
+def test_a_persona_fitted_to_logs_records_a_successful_episode(tmp_path):
+    """`cleantrace personas fit LOGS` then `run --personas fitted:FILE`: the persona file stays on the host."""
+    log = write_log(tmp_path / "logs.csv", [replace(ANNA, name="solo")], movements=30)
+    done = cleantrace("personas", "fit", str(log), "--out", str(tmp_path / "personas.json"))
+    assert done.returncode == 0, done.stdout + done.stderr
+    result = run(["crm/set-lead-status"], seed=2, out=tmp_path, run_id="fitted",
+                 personas=[f"fitted:{tmp_path / 'personas.json'}"])
+    assert [r.episode_id for r in result.rows] == ["crm--set-lead-status--s2--fitted-solo"]
+    ep = read_episode(result.run_dir / result.rows[0].episode_id)
+    assert ep.meta.outcome.status == "success", ep.meta.outcome.message
+    assert ep.meta.performer.persona == "fitted-solo"

@@ -34,7 +34,7 @@ from cleantrace.fleet.resume import (
     seal_unfinished,
 )
 from cleantrace.fleet.sizing import WorkerChoice, machine_workers
-from cleantrace.perform.fit import expand_persona_names
+from cleantrace.perform.fit import expand_persona_names, persona_params
 from cleantrace.perform.persona import persona_named
 from cleantrace.sandbox.docker_backend import docker_client
 from cleantrace.sandbox.requirements import require_host_tools
@@ -199,7 +199,8 @@ def _drive(
 def _spec(episode: PlannedEpisode, plan: RunPlan, tasks_dir: Path, library: Path | None = None) -> EpisodeSpec:
     return EpisodeSpec(
         run_id=plan.run_id, episode_id=episode.episode_id, task=episode.task, seed=episode.seed,
-        persona=episode.persona, tasks_dir=str(Path(tasks_dir).resolve()), settings=plan.settings,
+        persona=episode.persona, persona_params=persona_params(episode.persona),
+        tasks_dir=str(Path(tasks_dir).resolve()), settings=plan.settings,
         performer=ScriptPerformer(motion_library=str(library) if library else None),
     )
 

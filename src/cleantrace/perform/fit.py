@@ -332,6 +332,20 @@ def _to_json(persona: Persona) -> dict:
     return {k: (list(v) if isinstance(v, tuple) else v) for k, v in data.items()}
 
 
+def persona_params(name: str) -> dict | None:
+    """The parameters of the fitted persona `name` (`fitted:FILE#person`), for an episode's spec; None for others."""
+    if not name.startswith(FITTED_PREFIX):
+        return None
+    return asdict(fitted_persona(name))
+
+
+def persona_from_params(name: str, params: dict) -> Persona:
+    """The persona of `persona_params`' output."""
+    known = {f.name for f in fields(Persona)}
+    values = {k: (tuple(v) if isinstance(v, list) else v) for k, v in params.items() if k in known}
+    return Persona(**values)
+
+
 def load_personas(path: Path) -> dict[str, Persona]:
     """The personas of a personas file, named `fitted-<person>`."""
     try:

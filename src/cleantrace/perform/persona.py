@@ -72,10 +72,15 @@ def sample_persona(seed: int) -> Persona:
     )
 
 
-def persona_named(name: str) -> Persona:
-    """The persona called `name`: one of PERSONAS, `sampled-<seed>` or `fitted:<file>[#<person>]`."""
+def persona_named(name: str, params: dict | None = None) -> Persona:
+    """The persona called `name`: one of PERSONAS, `sampled-<seed>` or `fitted:<file>[#<person>]`
+    (with `params`, the fitted persona's parameters as the host read them: the file is not read)."""
     from cleantrace.errors import PerformError
 
+    if name.startswith("fitted:") and params is not None:
+        from cleantrace.perform.fit import persona_from_params
+
+        return persona_from_params(name, params)
     if name.startswith("fitted:"):
         from cleantrace.perform.fit import fitted_persona
 
