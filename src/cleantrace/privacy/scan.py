@@ -46,9 +46,14 @@ class Finding(BaseModel):
     kind: str  # email | phone | card | ip | url | iban | national-id | address | birth-date | canary | file
     text: str
 
+    @property
+    def masked(self) -> str:
+        """The text as it may be shown anywhere (meta.json, the report, the station's review, logs)."""
+        return mask(self.text, strict=self.kind == "canary")
+
     def line(self) -> str:
         """One line for meta.json, the report and the station's review: the text masked, never whole."""
-        return f"{self.record}: {self.kind} {mask(self.text, strict=self.kind == 'canary')}"
+        return f"{self.record}: {self.kind} {self.masked}"
 
 
 def mask(text: str, strict: bool = False) -> str:
