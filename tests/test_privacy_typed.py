@@ -10,6 +10,7 @@ import sys
 import pytest
 from faker import Faker
 
+from cleantrace.errors import CleantraceError
 from cleantrace.export import export_run
 from cleantrace.privacy import scan_episode
 from cleantrace.privacy.detect import find_identifiers
@@ -172,8 +173,9 @@ def test_a_stray_file_in_an_episode_is_refused_by_scan_validate_and_export(tmp_p
     assert [f.kind for f in scan_episode(folder, ocr=False).findings] == ["file"]
     report = validate_episode(folder)
     assert not report.ok and any(p.startswith("printed.pdf: not part of a trace") for p in report.problems)
-    with pytest.raises(Exception, match="no episode"):
-        export_run(run, "hf", tmp_path / "out")
+    for fmt in ("hf", "webdataset", "pyautogui", "mind2web"):
+        with pytest.raises(CleantraceError, match="no episode"):
+            export_run(run, fmt, tmp_path / fmt)
     done = subprocess.run([sys.executable, "-m", "cleantrace.cli", "validate", str(folder)],
                           capture_output=True, text=True, timeout=120)
     assert done.returncode != 0 and "printed.pdf" in done.stdout + done.stderr
