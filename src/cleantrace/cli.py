@@ -206,8 +206,10 @@ def scan(path: Path, no_ocr: bool, canaries: tuple[str, ...]) -> None:
         console.print(f"{mark}  {s.episode_id}{ocr if s.ocr_frames else ''}")
         for note in s.notes:
             console.print(f"    note: {note}", markup=False)
-        for f in s.findings:
-            table.add_row(f.episode_id, f.record, f.kind, f.text)
+        for line in s.review:
+            console.print(f"    review: {line}", markup=False)
+        for f in s.findings:  # masked: a log must not become a copy of what the scan blocks
+            table.add_row(f.episode_id, f.record, f.kind, f.masked)
     if table.rows:
         console.print(table)
     bad = sum(not s.clean for s in scans)
