@@ -6,10 +6,10 @@ or a CSV of raw logs (one person per `person` column value, else per file): poin
 state` (press / release); timestamps in seconds.
 
 Fitting is by the method of simulated moments: each parameter has a statistic of the recorded
-movements (or keystrokes) that moves with it; the model is simulated with the current estimates
-over the same start and end points, and each parameter is corrected by how far its statistic
-lands from the human one, a few rounds. Fitts' a and b come from a regression of movement time
-on the index of difficulty.
+movements (or keystrokes) that moves with it (Fitts' a and b: a regression of movement time on the
+index of difficulty); the model is simulated with the current estimates over the same start and
+end points (same draws every round), and each parameter moves 70 % of the way its statistic lands
+off the human one, ROUNDS rounds.
 """
 
 from __future__ import annotations
