@@ -88,8 +88,9 @@ def plan_export(
 ) -> ExportPlan:
     """Select a run's episodes (reading only their meta.json) and count their steps.
 
-    Episodes whose privacy scan has findings are always left out, and so are episodes that do not
-    validate (a damaged frame, a truncated log: named in `invalid`); when none is left, CleantraceError.
+    Episodes whose privacy scan has findings, or whose folder holds a file the trace format does not
+    name, are always left out, and so are episodes that do not validate (a damaged frame, a truncated
+    log: named in `invalid`); when none is left, CleantraceError.
     `skills_of` maps task ids to skills (default: the shipped task packs); a task missing from it has
     no skills, said once in the notes.
     """
@@ -100,7 +101,7 @@ def plan_export(
     selection = selection or StepFilter()
     plan = ExportPlan()
     unknown: set[str] = set()
-    leaks = 0
+    leaks = strays = 0
     for folder in folders:
         try:
             meta = Meta.model_validate_json((folder / files.META).read_text(encoding="utf-8"))
@@ -112,6 +113,9 @@ def plan_export(
         skills = skills_of.get(meta.task, ())
         if meta.privacy.scan == "findings":
             leaks += 1
+            continue
+        if files.unexpected_files(folder):
+            strays += 1
             continue
         if not _selected(meta, skills, selection):
             continue
@@ -126,6 +130,9 @@ def plan_export(
         plan.notes.append(f"{len(plan.invalid)} episode(s) left out as invalid (cleantrace validate RUN)")
     if leaks:
         plan.notes.append(f"{leaks} episode(s) left out: their privacy scan has findings (cleantrace scan RUN)")
+    if strays:
+        plan.notes.append(f"{strays} episode(s) left out: their folder holds files that are no part of a trace "
+                          "(cleantrace validate RUN)")
     if not plan.episodes:
         hint = "; ".join(plan.invalid + plan.notes) or "loosen --only-success/--task/--skill/--performer"
         raise CleantraceError(f"no episode of {run_dir} matches the filters", hint)
