@@ -59,6 +59,8 @@ class FrameCapture:
             t_ms = self.clock.ms()
             pointer = self._pointer()
             shot = grabber.grab(grabber.monitors[1])
+            if self.paused:  # paused while this frame was being taken: it may show what must not be kept
+                return self._count - 1
             rgb = shot.rgb
             sha = hashlib.sha256(rgb).hexdigest()  # of the RGB pixels, so a reader can verify the PNG
             self.capture_times.append(t_ms)
