@@ -233,3 +233,42 @@ def test_frames_can_be_stored_as_lossless_webp(xvfb, tmp_path):
     assert frame["file"] == "frames/000000.webp" and (tmp_path / "ep" / frame["file"]).read_bytes()[8:12] == b"WEBP"
     pixels = Image.open(tmp_path / "ep" / frame["file"]).convert("RGB").tobytes()
     assert hashlib.sha256(pixels).hexdigest() == frame["sha256"]  # lossless: the grabbed pixels exactly
+
+
+class FixedLabeller:
+    """A labeller that always sees the same screen (the recorder's logic is what is tested)."""
+
+    def label(self) -> dict:
+        return {"url": "http://127.0.0.1:8000/", "elements": [
+            {"role": "button", "name": "Save", "tag": "button", "bbox": [0, 0, 40, 20], "state": {}}],
+            "tree": {"columns": [], "nodes": []}}
+
+
+def test_a_frame_stored_between_labelling_and_the_first_input_shares_the_steps_labels(xvfb, tmp_path):
+    """Found by bench/data_quality.py: a caret blink stored a frame after the step was labelled and
+    before its input, so the action's frame_before had no labels."""
+    from Xlib import display
+
+    from cleantrace.perform.xinput import XTestInput
+
+    writer = TraceWriter(tmp_path / "ep")
+    recorder = Recorder(writer, xvfb, EpisodeClock(), resolver=None, fps=0, change_fps=0, labeller=FixedLabeller())
+    inputs = XTestInput(xvfb)
+    recorder.start()
+    labelled = recorder.observe("action", label=True)
+    d = display.Display(xvfb)
+    root = d.screen().root
+    root.fill_rectangle(root.create_gc(foreground=0x3366CC), 0, 0, 50, 50)  # the caret blinks
+    d.sync()
+    blink = recorder.observe("change")
+    inputs.move(100, 100)
+    inputs.button(1, True)
+    inputs.button(1, False)
+    inputs.sync()
+    time.sleep(0.3)
+    [click] = recorder.stop()
+    writer.close()
+    inputs.close()
+    assert blink == labelled + 1 and click.frame_before == blink
+    rows = {r["frame"]: r for r in files.read_jsonl(tmp_path / "ep" / files.LABELS)}
+    assert rows[blink]["file"] == rows[labelled]["file"] and rows[blink]["elements"] == 1

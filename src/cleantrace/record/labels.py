@@ -15,13 +15,13 @@ from cleantrace.sandbox.browser import page_screen_origin
 
 CANDIDATES = (
     'a[href],button,input,select,textarea,summary,[role],[tabindex],[contenteditable="true"],'
-    '[draggable="true"],li[aria-label]'
+    '[draggable="true"],li[aria-label],h1,h2,h3,h4,h5,h6'
 )
 # Roles that are structure, not something a person acts on (unless focusable).
 PASSIVE_ROLES = {"", "generic", "none", "presentation", "StaticText", "InlineTextBox", "paragraph", "group",
                  "LabelText", "Section", "status", "log", "region", "list", "navigation", "main", "banner",
                  "contentinfo", "complementary", "form", "table", "rowgroup", "grid", "treegrid", "menu", "menubar",
-                 "toolbar", "tablist", "listbox", "dialog", "alertdialog", "heading", "img", "separator"}
+                 "toolbar", "tablist", "listbox", "dialog", "alertdialog", "img", "separator"}
 STATES = ("focused", "checked", "selected", "expanded", "disabled", "pressed", "readonly", "required", "invalid",
           "multiselectable", "haspopup")
 
@@ -90,6 +90,8 @@ class ScreenLabeller:
             role, name = _value(ax.get("role")), _value(ax.get("name"))
             props = {p["name"]: _value(p.get("value")) for p in ax.get("properties", [])}
             if role in PASSIVE_ROLES and not props.get("focusable"):
+                continue
+            if role == "heading" and not name:  # headings are kept as landmarks a person names
                 continue
             state = {k: props[k] for k in STATES if props.get(k) not in (None, False, "false", "")}
             value = _value(ax.get("value"))

@@ -37,7 +37,7 @@ class Recorder:
         self.probes: list[TargetProbe] = []
         self.notes: list[StepNote] = []
         self.labeller = labeller
-        self._labelled: set[int] = set()
+        self._labelled: dict[int, dict] = {}  # frame → its labels.jsonl row
         self._input = XRecordCapture(display_name, clock, self._on_events)
         self._pastes = PasteWatcher(SelectionReader(display_name))
         self._frames = FrameCapture(display_name, writer.frames_dir, clock, self._on_frame, writer.failed, frame_format)
@@ -77,8 +77,7 @@ class Recorder:
             labels, error = None, exc.message
         index = self._frames.capture(reason)
         if index >= 0 and index not in self._labelled:
-            self._labelled.add(index)
-            self.writer.write_labels(index, t_ms, labels, error)
+            self._labelled[index] = self.writer.write_labels(index, t_ms, labels, error)
         return index
 
     def probe(self, x: int, y: int, kind: str = "press", skip: str = "") -> Any:
@@ -132,6 +131,7 @@ class Recorder:
             self._frames.capture_times,
         )
         actions = attach_descriptions(actions, self.events, self.notes)
+        self._label_unlabelled_frames_before(actions)
         if done:
             actions.append(done_action(actions, self.frames))
         try:
@@ -139,6 +139,23 @@ class Recorder:
         except OSError as exc:
             self.writer.failed(exc, "actions.jsonl")
         return actions
+
+    def _label_unlabelled_frames_before(self, actions: list[Action]) -> None:
+        """An action's frame_before may be a frame stored after its step was labelled but before its
+        first input (a caret blinked while the pointer set off): no input came in between, so the
+        step's labels are that frame's too, indexed for it (labels.jsonl rows share the file)."""
+        rows = sorted(self._labelled.values(), key=lambda r: r["t_ms"])
+        since = float("-inf")
+        for a in actions:
+            if a.events is None:
+                continue
+            first = self.events[a.events[0]].t_ms
+            if a.frame_before is not None and a.frame_before not in self._labelled:
+                mine = [r for r in rows if since <= r["t_ms"] <= first]
+                if mine:
+                    self._labelled[a.frame_before] = self.writer.write_labels(
+                        a.frame_before, mine[-1]["t_ms"], None, same_as=mine[-1])
+            since = self.events[a.events[1]].t_ms
 
     def pause(self) -> None:
         """Record nothing from now on until `resume()`: events that happen meanwhile are dropped

@@ -60,11 +60,16 @@ class TraceWriter:
             except OSError as exc:
                 self.failed(exc, files.FRAMES)
 
-    def write_labels(self, frame: int, t_ms: float, labels: dict | None, error: str | None = None) -> None:
+    def write_labels(
+        self, frame: int, t_ms: float, labels: dict | None, error: str | None = None, same_as: dict | None = None,
+    ) -> dict:
         """Store the screen's labels at `frame` (gzipped JSON, content-addressed: identical labels are
-        stored once) and index them in labels.jsonl; a labelling that failed is indexed with its reason."""
+        stored once) and index them in labels.jsonl; a labelling that failed is indexed with its reason.
+        `same_as` (an earlier row) indexes that row's labels for `frame` too. Returns the row."""
         row: dict = {"frame": frame, "t_ms": round(t_ms, 3)}
-        if labels is not None:
+        if same_as is not None:
+            row.update({k: same_as[k] for k in ("file", "elements", "error") if k in same_as})
+        elif labels is not None:
             data = json.dumps(labels, separators=(",", ":"), ensure_ascii=False).encode()
             name = f"{files.LABELS_DIR}/{hashlib.sha256(data).hexdigest()[:20]}.json.gz"
             row.update(file=name, elements=len(labels["elements"]))
@@ -72,7 +77,7 @@ class TraceWriter:
             row["error"] = error or "unknown"
         with self._lock:
             try:
-                path = self.folder / row["file"] if "file" in row else None
+                path = self.folder / row["file"] if "file" in row and same_as is None else None
                 if path is not None and not path.exists():
                     path.parent.mkdir(exist_ok=True)
                     tmp = path.with_name(path.name + ".tmp")
@@ -83,6 +88,7 @@ class TraceWriter:
                 self._labels.append([row])
             except OSError as exc:
                 self.failed(exc, files.LABELS)
+        return row
 
     def write_actions(self, actions: list[Action]) -> None:
         path = self.folder / files.ACTIONS
