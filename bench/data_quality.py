@@ -1,6 +1,6 @@
 """Data quality of recorded episodes: are the labels what training needs?
 
-    .venv/bin/python bench/data_quality.py [RUN] [--tasks 'crm/*' …] [--workers 2]
+    .venv/bin/python bench/data_quality.py [RUN] [--tasks 'crm/*' …] [--workers 2] [--results FILE] [--note TEXT]
 
 Without RUN, records one episode of each task (default: the whole library) with `cleantrace run`
 first. Per episode and over all, it measures:
@@ -135,6 +135,8 @@ def main() -> None:
     parser.add_argument("run", nargs="?", type=Path)
     parser.add_argument("--tasks", nargs="*", default=[])
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--results", type=Path, default=RESULTS, help="Where to write the JSON.")
+    parser.add_argument("--note", default="", help="What this run is, kept in the JSON.")
     args = parser.parse_args()
     from cleantrace.trace.reader import episode_folders
 
@@ -142,15 +144,16 @@ def main() -> None:
         run = args.run or record(Path(scratch), args.tasks, args.workers)
         rows = [measure(f) for f in episode_folders(run) if (f / "meta.json").exists()]
         summary = summarise(rows)
-    result = {"run": str(args.run or "recorded by this benchmark"), "summary": summary, "episodes": rows}
-    RESULTS.parent.mkdir(exist_ok=True)
-    RESULTS.write_text(json.dumps(result, indent=2) + "\n")
+    result = {"run": str(args.run or "recorded by this benchmark"), "note": args.note, "summary": summary,
+              "episodes": rows}
+    args.results.parent.mkdir(exist_ok=True)
+    args.results.write_text(json.dumps(result, indent=2) + "\n")
     for key, value in summary.items():
         print(f"{key:40} {value}")
     for r in rows:
         if r["pointer_without_target"] or r["status"] != "success":
             print(f"  {r['episode_id']}: {r['status']}; untargeted {r['pointer_without_target']}")
-    print(f"wrote {RESULTS}")
+    print(f"wrote {args.results}")
 
 
 if __name__ == "__main__":
