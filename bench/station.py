@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/station.py [--runs 5] [--moves 40]
 
-Each run opens a real booth (sandbox + x11vnc + websockify) for crm/set-lead-status and measures,
+Each run opens a real booth (sandbox + x11vnc) for crm/set-lead-status and measures,
 from the host: `open → ready` (until the volunteer can press Start), `vnc connect` (vncdotool on
 x11vnc's unix socket), `input → recorded` (a pointer move sent through VNC until its event is in
 the trace's events.jsonl: x11vnc, the X server, RECORD delivery and the writer's flush), and

@@ -81,27 +81,60 @@ def run(tasks, episodes, seed, seeds, out, run_id, persona, personas, skills, ap
         sys.exit(3)
 
 
-@cli.command()
-@click.argument("task")
-@click.option("--port", default=8600, show_default=True, help="Loopback port of the station page.")
-@click.option("--seed", default=0, show_default=True, help="Seed of the first volunteer's episode (then +1 each).")
-@click.option("--out", type=click.Path(path_type=Path), default=Path("runs"), show_default=True)
-@click.option("--run-id", default=None, help="Name of the run folder (default: station-<time>).")
-@click.option("--tasks-dir", type=click.Path(path_type=Path), default=None, help="Folder of task packs.")
-@click.option("--heartbeat-timeout", default=15.0, show_default=True,
-              help="Seconds without the volunteer's page before their episode is kept as incomplete.")
-@click.option("--max-volunteers", default=4, show_default=True, help="Sandboxes at once (one per volunteer).")
-def record(task, port, seed, out, run_id, tasks_dir, heartbeat_timeout, max_volunteers) -> None:
-    """Serve a volunteer station for TASK on 127.0.0.1:PORT: consent, the sandbox through noVNC, review, submit."""
+def station_options(f):
+    """The options `cleantrace station` and `cleantrace record` share."""
+    for option in reversed([
+        click.option("--host", default="127.0.0.1", show_default=True,
+                     help="Address to listen on (keep loopback behind a TLS reverse proxy; see docs/volunteer.md)."),
+        click.option("--port", default=8600, show_default=True, help="Port of the station (0: any free one)."),
+        click.option("--public-url", default=None,
+                     help="The URL volunteers open, e.g. https://station.example.com/ behind a TLS proxy "
+                          "(its origin is the only one the screen's websocket accepts)."),
+        click.option("--seed", default=0, show_default=True, help="Seed of the first episode (then +1 each)."),
+        click.option("--out", type=click.Path(path_type=Path), default=Path("runs"), show_default=True),
+        click.option("--run-id", default=None, help="Name of the run folder (default: station-<time>)."),
+        click.option("--tasks-dir", type=click.Path(path_type=Path), default=None, help="Folder of task packs."),
+        click.option("--heartbeat-timeout", default=15.0, show_default=True,
+                     help="Seconds without the volunteer's page before their episode is kept as incomplete."),
+        click.option("--max-volunteers", default=4, show_default=True, help="Sandboxes at once (one per volunteer)."),
+    ]):
+        f = option(f)
+    return f
+
+
+def _serve(task, host, port, public_url, seed, out, run_id, tasks_dir, heartbeat_timeout, max_volunteers) -> None:
     from cleantrace.station.app import StationConfig, serve_station
 
-    config = StationConfig(task=task, out=out, seed=seed, run_id=run_id, tasks_dir=tasks_dir,
+    config = StationConfig(task=task, out=out, seed=seed, run_id=run_id, tasks_dir=tasks_dir, public_url=public_url,
                            heartbeat_timeout=heartbeat_timeout, max_booths=max_volunteers)
 
     def ready(url, station) -> None:
-        console.print(f"station: {url}  (traces in {station.run_dir}; Ctrl-C stops)")
+        shown = f"{url}  public: {public_url}" if public_url else url
+        console.print(f"station: {shown}  (traces in {station.run_dir}; Ctrl-C or SIGTERM stops)", soft_wrap=True)
 
-    serve_station(config, port, on_ready=ready)
+    reason = serve_station(config, port, on_ready=ready, host=host)
+    err_console.print(f"stopped: {reason or 'the station shut down'}; live episodes were kept as incomplete")
+
+
+@cli.group(invoke_without_command=True)
+@click.option("--task", default=None, help="The task volunteers perform.")
+@station_options
+@click.pass_context
+def station(ctx, task, **options) -> None:
+    """Serve the volunteer station (a long-running service) until SIGTERM or Ctrl-C."""
+    if ctx.invoked_subcommand is not None:
+        return
+    if task is None:
+        raise CleantraceError("no task to serve", "pass --task TASK (see `cleantrace tasks`)")
+    _serve(task, **options)
+
+
+@cli.command()
+@click.argument("task")
+@station_options
+def record(task, **options) -> None:
+    """Serve a volunteer station for TASK: consent, the sandbox's screen, review, submit (`station --task TASK`)."""
+    _serve(task, **options)
 
 
 @cli.command()

@@ -1,5 +1,6 @@
 """End to end: the volunteer station serving real sandboxes; volunteers played through a real VNC
-client (vncdotool on x11vnc's socket) and a real browser (Playwright on the station page + noVNC)."""
+client (vncdotool over the station's own viewer websocket, as a browser's noVNC) and a real browser
+(Playwright on the station page + noVNC); strangers, stolen or stale cookies and wrong origins refused."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ import requests
 
 from cleantrace.station.app import StationConfig, create_station
 from cleantrace.station.consent import CONSENT_VERSION
+from cleantrace.station.relay import Refused, Relay
 from cleantrace.trace import files
 from cleantrace.trace.reader import read_episode
 from cleantrace.trace.validate import validate_run
@@ -54,8 +56,17 @@ class Volunteer:
         page = self.http.get(self.url + "/")
         assert CONSENT_VERSION in page.text and "What is not recorded" in page.text
         task = self.http.post(self.url + "/consent", data={"agree": "yes"})  # follows to /task: opens a booth
-        assert task.status_code == 200 and "vnc_lite.html" in task.text
+        assert task.status_code == 200 and "/booth/ws" in task.text
         self.start_heartbeat()
+
+    @property
+    def cookie(self) -> str:
+        return "; ".join(f"{k}={v}" for k, v in self.http.cookies.items())
+
+    def viewer(self, origin: str | None = None, cookie: str | None = None) -> Relay:
+        """Open the booth's screen as the page does: the station's websocket, this session's cookie."""
+        return Relay(self.url.replace("http", "ws", 1) + "/booth/ws",
+                     self.cookie if cookie is None else cookie, self.url if origin is None else origin)
 
     def start_heartbeat(self) -> None:
         self._beating.set()
@@ -149,7 +160,8 @@ def perform_through_vnc(url, st, *, note: str | None = None):
     meta = json.loads((booth.folder / files.META).read_text())
     centres = layout_of(meta["seed"], meta["params"]["lead"])
 
-    vnc = api.connect(str(booth.vnc_socket), password=None)
+    screen = me.viewer()
+    vnc = api.connect(screen.address, password=None)
     try:
         vnc.mouseMove(40, 700)  # before Start: the sandbox ignores the volunteer's input
         time.sleep(0.3)
@@ -178,10 +190,32 @@ def perform_through_vnc(url, st, *, note: str | None = None):
         glide(vnc, centres["status" if note is None else "notes"], centres["save"])
         vnc.mousePress(1)
         time.sleep(1.0)
+        refused_while_viewing(me)
     finally:
         vnc.disconnect()
+        screen.close()
     assert me.press("done")["state"] == "review"
     return me, booth, centres
+
+
+def refused(me: Volunteer, **how) -> str:
+    """The station's answer to a viewer that must be refused (fails if it is let in)."""
+    try:
+        relay = me.viewer(**how)
+    except Refused as exc:
+        return str(exc)
+    relay.close()
+    raise AssertionError(f"a viewer was let in: {how}")
+
+
+def refused_while_viewing(me: Volunteer) -> None:
+    """While the volunteer watches their booth: a second viewer with their own cookie, a stranger with no
+    session, and their cookie from another origin are all refused before any byte reaches x11vnc."""
+    refused(me)  # one viewer per booth
+    refused(me, cookie="")
+    refused(me, cookie="session=forged.value.sig")
+    refused(me, origin="http://evil.test")
+    refused(me, origin="null")
 
 
 @pytest.fixture(scope="module")
@@ -260,9 +294,24 @@ def test_two_volunteers_get_two_sandboxes_discard_deletes_and_a_disconnect_keeps
     alice.wait_state("ready")
     bob.wait_state("ready")
     a, b = alice.booth, bob.booth
-    assert a is not b and a.folder != b.folder and a.control_dir != b.control_dir and a.ws_port != b.ws_port
+    assert a is not b and a.folder != b.folder and a.control_dir != b.control_dir and a.token != b.token
     assert a.spec.seed != b.spec.seed
     assert alice.press("start")["state"] == "recording" and bob.press("start")["state"] == "recording"
+
+    # the moment bob's screen closes, his input is cut and recording pauses; what a VNC client sends
+    # over the closed viewer never reaches the trace
+    from vncdotool import api
+
+    screen = bob.viewer()
+    vnc = api.connect(screen.address, password=None)
+    vnc.mouseMove(300, 300)
+    screen.close()
+    assert bob.wait_state("paused") == "paused" and "screen was closed" in b.view().message
+    with suppress(Exception):
+        vnc.mouseMove(777, 555)
+    with suppress(Exception):
+        vnc.disconnect()
+    assert bob.press("resume")["state"] == "recording"
 
     assert alice.press("discard")["state"] == "discarded"
     assert not a.folder.exists()
@@ -281,6 +330,10 @@ def test_two_volunteers_get_two_sandboxes_discard_deletes_and_a_disconnect_keeps
     rows = [json.loads(line) for line in (st.run_dir / files.CATALOG).read_text().splitlines()]
     assert any(r["episode_id"] == b.spec.episode_id and r["status"] == "incomplete" for r in rows)
     assert not any(r["episode_id"] == a.spec.episode_id for r in rows)
+    assert (777, 555) not in {(e.x, e.y) for e in read_episode(b.folder).events}
+    # a late joiner after bob left, and bob's own cookie replayed after his booth closed: refused
+    assert "403" in refused(bob) or "409" in refused(bob)
+    assert "403" in refused(Volunteer(url, st))
     alice.stop_heartbeat()
 
 
@@ -297,25 +350,32 @@ def test_the_station_page_in_a_browser(station):
         expect(page.locator("#consent")).to_contain_text(CONSENT_VERSION)
         page.locator("#agree").check()
         page.locator("#give-consent").click()
-        expect(page.locator("#state")).to_have_text("ready", timeout=60_000)
+        expect(page.locator("#overlay")).to_contain_text("Starting your sandbox")  # progress, not a black box
+        expect(page.locator("#state")).to_have_attribute("data-state", "ready", timeout=60_000)
         expect(page.locator("#instruction")).to_contain_text("status")
-        screen = page.frame_locator("#screen")
-        expect(screen.locator("#status")).to_contain_text("Connected", timeout=20_000)
-        expect(screen.locator("canvas")).to_be_visible()
+        expect(page.locator("#screen")).to_have_attribute("data-connected", "yes", timeout=20_000)
+        expect(page.locator("#overlay")).to_be_hidden()
+        canvas = page.locator("#screen canvas")
+        expect(canvas).to_be_visible()
         expect(page.locator("#pause")).to_be_disabled()
+        expect(page.locator("#rec")).to_be_hidden()
+        assert "VNC" not in page.locator("body").inner_text()  # plain words
 
         page.locator("#start").click()
-        expect(page.locator("#state")).to_have_text("recording")
-        box = page.locator("#screen").bounding_box()
+        expect(page.locator("#state")).to_have_attribute("data-state", "recording")
+        expect(page.locator("#rec")).to_be_visible()  # the red recording indicator and its timer
+        expect(page.locator("#timer")).not_to_have_text("0:00", timeout=5_000)
+        box = canvas.bounding_box()
+        assert box["width"] >= 1000 and abs(box["width"] / box["height"] - 1280 / 800) < 0.02  # fits, unstretched
         for k in range(20):  # the volunteer's mouse over the noVNC canvas
             page.mouse.move(box["x"] + 100 + 20 * k, box["y"] + 100 + 10 * k)
             time.sleep(0.03)
         time.sleep(0.5)
         page.locator("#pause").click()
-        expect(page.locator("#state")).to_have_text("paused")
+        expect(page.locator("#state")).to_have_attribute("data-state", "paused")
         expect(page.locator("#start")).to_have_text("Resume")
         page.locator("#start").click()
-        expect(page.locator("#state")).to_have_text("recording")
+        expect(page.locator("#state")).to_have_attribute("data-state", "recording")
         episode = page.evaluate("fetch('/api/heartbeat', {method: 'POST'}).then(r => r.json())")["episode"]
         page.locator("#done").click()
         expect(page).to_have_url(re.compile(r"/review$"), timeout=60_000)

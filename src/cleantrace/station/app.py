@@ -1,7 +1,9 @@
-"""The station's web app (Flask, loopback only): consent → task page with noVNC → review → submit.
+"""The station's web app (Flask): consent → task page with the sandbox's screen → review → submit.
 
 Each volunteer (a random id in a signed cookie, never a name) gets their own booth: a fresh
-sandbox with its own episode folder, control folder and websockify port.
+sandbox with its own episode folder and control folder. The screen is a websocket on the station's
+own origin (`/booth/ws`, bridged to the booth's x11vnc socket), so one port serves everything and a
+TLS reverse proxy in front covers it all.
 """
 
 from __future__ import annotations
@@ -13,7 +15,18 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from flask import Flask, abort, jsonify, redirect, render_template, request, send_from_directory, session, url_for
+from flask import (
+    Flask,
+    Response,
+    abort,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    send_from_directory,
+    session,
+    url_for,
+)
 
 from cleantrace.episode import EpisodeSpec
 from cleantrace.errors import CleantraceError
@@ -21,6 +34,7 @@ from cleantrace.perform.volunteer import VolunteerSeat
 from cleantrace.privacy import scan_sealed
 from cleantrace.station import consent
 from cleantrace.station.booth import NOVNC_DIR, Booth
+from cleantrace.station.viewer import bridge, origin_of
 from cleantrace.trace import files
 from cleantrace.trace.schema import Meta
 from cleantrace.trace.seal import catalog_row
@@ -43,6 +57,7 @@ class StationConfig:
     max_booths: int = 4  # sandboxes at once (one per volunteer)
     fps: float = 2.0
     change_fps: float = 5.0
+    public_url: str | None = None  # what volunteers open (e.g. https://station.example.com/ behind a TLS proxy)
 
 
 class Station:
@@ -61,6 +76,13 @@ class Station:
         self.booths: dict[str, Booth] = {}
         self._next_seed = config.seed
         self._lock = threading.Lock()
+
+    def expected_start(self) -> int:
+        """Seconds a sandbox took to come up here (median of this run's booths; 20 before the first)."""
+        import statistics
+
+        seen = [b.ready_after for b in self.booths.values() if b.ready_after is not None]
+        return round(statistics.median(seen)) if seen else 20
 
     def booth_of(self, volunteer: str) -> Booth | None:
         return self.booths.get(volunteer)
@@ -87,10 +109,13 @@ class Station:
         self.booths[volunteer] = booth
         return booth
 
-    def close(self) -> None:
-        """Abandon live episodes (kept as incomplete) and free every sandbox."""
-        for booth in list(self.booths.values()):
-            booth.close()
+    def close(self, reason: str = "the station shut down") -> None:
+        """Abandon live episodes (sealed `incomplete` with `reason`) and free every sandbox, all at once."""
+        closers = [threading.Thread(target=booth.close, args=(reason,), daemon=True) for booth in self.booths.values()]
+        for closer in closers:
+            closer.start()
+        for closer in closers:
+            closer.join(120)
 
     def _catalog(self, booth: Booth, meta: Meta) -> None:
         """The catalog row of a kept episode (submitted, or incomplete after a disconnect: scanned here)."""
@@ -107,10 +132,9 @@ def require_station_tools() -> None:
     """Raise a CleantraceError naming what the station needs and is missing."""
     import shutil
 
-    for tool, package in (("x11vnc", "x11vnc"), ("websockify", "websockify")):
-        if shutil.which(tool) is None:
-            raise CleantraceError(f"{tool} is not installed", f"install it: apt-get install -y {package}")
-    if not (NOVNC_DIR / "vnc_lite.html").exists():
+    if shutil.which("x11vnc") is None:
+        raise CleantraceError("x11vnc is not installed", "install it: apt-get install -y x11vnc")
+    if not (NOVNC_DIR / "core" / "rfb.js").exists():
         raise CleantraceError("noVNC is not installed", "install it: apt-get install -y novnc")
 
 
@@ -119,17 +143,35 @@ def create_station(config: StationConfig) -> tuple[Flask, Station]:
     station = Station(config)
     app = Flask(__name__)
     app.secret_key = secrets.token_bytes(32)
-    app.config.update(SESSION_COOKIE_SAMESITE="Strict", SESSION_COOKIE_HTTPONLY=True)
+    secure = bool(config.public_url and config.public_url.startswith("https:"))
+    app.config.update(SESSION_COOKIE_SAMESITE="Strict", SESSION_COOKIE_HTTPONLY=True, SESSION_COOKIE_SECURE=secure)
 
     def volunteer() -> str | None:
         return session.get("volunteer") if session.get("consent") == consent.CONSENT_VERSION else None
 
-    def booth_or_404() -> Booth:
+    def my_booth() -> Booth | None:
+        """The booth this session was given (its token must match: an older cookie opens nothing)."""
         who = volunteer()
         booth = station.booth_of(who) if who else None
+        if booth is None or not secrets.compare_digest(session.get("booth", ""), booth.token):
+            return None
+        return booth
+
+    def booth_or_404() -> Booth:
+        booth = my_booth()
         if booth is None:
             abort(404)
         return booth
+
+    def open_booth(who: str) -> Booth:
+        booth = station.open_booth(who, session["consent_time"])
+        session["booth"] = booth.token
+        return booth
+
+    def allowed_origin() -> str:
+        if config.public_url:
+            return origin_of(config.public_url)
+        return f"{request.environ['wsgi.url_scheme']}://{request.host}".lower()  # (host_url says ws:// here)
 
     @app.get("/")
     def index():
@@ -151,10 +193,10 @@ def create_station(config: StationConfig) -> tuple[Flask, Station]:
         who = volunteer()
         if not who:
             return redirect(url_for("index"))
-        booth = station.booth_of(who)
+        booth = my_booth()
         if booth is None:
             try:
-                booth = station.open_booth(who, session["consent_time"])
+                booth = open_booth(who)
             except CleantraceError as exc:
                 return render_template("ended.html", state="busy", message=str(exc)), 503
         state = booth.view().state
@@ -162,9 +204,35 @@ def create_station(config: StationConfig) -> tuple[Flask, Station]:
             return redirect(url_for("review_page"))
         if state in ENDED:
             return redirect(url_for("ended_page"))
-        host = request.host.rsplit(":", 1)[0]
-        return render_template("task.html", booth=booth, host=host, instruction=_instruction(booth),
+        return render_template("task.html", booth=booth, instruction=_instruction(booth),
+                               expected_start=station.expected_start(),
                                heartbeat_ms=max(200, int(config.heartbeat_timeout * 1000 / 4)))
+
+    @app.route("/booth/ws", websocket=True)
+    def viewer_socket():
+        """The booth's screen: refused (403) without this booth's session, from another Origin, for a
+        second viewer or a booth that is not live; otherwise bridged to x11vnc until it closes."""
+        if request.headers.get("Origin", "").lower() != allowed_origin():
+            return Response("refused: wrong origin", 403)
+        booth = my_booth()
+        if booth is None:
+            return Response("refused: no booth for this session", 403)
+        why = booth.attach_viewer()
+        if why:
+            return Response(f"refused: {why}", 409)
+        try:
+            bridge(request.environ, booth.vnc_socket)
+        except OSError:
+            return Response("refused: the booth's screen is not up", 409)
+        finally:
+            booth.detach_viewer()
+        return Response()
+
+    @app.get("/novnc/<path:name>")
+    def novnc(name: str):
+        if not name.startswith(("core/", "vendor/")):
+            abort(404)
+        return send_from_directory(NOVNC_DIR, name)
 
     @app.post("/api/heartbeat")
     def heartbeat():
@@ -222,7 +290,7 @@ def create_station(config: StationConfig) -> tuple[Flask, Station]:
         if not who:
             return redirect(url_for("index"))
         try:
-            station.open_booth(who, session["consent_time"])
+            open_booth(who)
         except CleantraceError as exc:
             return render_template("ended.html", state="busy", message=str(exc)), 503
         return redirect(url_for("task_page"))
@@ -230,23 +298,39 @@ def create_station(config: StationConfig) -> tuple[Flask, Station]:
     return app, station
 
 
-def serve_station(config: StationConfig, port: int = DEFAULT_PORT, on_ready=None) -> None:
-    """Serve the station on 127.0.0.1:`port` until Ctrl-C; live episodes are then kept as incomplete."""
+def serve_station(config: StationConfig, port: int = DEFAULT_PORT, on_ready=None, host: str = "127.0.0.1") -> str:
+    """Serve the station on `host`:`port` until SIGTERM or SIGINT (Ctrl-C), then seal every live episode
+    `incomplete` with the signal as the reason, stop every sandbox, close the port; returns the reason."""
+    import signal
+
     from werkzeug.serving import make_server
 
     app, station = create_station(config)
     try:
-        server = make_server("127.0.0.1", port, app, threaded=True)
+        server = make_server(host, port, app, threaded=True)
     except OSError as exc:
-        raise CleantraceError(f"cannot serve on 127.0.0.1:{port} ({exc.strerror or exc})",
-                              "choose another --port") from None
+        station.close()
+        raise CleantraceError(f"cannot serve on {host}:{port} ({exc.strerror or exc})",
+                              "choose another --port or --host") from None
+    server.daemon_threads = True
+    stopped: list[str] = []
+
+    def stop(signum, _frame) -> None:
+        if not stopped:
+            stopped.append(f"the station shut down ({signal.Signals(signum).name})")
+            threading.Thread(target=server.shutdown, daemon=True).start()
+
+    previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGTERM, signal.SIGINT)}
     if on_ready:
-        on_ready(f"http://127.0.0.1:{server.server_port}/", station)
+        on_ready(f"http://{host}:{server.server_port}/", station)
     try:
         server.serve_forever()
     finally:
-        server.server_close()
-        station.close()
+        server.server_close()  # no listening port from here on
+        station.close(stopped[0] if stopped else "the station shut down")
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    return stopped[0] if stopped else ""
 
 
 def _instruction(booth: Booth) -> str:

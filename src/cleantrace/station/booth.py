@@ -1,15 +1,15 @@
-"""One volunteer's episode on the host: its sandbox, its noVNC bridge, its control channel, its fate.
+"""One volunteer's episode on the host: its sandbox, its control channel, its one viewer, its fate.
 
-A booth owns three places: the episode folder (the trace, and nothing else), a control folder
-(x11vnc's and the episode's unix sockets; bound into the sandbox at /tmp/control, removed when the
-booth closes) and a websockify process on a loopback port that bridges noVNC to x11vnc's socket.
+A booth owns two places: the episode folder (the trace, and nothing else) and a control folder
+(x11vnc's and the episode's unix sockets; mode 0700, bound into the sandbox at /tmp/control, removed
+when the booth closes). The volunteer's screen reaches x11vnc only through the station's own
+websocket (`station/viewer.py`), one viewer at a time, authorised by the booth's token.
 """
 
 from __future__ import annotations
 
+import secrets
 import shutil
-import socket
-import subprocess
 import tempfile
 import threading
 import time
@@ -23,7 +23,6 @@ from cleantrace.errors import CleantraceError
 from cleantrace.perform.volunteer import INSIDE_CONTROL, VNC_SOCKET, send_command, volunteer_meta
 from cleantrace.privacy import Finding, record_scan, scan_episode
 from cleantrace.sandbox.local import SandboxExit, episode_argv, run_in_sandbox
-from cleantrace.sandbox.processes import stop_process
 from cleantrace.trace import files
 from cleantrace.trace.schema import Meta
 
@@ -59,7 +58,7 @@ class Booth:
         self.max_seconds = max_seconds
         self.on_sealed = on_sealed  # called with (booth, meta) when a kept trace is final (catalog row)
         self.control_dir = Path(tempfile.mkdtemp(prefix="ct-booth-"))  # short: unix socket paths ≤ 107 bytes
-        self.ws_port = _free_port()
+        self.token = secrets.token_urlsafe(18)  # in the volunteer's signed session: this booth, no other
         self.state = "starting"
         self.message = ""
         self.meta: Meta | None = None
@@ -67,27 +66,23 @@ class Booth:
         self._last_heartbeat = time.monotonic()
         self._lock = threading.RLock()
         self._sandbox_done = threading.Event()
-        self._websockify: subprocess.Popen | None = None
         self._threads: list[threading.Thread] = []
+        self._viewer = False  # a viewer websocket is open (one at a time)
+        self._opened = time.monotonic()
+        self.ready_after: float | None = None  # seconds from open() until the volunteer could press Start
 
     @property
     def vnc_socket(self) -> Path:
-        """x11vnc's unix socket (an RFB endpoint: what websockify bridges, and what tests may speak to)."""
+        """x11vnc's unix socket (an RFB endpoint: what the station's viewer websocket bridges to)."""
         return self.control_dir / VNC_SOCKET
 
     def open(self) -> None:
-        """Start the sandbox, websockify and the heartbeat watchdog."""
+        """Start the sandbox and the heartbeat watchdog."""
         if self.folder.exists():
             raise CleantraceError(f"episode {self.folder} already exists", "use another --out")
         self.folder.mkdir(parents=True)
-        logs = self.run_dir / "logs"
-        logs.mkdir(exist_ok=True)
-        with open(logs / f"{self.spec.episode_id}.websockify.log", "ab") as log:
-            self._websockify = subprocess.Popen(
-                ["websockify", "--web", str(NOVNC_DIR), f"127.0.0.1:{self.ws_port}",
-                 f"--unix-target={self.vnc_socket}"],
-                stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
-            )
+        (self.run_dir / "logs").mkdir(exist_ok=True)
+        self._opened = time.monotonic()
         for target, name in ((self._run_sandbox, "sandbox"), (self._watch, "watchdog")):
             thread = threading.Thread(target=target, name=f"booth-{name}", daemon=True)
             thread.start()
@@ -97,6 +92,29 @@ class Booth:
     def holds_sandbox(self) -> bool:
         """Its sandbox is running (from open() until the episode is sealed and torn down)."""
         return bool(self._threads) and not self._sandbox_done.is_set()
+
+    def attach_viewer(self) -> str | None:
+        """Take the booth's one viewer seat; why not, if it cannot be taken."""
+        with self._lock:
+            if self.state not in ACTING:
+                return f"the booth is {self.state}"
+            if self._viewer:
+                return "the booth already has a viewer"
+            self._viewer = True
+            return None
+
+    def detach_viewer(self) -> None:
+        """The viewer's websocket closed (its RFB connection is already cut): recording pauses, so nothing
+        reaches the trace until the volunteer is back and resumes."""
+        with self._lock:
+            self._viewer = False
+            if self.state == "recording":
+                self.command("pause")
+                self.message = "paused: the screen was closed"
+
+    @property
+    def has_viewer(self) -> bool:
+        return self._viewer
 
     def heartbeat(self) -> BoothView:
         """The volunteer's page is still there; returns the booth's state."""
@@ -151,16 +169,16 @@ class Booth:
                 self._sealed_and_kept()
             return self.view()
 
-    def close(self) -> None:
-        """Abandon a live episode and free everything (the station is shutting down)."""
+    def close(self, reason: str = "the station shut down") -> None:
+        """Abandon a live episode (sealed `incomplete` with `reason`) and free everything."""
         if self.holds_sandbox and self.view().state == "starting":
             with suppress(CleantraceError):
                 self.wait_ready()  # then it can be told to end
         with self._lock:
             if self.state in ACTING:
-                self._abandon("the station shut down")
-        self._sandbox_done.wait(30)
-        self._stop_bridge()
+                self._abandon(reason)
+        self._sandbox_done.wait(60)
+        self._remove_control()
 
     def _run_sandbox(self) -> None:
         inner = self.spec.model_copy(update={"out_dir": ""})
@@ -171,7 +189,7 @@ class Booth:
             ended = run_in_sandbox(argv, self.folder, Path(self.spec.tasks_dir), log, self.max_seconds,
                                    binds={INSIDE_CONTROL: self.control_dir})
         finally:
-            self._stop_bridge()
+            self._remove_control()
             with self._lock:
                 self._after_sandbox(ended)
             self._sandbox_done.set()
@@ -216,6 +234,7 @@ class Booth:
                 return  # the episode is not listening yet
             if reply.get("state") == "ready":
                 self.state = "ready"
+                self.ready_after = time.monotonic() - self._opened
                 self._last_heartbeat = time.monotonic()  # the page could not act before: count from now
 
     def wait_ready(self, timeout: float = 60.0) -> None:
@@ -258,8 +277,7 @@ class Booth:
         if self.on_sealed:
             self.on_sealed(self, meta)
 
-    def _stop_bridge(self) -> None:
-        stop_process(self._websockify)
+    def _remove_control(self) -> None:
         shutil.rmtree(self.control_dir, ignore_errors=True)
 
 
@@ -268,12 +286,6 @@ def privacy_findings(folder: Path) -> list[Finding]:
     scan = scan_episode(folder)
     record_scan(folder, scan)
     return scan.findings
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _fallback(spec: EpisodeSpec) -> dict:
