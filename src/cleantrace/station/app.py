@@ -34,6 +34,7 @@ from cleantrace.perform.volunteer import VolunteerSeat
 from cleantrace.privacy import scan_sealed
 from cleantrace.station import consent
 from cleantrace.station.booth import NOVNC_DIR, Booth
+from cleantrace.station.store import Store, default_url
 from cleantrace.station.viewer import bridge, origin_of
 from cleantrace.trace import files
 from cleantrace.trace.schema import Meta
@@ -58,6 +59,7 @@ class StationConfig:
     fps: float = 2.0
     change_fps: float = 5.0
     public_url: str | None = None  # what volunteers open (e.g. https://station.example.com/ behind a TLS proxy)
+    db_url: str | None = None  # SQLAlchemy URL of the station's database (default: sqlite <out>/station.sqlite)
 
 
 class Station:
@@ -73,6 +75,8 @@ class Station:
         require_host_tools()
         require_station_tools()
         self.run_dir = _prepare_run_dir(Path(config.out), config.run_id or time.strftime("station-%Y%m%d-%H%M%S"))
+        self.store = Store(config.db_url or default_url(Path(config.out)))
+        self.recovered = self._recover()
         self.booths: dict[str, Booth] = {}
         self._next_seed = config.seed
         self._lock = threading.Lock()
@@ -104,10 +108,29 @@ class Station:
             volunteer=VolunteerSeat(id=volunteer, consent_version=consent.CONSENT_VERSION, consent_time=consent_time),
         )
         booth = Booth(spec, self.run_dir, heartbeat_timeout=self.config.heartbeat_timeout,
-                      max_seconds=self.config.max_seconds, on_sealed=self._catalog)
+                      max_seconds=self.config.max_seconds, on_sealed=self._catalog, on_change=self._changed)
+        self.store.open_episode(booth.token, spec.episode_id, booth.folder, volunteer, spec.task, seed)
         booth.open()
         self.booths[volunteer] = booth
         return booth
+
+    def _changed(self, booth: Booth) -> None:
+        self.store.set_state(booth.spec.episode_id, booth.state, booth.message, booth.seconds_recorded)
+
+    def _recover(self) -> list[str]:
+        """Seal what a previous station process left live (killed without a chance to): its episodes."""
+        from cleantrace.trace.seal import seal_incomplete
+
+        why = "the station stopped before the episode was sealed (found at the next start)"
+        found = []
+        for row in self.store.interrupted():
+            folder = Path(row["folder"])
+            meta = folder / files.META
+            if meta.exists() and Meta.model_validate_json(meta.read_text()).outcome.status == "running":
+                seal_incomplete(folder, why, {})
+            self.store.set_state(row["id"], "incomplete", why)
+            found.append(row["id"])
+        return found
 
     def close(self, reason: str = "the station shut down") -> None:
         """Abandon live episodes (sealed `incomplete` with `reason`) and free every sandbox, all at once."""
@@ -116,6 +139,7 @@ class Station:
             closer.start()
         for closer in closers:
             closer.join(120)
+        self.store.close()
 
     def _catalog(self, booth: Booth, meta: Meta) -> None:
         """The catalog row of a kept episode (submitted, or incomplete after a disconnect: scanned here)."""
@@ -142,12 +166,14 @@ def create_station(config: StationConfig) -> tuple[Flask, Station]:
     """The station's Flask app and the Station behind it (call `station.close()` when done)."""
     station = Station(config)
     app = Flask(__name__)
-    app.secret_key = secrets.token_bytes(32)
+    app.secret_key = station.store.signing_key()  # the same at every start: sessions survive a restart
     secure = bool(config.public_url and config.public_url.startswith("https:"))
     app.config.update(SESSION_COOKIE_SAMESITE="Strict", SESSION_COOKIE_HTTPONLY=True, SESSION_COOKIE_SECURE=secure)
 
     def volunteer() -> str | None:
-        return session.get("volunteer") if session.get("consent") == consent.CONSENT_VERSION else None
+        """The session's volunteer, if their consent stands (it may have been withdrawn since)."""
+        who = session.get("volunteer") if session.get("consent") == consent.CONSENT_VERSION else None
+        return who if who and station.store.consented(who) else None
 
     def my_booth() -> Booth | None:
         """The booth this session was given (its token must match: an older cookie opens nothing)."""
@@ -186,6 +212,8 @@ def create_station(config: StationConfig) -> tuple[Flask, Station]:
         session["volunteer"] = session.get("volunteer") or f"vol-{secrets.token_hex(6)}"
         session["consent"] = consent.CONSENT_VERSION
         session["consent_time"] = datetime.now(UTC).isoformat(timespec="seconds")
+        station.store.add_volunteer(session["volunteer"])
+        station.store.add_consent(session["volunteer"], consent.CONSENT_VERSION, session["consent_time"])
         return redirect(url_for("task_page"))
 
     @app.get("/task")
@@ -215,7 +243,7 @@ def create_station(config: StationConfig) -> tuple[Flask, Station]:
         if request.headers.get("Origin", "").lower() != allowed_origin():
             return Response("refused: wrong origin", 403)
         booth = my_booth()
-        if booth is None:
+        if booth is None or not station.store.session_open(booth.token):
             return Response("refused: no booth for this session", 403)
         why = booth.attach_viewer()
         if why:

@@ -49,7 +49,7 @@ class Booth:
 
     def __init__(
         self, spec: EpisodeSpec, run_dir: Path, *, heartbeat_timeout: float = 15.0, max_seconds: float = 1800.0,
-        on_sealed: Callable[[Booth, Meta], None] | None = None,
+        on_sealed: Callable[[Booth, Meta], None] | None = None, on_change: Callable[[Booth], None] | None = None,
     ) -> None:
         self.spec = spec
         self.run_dir = run_dir
@@ -57,10 +57,13 @@ class Booth:
         self.heartbeat_timeout = heartbeat_timeout
         self.max_seconds = max_seconds
         self.on_sealed = on_sealed  # called with (booth, meta) when a kept trace is final (catalog row)
+        self.on_change = on_change  # called with the booth after each change of state (set the message first)
         self.control_dir = Path(tempfile.mkdtemp(prefix="ct-booth-"))  # short: unix socket paths ≤ 107 bytes
         self.token = secrets.token_urlsafe(18)  # in the volunteer's signed session: this booth, no other
-        self.state = "starting"
         self.message = ""
+        self._state = "starting"
+        self._recording_since: float | None = None
+        self.seconds_recorded = 0.0  # time on task: how long the volunteer was recording
         self.meta: Meta | None = None
         self.findings: list[Finding] = []
         self._last_heartbeat = time.monotonic()
@@ -70,6 +73,21 @@ class Booth:
         self._viewer = False  # a viewer websocket is open (one at a time)
         self._opened = time.monotonic()
         self.ready_after: float | None = None  # seconds from open() until the volunteer could press Start
+
+    @property
+    def state(self) -> str:
+        return self._state
+
+    @state.setter
+    def state(self, new: str) -> None:
+        old, self._state = self._state, new
+        if old == "recording" and new != "recording" and self._recording_since is not None:
+            self.seconds_recorded += time.monotonic() - self._recording_since
+            self._recording_since = None
+        elif new == "recording" and old != "recording":
+            self._recording_since = time.monotonic()
+        if new != old and self.on_change is not None:
+            self.on_change(self)
 
     @property
     def vnc_socket(self) -> Path:
@@ -139,8 +157,8 @@ class Booth:
             reply = self._send(cmd)
             if reply.get("ok"):
                 state = reply["state"]
-                self.state = {"done": "finishing", "discarded": "discarding"}.get(state, state)
                 self.message = ""
+                self.state = {"done": "finishing", "discarded": "discarding"}.get(state, state)
             else:
                 self.message = reply.get("error", "the sandbox did not answer")
         if cmd in ("done", "discard"):
@@ -160,12 +178,12 @@ class Booth:
                 return self.view()
             if findings:
                 self.findings = findings
-                self.state = "blocked"
                 self.message = "not submitted: the trace holds data that looks real"
+                self.state = "blocked"
             else:
                 self.findings = []
-                self.state = "submitted"
                 self.message = "submitted, thank you"
+                self.state = "submitted"
                 self._sealed_and_kept()
             return self.view()
 
@@ -211,10 +229,10 @@ class Booth:
                 files.replace_json(meta_path, meta)
         self.meta = meta
         if meta.outcome.status == "incomplete":
-            self.state, self.message = "incomplete", meta.outcome.message
+            self.message, self.state = meta.outcome.message, "incomplete"
             self._sealed_and_kept()  # kept without the volunteer's review: scanned when cataloged
         else:
-            self.state, self.message = "review", meta.outcome.message
+            self.message, self.state = meta.outcome.message, "review"
 
     def _watch(self) -> None:
         """Abandon the episode when the volunteer's page stopped sending heartbeats."""
@@ -269,7 +287,7 @@ class Booth:
 
     def _delete(self, reason: str) -> None:
         shutil.rmtree(self.folder, ignore_errors=True)
-        self.state, self.message, self.meta = "discarded", reason, None
+        self.message, self.meta, self.state = reason, None, "discarded"
 
     def _sealed_and_kept(self) -> None:
         meta = Meta.model_validate_json((self.folder / files.META).read_text())
