@@ -164,3 +164,59 @@ def test_episodes_left_live_by_a_killed_station_are_sealed_at_the_next_start(tmp
     assert row["state"] == "incomplete" and "before the episode was sealed" in row["message"]
     assert not station.store.session_open("tok")
     station.close()
+
+
+def test_the_viewer_bridge_relays_both_ways_and_a_greeting_sent_with_the_handshake(tmp_path):
+    """bridge() against a real unix-socket server that greets first (as RFB does), through a real websocket."""
+    import socket
+    import threading
+
+    from flask import Flask, Response, request
+    from werkzeug.serving import make_server
+
+    from cleantrace.station.relay import Relay
+    from cleantrace.station.viewer import bridge
+
+    path = tmp_path / "rfb.sock"
+    server_sock = socket.socket(socket.AF_UNIX)
+    server_sock.bind(str(path))
+    server_sock.listen()
+
+    def rfb_like() -> None:  # greets at once, then echoes upper-cased
+        while True:
+            try:
+                conn, _ = server_sock.accept()
+            except OSError:
+                return
+            conn.sendall(b"RFB 003.008\n")
+            while data := conn.recv(100):
+                conn.sendall(data.upper())
+            conn.close()
+
+    threading.Thread(target=rfb_like, daemon=True).start()
+    app = Flask(__name__)
+
+    @app.route("/ws", websocket=True)
+    def ws():
+        bridge(request.environ, path)
+        return Response()
+
+    http = make_server("127.0.0.1", 0, app, threaded=True)
+    threading.Thread(target=http.serve_forever, daemon=True).start()
+    try:
+        for _ in range(10):  # the greeting often arrives in the same read as the handshake's answer
+            relay = Relay(f"ws://127.0.0.1:{http.server_port}/ws", None, None)
+            with socket.create_connection(("127.0.0.1", relay.port), timeout=10) as client:
+                got = b""
+                while len(got) < 12:
+                    got += client.recv(100)
+                assert got == b"RFB 003.008\n"
+                client.sendall(b"hello")
+                got = b""
+                while len(got) < 5:
+                    got += client.recv(100)
+                assert got == b"HELLO"
+            relay.close()
+    finally:
+        http.shutdown()
+        server_sock.close()

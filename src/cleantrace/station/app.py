@@ -8,6 +8,7 @@ TLS reverse proxy in front covers it all.
 
 from __future__ import annotations
 
+import re
 import secrets
 import threading
 import time
@@ -34,6 +35,7 @@ from cleantrace.perform.volunteer import VolunteerSeat
 from cleantrace.privacy import scan_sealed
 from cleantrace.station import consent
 from cleantrace.station.booth import NOVNC_DIR, Booth
+from cleantrace.station.campaign import Campaign, completion_code
 from cleantrace.station.store import Store, default_url
 from cleantrace.station.viewer import bridge, origin_of
 from cleantrace.trace import files
@@ -42,13 +44,15 @@ from cleantrace.trace.seal import catalog_row
 
 DEFAULT_PORT = 8600
 ENDED = ("submitted", "discarded", "incomplete")
+WORKER_PARAMS = ("workerId", "PROLIFIC_PID", "worker_id", "participant")  # what crowd platforms append
+WORKER_ID = re.compile(r"[A-Za-z0-9_.-]{1,64}")
 
 
 @dataclass
 class StationConfig:
-    """What a station serves and where its traces go."""
+    """What a station serves and where its traces go: one task (seeds counting up), or a campaign."""
 
-    task: str
+    task: str | None = None
     out: Path = Path("runs")
     seed: int = 0
     run_id: str | None = None
@@ -56,28 +60,53 @@ class StationConfig:
     heartbeat_timeout: float = 15.0  # seconds without a heartbeat from the page before an episode is abandoned
     max_seconds: float = 1800.0  # an episode's sandbox is freed after this long, whatever happens
     max_booths: int = 4  # sandboxes at once (one per volunteer)
+    max_per_ip: int = 2  # live booths from one address
     fps: float = 2.0
     change_fps: float = 5.0
     public_url: str | None = None  # what volunteers open (e.g. https://station.example.com/ behind a TLS proxy)
     db_url: str | None = None  # SQLAlchemy URL of the station's database (default: sqlite <out>/station.sqlite)
+    campaign: Campaign | None = None
+
+
+class Waiting(Exception):
+    """Every sandbox is in use: the volunteer is in the waiting room, at `position` (1 = next)."""
+
+    def __init__(self, position: int) -> None:
+        super().__init__(f"waiting: position {position}")
+        self.position = position
+
+
+class NothingLeft(Exception):
+    """The campaign has no more tasks for this volunteer (their quota is done, or the campaign's)."""
 
 
 class Station:
-    """The booths of one station run, one per volunteer at a time, and the run's catalog."""
+    """The booths of one station run, one per volunteer at a time, the waiting room, and the run's catalog."""
 
     def __init__(self, config: StationConfig) -> None:
         from cleantrace.sandbox.requirements import require_host_tools
         from cleantrace.tasks import load_registry
 
+        if (config.task is None) == (config.campaign is None):
+            raise CleantraceError("a station serves one task or one campaign", "pass --task TASK or --campaign FILE")
         self.config = config
         self.registry = load_registry(config.tasks_dir)
-        self.task = self.registry.get(config.task)
+        self.campaign = config.campaign
+        if self.campaign is not None:
+            self.slots = self.campaign.slots(sorted(self.registry.tasks))
+            for task_id in {t for t, _ in self.slots}:
+                self.registry.get(task_id)
+        else:
+            self.registry.get(config.task)
         require_host_tools()
         require_station_tools()
         self.run_dir = _prepare_run_dir(Path(config.out), config.run_id or time.strftime("station-%Y%m%d-%H%M%S"))
         self.store = Store(config.db_url or default_url(Path(config.out)))
+        if self.campaign is not None:
+            self.store.add_campaign(self.campaign.id, self.campaign.model_dump_json())
         self.recovered = self._recover()
         self.booths: dict[str, Booth] = {}
+        self.queue: dict[str, float] = {}  # the waiting room: volunteer → when they last asked (in order of arrival)
         self._next_seed = config.seed
         self._lock = threading.Lock()
 
@@ -88,34 +117,88 @@ class Station:
         seen = [b.ready_after for b in self.booths.values() if b.ready_after is not None]
         return round(statistics.median(seen)) if seen else 20
 
+    def position(self, volunteer: str) -> int:
+        """Where `volunteer` is in the waiting room (1 = next), 0 when not waiting."""
+        with self._lock:
+            order = list(self.queue)
+        return order.index(volunteer) + 1 if volunteer in order else 0
+
     def booth_of(self, volunteer: str) -> Booth | None:
         return self.booths.get(volunteer)
 
-    def open_booth(self, volunteer: str, consent_time: str) -> Booth:
-        """A fresh sandbox for `volunteer` on the next seed (their previous booth must have ended)."""
+    def key(self, booth: Booth) -> str:
+        """The episode's id in the database: run and episode (unique across restarts)."""
+        return f"{self.run_dir.name}/{booth.spec.episode_id}"
+
+    def open_booth(self, volunteer: str, consent_time: str, ip: str = "") -> Booth:
+        """A fresh sandbox for `volunteer` on their next task and seed (their previous booth must have ended).
+
+        Raises Waiting when every sandbox is in use (the volunteer joins the waiting room), NothingLeft when
+        the campaign has nothing more for them, CleantraceError when their address already holds its booths."""
         with self._lock:
             old = self.booths.get(volunteer)
             if old is not None and old.view().state not in ENDED:
                 return old
-            if sum(b.holds_sandbox for b in self.booths.values()) >= self.config.max_booths:
-                raise CleantraceError("every sandbox of this station is in use", "try again in a few minutes")
-            seed = self._next_seed
-            self._next_seed += 1
+            live_here = [b for who, b in self.booths.items() if who != volunteer and b.ip == ip
+                         and (b.holds_sandbox or b.view().state not in ENDED)]
+            if ip and len(live_here) >= self.config.max_per_ip:
+                raise CleantraceError(f"{len(live_here)} tasks are already open from your address",
+                                      "finish one of them first")
+            task_id, seed = self._next_task(volunteer)
+            self._admit(volunteer)
         spec = EpisodeSpec(
-            run_id=self.run_dir.name, episode_id=f"{self.task.id.replace('/', '--')}--s{seed}--{volunteer}",
-            task=self.task.id, seed=seed, tasks_dir=str(self.registry.root.resolve()),
+            run_id=self.run_dir.name, episode_id=f"{task_id.replace('/', '--')}--s{seed}--{volunteer}",
+            task=task_id, seed=seed, tasks_dir=str(self.registry.root.resolve()),
             out_dir="", fps=self.config.fps, change_fps=self.config.change_fps, performer="volunteer",
             volunteer=VolunteerSeat(id=volunteer, consent_version=consent.CONSENT_VERSION, consent_time=consent_time),
         )
+        limit = self.campaign.time_limit if self.campaign else self.config.max_seconds
         booth = Booth(spec, self.run_dir, heartbeat_timeout=self.config.heartbeat_timeout,
-                      max_seconds=self.config.max_seconds, on_sealed=self._catalog, on_change=self._changed)
-        self.store.open_episode(booth.token, spec.episode_id, booth.folder, volunteer, spec.task, seed)
+                      max_seconds=limit, on_sealed=self._catalog, on_change=self._changed)
+        booth.ip = ip
+        self.store.open_episode(booth.token, self.key(booth), booth.folder, volunteer, spec.task, seed)
+        if self.campaign is not None:
+            self.store.assign(self.campaign.id, volunteer, task_id, seed, self.key(booth))
+        with self._lock:
+            self.booths[volunteer] = booth
         booth.open()
-        self.booths[volunteer] = booth
         return booth
 
+    def _admit(self, volunteer: str) -> None:
+        """Take a sandbox for `volunteer` if one is free and nobody waits before them; else raise Waiting."""
+        now = time.monotonic()
+        stale = [who for who, seen in self.queue.items() if now - seen > 2 * self.config.heartbeat_timeout]
+        for who in stale:  # their page went away
+            del self.queue[who]
+        self.queue.setdefault(volunteer, now)
+        self.queue[volunteer] = now
+        order = list(self.queue)
+        free = self.config.max_booths - sum(b.holds_sandbox for b in self.booths.values())
+        position = order.index(volunteer) + 1
+        if position > free:
+            raise Waiting(position - max(free, 0))
+        del self.queue[volunteer]
+
+    def _next_task(self, volunteer: str) -> tuple[str, int]:
+        """The task and seed `volunteer` performs next (a campaign's first open slot they have not done)."""
+        if self.campaign is None:
+            seed = self._next_seed
+            self._next_seed += 1
+            return self.config.task, seed
+        rows = self.store.assignments(self.campaign.id)
+        counting = [r for r in rows if r["state"] not in ("discarded", "incomplete") and r["decision"] != "rejected"]
+        mine = [r for r in rows if r["volunteer_id"] == volunteer and r["state"] != "discarded"]
+        if len(mine) >= self.campaign.max_per_volunteer:
+            raise NothingLeft(f"you did the {self.campaign.max_per_volunteer} tasks one person may do")
+        done_by_me = {(r["task"], r["seed"]) for r in mine}
+        for slot in self.slots:
+            taken = sum((r["task"], r["seed"]) == slot for r in counting)
+            if taken < self.campaign.quota and slot not in done_by_me:
+                return slot
+        raise NothingLeft("every task of this campaign is done")
+
     def _changed(self, booth: Booth) -> None:
-        self.store.set_state(booth.spec.episode_id, booth.state, booth.message, booth.seconds_recorded)
+        self.store.set_state(self.key(booth), booth.state, booth.message, booth.seconds_recorded)
 
     def _recover(self) -> list[str]:
         """Seal what a previous station process left live (killed without a chance to): its episodes."""
@@ -189,8 +272,17 @@ def create_station(config: StationConfig) -> tuple[Flask, Station]:
             abort(404)
         return booth
 
-    def open_booth(who: str) -> Booth:
-        booth = station.open_booth(who, session["consent_time"])
+    def open_booth(who: str):
+        """The volunteer's next booth (then its token goes into their session), or where to send them."""
+        try:
+            booth = station.open_booth(who, session["consent_time"], request.remote_addr or "")
+        except Waiting:
+            return redirect(url_for("waiting_room"))
+        except NothingLeft as exc:
+            session["finished"] = str(exc)
+            return redirect(url_for("finished_page"))
+        except CleantraceError as exc:
+            return render_template("ended.html", state="busy", message=str(exc)), 429
         session["booth"] = booth.token
         return booth
 
@@ -203,18 +295,70 @@ def create_station(config: StationConfig) -> tuple[Flask, Station]:
     def index():
         if volunteer():
             return redirect(url_for("task_page"))
-        return render_template("consent.html", consent=consent, task=station.task)
+        if station.campaign is not None and not session.get("worker"):
+            return render_template("ended.html", state="link", message="Please open the link you were given "
+                                   "(it carries your worker id)."), 403
+        return render_template("consent.html", consent=consent, what=_what(station))
+
+    @app.get("/c/<campaign_id>")
+    def crowd_link(campaign_id: str):
+        """A crowd platform's link: /c/<campaign>?workerId=… (or PROLIFIC_PID, worker_id, participant)."""
+        if station.campaign is None or campaign_id != station.campaign.id:
+            return render_template("ended.html", state="link", message=f"unknown campaign {campaign_id!r}: "
+                                   "please check the link you were given"), 404
+        worker = next((request.args[k] for k in WORKER_PARAMS if request.args.get(k)), "")
+        if not WORKER_ID.fullmatch(worker):
+            return render_template("ended.html", state="link", message="this link has no valid worker id: "
+                                   "please open it from the platform that sent you"), 400
+        if session.get("worker") != worker:  # another worker in this browser: start over as them
+            session.clear()
+            session["worker"] = worker
+        return redirect(url_for("index"))
 
     @app.post("/consent")
     def give_consent():
         if request.form.get("agree") != "yes":
             return redirect(url_for("index"))
-        session["volunteer"] = session.get("volunteer") or f"vol-{secrets.token_hex(6)}"
+        worker = session.get("worker")
+        if station.campaign is not None and not worker:
+            return redirect(url_for("index"))
+        known = station.store.volunteer_of_worker(worker) if worker else None
+        session["volunteer"] = known or session.get("volunteer") or f"vol-{secrets.token_hex(6)}"
         session["consent"] = consent.CONSENT_VERSION
         session["consent_time"] = datetime.now(UTC).isoformat(timespec="seconds")
-        station.store.add_volunteer(session["volunteer"])
+        station.store.add_volunteer(session["volunteer"], "crowd" if worker else "browser", worker)
         station.store.add_consent(session["volunteer"], consent.CONSENT_VERSION, session["consent_time"])
         return redirect(url_for("task_page"))
+
+    @app.get("/wait")
+    def waiting_room():
+        if not volunteer():
+            return redirect(url_for("index"))
+        return render_template("wait.html", heartbeat_ms=max(500, int(config.heartbeat_timeout * 1000 / 4)))
+
+    @app.post("/api/wait")
+    def waiting_turn():
+        """The waiting room's poll: a booth once it is this volunteer's turn, else their position."""
+        who = volunteer()
+        if not who:
+            abort(404)
+        booth = my_booth()
+        if booth is not None and booth.view().state not in ENDED:
+            return jsonify({"go": url_for("task_page")})
+        opened = open_booth(who)
+        if isinstance(opened, Booth):
+            return jsonify({"go": url_for("task_page")})
+        if opened.status_code == 302 and opened.location.endswith("/finished"):
+            return jsonify({"go": url_for("finished_page")})
+        return jsonify({"position": station.position(who), "expected_start": station.expected_start()})
+
+    @app.get("/finished")
+    def finished_page():
+        who = volunteer()
+        if not who or station.campaign is None:
+            return redirect(url_for("index"))
+        code = completion_code(app.secret_key, station.campaign.id, who)
+        return render_template("finished.html", code=code, why=session.get("finished", ""))
 
     @app.get("/task")
     def task_page():
@@ -223,10 +367,9 @@ def create_station(config: StationConfig) -> tuple[Flask, Station]:
             return redirect(url_for("index"))
         booth = my_booth()
         if booth is None:
-            try:
-                booth = open_booth(who)
-            except CleantraceError as exc:
-                return render_template("ended.html", state="busy", message=str(exc)), 503
+            booth = open_booth(who)
+            if not isinstance(booth, Booth):
+                return booth
         state = booth.view().state
         if state in ("review", "blocked"):
             return redirect(url_for("review_page"))
@@ -317,11 +460,8 @@ def create_station(config: StationConfig) -> tuple[Flask, Station]:
         who = volunteer()
         if not who:
             return redirect(url_for("index"))
-        try:
-            open_booth(who)
-        except CleantraceError as exc:
-            return render_template("ended.html", state="busy", message=str(exc)), 503
-        return redirect(url_for("task_page"))
+        opened = open_booth(who)
+        return redirect(url_for("task_page")) if isinstance(opened, Booth) else opened
 
     return app, station
 
@@ -359,6 +499,15 @@ def serve_station(config: StationConfig, port: int = DEFAULT_PORT, on_ready=None
         for sig, handler in previous.items():
             signal.signal(sig, handler)
     return stopped[0] if stopped else ""
+
+
+def _what(station: Station) -> str:
+    """What the consent page says the volunteer will do."""
+    if station.campaign is None:
+        return f"a short task ({station.config.task})"
+    tasks = sorted({t for t, _ in station.slots})
+    shown = ", ".join(tasks[:5]) + ("…" if len(tasks) > 5 else "")
+    return f"up to {station.campaign.max_per_volunteer} short tasks ({shown})"
 
 
 def _instruction(booth: Booth) -> str:

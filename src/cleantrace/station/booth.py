@@ -59,6 +59,7 @@ class Booth:
         self.on_sealed = on_sealed  # called with (booth, meta) when a kept trace is final (catalog row)
         self.on_change = on_change  # called with the booth after each change of state (set the message first)
         self.control_dir = Path(tempfile.mkdtemp(prefix="ct-booth-"))  # short: unix socket paths ≤ 107 bytes
+        self.ip = ""  # the volunteer's address (limits booths per address)
         self.token = secrets.token_urlsafe(18)  # in the volunteer's signed session: this booth, no other
         self.message = ""
         self._state = "starting"

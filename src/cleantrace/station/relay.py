@@ -17,12 +17,15 @@ CHUNK = 65536
 
 
 class _BrowserLikeClient(Client):
-    """simple-websocket's client, sending `Host: host:port` as browsers do (it leaves the port out)."""
+    """simple-websocket's client, sending `Host: host:port` as browsers do (it leaves the port out), and
+    keeping a message that arrived in the same read as the handshake's answer (it would wait for more
+    data first: RFB's server greeting arrives just so, and then client and server wait for each other)."""
 
     def handshake(self) -> None:
         if ":" not in self.host and self.port not in (80, 443):
             self.host = f"{self.host}:{self.port}"
         super().handshake()
+        self._handle_events()
 
 
 class Refused(Exception):

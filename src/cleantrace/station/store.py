@@ -223,6 +223,41 @@ class Store:
         with self.engine.connect() as conn:
             return [dict(r) for r in conn.execute(select(episodes).where(episodes.c.state.in_(LIVE))).mappings()]
 
+    def volunteer_of_worker(self, worker_id: str) -> str | None:
+        """The volunteer a crowd or invite worker id was given before (the same person, another browser)."""
+        with self.engine.connect() as conn:
+            row = conn.execute(select(volunteers.c.id).where(volunteers.c.worker_id == worker_id)).first()
+            return row[0] if row else None
+
+    def worker_of(self, volunteer_id: str) -> str | None:
+        with self.engine.connect() as conn:
+            row = conn.execute(select(volunteers.c.worker_id).where(volunteers.c.id == volunteer_id)).first()
+            return row[0] if row else None
+
+    def add_campaign(self, campaign_id: str, spec_json: str) -> None:
+        """Record the campaign (its file as it is now: a changed file replaces the stored one)."""
+        with self.engine.begin() as conn:
+            if conn.execute(select(campaigns.c.id).where(campaigns.c.id == campaign_id)).first() is None:
+                conn.execute(campaigns.insert().values(id=campaign_id, spec=spec_json, created=now()))
+            else:
+                conn.execute(update(campaigns).where(campaigns.c.id == campaign_id).values(spec=spec_json))
+
+    def assign(self, campaign_id: str, volunteer_id: str, task: str, seed: int, episode_id: str) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(assignments.insert().values(campaign_id=campaign_id, volunteer_id=volunteer_id, task=task,
+                                                     seed=seed, episode_id=episode_id, created=now()))
+
+    def assignments(self, campaign_id: str) -> list[dict]:
+        """The campaign's assignments with their episode's state and latest review decision (or None)."""
+        latest = (select(reviews.c.decision).where(reviews.c.episode_id == assignments.c.episode_id)
+                  .order_by(reviews.c.id.desc()).limit(1).scalar_subquery())
+        query = (select(assignments.c.volunteer_id, assignments.c.task, assignments.c.seed, assignments.c.episode_id,
+                        episodes.c.state, latest.label("decision"))
+                 .join(episodes, episodes.c.id == assignments.c.episode_id, isouter=True)
+                 .where(assignments.c.campaign_id == campaign_id))
+        with self.engine.connect() as conn:
+            return [dict(r) for r in conn.execute(query).mappings()]
+
     def log(self, actor: str, action: str, subject: str, detail: str = "") -> None:
         with self.engine.begin() as conn:
             conn.execute(audit.insert().values(at=now(), actor=actor, action=action, subject=subject, detail=detail))
