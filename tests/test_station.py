@@ -220,3 +220,104 @@ def test_the_viewer_bridge_relays_both_ways_and_a_greeting_sent_with_the_handsha
     finally:
         http.shutdown()
         server_sock.close()
+
+
+def _campaign(**fields):
+    from cleantrace.station.campaign import Campaign
+
+    return Campaign.model_validate({"id": "pilot", "tasks": ["crm/set-lead-status"], "seeds": "0-1", "quota": 1,
+                                    "max_per_volunteer": 2, **fields})
+
+
+def test_a_malformed_campaign_file_is_one_line_naming_the_file_and_field(tmp_path):
+    from cleantrace.station.campaign import load_campaign, parse_seeds
+
+    assert parse_seeds("0-2,7") == [0, 1, 2, 7]
+    good = tmp_path / "c.toml"
+    good.write_text('id = "pilot"\ntasks = ["crm/*"]\nseeds = "0-3"\nquota = 2\npay_per_episode = 0.5\n')
+    assert load_campaign(good).quota == 2
+    for text, field in (('id = "Bad Id"\ntasks = ["a"]', "id"), ('id = "p"\ntasks = []', "tasks"),
+                        ('id = "p"\ntasks = ["a"]\nseeds = "x"', "seeds"),
+                        ('id = "p"\ntasks = ["a"]\nquota = 0', "quota"),
+                        ('id = "p"\ntasks = ["a"]\npay = 1', "pay"), ("id = ", "not valid TOML")):
+        bad = tmp_path / "bad.toml"
+        bad.write_text(text)
+        with pytest.raises(CleantraceError, match=field) as err:
+            load_campaign(bad)
+        assert str(bad) in str(err.value) and "\n" not in str(err.value)
+    with pytest.raises(CleantraceError, match="cannot read campaign file"):
+        load_campaign(tmp_path / "missing.toml")
+
+
+def test_a_campaign_assigns_the_next_open_task_keeps_quotas_and_ends_with_a_code(tmp_path, tasks_dir):
+    from cleantrace.station.app import NothingLeft
+
+    app, station = create_station(StationConfig(campaign=_campaign(), out=tmp_path, tasks_dir=tasks_dir))
+    store = station.store
+    assert station.slots == [("crm/set-lead-status", 0), ("crm/set-lead-status", 1)]
+    for who in ("vol-a", "vol-b", "vol-c"):
+        store.add_volunteer(who)
+
+    def did(who, seed, state, decision=None):
+        key = f"run/{who}-{seed}"
+        store.open_episode(f"t-{who}-{seed}", key, tmp_path / key, who, "crm/set-lead-status", seed)
+        store.assign("pilot", who, "crm/set-lead-status", seed, key)
+        store.set_state(key, state)
+        if decision:
+            with store.engine.begin() as conn:
+                from cleantrace.station.store import reviews
+
+                conn.execute(reviews.insert().values(episode_id=key, reviewer="r", decision=decision, reason="",
+                                                     at="now"))
+
+    assert station._next_task("vol-a") == ("crm/set-lead-status", 0)
+    did("vol-a", 0, "submitted")
+    assert station._next_task("vol-b") == ("crm/set-lead-status", 1)  # seed 0 has its quota
+    did("vol-b", 1, "discarded")  # a discarded or incomplete episode does not count
+    assert station._next_task("vol-c") == ("crm/set-lead-status", 1)
+    did("vol-c", 1, "submitted", decision="rejected")  # nor does a rejected one
+    assert station._next_task("vol-a") == ("crm/set-lead-status", 1)
+    did("vol-a", 1, "submitted", decision="accepted")
+    with pytest.raises(NothingLeft, match="2 tasks one person may do"):
+        station._next_task("vol-a")
+    with pytest.raises(NothingLeft, match="every task of this campaign is done"):
+        station._next_task("vol-b")
+    station.close()
+
+
+def test_crowd_links_the_waiting_room_and_the_completion_code(tmp_path, tasks_dir):
+    from cleantrace.station.campaign import completion_code
+
+    app, station = create_station(StationConfig(campaign=_campaign(), out=tmp_path, tasks_dir=tasks_dir,
+                                                max_booths=0))  # every sandbox is in use
+    first, second, stranger = app.test_client(), app.test_client(), app.test_client()
+    assert stranger.get("/").status_code == 403  # a campaign is reached by its link only
+    assert stranger.get("/c/other?workerId=w1").status_code == 404
+    assert stranger.get("/c/pilot").status_code == 400
+    assert stranger.get("/c/pilot?workerId=bad id!").status_code == 400
+    for client, worker in ((first, "W-1"), (second, "PROLIFIC_2")):
+        assert client.get(f"/c/pilot?workerId={worker}").headers["Location"] == "/"
+        assert "up to 2 short tasks" in client.get("/").get_data(as_text=True)
+        assert client.post("/consent", data={"agree": "yes"}).headers["Location"] == "/task"
+        assert client.get("/task").headers["Location"] == "/wait"  # no sandbox: the waiting room
+    assert first.post("/api/wait").get_json()["position"] == 1
+    assert second.post("/api/wait").get_json()["position"] == 2
+    assert "number" in first.get("/wait").get_data(as_text=True)
+    assert station.booths == {}  # nothing started while no capacity remains
+
+    with first.session_transaction() as session:
+        who = session["volunteer"]
+    assert station.store.worker_of(who) == "W-1"
+    again = app.test_client()  # the same worker in another browser is the same volunteer
+    again.get("/c/pilot?workerId=W-1")
+    again.post("/consent", data={"agree": "yes"})
+    with again.session_transaction() as session:
+        assert session["volunteer"] == who
+    station.campaign = _campaign(max_per_volunteer=1)
+    for seed in (0, 1):  # the campaign is done: the completion code
+        station.store.open_episode(f"t{seed}", f"r/{seed}", tmp_path / f"r{seed}", who, "crm/set-lead-status", seed)
+        station.store.assign("pilot", who, "crm/set-lead-status", seed, f"r/{seed}")
+    assert first.get("/task").headers["Location"] == "/finished"
+    page = first.get("/finished").get_data(as_text=True)
+    assert completion_code(app.secret_key, "pilot", who) in page and "Withdraw" in page
+    station.close()

@@ -97,36 +97,47 @@ def station_options(f):
         click.option("--heartbeat-timeout", default=15.0, show_default=True,
                      help="Seconds without the volunteer's page before their episode is kept as incomplete."),
         click.option("--max-volunteers", default=4, show_default=True, help="Sandboxes at once (one per volunteer)."),
+        click.option("--max-per-ip", default=2, show_default=True, help="Open tasks at once from one address."),
+        click.option("--db", default=None,
+                     help="SQLAlchemy URL of the station's database (default: sqlite:///<out>/station.sqlite)."),
     ]):
         f = option(f)
     return f
 
 
-def _serve(task, host, port, public_url, seed, out, run_id, tasks_dir, heartbeat_timeout, max_volunteers) -> None:
+def _serve(task, host, port, public_url, seed, out, run_id, tasks_dir, heartbeat_timeout, max_volunteers, max_per_ip,
+           db, campaign=None) -> None:
     from cleantrace.station.app import StationConfig, serve_station
+    from cleantrace.station.campaign import load_campaign
 
     config = StationConfig(task=task, out=out, seed=seed, run_id=run_id, tasks_dir=tasks_dir, public_url=public_url,
-                           heartbeat_timeout=heartbeat_timeout, max_booths=max_volunteers)
+                           heartbeat_timeout=heartbeat_timeout, max_booths=max_volunteers, max_per_ip=max_per_ip,
+                           db_url=db, campaign=load_campaign(campaign) if campaign else None)
 
     def ready(url, station) -> None:
         shown = f"{url}  public: {public_url}" if public_url else url
         console.print(f"station: {shown}  (traces in {station.run_dir}; Ctrl-C or SIGTERM stops)", soft_wrap=True)
+        if station.campaign is not None:
+            base = (public_url or url).rstrip("/")
+            console.print(f"crowd link: {base}/c/{station.campaign.id}?workerId=<worker id>", soft_wrap=True)
 
     reason = serve_station(config, port, on_ready=ready, host=host)
     err_console.print(f"stopped: {reason or 'the station shut down'}; live episodes were kept as incomplete")
 
 
 @cli.group(invoke_without_command=True)
-@click.option("--task", default=None, help="The task volunteers perform.")
+@click.option("--task", default=None, help="The task volunteers perform (or --campaign).")
+@click.option("--campaign", type=click.Path(path_type=Path), default=None,
+              help="A campaign file (TOML: tasks × seeds × quota, pay; see docs/volunteer.md#campaigns).")
 @station_options
 @click.pass_context
-def station(ctx, task, **options) -> None:
+def station(ctx, task, campaign, **options) -> None:
     """Serve the volunteer station (a long-running service) until SIGTERM or Ctrl-C."""
     if ctx.invoked_subcommand is not None:
         return
-    if task is None:
-        raise CleantraceError("no task to serve", "pass --task TASK (see `cleantrace tasks`)")
-    _serve(task, **options)
+    if (task is None) == (campaign is None):
+        raise CleantraceError("a station serves one task or one campaign", "pass --task TASK or --campaign FILE")
+    _serve(task, campaign=campaign, **options)
 
 
 @cli.command()
