@@ -140,6 +140,59 @@ def station(ctx, task, campaign, **options) -> None:
     _serve(task, campaign=campaign, **options)
 
 
+def _store(out: Path, db: str | None):
+    from cleantrace.station.store import Store, default_url
+
+    return Store(db or default_url(out))
+
+
+db_options = [
+    click.option("--out", type=click.Path(path_type=Path), default=Path("runs"), show_default=True,
+                 help="The station's output folder (its database is <out>/station.sqlite)."),
+    click.option("--db", default=None, help="SQLAlchemy URL of the station's database instead."),
+]
+
+
+def with_db(f):
+    for option in reversed(db_options):
+        f = option(f)
+    return f
+
+
+@station.command("ledger")
+@click.option("--csv", "as_csv", is_flag=True, help="Write CSV to standard output (default: a table).")
+@with_db
+def station_ledger(as_csv: bool, out: Path, db: str | None) -> None:
+    """What each volunteer is owed: worker id, time on task, accepted and rejected episodes, amount."""
+    rows = _store(out, db).ledger()
+    columns = ["worker_id", "volunteer_id", "seconds_on_task", "episodes", "accepted", "rejected", "amount_owed",
+               "currency"]
+    if as_csv:
+        import csv
+
+        writer = csv.DictWriter(sys.stdout, columns, lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+        return
+    table = Table(*columns)
+    for row in rows:
+        table.add_row(*(str(row[c]) for c in columns))
+    console.print(table)
+
+
+@station.command("reviewer")
+@click.argument("name")
+@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True,
+              help="The reviewer's password (asked when not given).")
+@with_db
+def station_reviewer(name: str, password: str, out: Path, db: str | None) -> None:
+    """Add a reviewer who signs in at /admin (or set their password)."""
+    if len(password) < 8:
+        raise CleantraceError("the password is too short", "use at least 8 characters")
+    _store(out, db).set_reviewer(name, password)
+    console.print(f"reviewer {name} can sign in at /admin/login")
+
+
 @cli.command()
 @click.argument("task")
 @station_options

@@ -34,6 +34,7 @@ from cleantrace.errors import CleantraceError
 from cleantrace.perform.volunteer import VolunteerSeat
 from cleantrace.privacy import scan_sealed
 from cleantrace.station import consent
+from cleantrace.station.admin import register_admin
 from cleantrace.station.booth import NOVNC_DIR, Booth
 from cleantrace.station.campaign import Campaign, completion_code
 from cleantrace.station.store import Store, default_url
@@ -290,6 +291,8 @@ def create_station(config: StationConfig) -> tuple[Flask, Station]:
         if config.public_url:
             return origin_of(config.public_url)
         return f"{request.environ['wsgi.url_scheme']}://{request.host}".lower()  # (host_url says ws:// here)
+
+    register_admin(app, station)
 
     @app.get("/")
     def index():

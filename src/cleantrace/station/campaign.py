@@ -86,7 +86,8 @@ def load_campaign(path: Path) -> Campaign:
     except ValidationError as exc:
         first = exc.errors()[0]
         field = ".".join(str(p) for p in first["loc"]) or "(top level)"
-        msg = "use lower-case letters, digits and dashes" if first["type"] == "string_pattern_mismatch" else first["msg"]
+        pattern = first["type"] == "string_pattern_mismatch"
+        msg = "use lower-case letters, digits and dashes" if pattern else first["msg"]
         raise CleantraceError(f"campaign file {path}: {field}: {msg}",
                               "see docs/volunteer.md#campaigns for the fields") from None
 

@@ -148,7 +148,8 @@ class Store:
             self.engine = sa.create_engine(url, future=True)
             self.version = migrate(self.engine.connect(), upto)
         except (SQLAlchemyError, ImportError, ValueError) as exc:
-            raise CleantraceError(f"cannot open the station database {url} ({type(exc).__name__}: {exc})",
+            detail = str(getattr(exc, "orig", None) or exc).splitlines()[0]
+            raise CleantraceError(f"cannot open the station database {url} ({detail})",
                                   "check --db (an SQLAlchemy URL such as sqlite:///station.sqlite)") from None
 
     def close(self) -> None:
@@ -257,6 +258,68 @@ class Store:
                  .where(assignments.c.campaign_id == campaign_id))
         with self.engine.connect() as conn:
             return [dict(r) for r in conn.execute(query).mappings()]
+
+    def set_reviewer(self, name: str, password: str) -> None:
+        """Add a reviewer (or change their password); only a salted hash is kept."""
+        from werkzeug.security import generate_password_hash
+
+        key, value = f"reviewer:{name}", generate_password_hash(password)
+        with self.engine.begin() as conn:
+            conn.execute(settings.delete().where(settings.c.key == key))
+            conn.execute(settings.insert().values(key=key, value=value))
+            conn.execute(audit.insert().values(at=now(), actor="cli", action="reviewer", subject=name, detail=""))
+
+    def check_reviewer(self, name: str, password: str) -> bool:
+        from werkzeug.security import check_password_hash
+
+        with self.engine.connect() as conn:
+            row = conn.execute(select(settings.c.value).where(settings.c.key == f"reviewer:{name}")).first()
+        return bool(row) and check_password_hash(row[0], password)
+
+    def decide(self, episode_id: str, reviewer: str, decision: str, reason: str, pay: float, currency: str) -> None:
+        """A reviewer's decision on a submitted episode; an accepted one is owed `pay` (its payment row)."""
+        with self.engine.begin() as conn:
+            row = conn.execute(select(episodes.c.volunteer_id).where(episodes.c.id == episode_id)).first()
+            if row is None:
+                raise CleantraceError(f"no episode {episode_id!r}", "pick one from the review list")
+            conn.execute(reviews.insert().values(episode_id=episode_id, reviewer=reviewer, decision=decision,
+                                                 reason=reason, at=now()))
+            conn.execute(payments.delete().where(payments.c.episode_id == episode_id))  # a changed decision
+            if decision == "accepted" and pay > 0:
+                conn.execute(payments.insert().values(volunteer_id=row[0], episode_id=episode_id, amount=pay,
+                                                      currency=currency, at=now()))
+            conn.execute(audit.insert().values(at=now(), actor=f"reviewer:{reviewer}", action=decision,
+                                               subject=episode_id, detail=reason))
+
+    def decisions(self) -> dict[str, dict]:
+        """Each reviewed episode's latest decision."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(reviews).order_by(reviews.c.id)).mappings()
+            return {r["episode_id"]: dict(r) for r in rows}
+
+    def ledger(self) -> list[dict]:
+        """Per volunteer: worker id, time on task, accepted and rejected counts, amount owed."""
+        decided = self.decisions()
+        with self.engine.connect() as conn:
+            people = [dict(r) for r in conn.execute(select(volunteers).order_by(volunteers.c.created)).mappings()]
+            owed: dict[str, tuple[float, str]] = {}
+            for r in conn.execute(select(payments)).mappings():
+                amount, _ = owed.get(r["volunteer_id"], (0.0, r["currency"]))
+                owed[r["volunteer_id"]] = (amount + r["amount"], r["currency"])
+        rows = []
+        for person in people:
+            mine = self.episodes(person["id"])
+            if not mine:
+                continue
+            verdicts = [decided[e["id"]]["decision"] for e in mine if e["id"] in decided]
+            amount, currency = owed.get(person["id"], (0.0, ""))
+            rows.append({
+                "worker_id": person["worker_id"] or "", "volunteer_id": person["id"],
+                "seconds_on_task": round(sum(e["seconds_on_task"] for e in mine), 1), "episodes": len(mine),
+                "accepted": verdicts.count("accepted"), "rejected": verdicts.count("rejected"),
+                "amount_owed": round(amount, 2), "currency": currency,
+            })
+        return rows
 
     def log(self, actor: str, action: str, subject: str, detail: str = "") -> None:
         with self.engine.begin() as conn:
