@@ -321,3 +321,78 @@ def test_crowd_links_the_waiting_room_and_the_completion_code(tmp_path, tasks_di
     page = first.get("/finished").get_data(as_text=True)
     assert completion_code(app.secret_key, "pilot", who) in page and "Withdraw" in page
     station.close()
+
+
+def test_review_with_its_own_login_the_ledger_withdrawal_retention_and_a_restart(tmp_path, tasks_dir):
+    """Two crowd workers' submitted episodes: a reviewer accepts one and rejects the other, the ledger shows
+    both, one worker withdraws (their episode deleted everywhere), retention deletes the rejected one; a
+    restart keeps all of it."""
+    import json
+
+    from click.testing import CliRunner
+
+    from cleantrace.cli import cli
+    from cleantrace.trace import files
+    from tests.synthetic import write_episode
+
+    config = StationConfig(campaign=_campaign(pay_per_episode=0.5, pay_per_hour=3.6), out=tmp_path,
+                           tasks_dir=tasks_dir, run_id="st")
+    app, station = create_station(config)
+    store, run = station.store, station.run_dir
+    people = {}
+    for seed, worker in enumerate(("W-1", "W-2")):
+        http = app.test_client()
+        http.get(f"/c/pilot?workerId={worker}")
+        http.post("/consent", data={"agree": "yes"})
+        with http.session_transaction() as session:
+            who = session["volunteer"]
+        name = f"crm--set-lead-status--s{seed}--{who}"
+        write_episode(run / name, performer="volunteer", run_id="st")
+        (run / files.CATALOG).open("a").write(json.dumps({"episode_id": name, "status": "success"}) + "\n")
+        store.open_episode(f"tok-{seed}", f"st/{name}", run / name, who, "crm/set-lead-status", seed)
+        store.assign("pilot", who, "crm/set-lead-status", seed, f"st/{name}")
+        store.set_state(f"st/{name}", "submitted", seconds_on_task=100.0)
+        people[worker] = (http, who, name)
+
+    admin = app.test_client()
+    assert admin.get("/admin").headers["Location"] == "/admin/login"
+    assert people["W-1"][0].get("/admin").headers["Location"] == "/admin/login"  # a volunteer is no reviewer
+    store.set_reviewer("rita", "correct horse")
+    assert admin.post("/admin/login", data={"name": "rita", "password": "wrong"}).status_code == 401
+    assert admin.post("/admin/login", data={"name": "rita", "password": "correct horse"}).status_code == 302
+    listing = admin.get("/admin").get_data(as_text=True)
+    accepted, rejected = (f"st/{people[w][2]}" for w in ("W-1", "W-2"))
+    assert accepted in listing and rejected in listing and listing.count("to review") == 2
+    page = admin.get(f"/admin/episode/{accepted}").get_data(as_text=True)
+    assert 'id="check">success' in page and "/admin/frames/" in page
+    assert admin.post(f"/admin/episode/{rejected}/decide", data={"decision": "rejected"}).status_code == 400
+    admin.post(f"/admin/episode/{accepted}/decide", data={"decision": "accepted"})
+    admin.post(f"/admin/episode/{rejected}/decide", data={"decision": "rejected", "reason": "the lead is wrong"})
+    assert json.loads((run / "reviews.json").read_text()) == {people["W-1"][2]: "accepted",
+                                                              people["W-2"][2]: "rejected"}
+    ledger = {r["worker_id"]: r for r in store.ledger()}
+    assert (ledger["W-1"]["accepted"], ledger["W-1"]["amount_owed"]) == (1, 0.6)  # 0.50 + 100 s at 3.60/h
+    assert (ledger["W-2"]["rejected"], ledger["W-2"]["amount_owed"]) == (0 + 1, 0.0)
+    assert ledger["W-1"]["seconds_on_task"] == 100.0
+
+    http, who, name = people["W-1"]
+    assert "1 recording(s) are deleted" in http.post("/withdraw").get_data(as_text=True)
+    assert not (run / name).exists() and name not in (run / files.CATALOG).read_text()
+    assert people["W-1"][2] not in json.loads((run / "reviews.json").read_text())
+    assert not store.consented(who) and http.get("/task").headers["Location"] == "/"
+    assert any(a["action"] == "withdraw" and name in a["detail"] for a in store.audit_rows())
+
+    station.config.retention_hours = 0  # the rejected episode is past its retention
+    assert station.sweep() == [rejected]
+    assert not (run / people["W-2"][2]).exists() and (run / files.CATALOG).read_text() == ""
+    station.close()
+
+    app, station = create_station(config)  # a restart keeps reviews, pay, withdrawals
+    assert {r["worker_id"]: r["amount_owed"] for r in station.store.ledger()} == {"W-1": 0.6, "W-2": 0.0}
+    assert not station.store.consented(who)
+    station.close()
+    csv = CliRunner().invoke(cli, ["station", "ledger", "--csv", "--out", str(tmp_path)])
+    assert csv.exit_code == 0, csv.output
+    lines = csv.output.splitlines()
+    assert lines[0].startswith("worker_id,volunteer_id,seconds_on_task") and len(lines) == 3
+    assert lines[1].startswith("W-1,") and lines[1].endswith(",1,0,0.6,USD")

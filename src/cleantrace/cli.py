@@ -318,15 +318,17 @@ def scan(path: Path, no_ocr: bool, canaries: tuple[str, ...]) -> None:
 @click.option("--task", "task_glob", default=None, help="Task id or glob, e.g. 'crm/*'.")
 @click.option("--skill", default=None, help="Only tasks with this skill.")
 @click.option("--performer", type=click.Choice(["script", "volunteer"]), default=None)
+@click.option("--include-unreviewed", is_flag=True,
+              help="Also volunteer episodes the station's reviewers have not accepted (default: accepted only).")
 def export_cmd(run_dir: Path, fmt: str, out: Path, only_success: bool, task_glob: str | None, skill: str | None,
-               performer: str | None) -> None:
+               performer: str | None, include_unreviewed: bool) -> None:
     """Export a run as training data, one step per action (docs/export.md)."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     from cleantrace.export import StepFilter, export_run, plan_export
     from cleantrace.export.layout import empty_out_dir
 
-    plan = plan_export(run_dir, StepFilter(only_success, task_glob, skill, performer))
+    plan = plan_export(run_dir, StepFilter(only_success, task_glob, skill, performer, include_unreviewed))
     empty_out_dir(out)
     for note in plan.notes:
         err_console.print(f"[yellow]note:[/] {note}", highlight=False, soft_wrap=True)

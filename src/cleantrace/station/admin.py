@@ -88,12 +88,14 @@ def register_admin(app: Flask, station) -> None:
         return redirect(url_for("admin_list"))
 
 
-def write_reviews(run_dir: Path, store) -> None:
-    """`reviews.json` of a run: each reviewed episode's latest decision (what exports go by)."""
+def write_reviews(run_dir: Path, store, dropped: str | None = None) -> None:
+    """`reviews.json` of a run: each reviewed episode's latest decision (what exports go by), but for
+    episodes deleted since (withdrawn, or past their retention)."""
+    gone = {e["id"] for e in store.episodes() if e["state"] in ("withdrawn", "deleted")}
     decided = {}
     for key, review in store.decisions().items():
         run, _, episode = key.partition("/")
-        if run == run_dir.name:
+        if run == run_dir.name and key not in gone and episode != dropped:
             decided[episode] = review["decision"]
     files.replace_json(run_dir / REVIEWS_FILE, decided)
 

@@ -12,6 +12,7 @@ import re
 import secrets
 import threading
 import time
+from contextlib import suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -45,6 +46,8 @@ from cleantrace.trace.seal import catalog_row
 
 DEFAULT_PORT = 8600
 ENDED = ("submitted", "discarded", "incomplete")
+GONE = ("discarded", "withdrawn", "deleted")  # episodes no longer on disk
+SWEEP_EVERY = 600.0  # seconds between two retention sweeps
 WORKER_PARAMS = ("workerId", "PROLIFIC_PID", "worker_id", "participant")  # what crowd platforms append
 WORKER_ID = re.compile(r"[A-Za-z0-9_.-]{1,64}")
 
@@ -62,6 +65,7 @@ class StationConfig:
     max_seconds: float = 1800.0  # an episode's sandbox is freed after this long, whatever happens
     max_booths: int = 4  # sandboxes at once (one per volunteer)
     max_per_ip: int = 2  # live booths from one address
+    retention_hours: float = 24.0  # blocked, abandoned (incomplete) and rejected episodes are deleted after this
     fps: float = 2.0
     change_fps: float = 5.0
     public_url: str | None = None  # what volunteers open (e.g. https://station.example.com/ behind a TLS proxy)
@@ -110,6 +114,16 @@ class Station:
         self.queue: dict[str, float] = {}  # the waiting room: volunteer → when they last asked (in order of arrival)
         self._next_seed = config.seed
         self._lock = threading.Lock()
+        self._closed = threading.Event()
+        threading.Thread(target=self._sweeper, name="retention", daemon=True).start()
+
+    def _sweeper(self) -> None:
+        """Apply the retention now and every few minutes until the station closes."""
+        while True:
+            with suppress(Exception):  # a failed sweep is retried at the next round
+                self.sweep()
+            if self._closed.wait(SWEEP_EVERY):
+                return
 
     def expected_start(self) -> int:
         """Seconds a sandbox took to come up here (median of this run's booths; 20 before the first)."""
@@ -216,6 +230,55 @@ class Station:
             found.append(row["id"])
         return found
 
+    def withdraw(self, volunteer: str) -> list[str]:
+        """The volunteer withdrew consent: end their booth, delete every episode of theirs (folders, catalog
+        rows, review decisions), close their consent, and write an audit row; the deleted episodes."""
+        booth = self.booths.get(volunteer)
+        if booth is not None:
+            booth.close("the volunteer withdrew consent")
+        deleted = [row["id"] for row in self.store.episodes(volunteer) if row["state"] not in GONE]
+        for key in deleted:
+            self._delete(key, "withdrawn")
+        self.store.withdraw(volunteer, deleted)
+        return deleted
+
+    def sweep(self) -> list[str]:
+        """Delete blocked, abandoned (incomplete) and rejected episodes older than the retention time."""
+        from datetime import timedelta
+
+        cutoff = (datetime.now(UTC) - timedelta(hours=self.config.retention_hours)).isoformat(timespec="seconds")
+        decided = self.store.decisions()
+        live = {self.key(b) for b in self.booths.values() if b.view().state not in ENDED + ("blocked",)}
+        old = [row for row in self.store.episodes() if row["updated"] <= cutoff and row["id"] not in live]
+        expired = [row["id"] for row in old if row["state"] in ("blocked", "incomplete") or (
+            row["state"] == "submitted" and decided.get(row["id"], {}).get("decision") == "rejected")]
+        for key in expired:
+            self._delete(key, "deleted")
+            self.store.log("station", "retention", key, f"older than {self.config.retention_hours:g} h")
+        return expired
+
+    def _delete(self, key: str, state: str) -> None:
+        """Remove an episode everywhere on disk (its folder, its catalog row, its review) and mark it `state`."""
+        import json
+        import shutil
+
+        from cleantrace.station.admin import write_reviews
+
+        row = self.store.episode(key)
+        folder = Path(row["folder"])
+        shutil.rmtree(folder, ignore_errors=True)
+        catalog = folder.parent / files.CATALOG
+        with self._lock:
+            if catalog.exists():
+                kept = [line for line in catalog.read_text(encoding="utf-8").splitlines()
+                        if line.strip() and json.loads(line).get("episode_id") != folder.name]
+                tmp = catalog.with_name(catalog.name + ".tmp")
+                tmp.write_text("".join(line + "\n" for line in kept), encoding="utf-8")
+                tmp.replace(catalog)
+        self.store.set_state(key, state, "")
+        if folder.parent.exists():
+            write_reviews(folder.parent, self.store, dropped=folder.name)
+
     def close(self, reason: str = "the station shut down") -> None:
         """Abandon live episodes (sealed `incomplete` with `reason`) and free every sandbox, all at once."""
         closers = [threading.Thread(target=booth.close, args=(reason,), daemon=True) for booth in self.booths.values()]
@@ -223,6 +286,7 @@ class Station:
             closer.start()
         for closer in closers:
             closer.join(120)
+        self._closed.set()
         self.store.close()
 
     def _catalog(self, booth: Booth, meta: Meta) -> None:
@@ -354,6 +418,17 @@ def create_station(config: StationConfig) -> tuple[Flask, Station]:
         if opened.status_code == 302 and opened.location.endswith("/finished"):
             return jsonify({"go": url_for("finished_page")})
         return jsonify({"position": station.position(who), "expected_start": station.expected_start()})
+
+    @app.post("/withdraw")
+    def withdraw():
+        """The volunteer withdraws consent: every episode of theirs is deleted, everywhere."""
+        who = volunteer()
+        if not who:
+            return redirect(url_for("index"))
+        deleted = station.withdraw(who)
+        session.clear()
+        return render_template("ended.html", state="withdrawn",
+                               message=f"Your consent is withdrawn and your {len(deleted)} recording(s) are deleted.")
 
     @app.get("/finished")
     def finished_page():

@@ -128,7 +128,7 @@ def _v2(conn: sa.Connection) -> None:
 
 
 MIGRATIONS: list[Callable[[sa.Connection], None]] = [_v1, _v2]
-LIVE = ("starting", "ready", "recording", "paused", "finishing", "discarding")
+LIVE = ("starting", "ready", "recording", "paused", "finishing", "discarding")  # an open booth's states
 
 
 def now() -> str:
@@ -320,6 +320,14 @@ class Store:
                 "amount_owed": round(amount, 2), "currency": currency,
             })
         return rows
+
+    def withdraw(self, volunteer_id: str, deleted: list[str]) -> None:
+        """Close the volunteer's consent and record what was deleted (the audit row)."""
+        with self.engine.begin() as conn:
+            conn.execute(update(consents).where(consents.c.volunteer_id == volunteer_id,
+                                                consents.c.withdrawn.is_(None)).values(withdrawn=now()))
+            conn.execute(audit.insert().values(at=now(), actor=volunteer_id, action="withdraw", subject=volunteer_id,
+                                               detail=f"deleted {len(deleted)} episode(s): {', '.join(deleted)}"))
 
     def log(self, actor: str, action: str, subject: str, detail: str = "") -> None:
         with self.engine.begin() as conn:
