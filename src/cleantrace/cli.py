@@ -100,19 +100,22 @@ def station_options(f):
         click.option("--max-per-ip", default=2, show_default=True, help="Open tasks at once from one address."),
         click.option("--db", default=None,
                      help="SQLAlchemy URL of the station's database (default: sqlite:///<out>/station.sqlite)."),
+        click.option("--retention-hours", default=24.0, show_default=True,
+                     help="Blocked, abandoned and rejected episodes are deleted after this long."),
     ]):
         f = option(f)
     return f
 
 
 def _serve(task, host, port, public_url, seed, out, run_id, tasks_dir, heartbeat_timeout, max_volunteers, max_per_ip,
-           db, campaign=None) -> None:
+           db, retention_hours, campaign=None) -> None:
     from cleantrace.station.app import StationConfig, serve_station
     from cleantrace.station.campaign import load_campaign
 
     config = StationConfig(task=task, out=out, seed=seed, run_id=run_id, tasks_dir=tasks_dir, public_url=public_url,
                            heartbeat_timeout=heartbeat_timeout, max_booths=max_volunteers, max_per_ip=max_per_ip,
-                           db_url=db, campaign=load_campaign(campaign) if campaign else None)
+                           db_url=db, retention_hours=retention_hours,
+                           campaign=load_campaign(campaign) if campaign else None)
 
     def ready(url, station) -> None:
         shown = f"{url}  public: {public_url}" if public_url else url
@@ -178,6 +181,18 @@ def station_ledger(as_csv: bool, out: Path, db: str | None) -> None:
     for row in rows:
         table.add_row(*(str(row[c]) for c in columns))
     console.print(table)
+
+
+@station.command("nginx-conf")
+@click.option("--listen", default="443", show_default=True, help="nginx's listen address (port, or host:port).")
+@click.option("--cert", type=click.Path(path_type=Path), required=True, help="TLS certificate (PEM).")
+@click.option("--key", type=click.Path(path_type=Path), required=True, help="Its private key (PEM).")
+@click.option("--upstream", default="127.0.0.1:8600", show_default=True, help="Where the station listens.")
+def station_nginx_conf(listen: str, cert: Path, key: Path, upstream: str) -> None:
+    """Print an nginx server block (for /etc/nginx/conf.d/) that puts the station behind TLS."""
+    from cleantrace.station.proxy import server_block
+
+    click.echo(server_block(listen, cert.resolve(), key.resolve(), upstream), nl=False)
 
 
 @station.command("reviewer")

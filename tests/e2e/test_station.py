@@ -27,32 +27,100 @@ TASK = "crm/set-lead-status"
 HEARTBEAT_TIMEOUT = 4.0
 
 
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
 @pytest.fixture(scope="module")
-def station(tmp_path_factory):
-    """A station for crm/set-lead-status served on a free loopback port; yields (url, Station)."""
+def tls_proxy(tmp_path_factory):
+    """A self-signed certificate for 127.0.0.1 and a way to start Debian's nginx in front of a station."""
+    import shutil
+    import subprocess
+
+    if shutil.which("nginx") is None and not Path("/usr/sbin/nginx").exists():
+        pytest.skip("nginx is not installed (scripts/install.sh installs it)")
+    folder = tmp_path_factory.mktemp("tls")
+    cert, key = folder / "cert.pem", folder / "key.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", str(key), "-out",
+                    str(cert), "-days", "1", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"],
+                   check=True, capture_output=True)
+    started = []
+
+    def start(port: int, upstream: str) -> None:
+        from cleantrace.station.proxy import standalone_config
+
+        conf = folder / "nginx.conf"
+        conf.write_text(standalone_config(f"127.0.0.1:{port}", cert, key, upstream, folder))
+        proc = subprocess.Popen([shutil.which("nginx") or "/usr/sbin/nginx", "-c", str(conf), "-p", str(folder)],
+                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        started.append(proc)
+        deadline = time.monotonic() + 30
+        while True:
+            with suppress(requests.RequestException):
+                requests.get(f"https://127.0.0.1:{port}/", verify=str(cert), timeout=5)
+                return
+            assert proc.poll() is None, proc.stderr.read().decode()
+            assert time.monotonic() < deadline, "nginx did not come up"
+            time.sleep(0.1)
+
+    yield cert, start
+    for proc in started:
+        proc.terminate()
+        proc.wait(10)
+
+
+CAMPAIGN = "e2e"
+
+
+@pytest.fixture(scope="module")
+def station(tmp_path_factory, tls_proxy):
+    """A campaign station for crm/set-lead-status behind nginx (TLS, a self-signed certificate) on loopback;
+    yields (public https url, Station). The station itself listens on another loopback port."""
     from werkzeug.serving import make_server
 
+    from cleantrace.station.campaign import Campaign
+
+    cert, start_proxy = tls_proxy
     out = tmp_path_factory.mktemp("station")
-    app, st = create_station(StationConfig(task=TASK, out=out, run_id="vol", tasks_dir=TASKS_DIR,
-                                           heartbeat_timeout=HEARTBEAT_TIMEOUT, fps=2.0))
+    port = _free_port()
+    public = f"https://127.0.0.1:{port}"
+    campaign = Campaign(id=CAMPAIGN, tasks=[TASK], seeds="0-99", quota=1, max_per_volunteer=20,
+                        pay_per_episode=0.5)
+    config = StationConfig(campaign=campaign, out=out, run_id="vol", tasks_dir=TASKS_DIR,
+                           heartbeat_timeout=HEARTBEAT_TIMEOUT, fps=2.0, public_url=public + "/", max_per_ip=8)
+    app, st = create_station(config)
+    st.ca_file, st.test_config = str(cert), config  # for the test's volunteers (they trust the certificate)
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    yield f"http://127.0.0.1:{server.server_port}", st
+    start_proxy(port, f"127.0.0.1:{server.server_port}")
+    yield public, st
     server.shutdown()
     st.close()
 
 
+WORKERS = iter(range(1, 1000))
+
+
 class Volunteer:
-    """A volunteer's browser session against the station's HTTP API, with a heartbeat like the page's."""
+    """A volunteer's browser session against the station's HTTP API, with a heartbeat like the page's;
+    through a campaign's crowd link (a new worker id each) when the station serves a campaign."""
 
     def __init__(self, url: str, station) -> None:
         self.url, self.station = url, station
         self.http = requests.Session()
+        self.http.verify = getattr(station, "ca_file", True)
+        self.worker = f"worker-{next(WORKERS)}" if getattr(station, "campaign", None) else None
         self._beating = threading.Event()
         self._thread: threading.Thread | None = None
 
     def consent(self) -> None:
+        if self.worker:
+            assert self.http.get(f"{self.url}/c/{CAMPAIGN}?workerId={self.worker}").status_code == 200
         page = self.http.get(self.url + "/")
         assert CONSENT_VERSION in page.text and "What is not recorded" in page.text
         task = self.http.post(self.url + "/consent", data={"agree": "yes"})  # follows to /task: opens a booth
@@ -65,8 +133,11 @@ class Volunteer:
 
     def viewer(self, origin: str | None = None, cookie: str | None = None) -> Relay:
         """Open the booth's screen as the page does: the station's websocket, this session's cookie."""
+        import ssl
+
+        tls = ssl.create_default_context(cafile=self.http.verify) if isinstance(self.http.verify, str) else None
         return Relay(self.url.replace("http", "ws", 1) + "/booth/ws",
-                     self.cookie if cookie is None else cookie, self.url if origin is None else origin)
+                     self.cookie if cookie is None else cookie, self.url if origin is None else origin, tls)
 
     def start_heartbeat(self) -> None:
         self._beating.set()
@@ -78,6 +149,7 @@ class Volunteer:
 
     def _beat(self) -> None:
         beat = requests.Session()
+        beat.verify = self.http.verify
         beat.cookies.update(self.http.cookies)
         while self._beating.is_set():
             with suppress(requests.RequestException):  # the station may be shutting down
@@ -263,8 +335,8 @@ def test_submit_runs_the_privacy_scan_and_catalogs_the_trace(station, performed)
     pytest.importorskip("cleantrace.privacy", reason="submit runs the privacy scan (cleantrace.privacy)")
     url, st = station
     me, booth, _ = performed
-    me.http.post(url + "/submit")
-    assert me.state() == "submitted"
+    me.http.post(url + "/submit")  # returns at once; the scan runs meanwhile
+    assert me.wait_state("submitted", timeout=180) == "submitted"
     rows = [json.loads(line) for line in (st.run_dir / files.CATALOG).read_text().splitlines()]
     assert [r["status"] for r in rows if r["episode_id"] == booth.spec.episode_id] == ["success"]
     assert json.loads((booth.folder / files.META).read_text())["privacy"]["scan"] == "clean"
@@ -275,8 +347,9 @@ def test_real_looking_personal_data_blocks_submit_and_can_be_discarded(station):
     url, st = station
     me, booth, _ = perform_through_vnc(url, st, note="mail jane.doe@gmail.com")
     try:
-        page = me.http.post(url + "/submit")
-        assert me.state() == "blocked"
+        me.http.post(url + "/submit")
+        assert me.wait_state("blocked", "submitted", timeout=180) == "blocked"
+        page = me.http.get(url + "/review")
         assert "cannot be submitted" in page.text and "jane.doe@gmail.com" in page.text
         rows = (st.run_dir / files.CATALOG).read_text().splitlines() if (st.run_dir / files.CATALOG).exists() else []
         assert not any(booth.spec.episode_id in row for row in rows)
@@ -333,14 +406,16 @@ def test_two_volunteers_get_two_sandboxes_discard_deletes_and_a_disconnect_keeps
 
 
 def test_the_station_page_in_a_browser(station):
-    """Consent → task page with the noVNC canvas connected → Start, Pause, Resume, Done → review → Discard."""
+    """Through nginx (TLS): a crowd link → consent → the task page with the screen connected → Start, Pause,
+    Resume, Done → review with the check's reason → Submit with progress → a receipt with the completion code."""
     from playwright.sync_api import expect, sync_playwright
 
     url, st = station
     with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path="/usr/bin/chromium", args=["--no-sandbox"])
-        page = browser.new_page(viewport={"width": 1400, "height": 900})
-        page.goto(url + "/")
+        browser = pw.chromium.launch(executable_path="/usr/lib/chromium/chromium", args=["--no-sandbox"])
+        page = browser.new_page(viewport={"width": 1400, "height": 900}, ignore_https_errors=True)  # self-signed
+        page.goto(f"{url}/c/{CAMPAIGN}?workerId=browser-worker")
+        assert page.url == url + "/"
         expect(page.locator("#consent")).to_contain_text("What is recorded")
         expect(page.locator("#consent")).to_contain_text(CONSENT_VERSION)
         page.locator("#agree").check()
@@ -375,17 +450,64 @@ def test_the_station_page_in_a_browser(station):
         page.locator("#done").click()
         expect(page).to_have_url(re.compile(r"/review$"), timeout=60_000)
         expect(page.locator("#check")).to_have_text("failure")  # the mouse wandered; the lead is unchanged
+        expect(page.locator("#verdict")).to_contain_text("not done as asked")
         expect(page.locator("figure img").first).to_be_visible()
 
         folder = st.run_dir / episode
         moves = [e for e in read_episode(folder).events if e.kind == "move"]
         assert len(moves) >= 10  # the page's pointer events reached the X server through noVNC
 
-        page.locator("#discard").click()
-        expect(page).to_have_url(re.compile(r"/ended$"))
-        expect(page.locator("#state")).to_have_text("discarded")
-        assert not folder.exists()
+        page.locator("#submit").click()  # the page stays usable and says what happens
+        expect(page.locator("#checking")).to_be_visible()
+        expect(page.locator("#submit")).to_be_disabled()
+        expect(page).to_have_url(re.compile(r"/ended$"), timeout=180_000)
+        expect(page.locator("#state")).to_have_text("submitted")
+        expect(page.locator("#receipt")).to_contain_text(episode)
+        expect(page.locator("#code")).to_have_text(re.compile(r"^CT-[0-9A-F]{10}$"))
         browser.close()
+
+
+def test_review_ledger_withdrawal_and_a_restart_behind_the_proxy(station, performed):
+    """After the vnc volunteer's and the browser volunteer's submissions: a stranger cannot open the screen, a
+    reviewer signs in through TLS, accepts one and rejects the other, the ledger shows both workers, a
+    withdrawal deletes one volunteer's episodes, and a restart of the station keeps all of it."""
+    from click.testing import CliRunner
+
+    from cleantrace.cli import cli
+
+    url, st = station
+    assert "403" in refused(Volunteer(url, st))  # no session: no screen
+    me, booth, _ = performed
+    submitted = {r["volunteer_id"]: r for r in st.store.episodes() if r["state"] == "submitted"}
+    browser_volunteer = st.store.volunteer_of_worker("browser-worker")
+    assert set(submitted) >= {booth.spec.volunteer.id, browser_volunteer}
+    st.store.set_reviewer("rita", "correct horse")
+    admin = requests.Session()
+    admin.verify = st.ca_file
+    assert admin.get(url + "/admin").url.endswith("/admin/login")
+    assert admin.post(url + "/admin/login", data={"name": "rita", "password": "correct horse"}).ok
+    good, bad = submitted[booth.spec.volunteer.id]["id"], submitted[browser_volunteer]["id"]
+    page = admin.get(f"{url}/admin/episode/{bad}")
+    assert 'id="check">failure' in page.text and 'id="privacy">clean' in page.text
+    admin.post(f"{url}/admin/episode/{good}/decide", data={"decision": "accepted"})
+    admin.post(f"{url}/admin/episode/{bad}/decide", data={"decision": "rejected", "reason": "the lead is unchanged"})
+    ledger = CliRunner().invoke(cli, ["station", "ledger", "--csv", "--db", st.store.engine.url.render_as_string()])
+    rows = {line.split(",")[0]: line for line in ledger.output.splitlines()[1:]}
+    assert rows[me.worker].endswith(",1,0,0.5,USD") and rows["browser-worker"].endswith(",0,1,0.0,")
+
+    withdrawn = me.http.post(url + "/withdraw")
+    assert withdrawn.ok and "recording(s) are deleted" in withdrawn.text
+    assert not booth.folder.exists() and booth.spec.episode_id not in (st.run_dir / files.CATALOG).read_text()
+    assert "403" in refused(me)  # their cookie opens nothing any more
+
+    again, restarted = create_station(st.test_config)  # the same database and key, as after a restart
+    try:
+        assert {r["worker_id"] for r in restarted.store.ledger()} >= {me.worker, "browser-worker"}
+        assert restarted.store.decisions()[bad]["reason"] == "the lead is unchanged"
+        assert not restarted.store.consented(booth.spec.volunteer.id)
+        assert any(a["action"] == "withdraw" for a in restarted.store.audit_rows())
+    finally:
+        restarted.close()
 
 
 def _alive(pid: int) -> bool:

@@ -315,6 +315,10 @@ def create_station(config: StationConfig) -> tuple[Flask, Station]:
     station = Station(config)
     app = Flask(__name__)
     app.secret_key = station.store.signing_key()  # the same at every start: sessions survive a restart
+    if config.public_url:  # behind one reverse proxy: its X-Forwarded-For is the volunteer's address
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1)
     secure = bool(config.public_url and config.public_url.startswith("https:"))
     app.config.update(SESSION_COOKIE_SAMESITE="Strict", SESSION_COOKIE_HTTPONLY=True, SESSION_COOKIE_SECURE=secure)
 
@@ -505,21 +509,24 @@ def create_station(config: StationConfig) -> tuple[Flask, Station]:
 
         booth = booth_or_404()
         view = booth.view()
-        if view.state not in ("review", "blocked"):
+        if view.state not in ("review", "blocked", "checking"):
             return redirect(url_for("ended_page" if view.state in ENDED else "task_page"))
         return render_template("review.html", view=view, review=review_of(booth.folder))
 
     @app.get("/review/frames/<name>")
     def review_frame(name: str):
         booth = booth_or_404()
-        if booth.view().state not in ("review", "blocked"):
+        if booth.view().state not in ("review", "blocked", "checking"):
             abort(404)
         return send_from_directory(booth.folder / files.FRAMES_DIR, name)
 
     @app.post("/submit")
     def submit():
-        booth_or_404().submit()
-        return redirect(url_for("review_page" if booth_or_404().view().state == "blocked" else "ended_page"))
+        """Start the privacy scan and return at once: the review page shows its progress."""
+        view = booth_or_404().submit_in_background()
+        if request.headers.get("Accept") == "application/json":
+            return jsonify({"state": view.state, "message": view.message})
+        return redirect(url_for("review_page"))
 
     @app.post("/discard")
     def discard():
@@ -528,10 +535,13 @@ def create_station(config: StationConfig) -> tuple[Flask, Station]:
 
     @app.get("/ended")
     def ended_page():
-        view = booth_or_404().view()
+        booth = booth_or_404()
+        view = booth.view()
         if view.state not in ENDED:
             return redirect(url_for("task_page"))
-        return render_template("ended.html", state=view.state, message=view.message)
+        code = completion_code(app.secret_key, station.campaign.id, volunteer()) if station.campaign else None
+        return render_template("ended.html", state=view.state, message=view.message, receipt=booth.spec.episode_id,
+                               code=code)
 
     @app.post("/next")
     def next_task():

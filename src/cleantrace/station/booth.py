@@ -166,16 +166,28 @@ class Booth:
             self._sandbox_done.wait(60)
         return self.view()
 
+    def submit_in_background(self, scan=None) -> BoothView:
+        """Start submitting (state `checking` while the privacy scan runs); returns at once."""
+        with self._lock:
+            if self.state not in ("review", "blocked"):
+                self.message = f"cannot submit while {self.state}"
+                return self.view()
+            self.message = "checking the recording for personal data"
+            self.state = "checking"
+        threading.Thread(target=self.submit, args=(scan,), name="booth-submit", daemon=True).start()
+        return self.view()
+
     def submit(self, scan=None) -> BoothView:
         """Submit a reviewed trace: the privacy scan runs first and blocks it on any finding."""
         with self._lock:
-            if self.state not in ("review", "blocked"):
+            if self.state not in ("review", "blocked", "checking"):
                 self.message = f"cannot submit while {self.state}"
                 return self.view()
             try:
                 findings = (scan or privacy_findings)(self.folder)
             except Exception as exc:  # no scan, no submission
                 self.message = f"not submitted: the privacy scan failed ({type(exc).__name__}: {exc})"
+                self.state = "review"
                 return self.view()
             if findings:
                 self.findings = findings
