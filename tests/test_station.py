@@ -320,6 +320,14 @@ def test_crowd_links_the_waiting_room_and_the_completion_code(tmp_path, tasks_di
     assert first.get("/task").headers["Location"] == "/finished"
     page = first.get("/finished").get_data(as_text=True)
     assert completion_code(app.secret_key, "pilot", who) in page and "Withdraw" in page
+
+    from types import SimpleNamespace
+
+    live = SimpleNamespace(ip="127.0.0.1", holds_sandbox=True, view=lambda: SimpleNamespace(state="recording"))
+    station.booths.update({"vol-x": live, "vol-y": live})  # two tasks open from the same address
+    refused = second.get("/task")
+    assert refused.status_code == 429 and "2 tasks are already open from your address" in refused.get_data(as_text=True)
+    station.booths.clear()
     station.close()
 
 
