@@ -230,4 +230,7 @@ def send_command(control_dir: Path, cmd: str, timeout: float = 15.0, **fields: s
             if not chunk:
                 break
             data += chunk
-    return json.loads(data or b"{}")
+    try:
+        return json.loads(data or b"{}")
+    except ValueError:
+        raise OSError(f"unreadable reply {data[:120]!r}") from None

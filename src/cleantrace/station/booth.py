@@ -128,8 +128,9 @@ class Booth:
         with self._lock:
             self._viewer = False
             if self.state == "recording":
-                self.command("pause")
-                self.message = "paused: the screen was closed"
+                view = self.command("pause")
+                self.message = "paused: the screen was closed" if view.state == "paused" else (
+                    f"the screen was closed; pausing failed: {view.message}")
 
     @property
     def has_viewer(self) -> bool:
