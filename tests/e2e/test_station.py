@@ -305,7 +305,7 @@ def test_the_volunteer_trace_is_valid_successful_and_came_through_vnc(performed)
     assert reports[0].ok, reports[0].problems
     trace = read_episode(booth.folder)
     assert trace.meta.outcome.status == "success" and trace.meta.outcome.success
-    assert trace.meta.performer.kind == "volunteer" and trace.meta.performer.id == booth.spec.volunteer.id
+    assert trace.meta.performer.kind == "volunteer" and trace.meta.performer.id == booth.spec.performer.id
     assert trace.meta.performer.id.startswith("vol-")
     assert trace.meta.consent.version == CONSENT_VERSION and trace.meta.consent.time
     # the events are the ones the VNC client sent; none from before Start or while paused
@@ -481,13 +481,13 @@ def test_review_ledger_withdrawal_and_a_restart_behind_the_proxy(station, perfor
     me, booth, _ = performed
     submitted = {r["volunteer_id"]: r for r in st.store.episodes() if r["state"] == "submitted"}
     browser_volunteer = st.store.volunteer_of_worker("browser-worker")
-    assert set(submitted) >= {booth.spec.volunteer.id, browser_volunteer}
+    assert set(submitted) >= {booth.spec.performer.id, browser_volunteer}
     st.store.set_reviewer("rita", "correct horse")
     admin = requests.Session()
     admin.trust_env, admin.verify = False, st.ca_file
     assert admin.get(url + "/admin").url.endswith("/admin/login")
     assert admin.post(url + "/admin/login", data={"name": "rita", "password": "correct horse"}).ok
-    good, bad = submitted[booth.spec.volunteer.id]["id"], submitted[browser_volunteer]["id"]
+    good, bad = submitted[booth.spec.performer.id]["id"], submitted[browser_volunteer]["id"]
     page = admin.get(f"{url}/admin/episode/{bad}")
     assert 'id="check">failure' in page.text and 'id="privacy">clean' in page.text
     admin.post(f"{url}/admin/episode/{good}/decide", data={"decision": "accepted"})
@@ -505,7 +505,7 @@ def test_review_ledger_withdrawal_and_a_restart_behind_the_proxy(station, perfor
     try:
         assert {r["worker_id"] for r in restarted.store.ledger()} >= {me.worker, "browser-worker"}
         assert restarted.store.decisions()[bad]["reason"] == "the lead is unchanged"
-        assert not restarted.store.consented(booth.spec.volunteer.id)
+        assert not restarted.store.consented(booth.spec.performer.id)
         assert any(a["action"] == "withdraw" for a in restarted.store.audit_rows())
     finally:
         restarted.close()

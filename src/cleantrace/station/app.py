@@ -30,10 +30,17 @@ from flask import (
     url_for,
 )
 
-from cleantrace.episode import EpisodeSpec
 from cleantrace.errors import CleantraceError
-from cleantrace.perform.volunteer import VolunteerSeat
 from cleantrace.privacy import scan_sealed
+from cleantrace.spec import (
+    DEFAULT_CHANGE_FPS,
+    DEFAULT_FPS,
+    HEARTBEAT_TIMEOUT_S,
+    VOLUNTEER_TIMEOUT_S,
+    EpisodeSpec,
+    RecordingSettings,
+    VolunteerPerformer,
+)
 from cleantrace.station import consent
 from cleantrace.station.admin import register_admin
 from cleantrace.station.booth import NOVNC_DIR, Booth
@@ -61,13 +68,13 @@ class StationConfig:
     seed: int = 0
     run_id: str | None = None
     tasks_dir: Path | None = None
-    heartbeat_timeout: float = 15.0  # seconds without a heartbeat from the page before an episode is abandoned
-    max_seconds: float = 1800.0  # an episode's sandbox is freed after this long, whatever happens
+    heartbeat_timeout: float = HEARTBEAT_TIMEOUT_S  # seconds without a heartbeat before an episode is abandoned
+    max_seconds: float = VOLUNTEER_TIMEOUT_S  # an episode's sandbox is freed after this long, whatever happens
     max_booths: int = 4  # sandboxes at once (one per volunteer)
     max_per_ip: int = 2  # live booths from one address
     retention_hours: float = 24.0  # blocked, abandoned (incomplete) and rejected episodes are deleted after this
-    fps: float = 2.0
-    change_fps: float = 5.0
+    fps: float = DEFAULT_FPS
+    change_fps: float = DEFAULT_CHANGE_FPS
     public_url: str | None = None  # what volunteers open (e.g. https://station.example.com/ behind a TLS proxy)
     db_url: str | None = None  # SQLAlchemy URL of the station's database (default: sqlite <out>/station.sqlite)
     campaign: Campaign | None = None
@@ -164,8 +171,9 @@ class Station:
         spec = EpisodeSpec(
             run_id=self.run_dir.name, episode_id=f"{task_id.replace('/', '--')}--s{seed}--{volunteer}",
             task=task_id, seed=seed, tasks_dir=str(self.registry.root.resolve()),
-            out_dir="", fps=self.config.fps, change_fps=self.config.change_fps, performer="volunteer",
-            volunteer=VolunteerSeat(id=volunteer, consent_version=consent.CONSENT_VERSION, consent_time=consent_time),
+            settings=RecordingSettings(fps=self.config.fps, change_fps=self.config.change_fps),
+            performer=VolunteerPerformer(id=volunteer, consent_version=consent.CONSENT_VERSION,
+                                         consent_time=consent_time),
         )
         limit = self.campaign.time_limit if self.campaign else self.config.max_seconds
         booth = Booth(spec, self.run_dir, heartbeat_timeout=self.config.heartbeat_timeout,
@@ -217,6 +225,7 @@ class Station:
 
     def _recover(self) -> list[str]:
         """Seal what a previous station process left live (killed without a chance to): its episodes."""
+        from cleantrace.spec import DEFAULT_SCREEN, PlaceholderMeta
         from cleantrace.trace.seal import seal_incomplete
 
         why = "the station stopped before the episode was sealed (found at the next start)"
@@ -224,8 +233,12 @@ class Station:
         for row in self.store.interrupted():
             folder = Path(row["folder"])
             meta = folder / files.META
-            if meta.exists() and Meta.model_validate_json(meta.read_text()).outcome.status == "running":
-                seal_incomplete(folder, why, {})
+            running = not meta.exists() or Meta.model_validate_json(meta.read_text()).outcome.status == "running"
+            if folder.is_dir() and running:
+                seal_incomplete(folder, why, PlaceholderMeta(
+                    run_id=folder.parent.name, episode_id=folder.name, task=row["task"], seed=row["seed"],
+                    persona="human", performer="volunteer", performer_id=row["volunteer_id"], backend="local",
+                    screen=DEFAULT_SCREEN))
             self.store.set_state(row["id"], "incomplete", why)
             found.append(row["id"])
         return found
