@@ -404,3 +404,29 @@ def test_review_with_its_own_login_the_ledger_withdrawal_retention_and_a_restart
     lines = csv.output.splitlines()
     assert lines[0].startswith("worker_id,volunteer_id,seconds_on_task") and len(lines) == 3
     assert lines[1].startswith("W-1,") and lines[1].endswith(",1,0,0.6,USD")
+
+
+def test_a_signed_invitation_opens_the_campaign_and_a_forged_or_expired_one_does_not(tmp_path, tasks_dir):
+    from click.testing import CliRunner
+
+    from cleantrace.cli import cli
+    from cleantrace.station.campaign import invite_token
+
+    campaign = tmp_path / "c.toml"
+    campaign.write_text('id = "pilot"\ntasks = ["crm/set-lead-status"]\n')
+    printed = CliRunner().invoke(cli, ["station", "invite", "--campaign", str(campaign), "--worker", "W-9",
+                                       "--public-url", "https://station.example.com/", "--out", str(tmp_path)])
+    assert printed.exit_code == 0, printed.output
+    worker, link = printed.output.strip().split("\t")
+    assert worker == "W-9" and link.startswith("https://station.example.com/i/")
+    app, station = create_station(StationConfig(campaign=_campaign(), out=tmp_path, tasks_dir=tasks_dir))
+    http = app.test_client()  # the same database: the same key signed the link
+    assert http.get(link.split("example.com", 1)[1]).headers["Location"] == "/"
+    with http.session_transaction() as session:
+        assert session["worker"] == "W-9"
+    forged = app.test_client().get("/i/" + invite_token(b"another key" * 3, "pilot", "W-9"))
+    assert forged.status_code == 403 and "not valid" in forged.get_data(as_text=True)
+    station.config.invite_hours = -1  # every invitation is too old now
+    expired = app.test_client().get(link.split("example.com", 1)[1])
+    assert expired.status_code == 403 and "expired" in expired.get_data(as_text=True)
+    station.close()

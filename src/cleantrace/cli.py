@@ -196,6 +196,21 @@ def station_nginx_conf(listen: str, cert: Path, key: Path, upstream: str) -> Non
     click.echo(server_block(listen, cert.resolve(), key.resolve(), upstream), nl=False)
 
 
+@station.command("invite")
+@click.option("--campaign", "campaign_file", type=click.Path(path_type=Path), required=True, help="The campaign file.")
+@click.option("--worker", "workers", multiple=True, required=True, help="A worker id to invite (repeatable).")
+@click.option("--public-url", required=True, help="The station's public URL, e.g. https://station.example.com/")
+@with_db
+def station_invite(campaign_file: Path, workers: tuple[str, ...], public_url: str, out: Path, db: str | None) -> None:
+    """Print a signed invitation link per worker (valid 72 h; the station's key signs it)."""
+    from cleantrace.station.campaign import invite_token, load_campaign
+
+    campaign = load_campaign(campaign_file)
+    key = _store(out, db).signing_key()
+    for worker in workers:
+        click.echo(f"{worker}\t{public_url.rstrip('/')}/i/{invite_token(key, campaign.id, worker)}")
+
+
 @station.command("reviewer")
 @click.argument("name")
 @click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True,

@@ -44,7 +44,7 @@ from cleantrace.spec import (
 from cleantrace.station import consent
 from cleantrace.station.admin import register_admin
 from cleantrace.station.booth import NOVNC_DIR, Booth
-from cleantrace.station.campaign import Campaign, completion_code
+from cleantrace.station.campaign import Campaign, completion_code, read_invite
 from cleantrace.station.store import Store, default_url
 from cleantrace.station.viewer import bridge, origin_of
 from cleantrace.trace import files
@@ -72,6 +72,7 @@ class StationConfig:
     max_seconds: float = VOLUNTEER_TIMEOUT_S  # an episode's sandbox is freed after this long, whatever happens
     max_booths: int = 4  # sandboxes at once (one per volunteer)
     max_per_ip: int = 2  # live booths from one address
+    invite_hours: float = 72.0  # an invitation link is valid this long
     retention_hours: float = 24.0  # blocked, abandoned (incomplete) and rejected episodes are deleted after this
     fps: float = DEFAULT_FPS
     change_fps: float = DEFAULT_CHANGE_FPS
@@ -395,6 +396,20 @@ def create_station(config: StationConfig) -> tuple[Flask, Station]:
             return render_template("ended.html", state="link", message="this link has no valid worker id: "
                                    "please open it from the platform that sent you"), 400
         if session.get("worker") != worker:  # another worker in this browser: start over as them
+            session.clear()
+            session["worker"] = worker
+        return redirect(url_for("index"))
+
+    @app.get("/i/<token>")
+    def invite_link(token: str):
+        """An invitation made with `cleantrace station invite`: signed by the station, valid for a while."""
+        try:
+            campaign_id, worker = read_invite(app.secret_key, token, config.invite_hours * 3600)
+        except CleantraceError as exc:
+            return render_template("ended.html", state="link", message=str(exc)), 403
+        if station.campaign is None or campaign_id != station.campaign.id:
+            return render_template("ended.html", state="link", message=f"unknown campaign {campaign_id!r}"), 404
+        if session.get("worker") != worker:
             session.clear()
             session["worker"] = worker
         return redirect(url_for("index"))

@@ -96,3 +96,26 @@ def completion_code(key: bytes, campaign: str, volunteer: str) -> str:
     """The code a volunteer pastes into the crowd platform: the station's HMAC of who did which campaign."""
     digest = hmac.new(key, f"{campaign}:{volunteer}".encode(), hashlib.sha256).hexdigest()
     return f"CT-{digest[:10].upper()}"
+
+
+INVITE_SALT = "cleantrace-invite"
+
+
+def invite_token(key: bytes, campaign: str, worker: str) -> str:
+    """A signed, timestamped invitation of `worker` to `campaign` (the station's key signs it)."""
+    from itsdangerous import URLSafeTimedSerializer
+
+    return URLSafeTimedSerializer(key, salt=INVITE_SALT).dumps({"c": campaign, "w": worker})
+
+
+def read_invite(key: bytes, token: str, max_age_s: float) -> tuple[str, str]:
+    """The (campaign, worker) of an invitation; CleantraceError when it is forged or older than `max_age_s`."""
+    from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+
+    try:
+        data = URLSafeTimedSerializer(key, salt=INVITE_SALT).loads(token, max_age=max_age_s)
+    except SignatureExpired:
+        raise CleantraceError("this invitation has expired", "ask for a new link") from None
+    except BadSignature:
+        raise CleantraceError("this invitation link is not valid", "open the link exactly as you got it") from None
+    return data["c"], data["w"]
