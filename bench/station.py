@@ -119,7 +119,11 @@ def main() -> None:
     parser.add_argument("--volunteers", default="1,2,4,8", help="Comma-separated N (volunteers at once).")
     parser.add_argument("--moves", type=int, default=30)
     args = parser.parse_args()
+    import logging
+
     from vncdotool import api
+
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # no line per request
 
     results = []
     try:
