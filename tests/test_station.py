@@ -430,3 +430,35 @@ def test_a_signed_invitation_opens_the_campaign_and_a_forged_or_expired_one_does
     expired = app.test_client().get(link.split("example.com", 1)[1])
     assert expired.status_code == 403 and "expired" in expired.get_data(as_text=True)
     station.close()
+
+
+def test_sigint_stops_a_real_station_process_and_closes_its_port(tmp_path, tasks_dir):
+    """`cleantrace station` as a real process: Ctrl-C (SIGINT) ends it cleanly, its port closed (the same path
+    as SIGTERM, which tests/e2e/test_station.py drives with live sandboxes)."""
+    import os
+    import re
+    import signal
+    import socket
+    import subprocess
+    import sys
+
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "cleantrace.cli", "station", "--task", "crm/set-lead-status", "--port", "0",
+         "--out", str(tmp_path), "--tasks-dir", str(tasks_dir)],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
+    try:
+        line = proc.stdout.readline()
+        found = re.search(r"http://127\.0\.0\.1:(\d+)", line)
+        assert found, line + (proc.stderr.read() if proc.poll() is not None else "")
+        port = int(found.group(1))
+        socket.create_connection(("127.0.0.1", port), timeout=10).close()  # it listens
+        proc.send_signal(signal.SIGINT)
+        assert proc.wait(timeout=60) == 0
+        assert "stopped: the station shut down (SIGINT)" in proc.stderr.read()
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    with pytest.raises(ConnectionRefusedError), socket.create_connection(("127.0.0.1", port), timeout=5):
+        pass
