@@ -193,7 +193,10 @@ class ControlServer:
                     reply = {"ok": False, "state": booth.state, "error": f"{type(exc).__name__}: {exc}"}
                 self.wfile.write((json.dumps(reply) + "\n").encode())
 
-        self._server = socketserver.ThreadingUnixStreamServer(str(path), Handler)
+        class Server(socketserver.ThreadingUnixStreamServer):
+            request_queue_size = 64  # a full backlog makes a unix connect fail at once (EAGAIN), not wait
+
+        self._server = Server(str(path), Handler)
         self._server.daemon_threads = True
         self._thread = threading.Thread(target=self._server.serve_forever, name="control", daemon=True)
 
