@@ -411,8 +411,11 @@ def test_two_volunteers_get_two_sandboxes_discard_deletes_and_a_disconnect_keeps
 
 
 def test_the_station_page_in_a_browser(station):
-    """Through nginx (TLS): a crowd link → consent → the task page with the screen connected → Start, Pause,
-    Resume, Done → review with the check's reason → Submit with progress → a receipt with the completion code."""
+    """Through nginx (TLS): a crowd link → consent → the task page with the screen connected → Start → the task
+    done with the page's mouse and keyboard (Pause and Resume on the way) → Done → review → Submit with
+    progress → a receipt with the completion code."""
+    from concurrent.futures import ThreadPoolExecutor
+
     from playwright.sync_api import expect, sync_playwright
 
     url, st = station
@@ -442,25 +445,52 @@ def test_the_station_page_in_a_browser(station):
         expect(page.locator("#timer")).not_to_have_text("0:00", timeout=5_000)
         box = canvas.bounding_box()
         assert box["width"] >= 1000 and abs(box["width"] / box["height"] - 1280 / 800) < 0.02  # fits, unstretched
-        for k in range(20):  # the volunteer's mouse over the noVNC canvas
-            page.mouse.move(box["x"] + 100 + 20 * k, box["y"] + 100 + 10 * k)
-            time.sleep(0.03)
+        episode = page.evaluate("fetch('/api/heartbeat', {method: 'POST'}).then(r => r.json())")["episode"]
+        folder = st.run_dir / episode
+        meta = json.loads((folder / files.META).read_text())
+        with ThreadPoolExecutor(1) as other:  # its own Playwright, in its own thread
+            centres = other.submit(layout_of, meta["seed"], meta["params"]["lead"]).result()
+        scale = box["width"] / 1280
+        here = [box["x"] + box["width"] / 2, box["y"] + box["height"] / 2]
+
+        def glide_to(point: tuple[float, float]) -> None:  # the volunteer's hand, over the scaled screen
+            target = (box["x"] + point[0] * scale, box["y"] + point[1] * scale)
+            for k in range(1, 13):
+                page.mouse.move(here[0] + (target[0] - here[0]) * k / 12, here[1] + (target[1] - here[1]) * k / 12)
+                time.sleep(0.02)
+            here[:] = target
+            time.sleep(0.4)
+
+        glide_to(centres["lead"])
+        page.mouse.down()
+        page.mouse.up()
+        time.sleep(1.5)  # the lead's page loads
+        glide_to(centres["status"])
+        page.mouse.down()  # opens the native list; the status's first letter picks it, Enter takes it
+        page.mouse.up()
+        time.sleep(0.5)
+        page.keyboard.press(meta["params"]["status"][0].lower())
+        time.sleep(0.3)
+        page.keyboard.press("Enter")
         time.sleep(0.5)
         page.locator("#pause").click()
         expect(page.locator("#state")).to_have_attribute("data-state", "paused")
         expect(page.locator("#start")).to_have_text("Resume")
         page.locator("#start").click()
         expect(page.locator("#state")).to_have_attribute("data-state", "recording")
-        episode = page.evaluate("fetch('/api/heartbeat', {method: 'POST'}).then(r => r.json())")["episode"]
+        glide_to(centres["save"])
+        page.mouse.down()
+        page.mouse.up()
+        time.sleep(1.0)
         page.locator("#done").click()
         expect(page).to_have_url(re.compile(r"/review$"), timeout=60_000)
-        expect(page.locator("#check")).to_have_text("failure")  # the mouse wandered; the lead is unchanged
-        expect(page.locator("#verdict")).to_contain_text("not done as asked")
+        expect(page.locator("#check")).to_have_text("success")  # done in a real browser, through TLS
+        expect(page.locator("#verdict")).to_contain_text("done as asked")
         expect(page.locator("figure img").first).to_be_visible()
 
-        folder = st.run_dir / episode
         moves = [e for e in read_episode(folder).events if e.kind == "move"]
         assert len(moves) >= 10  # the page's pointer events reached the X server through noVNC
+        assert any(e.kind == "key_down" for e in read_episode(folder).events)  # and its key presses
 
         page.locator("#submit").click()  # the page stays usable and says what happens
         expect(page.locator("#checking")).to_be_visible()
@@ -491,14 +521,14 @@ def test_review_ledger_withdrawal_and_a_restart_behind_the_proxy(station, perfor
     admin.trust_env, admin.verify = False, st.ca_file
     assert admin.get(url + "/admin").url.endswith("/admin/login")
     assert admin.post(url + "/admin/login", data={"name": "rita", "password": "correct horse"}).ok
-    good, bad = submitted[booth.spec.performer.id]["id"], submitted[browser_volunteer]["id"]
-    page = admin.get(f"{url}/admin/episode/{bad}")
-    assert 'id="check">failure' in page.text and 'id="privacy">clean' in page.text
+    good, bad = submitted[browser_volunteer]["id"], submitted[booth.spec.performer.id]["id"]
+    page = admin.get(f"{url}/admin/episode/{good}")
+    assert 'id="check">success' in page.text and 'id="privacy">clean' in page.text
     admin.post(f"{url}/admin/episode/{good}/decide", data={"decision": "accepted"})
-    admin.post(f"{url}/admin/episode/{bad}/decide", data={"decision": "rejected", "reason": "the lead is unchanged"})
+    admin.post(f"{url}/admin/episode/{bad}/decide", data={"decision": "rejected", "reason": "paused mid-task"})
     ledger = CliRunner().invoke(cli, ["station", "ledger", "--csv", "--db", st.store.engine.url.render_as_string()])
     rows = {line.split(",")[0]: line for line in ledger.output.splitlines()[1:]}
-    assert rows[me.worker].endswith(",1,0,0.5,USD") and rows["browser-worker"].endswith(",0,1,0.0,")
+    assert rows["browser-worker"].endswith(",1,0,0.5,USD") and rows[me.worker].endswith(",0,1,0.0,")
 
     withdrawn = me.http.post(url + "/withdraw")
     assert withdrawn.ok and "recording(s) are deleted" in withdrawn.text
@@ -508,7 +538,7 @@ def test_review_ledger_withdrawal_and_a_restart_behind_the_proxy(station, perfor
     again, restarted = create_station(st.test_config)  # the same database and key, as after a restart
     try:
         assert {r["worker_id"] for r in restarted.store.ledger()} >= {me.worker, "browser-worker"}
-        assert restarted.store.decisions()[bad]["reason"] == "the lead is unchanged"
+        assert restarted.store.decisions()[bad]["reason"] == "paused mid-task"
         assert not restarted.store.consented(booth.spec.performer.id)
         assert any(a["action"] == "withdraw" for a in restarted.store.audit_rows())
     finally:
