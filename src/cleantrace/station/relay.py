@@ -96,6 +96,12 @@ class Relay:
     def close(self) -> None:
         """Close the websocket (the viewer leaves) and stop relaying."""
         self._closed.set()
+        # simple-websocket closes the socket while its reader thread may still be reading it; that
+        # descriptor number is soon another connection's in this process. Wake and wait for the reader first.
+        with suppress(OSError):
+            self.ws.sock.shutdown(socket.SHUT_RDWR)
+        if self.ws.thread is not threading.current_thread():
+            self.ws.thread.join(10)
         with suppress(Exception):
             self.ws.close()
         with suppress(OSError):

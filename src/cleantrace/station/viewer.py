@@ -63,7 +63,12 @@ def bridge(environ: dict, vnc_socket: Path) -> None:
         gone.set()
         with suppress(OSError):
             rfb.shutdown(socket.SHUT_RDWR)  # the viewer's input is cut here, whatever is in flight
-        rfb.close()
         with suppress(Exception):
             ws.close()
-        relay.join(5)
+        # No thread may still read a socket once it is closed: its descriptor number is soon another
+        # connection's (a request of this very server), and a late read would take that one's bytes.
+        with suppress(OSError):
+            environ["werkzeug.socket"].shutdown(socket.SHUT_RDWR)  # wakes the websocket's reader
+        relay.join(10)
+        ws.thread.join(10)
+        rfb.close()
