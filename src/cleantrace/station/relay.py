@@ -79,7 +79,8 @@ class Relay:
             finally:
                 self.close()
 
-        threading.Thread(target=up, name="relay-up", daemon=True).start()
+        upward = threading.Thread(target=up, name="relay-up", daemon=True)
+        upward.start()
         try:
             while not self._closed.is_set():  # websocket → VNC client
                 data = self.ws.receive(timeout=0.5)
@@ -90,7 +91,8 @@ class Relay:
         finally:
             self.close()
             with suppress(OSError):
-                conn.shutdown(socket.SHUT_RDWR)
+                conn.shutdown(socket.SHUT_RDWR)  # wakes `up`; it must be done reading before conn is closed
+            upward.join(10)
             conn.close()
 
     def close(self) -> None:
