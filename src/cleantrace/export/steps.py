@@ -60,6 +60,7 @@ class StepFilter:
     task: str | None = None  # a glob over task ids, e.g. 'crm/*'
     skill: str | None = None
     performer: str | None = None  # script | volunteer
+    unreviewed_volunteers: bool = False  # also volunteer episodes not accepted in the station's review
 
 
 @dataclass
@@ -101,7 +102,8 @@ def plan_export(
     selection = selection or StepFilter()
     plan = ExportPlan()
     unknown: set[str] = set()
-    leaks = strays = 0
+    leaks = strays = unaccepted = 0
+    reviews = _reviews(run_dir)
     for folder in folders:
         try:
             meta = Meta.model_validate_json((folder / files.META).read_text(encoding="utf-8"))
@@ -119,6 +121,10 @@ def plan_export(
             continue
         if not _selected(meta, skills, selection):
             continue
+        if meta.performer.kind == "volunteer" and not selection.unreviewed_volunteers and (
+                reviews.get(meta.episode_id) != "accepted"):
+            unaccepted += 1
+            continue
         report = validate_episode(folder)
         if not report.ok:
             plan.invalid.append(f"{folder.name}: {report.problems[0]}")
@@ -128,6 +134,9 @@ def plan_export(
         plan.notes.append(f"tasks not in the task packs, exported without skills: {', '.join(sorted(unknown))}")
     if plan.invalid:
         plan.notes.append(f"{len(plan.invalid)} episode(s) left out as invalid (cleantrace validate RUN)")
+    if unaccepted:
+        plan.notes.append(f"{unaccepted} volunteer episode(s) left out: not accepted in the station's review "
+                          "(--include-unreviewed exports them)")
     if leaks:
         plan.notes.append(f"{leaks} episode(s) left out: their privacy scan has findings (cleantrace scan RUN)")
     if strays:
@@ -176,6 +185,17 @@ def iter_steps(plan: ExportPlan) -> Iterator[Step]:
 def read_labels(path: Path) -> ScreenLabels:
     """A labels file (gzipped JSON), cached: consecutive steps often share a screen."""
     return ScreenLabels.model_validate_json(gzip.decompress(path.read_bytes()))
+
+
+def _reviews(run_dir: Path) -> dict[str, str]:
+    """The station's review decisions for a run (`reviews.json`: episode id → accepted | rejected)."""
+    import json
+
+    path = Path(run_dir) / "reviews.json"
+    try:
+        return json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+    except (OSError, ValueError) as exc:
+        raise CleantraceError(f"cannot read {path} ({exc})", "restore it, or pass --include-unreviewed") from None
 
 
 def task_skills() -> dict[str, tuple[str, ...]]:
