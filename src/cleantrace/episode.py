@@ -17,7 +17,7 @@ from pathlib import Path
 from pydantic import BaseModel
 
 from cleantrace.errors import CleantraceError
-from cleantrace.perform.volunteer import VolunteerSeat, perform_as_volunteer, volunteer_meta
+from cleantrace.perform.volunteer import INSIDE_CONTROL, VolunteerSeat, perform_as_volunteer, volunteer_meta
 from cleantrace.trace.schema import Clock, Meta, Outcome, Performer, SandboxInfo, Screen
 
 PROCESS_START_NS = time.monotonic_ns()
@@ -51,7 +51,8 @@ def run_inside(spec: EpisodeSpec) -> Meta:
     SCRATCH.mkdir(parents=True, exist_ok=True)
     db_path = SCRATCH / "world.sqlite"
     pack_name = spec.task.split("/", 1)[0]  # a task's id starts with its app (the loader checks it)
-    session = SandboxSession(Path(spec.tasks_dir), pack_name, db_path, SCRATCH, spec.screen, APP_PORT)
+    hidden = [spec.out_dir, INSIDE_CONTROL, *([spec.replay_source] if spec.replay_source else [])]
+    session = SandboxSession(Path(spec.tasks_dir), pack_name, db_path, SCRATCH, spec.screen, APP_PORT, hidden)
     session.launch()  # first: the processes come up while this one imports and seeds the world
     stage("launched")
     try:

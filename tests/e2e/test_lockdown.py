@@ -1,0 +1,188 @@
+"""Safe for an untrusted volunteer, tested in real sandboxes: a minimal root, no root inside, a
+browser locked to the task's app whatever keys are pressed, and no host canary in any trace."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import secrets
+import string
+import sys
+from pathlib import Path
+
+import pytest
+
+from cleantrace.fleet import run
+from cleantrace.privacy import scan_episode
+from cleantrace.sandbox.local import run_in_sandbox
+from cleantrace.sandbox.rootfs import SANDBOX_UID, allowed_mounts, runtime_paths
+from cleantrace.trace import files
+from tests.conftest import REPO, TASKS_DIR, write_pack_with
+
+pytestmark = pytest.mark.e2e
+PROBE = Path(__file__).with_name("lockdown_probe.py")
+WORD = "ctcanary" + "".join(secrets.choice(string.ascii_lowercase) for _ in range(6))  # OCR-friendly
+
+
+@pytest.fixture(scope="module")
+def host_canaries():
+    """Files no sandbox may show: in /var/tmp, /opt, /srv, the checkout's parent, and a root-only one."""
+    places = [Path("/var/tmp"), Path("/opt"), Path("/srv"), REPO.parent]
+    planted = []
+    for n, folder in enumerate(places):
+        path = folder / f"{WORD}{n}.txt"
+        path.write_text(f"{WORD} host secret\n")
+        planted.append(path)
+    root_only = Path("/var/tmp") / f"{WORD}-rootonly.txt"
+    root_only.write_text(f"{WORD} root only\n")
+    root_only.chmod(0o600)
+    planted.append(root_only)
+    yield planted
+    for path in planted:
+        path.unlink(missing_ok=True)
+
+
+@pytest.fixture(scope="module")
+def inside(tmp_path_factory, host_canaries):
+    """What a process sees from inside a sandbox, with a root-only host file bound in on purpose."""
+    out = tmp_path_factory.mktemp("lockdown")
+    episode, extra = out / "run" / "ep", out / "extra"
+    episode.mkdir(parents=True)
+    extra.mkdir()
+    secret = extra / "rootonly.txt"
+    secret.write_text("root only\n")
+    secret.chmod(0o600)
+    paths = [*map(str, host_canaries), "/tmp/extra/rootonly.txt", "/etc/shadow", "/root", "/var", "/opt", "/srv",
+             str(REPO.parent), str(Path.home())]
+    (episode / PROBE.name).write_bytes(PROBE.read_bytes())
+    log = out / "ep.log"
+    ended = run_in_sandbox([sys.executable, f"/tmp/episode/{PROBE.name}", json.dumps({"paths": paths})], episode,
+                           TASKS_DIR, log, 60, binds={"/tmp/extra": extra})
+    assert ended.code == 0, log.read_text()
+    return json.loads(log.read_text().strip().splitlines()[-1])
+
+
+def test_the_mount_table_holds_only_the_allow_list(inside):
+    points = {m["point"] for m in inside["mounts"]}
+    allowed = allowed_mounts(Path("/etc"), TASKS_DIR, ["/tmp/episode", "/tmp/extra"])
+    extra = {p for p in points - allowed if not re.match(r"^/(proc|dev)/", p)}
+    assert extra == set(), f"mounted but not on the allow-list: {sorted(extra)}"
+    assert set(runtime_paths(TASKS_DIR)) <= points and "/usr" in points
+    assert inside["root"] == sorted({"bin", "dev", "etc", "home", "lib", "lib64", "proc", "run", "sbin", "tmp", "usr",
+                                     "var", *[p.split("/")[1] for p in runtime_paths(TASKS_DIR)]}
+                                    | {n for n in ("lib32", "libx32") if os.path.exists(f"/{n}")})
+    assert "shadow" not in inside["etc"] and "chromium" in inside["etc"]
+    ro = {m["point"] for m in inside["mounts"] if m["options"].split(",")[0] == "ro"}
+    assert {"/", "/usr", *runtime_paths(TASKS_DIR)} <= ro
+
+
+def test_the_host_is_absent_and_a_root_only_file_stays_unreadable(inside, host_canaries):
+    paths = inside["paths"]
+    for canary in host_canaries:
+        assert paths[str(canary)] == "ENOENT", f"{canary} is visible: {paths[str(canary)]}"
+    for folder in ("/etc/shadow", "/root", "/opt", "/srv", str(Path.home())):
+        assert paths[folder] == "ENOENT", f"{folder}: {paths[folder]}"
+    assert paths["/var"] == ["tmp"]
+    assert set(paths[str(REPO.parent)]) == {REPO.name}, "of the checkout's parent, only the checkout"
+    assert paths["/tmp/extra/rootonly.txt"] == "EACCES", "a root-only file is unreadable even when mounted"
+
+
+def test_every_process_runs_as_the_unprivileged_sandbox_user(inside):
+    assert (inside["uid"], inside["euid"], inside["gid"]) == (SANDBOX_UID, SANDBOX_UID, SANDBOX_UID)
+    assert inside["groups"] in ([], [SANDBOX_UID]) and inside["whoami"] == "sandbox"
+    assert int(inside["cap_eff"], 16) == 0 and int(inside["cap_bnd"], 16) == 0 and inside["no_new_privs"] == "1"
+
+
+ESCAPES = '''
+import json
+import os
+import time
+import urllib.request
+from cleantrace.tasks import Task
+
+APP = "http://127.0.0.1:8000/"
+CHORDS = [("ctrl", "o"), ("ctrl", "p"), ("ctrl", "s"), ("ctrl", "shift", "i"), ("F12",), ("ctrl", "shift", "n"),
+          ("ctrl", "n"), ("ctrl", "t")]
+URLS = ["file:///", "chrome://settings", "view-source:" + APP]
+
+
+def pages():
+    port = open("/tmp/cleantrace/profile/DevToolsActivePort").read().split()[0]
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/json/list", timeout=10) as reply:
+        return [t["url"] for t in json.load(reply) if t["type"] == "page"]
+
+
+class TryEscape(Task):
+    id = "crm/try-escape"; app = "crm"; instruction = "Try every way out of the app."
+    def setup(self, world): return {"lead": world.pick("leads").name}
+    def solve(self, actor, p):
+        problems = []
+        def only_the_app(what):
+            actor.inputs.sync()
+            deadline = time.monotonic() + 10
+            while (urls := pages()) and not (len(urls) == 1 and urls[0].startswith(APP)):
+                if time.monotonic() > deadline:
+                    problems.append(f"{what}: {urls}")
+                    return
+                time.sleep(0.05)
+            actor.observe("action")
+        for chord in CHORDS:
+            actor.hotkey(*chord)
+            only_the_app("+".join(chord))
+        for chord in (("ctrl", "n"), ("ctrl", "t"), ("ctrl", "l")):
+            for url in URLS:
+                actor.hotkey(*chord)
+                actor.type(url)
+                actor.press("Enter")
+                only_the_app("+".join(chord) + " " + url)
+        actor.drag({"role": "link", "name": p["lead"]}, {"role": "heading"})
+        only_the_app("drag a link")
+        actor.hotkey("alt", "F4")
+        only_the_app("alt+F4")
+        actor.click(role="link", name=p["lead"])
+        actor.type("still here", label="Notes")
+        if actor.page.locator("#notes").input_value() != "still here":
+            problems.append("the kiosk page no longer gets the keys")
+        leftovers = [os.path.join(r, n) for top in ("/tmp", os.path.expanduser("~")) for r, _, names in os.walk(top)
+                     for n in names if n.endswith((".pdf", ".html", ".mhtml", ".crdownload"))]
+        if leftovers:
+            problems.append(f"the browser wrote {leftovers}")
+        if problems:
+            raise RuntimeError("; ".join(problems))
+    def check(self, world, p): return True
+'''
+
+
+@pytest.fixture(scope="module")
+def escape_run(tmp_path_factory, host_canaries):
+    out = tmp_path_factory.mktemp("escape")
+    tasks = write_pack_with(out / "pack", "escape.py", ESCAPES)
+    result = run(["crm/try-escape"], out=out, run_id="r", tasks_dir=tasks, timeout=300)
+    return result
+
+
+def test_no_key_or_drag_leads_out_of_the_kiosk_app(escape_run):
+    row = escape_run.rows[0]
+    log = next((escape_run.run_dir / "logs").glob("*.log")).read_text()
+    assert (row.status, row.message) == ("success", "check passed"), log[-3000:]
+    closed = re.findall(r"guard: closed an extra page target", log)
+    assert len(closed) >= 2, "Ctrl+N and Ctrl+T opened pages, and the guard closed them"
+
+
+def test_the_episode_folder_holds_only_what_the_recorder_wrote(escape_run):
+    folder = escape_run.run_dir / escape_run.rows[0].episode_id
+    names = {p.name for p in folder.iterdir()}
+    assert names <= {files.META, files.EVENTS, files.ACTIONS, files.FRAMES, files.FRAMES_DIR}
+    assert all(p.suffix in (".png", ".jpg", ".jpeg", ".webp") for p in (folder / files.FRAMES_DIR).iterdir())
+
+
+def test_no_host_canary_in_any_frame_event_or_file(escape_run, host_canaries):
+    folder = escape_run.run_dir / escape_run.rows[0].episode_id
+    scan = scan_episode(folder, ocr=True, canaries=[WORD, str(REPO.parent)])
+    assert scan.ocr_frames >= 10, "the frames were read"
+    leaked = [f for f in scan.findings if WORD in str(f) or "canary" in f.kind]
+    assert leaked == [], leaked
+    for path in escape_run.run_dir.rglob("*"):
+        if path.is_file() and path.suffix in (".json", ".jsonl", ".log", ".html"):
+            assert WORD not in path.read_text(errors="replace"), path
