@@ -33,4 +33,36 @@ facts = {
     "paths": {p: attempt(p) for p in args["paths"]},
     "whoami": __import__("pwd").getpwuid(os.getuid()).pw_name,
 }
+
+
+def blocked_urls(urls):
+    """Start the sandbox's browser (its managed policy on) and try each URL: the error each gave."""
+    from pathlib import Path
+
+    from playwright.sync_api import sync_playwright
+
+    from cleantrace.sandbox.browser import devtools_url, launch_chromium
+    from cleantrace.sandbox.display import VirtualDisplay
+
+    display = VirtualDisplay(0, (1280, 800))
+    display.launch()
+    display.wait_ready()
+    profile = Path("/tmp/profile")
+    chromium = launch_chromium(profile, display.name, (1280, 800), ["/tmp/episode"])
+    found = {}
+    with sync_playwright() as pw:
+        browser = pw.chromium.connect_over_cdp(devtools_url(profile, chromium))
+        for url in urls:
+            try:
+                page = browser.contexts[0].new_page()
+                page.goto(url)
+                found[url] = "loaded"
+            except Exception as exc:
+                found[url] = str(exc).splitlines()[0]
+    chromium.kill()
+    display.stop()
+    return found
+
+
+facts["browser"] = blocked_urls(args["urls"])
 print(json.dumps(facts))

@@ -13,11 +13,12 @@ from pathlib import Path
 
 import pytest
 
-from cleantrace.fleet import run
+from cleantrace.episode import EpisodeSpec
 from cleantrace.privacy import scan_episode
-from cleantrace.sandbox.local import run_in_sandbox
+from cleantrace.sandbox.local import run_in_sandbox, run_sandboxed
 from cleantrace.sandbox.rootfs import SANDBOX_UID, allowed_mounts, runtime_paths
 from cleantrace.trace import files
+from cleantrace.trace.reader import read_episode
 from tests.conftest import REPO, TASKS_DIR, write_pack_with
 
 pytestmark = pytest.mark.e2e
@@ -57,8 +58,11 @@ def inside(tmp_path_factory, host_canaries):
              str(REPO.parent), str(Path.home())]
     (episode / PROBE.name).write_bytes(PROBE.read_bytes())
     log = out / "ep.log"
-    ended = run_in_sandbox([sys.executable, f"/tmp/episode/{PROBE.name}", json.dumps({"paths": paths})], episode,
-                           TASKS_DIR, log, 60, binds={"/tmp/extra": extra})
+    urls = ["file:///", "file:///var/tmp/", "view-source:http://127.0.0.1:8000/",
+            "devtools://devtools/bundled/inspector.html", "http://192.0.2.1/",
+            "chrome://settings"]  # last: Chromium 156 may crash on a blocked chrome:// page (not shown either)
+    argv = [sys.executable, f"/tmp/episode/{PROBE.name}", json.dumps({"paths": paths, "urls": urls})]
+    ended = run_in_sandbox(argv, episode, TASKS_DIR, log, 60, binds={"/tmp/extra": extra})
     assert ended.code == 0, log.read_text()
     return json.loads(log.read_text().strip().splitlines()[-1])
 
@@ -81,11 +85,23 @@ def test_the_host_is_absent_and_a_root_only_file_stays_unreadable(inside, host_c
     paths = inside["paths"]
     for canary in host_canaries:
         assert paths[str(canary)] == "ENOENT", f"{canary} is visible: {paths[str(canary)]}"
-    for folder in ("/etc/shadow", "/root", "/opt", "/srv", str(Path.home())):
-        assert paths[folder] == "ENOENT", f"{folder}: {paths[folder]}"
+    for folder in ("/etc/shadow", "/root", "/opt", "/srv", str(Path.home()), str(REPO.parent)):
+        runtime_below = _next_parts(folder)
+        assert paths[folder] == (sorted(runtime_below) if runtime_below else "ENOENT"), f"{folder}: {paths[folder]}"
     assert paths["/var"] == ["tmp"]
-    assert set(paths[str(REPO.parent)]) == {REPO.name}, "of the checkout's parent, only the checkout"
     assert paths["/tmp/extra/rootonly.txt"] == "EACCES", "a root-only file is unreadable even when mounted"
+
+
+def test_the_managed_policy_blocks_every_url_but_the_apps(inside):
+    """Also proves that Debian's Chromium reads /etc/chromium/policies/managed inside the sandbox."""
+    tried = inside["browser"]
+    assert all("ERR_BLOCKED_BY_ADMINISTRATOR" in e for u, e in tried.items() if u != "chrome://settings"), tried
+    assert "ERR_BLOCKED_BY_ADMINISTRATOR" in tried["chrome://settings"] or "closed" in tried["chrome://settings"]
+
+
+def _next_parts(folder: str) -> set[str]:
+    """The names in `folder` that lead to what the sandbox runs (e.g. /root/.pyenv for a pyenv Python)."""
+    return {Path(p).relative_to(folder).parts[0] for p in runtime_paths(TASKS_DIR) if p.startswith(folder + "/")}
 
 
 def test_every_process_runs_as_the_unprivileged_sandbox_user(inside):
@@ -102,9 +118,8 @@ import urllib.request
 from cleantrace.tasks import Task
 
 APP = "http://127.0.0.1:8000/"
-CHORDS = [("ctrl", "o"), ("ctrl", "p"), ("ctrl", "s"), ("ctrl", "shift", "i"), ("F12",), ("ctrl", "shift", "n"),
-          ("ctrl", "n"), ("ctrl", "t")]
-URLS = ["file:///", "chrome://settings", "view-source:" + APP]
+CHORDS = [("ctrl", "o"), ("ctrl", "p"), ("ctrl", "s"), ("ctrl", "shift", "i"), ("F12",), ("ctrl", "u"),
+          ("ctrl", "shift", "n"), ("ctrl", "t"), ("ctrl", "w")]
 
 
 def pages():
@@ -115,7 +130,7 @@ def pages():
 
 class TryEscape(Task):
     id = "crm/try-escape"; app = "crm"; instruction = "Try every way out of the app."
-    def setup(self, world): return {"lead": world.pick("leads").name}
+    def setup(self, world): return {"lead": world.db.rows("select name from leads order by id limit 1")[0].name}
     def solve(self, actor, p):
         problems = []
         def only_the_app(what):
@@ -126,18 +141,20 @@ class TryEscape(Task):
                     problems.append(f"{what}: {urls}")
                     return
                 time.sleep(0.05)
-            actor.observe("action")
+            actor.observer.observe("action")
         for chord in CHORDS:
             actor.hotkey(*chord)
             only_the_app("+".join(chord))
-        for chord in (("ctrl", "n"), ("ctrl", "t"), ("ctrl", "l")):
-            for url in URLS:
-                actor.hotkey(*chord)
-                actor.type(url)
-                actor.press("Enter")
-                only_the_app("+".join(chord) + " " + url)
-        actor.drag({"role": "link", "name": p["lead"]}, {"role": "heading"})
+        actor.hotkey("ctrl", "n")  # and type at once into the address bar of a new window, if one opened
+        actor.type("file:///")
+        actor.press("Enter")
+        only_the_app("ctrl+n file:///")
+        actor.drag({"role": "link", "name": p["lead"]}, {"role": "link", "name": "Northwind CRM"})
         only_the_app("drag a link")
+        actor.click(role="link", name=p["lead"], hold=("shift",))  # a link in a new window
+        only_the_app("shift+click a link")
+        actor.click(role="link", name="Northwind CRM", button="middle")  # a link in a new tab
+        only_the_app("middle-click a link")
         actor.hotkey("alt", "F4")
         only_the_app("alt+F4")
         actor.click(role="link", name=p["lead"])
@@ -156,33 +173,42 @@ class TryEscape(Task):
 
 @pytest.fixture(scope="module")
 def escape_run(tmp_path_factory, host_canaries):
+    """One recorded episode of a performer trying every way out (no runner, so no scan but the test's)."""
     out = tmp_path_factory.mktemp("escape")
     tasks = write_pack_with(out / "pack", "escape.py", ESCAPES)
-    result = run(["crm/try-escape"], out=out, run_id="r", tasks_dir=tasks, timeout=300)
-    return result
+    folder = out / "run" / "ep"
+    folder.mkdir(parents=True)
+    spec = EpisodeSpec(run_id="run", episode_id="ep", task="crm/try-escape", seed=0, tasks_dir=str(tasks),
+                       out_dir=str(folder), persona="fast")
+    ended = run_sandboxed(spec, folder, out / "ep.log", 300)
+    assert ended.code == 0, (out / "ep.log").read_text()[-3000:]
+    return folder, (out / "ep.log").read_text()
 
 
 def test_no_key_or_drag_leads_out_of_the_kiosk_app(escape_run):
-    row = escape_run.rows[0]
-    log = next((escape_run.run_dir / "logs").glob("*.log")).read_text()
-    assert (row.status, row.message) == ("success", "check passed"), log[-3000:]
+    folder, log = escape_run
+    outcome = read_episode(folder).meta.outcome
+    assert (outcome.status, outcome.message) == ("success", "check passed"), outcome.message + "\n" + log[-3000:]
+    kept = set(re.findall(r"keys: kept (\S+) from the browser", log))
+    assert kept >= {"ctrl+o", "ctrl+p", "ctrl+shift+i", "F12", "ctrl+u", "ctrl+n", "ctrl+t", "ctrl+w", "alt+F4"}, kept
+    assert "ctrl+s" not in kept, "a shortcut the apps use still reaches them"
     closed = re.findall(r"guard: closed an extra page target", log)
-    assert len(closed) >= 2, "Ctrl+N and Ctrl+T opened pages, and the guard closed them"
+    assert len(closed) >= 2, "shift+click and middle click opened pages, and the guard closed them"
 
 
 def test_the_episode_folder_holds_only_what_the_recorder_wrote(escape_run):
-    folder = escape_run.run_dir / escape_run.rows[0].episode_id
+    folder, _ = escape_run
     names = {p.name for p in folder.iterdir()}
     assert names <= {files.META, files.EVENTS, files.ACTIONS, files.FRAMES, files.FRAMES_DIR}
     assert all(p.suffix in (".png", ".jpg", ".jpeg", ".webp") for p in (folder / files.FRAMES_DIR).iterdir())
 
 
 def test_no_host_canary_in_any_frame_event_or_file(escape_run, host_canaries):
-    folder = escape_run.run_dir / escape_run.rows[0].episode_id
+    folder, log = escape_run
     scan = scan_episode(folder, ocr=True, canaries=[WORD, str(REPO.parent)])
     assert scan.ocr_frames >= 10, "the frames were read"
     leaked = [f for f in scan.findings if WORD in str(f) or "canary" in f.kind]
     assert leaked == [], leaked
-    for path in escape_run.run_dir.rglob("*"):
-        if path.is_file() and path.suffix in (".json", ".jsonl", ".log", ".html"):
-            assert WORD not in path.read_text(errors="replace"), path
+    assert WORD not in log
+    for path in folder.rglob("*.json*"):
+        assert WORD not in path.read_text(errors="replace"), path

@@ -21,7 +21,7 @@ HOST_ETC = (  # what the system libraries, fonts and TLS read from the host's /e
     "/etc/ssl", "/etc/ca-certificates", "/etc/mime.types",
 )
 GENERATED_ETC = ("passwd", "group", "hostname", "hosts", "nsswitch.conf", "chromium")
-PRIVATE_TMPFS = ("/tmp", "/var/tmp", "/run", "/dev/shm", SANDBOX_HOME)  # empty and writable (mode 1777), gone with the sandbox
+PRIVATE_TMPFS = ("/tmp", "/var/tmp", "/run", "/dev/shm", SANDBOX_HOME)  # empty, writable (1777), gone afterwards
 
 
 def write_etc(etc_dir: Path) -> None:
@@ -57,7 +57,7 @@ def root_args(etc_dir: Path, runtime: list[str]) -> list[str]:
         args += ["--perms", "1777", "--tmpfs", path]
     args += ["--perms", "1777", "--dir", "/tmp/.X11-unix"]  # made by root, as X servers expect
     for folder in sorted({str(parent) for path in runtime for parent in Path(path).parents} - {"/"}, key=len):
-        if not any(_is_within(folder, t) for t in PRIVATE_TMPFS):
+        if folder not in PRIVATE_TMPFS:
             args += ["--perms", "0755", "--dir", folder]  # else made like the host's (e.g. /root: 0700)
     for path in runtime:
         args += ["--ro-bind", path, path]

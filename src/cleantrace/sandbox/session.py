@@ -11,6 +11,7 @@ from cleantrace.sandbox.app_server import AppServer
 from cleantrace.sandbox.browser import devtools_url, launch_chromium
 from cleantrace.sandbox.display import VirtualDisplay
 from cleantrace.sandbox.guard import TargetGuard, page_target_id
+from cleantrace.sandbox.keys import ShortcutBlock
 from cleantrace.sandbox.processes import stop_process
 
 if TYPE_CHECKING:
@@ -37,6 +38,7 @@ class SandboxSession:
         self._playwright: Playwright | None = None
         self._cdp_url = ""
         self.guard: TargetGuard | None = None  # closes any page but the kiosk's
+        self.shortcuts: ShortcutBlock | None = None  # browser shortcuts that would leave the kiosk page
 
     def launch(self) -> None:
         """Start Xvfb, the app server and Chromium; none of them is waited for but the display."""
@@ -44,6 +46,7 @@ class SandboxSession:
         self.display.launch()
         self.display.wait_ready()
         self.chromium = launch_chromium(self.profile, self.display.name, self.screen, self.hidden)
+        self.shortcuts = ShortcutBlock(self.display.name)  # while Chromium starts; before any input
 
     def connect(self, start_path: str) -> Page:
         """Attach Playwright to Chromium and open the app's start page (the world must be seeded)."""
@@ -74,6 +77,8 @@ class SandboxSession:
         """Tear everything down; a part that is already gone is skipped."""
         if self.guard is not None:
             self.guard.close()
+        if self.shortcuts is not None:
+            self.shortcuts.close()
         if self._playwright is not None:
             with suppress(Exception):
                 self._playwright.stop()
