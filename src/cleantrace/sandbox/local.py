@@ -117,7 +117,7 @@ def run_in_sandbox(
     """
     _become_subreaper()
     writable = [Path(episode_dir), *(binds or {}).values()]
-    with _sandbox_etc() as etc_dir, _lent(writable):
+    with _sandbox_etc() as etc_dir, lent(writable, SANDBOX_UID, SANDBOX_GID):
         info_read, info_write = os.pipe()
         command = sandbox_command(argv, episode_dir, tasks_dir, etc_dir, binds, replay_source)
         command[1:1] = ["--info-fd", str(info_write)]
@@ -152,14 +152,14 @@ def _sandbox_etc() -> Iterator[Path]:
 
 
 @contextmanager
-def _lent(folders: list[Path]) -> Iterator[None]:
-    """Lend the writable folders to the sandbox user for the run (when the host runs as root), then
-    give them and everything made in them back to the host user."""
+def lent(folders: list[Path], uid: int, gid: int) -> Iterator[None]:
+    """Lend the writable folders to the sandbox's user `uid` for the run (when the host runs as root),
+    then give them and everything made in them back to the host user."""
     if os.geteuid() != 0:
         yield
         return
     for folder in folders:
-        os.chown(folder, SANDBOX_UID, SANDBOX_GID)
+        os.chown(folder, uid, gid)
     try:
         yield
     finally:
