@@ -128,6 +128,13 @@ def pages():
         return [t["url"] for t in json.load(reply) if t["type"] == "page"]
 
 
+def _cmdline(pid):
+    try:
+        return open(f"/proc/{pid}/cmdline", "rb").read().decode(errors="replace")
+    except OSError:
+        return ""
+
+
 class TryEscape(Task):
     id = "crm/try-escape"; app = "crm"; instruction = "Try every way out of the app."
     def setup(self, world): return {"lead": world.db.rows("select name from leads order by id limit 1")[0].name}
@@ -161,6 +168,14 @@ class TryEscape(Task):
         actor.type("still here", label="Notes")
         if actor.page.locator("#notes").input_value() != "still here":
             problems.append("the kiosk page no longer gets the keys")
+        browsers = [p for p in os.listdir("/proc") if p.isdigit() and _cmdline(p).startswith("/usr/lib/chromium")]
+        for pid in browsers:  # the browser's own mount namespace: the episode folder is empty there
+            if os.readlink(f"/proc/{pid}/ns/mnt") == os.readlink("/proc/self/ns/mnt"):
+                problems.append(f"the browser ({pid}) shares the recorder's mount namespace")
+            elif os.listdir(f"/proc/{pid}/root/tmp/episode"):
+                problems.append(f"the browser ({pid}) sees the episode folder")
+        if not browsers:
+            problems.append("no browser process found")
         leftovers = [os.path.join(r, n) for top in ("/tmp", os.path.expanduser("~")) for r, _, names in os.walk(top)
                      for n in names if n.endswith((".pdf", ".html", ".mhtml", ".crdownload"))]
         if leftovers:
