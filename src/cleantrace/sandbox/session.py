@@ -46,7 +46,6 @@ class SandboxSession:
         self.display.launch()
         self.display.wait_ready()
         self.chromium = launch_chromium(self.profile, self.display.name, self.screen, self.hidden)
-        self.shortcuts = ShortcutBlock(self.display.name)  # while Chromium starts; before any input
 
     def connect(self, start_path: str) -> Page:
         """Attach Playwright to Chromium and open the app's start page (the world must be seeded)."""
@@ -61,6 +60,7 @@ class SandboxSession:
         self.app.wait_ready()
         self.page.goto(self.app.url + start_path, wait_until="load")
         self.guard = TargetGuard(self._cdp_url, page_target_id(self.page))
+        self.shortcuts = ShortcutBlock(self.display.name)  # before any input
         return self.page
 
     def fault(self) -> str | None:
