@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -53,13 +54,20 @@ def chromium_command(profile: Path, size: tuple[int, int]) -> list[str]:
 
 def browser_jail(hidden: list[str]) -> list[str]:
     """The command prefix that runs the browser with `hidden` folders out of its sight (empty tmpfs),
-    or [] where bubblewrap is missing or nothing is to be hidden."""
+    or [] where bubblewrap is missing, cannot make a user namespace here (said in the log), or
+    nothing is to be hidden."""
     bwrap = shutil.which("bwrap")
     present = [path for path in hidden if Path(path).exists()]
     if bwrap is None or not present:
         return []
-    return [bwrap, "--dev-bind", "/", "/", *[arg for path in present for arg in ("--tmpfs", path)],
+    jail = [bwrap, "--dev-bind", "/", "/", *[arg for path in present for arg in ("--tmpfs", path)],
             "--unshare-user", "--die-with-parent", "--"]
+    tried = subprocess.run([*jail, "true"], capture_output=True, timeout=10)
+    if tried.returncode != 0:
+        said = tried.stderr.decode(errors="replace").strip()
+        print(f"browser: no mount namespace of its own ({said}); the policy alone guards", file=sys.stderr, flush=True)
+        return []
+    return jail
 
 
 def launch_chromium(
