@@ -13,10 +13,10 @@ from pathlib import Path
 
 import pytest
 
-from cleantrace.episode import EpisodeSpec
 from cleantrace.privacy import scan_episode
 from cleantrace.sandbox.local import run_in_sandbox, run_sandboxed
 from cleantrace.sandbox.rootfs import SANDBOX_UID, allowed_mounts, runtime_paths
+from cleantrace.spec import EpisodeSpec
 from cleantrace.trace import files
 from cleantrace.trace.reader import read_episode
 from tests.conftest import REPO, TASKS_DIR, write_pack_with
@@ -194,7 +194,7 @@ def escape_run(tmp_path_factory, host_canaries):
     folder = out / "run" / "ep"
     folder.mkdir(parents=True)
     spec = EpisodeSpec(run_id="run", episode_id="ep", task="crm/try-escape", seed=0, tasks_dir=str(tasks),
-                       out_dir=str(folder), persona="fast")
+                       persona="fast")
     ended = run_sandboxed(spec, folder, out / "ep.log", 300)
     assert ended.code == 0, (out / "ep.log").read_text()[-3000:]
     return folder, (out / "ep.log").read_text()

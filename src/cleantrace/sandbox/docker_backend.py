@@ -14,9 +14,9 @@ import os
 from pathlib import Path
 from typing import Any
 
-from cleantrace.episode import EpisodeSpec
 from cleantrace.errors import SandboxError
-from cleantrace.sandbox.local import SandboxExit, lent
+from cleantrace.sandbox.local import SandboxExit, lent, performer_mounts, sandbox_paths
+from cleantrace.spec import EpisodeSpec, episode_args
 
 DEFAULT_IMAGE = "cleantrace/sandbox:latest"
 INSIDE_OUT = "/out"
@@ -27,18 +27,23 @@ BUILD_HINT = "build it: docker build -f docker/Dockerfile -t cleantrace/sandbox 
 
 def container_options(spec: EpisodeSpec, episode_dir: Path, image: str = DEFAULT_IMAGE) -> dict[str, Any]:
     """Keyword arguments for `docker.containers.run` that run `spec` in an isolated container."""
-    inner = spec.model_copy(update={"out_dir": INSIDE_OUT, "tasks_dir": INSIDE_TASKS, "backend": "docker"})
+    binds, source = performer_mounts(spec)
+    volumes = {
+        str(Path(episode_dir).resolve()): {"bind": INSIDE_OUT, "mode": "rw"},
+        str(Path(spec.tasks_dir).resolve()): {"bind": INSIDE_TASKS, "mode": "ro"},
+        **{str(host.resolve()): {"bind": inside, "mode": "rw"} for inside, host in binds.items()},
+    }
+    paths = sandbox_paths(spec, out=INSIDE_OUT, tasks=INSIDE_TASKS)
+    if source is not None:
+        volumes[str(source)] = {"bind": paths.replay_source, "mode": "ro"}
     return {
         "image": image,
-        "command": [inner.model_dump_json()],
+        "command": episode_args(spec, paths),
         "network_mode": "none",
         "hostname": "sandbox",
         "read_only": True,
         "tmpfs": {"/tmp": "rw,size=1g", "/home/performer": "rw,size=64m", "/dev/shm": "rw,size=256m"},
-        "volumes": {
-            str(Path(episode_dir).resolve()): {"bind": INSIDE_OUT, "mode": "rw"},
-            str(Path(spec.tasks_dir).resolve()): {"bind": INSIDE_TASKS, "mode": "ro"},
-        },
+        "volumes": volumes,
         "environment": {"LANG": "C.UTF-8", "DISPLAY": ":0"},
         "user": "{}:{}".format(*container_user()),
         "cap_drop": ["ALL"],
@@ -82,7 +87,8 @@ def run_in_docker(
         client.images.get(image)
     except docker.errors.ImageNotFound:
         raise SandboxError(f"the Docker image {image} does not exist", BUILD_HINT) from None
-    with lent([Path(episode_dir)], *container_user()):
+    binds, _ = performer_mounts(spec)
+    with lent([Path(episode_dir), *binds.values()], *container_user()):
         return _run_container(client, spec, episode_dir, log_path, timeout, image)
 
 
