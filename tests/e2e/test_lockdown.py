@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from cleantrace.privacy import scan_episode
+from cleantrace.privacy.ocr import read_frames
 from cleantrace.sandbox.local import run_in_sandbox, run_sandboxed
 from cleantrace.sandbox.rootfs import SANDBOX_UID, allowed_mounts, runtime_paths
 from cleantrace.spec import EpisodeSpec
@@ -220,10 +221,14 @@ def test_the_episode_folder_holds_only_what_the_recorder_wrote(escape_run):
 
 def test_no_host_canary_in_any_frame_event_or_file(escape_run, host_canaries):
     folder, log = escape_run
-    scan = scan_episode(folder, ocr=True, canaries=[WORD, str(REPO.parent)])
-    assert scan.ocr_frames >= 10, "the frames were read"
-    leaked = [f for f in scan.findings if WORD in str(f) or "canary" in f.kind]
-    assert leaked == [], leaked
+    ocr = read_frames(folder, read_episode(folder).frames)  # the scan's own OCR, read once
+    assert ocr.frames >= 10 and not ocr.unreadable, "the frames were read"
+    screen = " ".join(cell.text for cells in ocr.cells.values() for cell in cells).lower()
+    assert WORD not in screen
+    ways_out = ("blocked", "index of", "file:", "chrome:", "devtools", "developer tools", "save as", "print")
+    assert [w for w in ways_out if w in screen] == [], "no frame shows anything but the app"
+    scan = scan_episode(folder, ocr=False, canaries=[WORD, str(REPO.parent)])
+    assert [f for f in scan.findings if f.kind == "canary"] == [], scan.findings
     assert WORD not in log
     for path in folder.rglob("*.json*"):
         assert WORD not in path.read_text(errors="replace"), path
