@@ -163,6 +163,11 @@ class TryEscape(Task):
         only_the_app("shift+click a link")
         actor.click(role="link", name="Northwind CRM", button="middle")  # a link in a new tab
         only_the_app("middle-click a link")
+        for item in (1, 2):  # the page's context menu, if one opened, from the end: Inspect, View page source
+            actor.click(role="heading", name="Leads", button="right")
+            actor.press("Up", times=item)
+            actor.press("Enter")
+            only_the_app(f"context menu, item {item} from the end")
         actor.hotkey("alt", "F4")
         only_the_app("alt+F4")
         actor.click(role="link", name=p["lead"])
@@ -205,6 +210,8 @@ def test_no_key_or_drag_leads_out_of_the_kiosk_app(escape_run):
     folder, log = escape_run
     outcome = read_episode(folder).meta.outcome
     assert (outcome.status, outcome.message) == ("success", "check passed"), outcome.message + "\n" + log[-3000:]
+    right_clicks = [a for a in read_episode(folder).actions if a.kind == "right_click"]
+    assert right_clicks and all(a.frame_after == a.frame_before for a in right_clicks), "no context menu is drawn"
     kept = set(re.findall(r"keys: kept (\S+) from the browser", log))
     assert kept >= {"ctrl+o", "ctrl+p", "ctrl+shift+i", "F12", "ctrl+u", "ctrl+n", "ctrl+t", "ctrl+w", "alt+F4"}, kept
     assert "ctrl+s" not in kept, "a shortcut the apps use still reaches them"
