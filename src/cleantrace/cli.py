@@ -14,6 +14,7 @@ from cleantrace.errors import CleantraceError
 console = Console()
 err_console = Console(stderr=True)
 
+SHOWN_PROBLEMS = 3  # per task in `tasks check`; the count of the rest is printed
 OUTCOME_STYLE = {"success": "green", "failure": "red", "incomplete": "yellow", "running": "yellow"}
 
 
@@ -271,19 +272,14 @@ def tasks_list(tasks_dir: Path | None) -> None:
 def tasks_show(task_id: str, seed: int, tasks_dir: Path | None) -> None:
     """One task: an example instruction and parameters for --seed, its skills."""
     import random
-    import tempfile
 
     from cleantrace.tasks import load_registry
-    from cleantrace.world import World
+    from cleantrace.tasks.lint import setup_on_host
 
     registry = load_registry(tasks_dir)
     task_cls = registry.get(task_id)
-    with tempfile.TemporaryDirectory() as tmp:
-        world = World(seed, Path(tmp) / "world.sqlite")
-        registry.pack_of(task_cls).load_app_module().populate(world)
-        task = task_cls()
-        params = task.setup(world)
-        world.close()
+    task = task_cls()
+    params = setup_on_host(registry, task_cls, seed)
     console.print(f"[bold]{task_id}[/]  app {task.app} · {task.difficulty} · skills: {', '.join(task.skills)}")
     console.print(f"instruction (seed {seed}): {task.render_instruction(params, random.Random(seed))}")
     console.print(f"parameters: {params}")
@@ -303,9 +299,15 @@ def tasks_show(task_id: str, seed: int, tasks_dir: Path | None) -> None:
 @click.option("--workers", "-j", type=int, default=None, help="Episodes at once (default: what the machine holds).")
 @click.option("--tasks-dir", type=click.Path(path_type=Path), default=None)
 def tasks_check(task_ids, seeds, first_seed, wrong, out, timeout, json_out, workers, tasks_dir) -> None:
-    """Run the scripted solution of TASK_IDS (ids or globs; default all) in sandboxes; report success rates."""
+    """Lint TASK_IDS (ids or globs; default all), then run their scripted solutions in sandboxes; report success
+    rates."""
+    from cleantrace.tasks import load_registry
     from cleantrace.tasks.verify import check_tasks
 
+    report = _lint_and_print(load_registry(tasks_dir), list(task_ids))
+    if not report.ok:
+        console.print("no sandbox started: fix the problems above (`cleantrace tasks lint` lists them again)")
+        sys.exit(1)
     with console.status("running episodes") as status:
         done = 0
 
@@ -330,12 +332,42 @@ def tasks_check(task_ids, seeds, first_seed, wrong, out, timeout, json_out, work
         console.print(f"results: {write_checks_json(checks, json_out, seeds=seeds, first_seed=first_seed)}")
     failing = [c for c in checks if not c.ok]
     for c in failing:
-        for problem in c.problems[:3]:
+        for problem in c.problems[:SHOWN_PROBLEMS]:
             console.print(f"  {c.task}: {problem}", markup=False, soft_wrap=True)
+        if len(c.problems) > SHOWN_PROBLEMS:
+            console.print(f"  {c.task}: … and {len(c.problems) - SHOWN_PROBLEMS} more problem(s) not shown "
+                          f"(--json FILE keeps them all)", markup=False, soft_wrap=True)
     if failing:
         what = "a wrong solution did not fail its check" if wrong else "not every episode succeeded"
         console.print(f"{len(failing)} task(s): {what}")
         sys.exit(3)
+
+
+@tasks.command("lint")
+@click.argument("task_ids", nargs=-1)
+@click.option("--seeds", default=20, show_default=True, help="Seeds on which setup() runs.")
+@click.option("--tasks-dir", type=click.Path(path_type=Path), default=None)
+def tasks_lint(task_ids, seeds, tasks_dir) -> None:
+    """Check TASK_IDS (default all) without a sandbox: declarations, setup on --seeds seeds, check, wrong_params,
+    effect. Every problem is one line `file:line: task: what — fix`."""
+    from cleantrace.tasks import load_registry
+
+    report = _lint_and_print(load_registry(tasks_dir), list(task_ids), seeds=seeds)
+    if not report.ok:
+        sys.exit(1)
+
+
+def _lint_and_print(registry, task_ids: list[str], seeds: int = 20):
+    """Lint, print every problem (none cut) and a summary line; the report."""
+    from cleantrace.tasks.lint import lint_tasks
+
+    report = lint_tasks(registry, task_ids, seeds=seeds, include_load_problems=not task_ids)
+    for problem in report.problems:
+        err_console.print(f"problem: {problem}", highlight=False, soft_wrap=True, markup=False)
+    n = len(report.problems)
+    console.print(f"lint: {len(report.tasks)} task(s) in {report.seconds:.1f} s: "
+                  f"{'no problems' if not n else f'{n} problem(s)'}")
+    return report
 
 
 @tasks.command("new")
