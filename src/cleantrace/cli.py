@@ -365,7 +365,7 @@ def _lint_and_print(registry, task_ids: list[str], seeds: int = 20):
     for problem in report.problems:
         err_console.print(f"problem: {problem}", highlight=False, soft_wrap=True, markup=False)
     n = len(report.problems)
-    console.print(f"lint: {len(report.tasks)} task(s) in {report.seconds:.1f} s: "
+    console.print(f"lint: {len(report.tasks)} task(s) ({report.with_effect} with an effect) in {report.seconds:.1f} s: "
                   f"{'no problems' if not n else f'{n} problem(s)'}")
     return report
 

@@ -14,6 +14,7 @@ import json
 import os
 import random
 import shutil
+import sqlite3
 import string
 import tempfile
 import time
@@ -51,6 +52,7 @@ class LintReport:
     tasks: list[str] = field(default_factory=list)
     problems: list[LintProblem] = field(default_factory=list)
     seconds: float = 0.0
+    with_effect: int = 0  # tasks whose check was proved through their effect
 
     @property
     def ok(self) -> bool:
@@ -74,6 +76,7 @@ def lint_tasks(registry: TaskRegistry, ids: list[str] | None = None, seeds: int 
     with SeededWorlds(registry) as worlds:
         for task_cls in chosen:
             report.tasks.append(task_cls.id)
+            report.with_effect += _defines(task_cls, "effect")
             report.problems += TaskLinter(registry, task_cls, worlds, seeds).run()
     report.seconds = time.monotonic() - started
     return report
@@ -112,8 +115,17 @@ class SeededWorlds:
             self._apps[pack] = self.registry.packs[pack].load_app_module()
         return self._apps[pack]
 
-    def fresh(self, pack: str, seed: int):
-        """A World of `pack`'s app seeded with `seed`, as an episode starts (before `setup`)."""
+    def client(self, pack: str):
+        """A test client of `pack`'s app on the database of `fresh(pack, seed, live=True)` worlds (one app
+        per pack: creating a Flask app costs more than a whole lint of a task)."""
+        key = f"client:{pack}"
+        if key not in self._apps:
+            self._apps[key] = self.app_module(pack).create_app(self.folder / f"{pack}-live.sqlite").test_client()
+        return self._apps[key]
+
+    def fresh(self, pack: str, seed: int, live: bool = False):
+        """A World of `pack`'s app seeded with `seed`, as an episode starts (before `setup`); `live`: the
+        world whose database `client(pack)` serves."""
         from cleantrace.world import World
         from cleantrace.world.db import Database
 
@@ -127,8 +139,15 @@ class SeededWorlds:
                                     world.fake.faker.random.getstate())
         path, fake, rng_state, fake_state, faker_state = self._snapshots[key]
         self._copies += 1
-        copy = self.folder / f"{pack}-{seed}-{self._copies}.sqlite"
-        shutil.copyfile(path, copy)
+        if live:
+            copy = self.folder / f"{pack}-live.sqlite"
+            with sqlite3.connect(path) as source, sqlite3.connect(copy) as target:
+                source.backup(target)  # in place, through SQLite: the app's open connection sees it
+            source.close()
+            target.close()
+        else:
+            copy = self.folder / f"{pack}-{seed}-{self._copies}.sqlite"
+            shutil.copyfile(path, copy)
         world = World.__new__(World)
         world.seed = seed
         world.rng = random.Random()
@@ -301,7 +320,7 @@ class TaskLinter:
         for seed in range(min(EFFECT_SEEDS, self.seeds)):
             runs = [("right", None)] + ([("wrong", None)] if has_wrong else [])
             for kind, _ in runs:
-                world = self.worlds.fresh(self.task_cls.app, seed)
+                world = self.worlds.fresh(self.task_cls.app, seed, live=has_effect)
                 try:
                     if not self._verdict_run(task, world, seed, kind, has_effect):
                         return
@@ -341,9 +360,8 @@ class TaskLinter:
                 return False
         if not has_effect:
             return True
-        client = self.worlds.app_module(self.task_cls.app).create_app(world.db.path).test_client()
         try:
-            task.effect(client, world, acted)
+            task.effect(self.worlds.client(self.task_cls.app), world, acted)
         except Exception as exc:
             self.raised("effect", exc, "effect(app, world, p) must do the task's outcome through the app's HTTP API")
             return False
