@@ -194,3 +194,33 @@ def test_the_cli_lints_and_exits_non_zero_on_problems(tmp_path):
     assert result.returncode == 1
     assert "problem: " in result.stderr and "difficulty 'trivial'" in result.stderr
     assert "1 problem(s)" in result.stdout
+
+
+def test_run_reports_a_failing_setup_before_any_sandbox_starts(tmp_path):
+    from cleantrace.fleet import run
+
+    source = MODULE.format(**{**GOOD, "setup": 'return {"lead": world.db.scalar("select nme from leads")}'})
+    root = write_pack_with(tmp_path, "probe.py", source)
+    with pytest.raises(TaskError) as err:
+        run(["crm/probe"], episodes=2, out=tmp_path / "runs", tasks_dir=root)
+    assert "probe.py:14: setup() of crm/probe on seed 0 raised OperationalError" in str(err.value)
+    assert "(and 1 more episode(s) whose setup fails)" in str(err.value) and "no sandbox" in err.value.hint
+    assert not (tmp_path / "runs").exists()
+
+
+def test_the_keyboard_and_mouse_personas_force_each_branch_of_prefers_keyboard():
+    from cleantrace.perform.actor import Actor
+    from cleantrace.perform.persona import persona_named
+
+    for name, expected in (("keyboard", True), ("mouse", False)):
+        actor = Actor(None, None, None, seed=7, persona=persona_named(name))  # type: ignore[arg-type]
+        assert {actor.prefers_keyboard() for _ in range(200)} == {expected}
+
+
+def test_a_missing_target_names_the_nearest_ones_on_the_page():
+    from cleantrace.perform.actor import nearest_targets
+
+    snapshot = '- link "Leads":\n  - /url: /\n- button "Save lead"\n- button "Reopen lead"\n- textbox "Notes"\n'
+    assert nearest_targets(snapshot, "button", "Reopen")[0] == "role='button' name='Reopen lead'"
+    assert nearest_targets(snapshot, None, None, label="Note")[0] == "role='textbox' name='Notes'"
+    assert nearest_targets(snapshot, "slider", "Volume") == []

@@ -297,8 +297,10 @@ def tasks_show(task_id: str, seed: int, tasks_dir: Path | None) -> None:
 @click.option("--timeout", default=120.0, show_default=True, help="Seconds before an episode is killed.")
 @click.option("--json", "json_out", type=click.Path(path_type=Path), default=None, help="Also write the results here.")
 @click.option("--workers", "-j", type=int, default=None, help="Episodes at once (default: what the machine holds).")
+@click.option("--personas", default=None,
+              help="Personas, comma-separated; keyboard,mouse runs both branches of every prefers_keyboard().")
 @click.option("--tasks-dir", type=click.Path(path_type=Path), default=None)
-def tasks_check(task_ids, seeds, first_seed, wrong, out, timeout, json_out, workers, tasks_dir) -> None:
+def tasks_check(task_ids, seeds, first_seed, wrong, out, timeout, json_out, workers, personas, tasks_dir) -> None:
     """Lint TASK_IDS (ids or globs; default all), then run their scripted solutions in sandboxes; report success
     rates."""
     from cleantrace.tasks import load_registry
@@ -317,7 +319,8 @@ def tasks_check(task_ids, seeds, first_seed, wrong, out, timeout, json_out, work
             status.update(f"{done} episodes done; last: {row.episode_id} {row.status}")
 
         checks = check_tasks(list(task_ids), seeds=seeds, first_seed=first_seed, wrong=wrong, out=out,
-                             tasks_dir=tasks_dir, timeout=timeout, on_episode=on_episode, workers=workers)
+                             tasks_dir=tasks_dir, timeout=timeout, on_episode=on_episode, workers=workers,
+                             personas=personas.split(",") if personas else None)
     table = Table(id_column("task", [c.task for c in checks]), "episodes", "success", "failure", "incomplete",
                   "success rate")
     for c in checks:

@@ -421,22 +421,46 @@ def _closest(word: str, options) -> str:
     return f"did you mean {close[0]!r}?" if close else "see the list"
 
 
-def setup_on_host(registry: TaskRegistry, task_cls: type[Task], seed: int) -> dict:
+def setup_on_host(registry: TaskRegistry, task_cls: type[Task], seed: int,
+                  worlds: SeededWorlds | None = None) -> dict:
     """The parameters `setup` returns for `seed`, worked out on the host; a TaskError naming the
     file:line when setup fails (before any sandbox is started)."""
     from cleantrace.errors import TaskError
 
+    if worlds is None:
+        with SeededWorlds(registry) as own:
+            return setup_on_host(registry, task_cls, seed, own)
+    world = worlds.fresh(registry.pack_of(task_cls).name, seed)
+    try:
+        return task_cls().setup(world)
+    except Exception as exc:
+        found = _raise_line(exc, task_cls, "setup", registry.root)
+        origin = registry.origins.get(task_cls.id) or Path(inspect.getfile(task_cls))
+        where = f"{_short(found[0])}:{found[1]}" if found else _short(origin)
+        hint = ("write setup() (the skeleton's placeholder is still there)" if isinstance(exc, NotImplementedError)
+                else f"fix setup(); `cleantrace tasks lint {task_cls.id}` lists every problem")
+        raise TaskError(f"{where}: setup() of {task_cls.id} on seed {seed} raised {type(exc).__name__}: "
+                        f"{_one_line(exc)}", hint) from exc
+    finally:
+        world.close()
+
+
+def check_setups(registry: TaskRegistry, episodes: list[tuple[str, int]]) -> None:
+    """Run `setup` on the host for each (task, seed) about to be recorded; the first failure is a
+    TaskError with its file:line (and how many others failed), before any sandbox starts."""
+    from cleantrace.errors import TaskError
+
+    failures: list[TaskError] = []
     with SeededWorlds(registry) as worlds:
-        world = worlds.fresh(registry.pack_of(task_cls).name, seed)
-        try:
-            return task_cls().setup(world)
-        except Exception as exc:
-            found = _raise_line(exc, task_cls, "setup", registry.root)
-            origin = registry.origins.get(task_cls.id) or Path(inspect.getfile(task_cls))
-            where = f"{_short(found[0])}:{found[1]}" if found else _short(origin)
-            hint = ("write setup() (the skeleton's placeholder is still there)" if isinstance(exc, NotImplementedError)
-                    else "fix setup(); `cleantrace tasks lint " + task_cls.id + "` lists every problem")
-            raise TaskError(f"{where}: setup() of {task_cls.id} on seed {seed} raised {type(exc).__name__}: "
-                            f"{_one_line(exc)}", hint) from exc
-        finally:
-            world.close()
+        for task_id, seed in dict.fromkeys(episodes):
+            task_cls = registry.tasks.get(task_id)
+            if task_cls is None or task_cls.app not in registry.packs:
+                continue  # the loader's error for it comes elsewhere
+            try:
+                setup_on_host(registry, task_cls, seed, worlds)
+            except TaskError as exc:
+                failures.append(exc)
+    if failures:
+        first = failures[0]
+        more = f" (and {len(failures) - 1} more episode(s) whose setup fails)" if len(failures) > 1 else ""
+        raise TaskError(f"{first.message}{more}", f"no sandbox was started: {first.hint}")

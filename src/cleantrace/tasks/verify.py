@@ -68,7 +68,7 @@ def check_tasks(
         check.successes += row.status == "success"
         check.failures += row.status == "failure"
         if row.status != ("failure" if wrong else "success"):
-            check.problems.append(f"seed {row.seed}: {row.status}: {row.message}")
+            check.problems.append(f"seed {row.seed} ({row.episode_id}): {row.status}: {row.message}")
     return list(checks.values())
 
 
