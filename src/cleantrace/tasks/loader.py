@@ -187,13 +187,15 @@ def _load_module_tasks(registry: TaskRegistry, pack: str, path: Path) -> None:
             continue
         if not issubclass(obj, Task):
             if _looks_like_task(obj):
-                registry.problems.append(
-                    f"{path}:{_class_line(obj)}: class {obj.__name__} looks like a task but is not derived from "
-                    f"Task — write `class {obj.__name__}(Task):` (from cleantrace.tasks import Task)")
+                problem = (f"{path}:{_class_line(obj)}: class {obj.__name__} looks like a task but is not derived "
+                           f"from Task — write `class {obj.__name__}(Task):` (from cleantrace.tasks import Task)")
+                registry.problems.append(problem)
+                registry.broken.setdefault(path, (pack, problem))
             continue
         problem = _task_problem(obj, registry)
         if problem:
             registry.problems.append(f"{path}:{_class_line(obj)}: task {obj.__name__}: {problem}")
+            registry.broken.setdefault(path, (pack, registry.problems[-1]))
         elif obj.id in registry.tasks:
             registry.problems.append(
                 f"{path}: task id {obj.id!r} already defined in {registry.origins[obj.id]} — rename one"
