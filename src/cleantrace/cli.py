@@ -373,6 +373,25 @@ def _lint_and_print(registry, task_ids: list[str], seeds: int = 20):
     return report
 
 
+@tasks.command("draft")
+@click.argument("task_id")
+@click.option("--from", "episode", type=click.Path(exists=True, file_okay=False, path_type=Path), required=True,
+              help="A recorded episode folder (<run>/<episode_id>), scripted or volunteer.")
+@click.option("--no-probe", is_flag=True, help="Do not run the transcribed solution in a sandbox (no check).")
+@click.option("--tasks-dir", type=click.Path(path_type=Path), default=None)
+def tasks_draft(task_id: str, episode: Path, no_probe: bool, tasks_dir: Path | None) -> None:
+    """Draft a task APP/NAME from a recorded episode: solve() from its grounded actions, check() from the database
+    difference, literals lifted into parameters, templates from the instruction; then lint it."""
+    from cleantrace.tasks import load_registry
+    from cleantrace.tasks.draft import draft_task
+
+    drafted = draft_task(load_registry(tasks_dir), episode, task_id, probe=not no_probe)
+    console.print(f"wrote {drafted.path} ({len(drafted.changes)} database change(s) seen); linting it:")
+    report = _lint_and_print(load_registry(tasks_dir), [task_id])
+    if not report.ok:
+        sys.exit(1)
+
+
 @tasks.command("new")
 @click.argument("task_id")
 @click.option("--tasks-dir", type=click.Path(path_type=Path), default=None)
@@ -384,6 +403,32 @@ def tasks_new(task_id: str, tasks_dir: Path | None) -> None:
     path = write_skeleton(load_registry(tasks_dir), task_id)
     console.print(f"wrote {path}: fill in setup, solve, check and wrong_params (see docs/authoring.md), then "
                   f"`cleantrace tasks show {task_id}` and `cleantrace tasks check {task_id}`")
+
+
+@cli.command("inspect")
+@click.argument("app")
+@click.argument("pages", nargs=-1)
+@click.option("--seed", default=0, show_default=True, help="Seed of the world shown.")
+@click.option("--no-pages", is_flag=True, help="Only the database schema (no sandbox).")
+@click.option("--snapshot", is_flag=True, help="Also print each page's full ARIA snapshot.")
+@click.option("--out", type=click.Path(path_type=Path), default=None, help="Write the reference as markdown here.")
+@click.option("--tasks-dir", type=click.Path(path_type=Path), default=None)
+def inspect_cmd(app, pages, seed, no_pages, snapshot, out, tasks_dir) -> None:
+    """What APP offers a task author: its database schema and, per page (PAGES, default: those linked from "/"),
+    the roles and accessible names the Actor can target, read from a real sandbox."""
+    from cleantrace.tasks import load_registry
+    from cleantrace.tasks.inspect_app import inspect_app
+
+    found = inspect_app(load_registry(tasks_dir), app, seed, list(pages), with_pages=not no_pages)
+    text = found.markdown()
+    if out:
+        Path(out).write_text(text)
+        console.print(f"reference: {out}")
+    else:
+        click.echo(text, nl=False)
+    if snapshot:
+        for pattern, page in found.pages.items():
+            click.echo(f"\n--- {pattern} ({page['path']})\n{page['snapshot']}")
 
 
 @cli.command()
