@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from cleantrace.tasks import Task
 
-from ._shared import add_contact, create_account, post, row_named
+from ._common import add_contact, create_account, post, row_named
 from .app import INDUSTRIES, TITLES, slug
 
 

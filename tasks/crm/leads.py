@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from cleantrace.tasks import Task
 
-from ._shared import SCREEN_ROWS, bulk_edit, post, row_named, save_lead
+from ._common import SCREEN_ROWS, bulk_edit, post, row_named, save_lead
 from .app import PRIORITIES, STATUSES
 
 NOTE_TOPICS = ("the renewal quote", "the pilot timeline", "a volume discount", "the onboarding call")

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from cleantrace.tasks import Task
 
-from ._shared import bulk_edit, date_params, next_day, pick_date, post, row_named, save_deal, shifted_date
+from ._common import bulk_edit, date_params, next_day, pick_date, post, row_named, save_deal, shifted_date
 from .app import STAGES, lead_matches
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from cleantrace.tasks import Task
 
-from ._steps import cell, copy, menu, open_sheet, paste, select_range, sheet_api
+from ._common import cell, copy, menu, open_sheet, paste, select_range, sheet_api
 from .app import BUDGET, CATEGORIES, INVENTORY, LOCATIONS, MONTHS, find_row, model, sheet_id
 from .app import cell as read_cell
 from .app.formula import col_index, col_name, parse_ref, ref_name

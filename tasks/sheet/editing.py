@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from cleantrace.tasks import Task
 
-from ._steps import arrow_to, cell, menu, open_sheet, set_cells
+from ._common import arrow_to, cell, menu, open_sheet, set_cells
 from .app import BUDGET, CATEGORIES, CONTACTS, INVENTORY, ORDERS, STATUSES, find_row
 from .app import cell as read_cell
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from cleantrace.tasks import Task
 
-from ._steps import cell, menu, open_sheet, select_range, set_cells, sheet_api
+from ._common import cell, menu, open_sheet, select_range, set_cells, sheet_api
 from .app import BUDGET, CATEGORIES, CONTACTS, INVENTORY, MONTHS, ORDERS, SHEETS, column, find_row, sheet_id
 from .app import cell as read_cell
 from .app.formula import as_number, col_name

@@ -1,4 +1,4 @@
-"""Helpers shared by the crm task modules: seeded choices and the date-picker steps."""
+"""What the crm tasks share: seeded choices, the date-picker steps, and effects through the app's HTTP API."""
 
 from __future__ import annotations
 

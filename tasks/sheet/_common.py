@@ -1,4 +1,4 @@
-"""Steps the sheet tasks share: opening a sheet, reaching and selecting cells, running menu commands."""
+"""What the sheet tasks share: opening a sheet, reaching and selecting cells, menu commands, and effects."""
 
 from __future__ import annotations
 
