@@ -224,3 +224,15 @@ def test_a_missing_target_names_the_nearest_ones_on_the_page():
     assert nearest_targets(snapshot, "button", "Reopen")[0] == "role='button' name='Reopen lead'"
     assert nearest_targets(snapshot, None, None, label="Note")[0] == "role='textbox' name='Notes'"
     assert nearest_targets(snapshot, "slider", "Volume") == []
+
+
+@pytest.mark.parametrize("app", ["crm", "mail", "sheet"])
+def test_the_generated_app_references_show_the_current_schema(app):
+    """docs/apps/<app>.md comes from `cleantrace inspect`; its database part must match the app today."""
+    from cleantrace.tasks.inspect_app import AppInspection, inspect_schema
+
+    registry = load_registry(TASKS_DIR)
+    doc = (TASKS_DIR.parent / "docs" / "apps" / f"{app}.md").read_text()
+    schema = AppInspection(app, 0, inspect_schema(registry, app, 0)).markdown()
+    fix = f"regenerate: cleantrace inspect {app} --out docs/apps/{app}.md"
+    assert schema.split("## Database")[1].strip() in doc, fix

@@ -373,6 +373,45 @@ def _lint_and_print(registry, task_ids: list[str], seeds: int = 20):
     return report
 
 
+@tasks.command("try")
+@click.argument("task_id")
+@click.option("--seed", default=0, show_default=True)
+@click.option("--persona", default="default", show_default=True, help="e.g. keyboard or mouse to force a branch.")
+@click.option("--out", type=click.Path(path_type=Path), default=Path("runs"), show_default=True)
+@click.option("--timeout", default=120.0, show_default=True)
+@click.option("--tasks-dir", type=click.Path(path_type=Path), default=None)
+def tasks_try(task_id: str, seed: int, persona: str, out: Path, timeout: float, tasks_dir: Path | None) -> None:
+    """The inner loop: lint TASK_ID, run one episode on --seed, print each action's target and the outcome."""
+    import json as _json
+    import time
+
+    from cleantrace.fleet import run as run_tasks
+    from cleantrace.tasks import load_registry
+
+    report = _lint_and_print(load_registry(tasks_dir), [task_id])
+    if not report.ok:
+        sys.exit(1)
+    result = run_tasks([task_id], seed=seed, persona=persona, out=out, tasks_dir=tasks_dir, timeout=timeout,
+                       run_id=f"try-{task_id.replace('/', '-')}-{seed}-{time.strftime('%H%M%S')}")
+    row = result.rows[0]
+    folder = result.run_dir / row.episode_id
+    actions = folder / "actions.jsonl"
+    for line in (actions.read_text().splitlines() if actions.exists() else []):
+        a = _json.loads(line)
+        t = a.get("target") or {}
+        what = f"{t.get('role') or t.get('tag') or ''} {t.get('name') or ''!r}" if t else ""
+        extra = a.get("text") or " ".join(a.get("keys") or [])
+        console.print(f"  {a['i']:>3} {a['kind']:<12} {what}" + (f" {extra!r}" if extra else ""), markup=False,
+                      highlight=False)
+    style = OUTCOME_STYLE.get(row.status, "")
+    console.print(f"[{style}]{row.status}[/]: {row.message}", soft_wrap=True, highlight=False)
+    from cleantrace.view import write_report
+
+    console.print(f"episode: {folder}\nreport: {write_report(result.run_dir)}")
+    if row.status != "success":
+        sys.exit(3)
+
+
 @tasks.command("draft")
 @click.argument("task_id")
 @click.option("--from", "episode", type=click.Path(exists=True, file_okay=False, path_type=Path), required=True,
