@@ -236,3 +236,29 @@ def test_the_generated_app_references_show_the_current_schema(app):
     schema = AppInspection(app, 0, inspect_schema(registry, app, 0)).markdown()
     fix = f"regenerate: cleantrace inspect {app} --out docs/apps/{app}.md"
     assert schema.split("## Database")[1].strip() in doc, fix
+
+
+def test_a_task_without_wrong_params_is_stopped_before_check_wrong_starts_a_sandbox(tmp_path):
+    source = MODULE.format(**GOOD)
+    source = source[:source.index("    def wrong_params")] + source[source.index("    def effect"):]
+    only(lint_probe_source(tmp_path, source), "no wrong_params()", "define wrong_params(world, p)")
+
+
+def test_tasks_check_says_how_many_problems_it_did_not_show(monkeypatch):
+    from click.testing import CliRunner
+
+    from cleantrace import cli
+    from cleantrace.tasks import verify
+
+    failing = verify.TaskCheck("crm/set-lead-status", episodes=5,
+                               problems=[f"seed {n}: incomplete: boom {n}" for n in range(5)])
+    monkeypatch.setattr(verify, "check_tasks", lambda *a, **k: [failing])
+    result = CliRunner().invoke(cli.cli, ["tasks", "check", "crm/set-lead-status", "--seeds", "5"])
+    assert result.exit_code == 3
+    assert "boom 2" in result.output and "boom 3" not in result.output
+    assert "… and 2 more problem(s) not shown" in result.output
+
+
+def lint_probe_source(tmp_path, source: str) -> list[str]:
+    report = lint_tasks(load_registry(write_pack_with(tmp_path, "probe.py", source)), seeds=8)
+    return [str(p) for p in report.problems]
