@@ -16,6 +16,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from cleantrace.errors import CleantraceError
 from cleantrace.tasks import load_registry
 from cleantrace.tasks.draft import draft_task
 from cleantrace.tasks.lint import lint_tasks
@@ -74,23 +75,28 @@ def main() -> None:
             started = time.monotonic()
             drafted = draft_task(load_registry(lib), run_dir / row["episode_id"], draft_id)
             draft_s = time.monotonic() - started
-            report = lint_tasks(load_registry(lib), [draft_id])
+            try:
+                report = lint_tasks(load_registry(lib), [draft_id])
+                problems, seconds = [str(p) for p in report.problems], report.seconds
+            except CleantraceError as exc:  # the draft does not even load
+                problems, seconds = [str(exc)], 0.0
             drafts.append({"from": row["task"], "draft": draft_id, "seed": row["seed"], "draft_s": round(draft_s, 1),
-                           "lint_s": round(report.seconds, 2), "changes": len(drafted.changes),
-                           "lint_clean": report.ok, "lint_problems": [str(p) for p in report.problems]})
+                           "lint_s": round(seconds, 2), "changes": len(drafted.changes),
+                           "lint_clean": not problems, "lint_problems": problems})
             print(f"{draft_id}: drafted in {draft_s:.1f} s ({len(drafted.changes)} db changes), lint "
-                  f"{'clean' if report.ok else 'PROBLEMS'} in {report.seconds:.2f} s")
-        by_seed: dict[int, list[str]] = {}
-        for d in drafts:
-            by_seed.setdefault(d["seed"], []).append(d["draft"])
+                  f"{problems or 'clean'} in {seconds:.2f} s")
+        by_seed: dict[int, list[str]] = {}  # drafts that lint clean go on to tasks check (which lints first)
         checked = {}
+        for d in drafts:
+            if d["lint_clean"]:
+                by_seed.setdefault(d["seed"], []).append(d["draft"])
         for seed, ids in by_seed.items():
             for c in check_tasks(ids, seeds=1, first_seed=seed, tasks_dir=lib, workers=args.workers):
                 checked[c.task] = c
         for d in drafts:
             c = checked.get(d["draft"])
             d["check_ok"] = bool(c and c.ok)
-            d["check_problems"] = c.problems if c else ["not checked"]
+            d["check_problems"] = c.problems if c else ["not checked: the draft does not lint clean"]
             verdict = "success" if d["check_ok"] else d["check_problems"]
             print(f"{d['draft']}: tasks check on seed {d['seed']}: {verdict}")
     summary = {

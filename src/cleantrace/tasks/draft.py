@@ -126,7 +126,9 @@ def transcribe(actions: list[dict], lifter: Lifter) -> list[str]:
         elif kind == "drag":
             lines.append(f"# a drag from {locator or 'an unnamed element'}: name the drop target and uncomment")
             lines.append(f"# actor.drag(dict({locator}), dict(role=..., name=...))")
-    return lines or ["pass  # nothing was recorded"]
+    if all(line.startswith("#") for line in lines):
+        lines.append("pass  # no action could be transcribed")
+    return lines
 
 
 def _collapse_selects(actions: list[dict], lifter: Lifter) -> list[dict]:
