@@ -17,10 +17,10 @@ import time
 from pathlib import Path
 
 from cleantrace.errors import CleantraceError
+from cleantrace.fleet.draft import draft_task
+from cleantrace.fleet.verify import check_tasks, mirror_pack
 from cleantrace.tasks import load_registry
-from cleantrace.tasks.draft import draft_task
 from cleantrace.tasks.lint import lint_tasks
-from cleantrace.tasks.verify import check_tasks, mirror_pack
 
 TASKS = [
     "crm/set-lead-status", "crm/set-lead-priority", "crm/add-lead-note", "crm/star-lead-scroll",

@@ -146,8 +146,9 @@ def test_a_clean_episode_is_recorded_clean_and_findings_are_recorded_masked(tmp_
     record_scan(dirty, scan_episode(dirty, ocr=False))
     stored = Meta.model_validate_json((dirty / "meta.json").read_text()).privacy
     assert stored.scan == "findings" and stored.notes == ["OCR of frames was turned off"]
-    assert "meta.json params.contact: email 'jane.doe@gmail.com'" in stored.findings
-    assert "meta.json instruction: canary 'jd… (13 chars)'" in stored.findings
+    assert "meta.json params.contact: email ja…om (18 chars)" in stored.findings
+    assert not any("jane.doe" in line for line in stored.findings)  # never stored unmasked
+    assert "meta.json instruction: canary j… (13 chars)" in stored.findings
     assert not any("tok_9f8e7d6c5b4a" in line for line in stored.findings)
     assert found(scan_episode(dirty, ocr=False)) == found(scan_episode(dirty, ocr=False))  # own findings not re-read
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 import json
 import sqlite3
 
+from cleantrace.fleet.draft import Lifter, db_difference, suggest_check, transcribe
 from cleantrace.tasks import load_registry
-from cleantrace.tasks.draft import Lifter, db_difference, suggest_check, transcribe
 from cleantrace.tasks.lint import lint_tasks
 from tests.conftest import write_pack_with
 
@@ -66,7 +66,7 @@ def test_the_check_is_suggested_from_the_database_difference(tmp_path):
 
 
 def test_a_draft_from_an_episode_loads_and_lints_clean(tmp_path, monkeypatch):
-    from cleantrace.tasks import draft
+    from cleantrace.fleet import draft
 
     episode = tmp_path / "run" / "crm--set-lead-status--s3--default"
     episode.mkdir(parents=True)

@@ -229,7 +229,7 @@ def test_a_missing_target_names_the_nearest_ones_on_the_page():
 @pytest.mark.parametrize("app", ["crm", "mail", "sheet"])
 def test_the_generated_app_references_show_the_current_schema(app):
     """docs/apps/<app>.md comes from `cleantrace inspect`; its database part must match the app today."""
-    from cleantrace.tasks.inspect_app import AppInspection, inspect_schema
+    from cleantrace.sandbox.inspect_app import AppInspection, inspect_schema
 
     registry = load_registry(TASKS_DIR)
     doc = (TASKS_DIR.parent / "docs" / "apps" / f"{app}.md").read_text()
@@ -248,7 +248,7 @@ def test_tasks_check_says_how_many_problems_it_did_not_show(monkeypatch):
     from click.testing import CliRunner
 
     from cleantrace import cli
-    from cleantrace.tasks import verify
+    from cleantrace.fleet import verify
 
     failing = verify.TaskCheck("crm/set-lead-status", episodes=5,
                                problems=[f"seed {n}: incomplete: boom {n}" for n in range(5)])

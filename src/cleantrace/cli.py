@@ -10,6 +10,7 @@ from rich.console import Console
 from rich.table import Column, Table
 
 from cleantrace.errors import CleantraceError
+from cleantrace.spec import DEFAULT_CHANGE_FPS, DEFAULT_FPS, EPISODE_TIMEOUT_S, HEARTBEAT_TIMEOUT_S
 
 console = Console()
 err_console = Console(stderr=True)
@@ -49,9 +50,9 @@ def cli(ctx: click.Context, debug: bool) -> None:
 @click.option("--address", default=None, help="Ray cluster address for --executor ray (default: $RAY_ADDRESS).")
 @click.option("--staging", type=click.Path(path_type=Path), default=None,
               help="Local folder where episodes wait for their upload to a URL --out.")
-@click.option("--timeout", default=120.0, show_default=True, help="Seconds before an episode is killed.")
-@click.option("--fps", default=2.0, show_default=True, help="Interval frames per second (0: only on actions).")
-@click.option("--change-fps", default=5.0, show_default=True,
+@click.option("--timeout", default=EPISODE_TIMEOUT_S, show_default=True, help="Seconds before an episode is killed.")
+@click.option("--fps", default=DEFAULT_FPS, show_default=True, help="Interval frames per second (0: only on actions).")
+@click.option("--change-fps", default=DEFAULT_CHANGE_FPS, show_default=True,
               help="At most this many frames per second on visual change (0: none).")
 @click.option("--tasks-dir", type=click.Path(path_type=Path), default=None, help="Folder of task packs.")
 @click.option("--backend", type=click.Choice(["local", "docker"]), default="local", show_default=True,
@@ -89,7 +90,7 @@ def run(tasks, episodes, seed, seeds, out, run_id, persona, personas, skills, ap
 @click.option("--out", type=click.Path(path_type=Path), default=Path("runs"), show_default=True)
 @click.option("--run-id", default=None, help="Name of the run folder (default: station-<time>).")
 @click.option("--tasks-dir", type=click.Path(path_type=Path), default=None, help="Folder of task packs.")
-@click.option("--heartbeat-timeout", default=15.0, show_default=True,
+@click.option("--heartbeat-timeout", default=HEARTBEAT_TIMEOUT_S, show_default=True,
               help="Seconds without the volunteer's page before their episode is kept as incomplete.")
 @click.option("--max-volunteers", default=4, show_default=True, help="Sandboxes at once (one per volunteer).")
 def record(task, port, seed, out, run_id, tasks_dir, heartbeat_timeout, max_volunteers) -> None:
@@ -155,7 +156,7 @@ def view(run_dir: Path, out: Path | None, tasks_dir: Path | None) -> None:
 @click.argument("source", type=click.Path(exists=True, file_okay=False, path_type=Path))
 @click.option("--out", type=click.Path(path_type=Path), default=Path("runs"), show_default=True)
 @click.option("--run-id", default=None, help="Name of the replay run folder (default: replay-<time>).")
-@click.option("--timeout", default=120.0, show_default=True, help="Seconds before a replay is killed.")
+@click.option("--timeout", default=EPISODE_TIMEOUT_S, show_default=True, help="Seconds before a replay is killed.")
 @click.option("--tasks-dir", type=click.Path(path_type=Path), default=None, help="Folder of task packs.")
 @click.option("--view/--no-view", default=True, show_default=True, help="Write the HTML report of the replays.")
 def replay(source: Path, out: Path, run_id: str | None, timeout: float, tasks_dir: Path | None, view: bool) -> None:
@@ -203,8 +204,10 @@ def scan(path: Path, no_ocr: bool, canaries: tuple[str, ...]) -> None:
         console.print(f"{mark}  {s.episode_id}{ocr if s.ocr_frames else ''}")
         for note in s.notes:
             console.print(f"    note: {note}", markup=False)
-        for f in s.findings:
-            table.add_row(f.episode_id, f.record, f.kind, f.text)
+        for line in s.review:
+            console.print(f"    review: {line}", markup=False)
+        for f in s.findings:  # masked: a log must not become a copy of what the scan blocks
+            table.add_row(f.episode_id, f.record, f.kind, f.masked)
     if table.rows:
         console.print(table)
     bad = sum(not s.clean for s in scans)
@@ -294,7 +297,7 @@ def tasks_show(task_id: str, seed: int, tasks_dir: Path | None) -> None:
 @click.option("--first-seed", default=0, show_default=True)
 @click.option("--wrong", is_flag=True, help="Solve with each task's wrong_params: an honest check must fail.")
 @click.option("--out", type=click.Path(path_type=Path), default=None, help="Keep the runs here (default: discard).")
-@click.option("--timeout", default=120.0, show_default=True, help="Seconds before an episode is killed.")
+@click.option("--timeout", default=EPISODE_TIMEOUT_S, show_default=True, help="Seconds before an episode is killed.")
 @click.option("--json", "json_out", type=click.Path(path_type=Path), default=None, help="Also write the results here.")
 @click.option("--workers", "-j", type=int, default=None, help="Episodes at once (default: what the machine holds).")
 @click.option("--personas", default=None,
@@ -303,8 +306,8 @@ def tasks_show(task_id: str, seed: int, tasks_dir: Path | None) -> None:
 def tasks_check(task_ids, seeds, first_seed, wrong, out, timeout, json_out, workers, personas, tasks_dir) -> None:
     """Lint TASK_IDS (ids or globs; default all), then run their scripted solutions in sandboxes; report success
     rates."""
+    from cleantrace.fleet.verify import check_tasks
     from cleantrace.tasks import load_registry
-    from cleantrace.tasks.verify import check_tasks
 
     report = _lint_and_print(load_registry(tasks_dir), list(task_ids))
     if not report.ok:
@@ -330,7 +333,7 @@ def tasks_check(task_ids, seeds, first_seed, wrong, out, timeout, json_out, work
                       f"[{style}]{c.rate:.0%}[/]")
     console.print(table)
     if json_out:
-        from cleantrace.tasks.verify import write_checks_json
+        from cleantrace.fleet.verify import write_checks_json
 
         console.print(f"results: {write_checks_json(checks, json_out, seeds=seeds, first_seed=first_seed)}")
     failing = [c for c in checks if not c.ok]
@@ -421,8 +424,8 @@ def tasks_try(task_id: str, seed: int, persona: str, out: Path, timeout: float, 
 def tasks_draft(task_id: str, episode: Path, no_probe: bool, tasks_dir: Path | None) -> None:
     """Draft a task APP/NAME from a recorded episode: solve() from its grounded actions, check() from the database
     difference, literals lifted into parameters, templates from the instruction; then lint it."""
+    from cleantrace.fleet.draft import draft_task
     from cleantrace.tasks import load_registry
-    from cleantrace.tasks.draft import draft_task
 
     drafted = draft_task(load_registry(tasks_dir), episode, task_id, probe=not no_probe)
     console.print(f"wrote {drafted.path} ({len(drafted.changes)} database change(s) seen); linting it:")
@@ -455,8 +458,8 @@ def tasks_new(task_id: str, tasks_dir: Path | None) -> None:
 def inspect_cmd(app, pages, seed, no_pages, snapshot, out, tasks_dir) -> None:
     """What APP offers a task author: its database schema and, per page (PAGES, default: those linked from "/"),
     the roles and accessible names the Actor can target, read from a real sandbox."""
+    from cleantrace.sandbox.inspect_app import inspect_app
     from cleantrace.tasks import load_registry
-    from cleantrace.tasks.inspect_app import inspect_app
 
     found = inspect_app(load_registry(tasks_dir), app, seed, list(pages), with_pages=not no_pages)
     text = found.markdown()

@@ -404,9 +404,9 @@ def _located(registry: TaskRegistry, app: str, seed: int, lifter: Lifter) -> dic
 def _probe(registry: TaskRegistry, app: str, task_id: str, episode: Episode, solve: list[str], start_path: str,
            timeout: float) -> list[Change]:
     """Run the transcribed solution once in a sandbox on the recorded seed; the database difference."""
-    from cleantrace.episode import EpisodeSpec
-    from cleantrace.fleet.runner import run_episode
-    from cleantrace.tasks.verify import mirror_pack
+    from cleantrace.fleet.episodes import run_episode
+    from cleantrace.fleet.verify import mirror_pack
+    from cleantrace.spec import EpisodeSpec
 
     with tempfile.TemporaryDirectory(prefix="cleantrace-draft-") as tmp:
         root = mirror_pack(registry, app, Path(tmp) / "tasks")
@@ -417,7 +417,7 @@ def _probe(registry: TaskRegistry, app: str, task_id: str, episode: Episode, sol
         run_dir.mkdir(parents=True)
         (run_dir / "logs").mkdir()
         spec = EpisodeSpec(run_id="probe", episode_id="probe", task=task_id + "--probe", seed=episode.seed,
-                           tasks_dir=str(root.resolve()), out_dir="")
+                           tasks_dir=str(root.resolve()))
         run_episode(spec, run_dir, timeout)
         start, end = run_dir / "probe" / START_DB, run_dir / "probe" / END_DB
         if not (start.exists() and end.exists()):

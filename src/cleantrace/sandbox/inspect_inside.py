@@ -1,6 +1,6 @@
 """Inside a sandbox: seed an app's world, open its pages in Chromium and write what the Actor can target.
 
-Started by `cleantrace inspect` as `python -m cleantrace.tasks.inspect_inside ARGS_JSON`; writes
+Started by `cleantrace inspect` as `python -m cleantrace.sandbox.inspect_inside ARGS_JSON`; writes
 `inspect.json` (per page: the ARIA snapshot and the (role, name) pairs on it) into `out_dir`.
 """
 

@@ -84,7 +84,7 @@ def inspect_pages(registry: TaskRegistry, app: str, seed: int, pages: list[str])
         log = Path(tmp) / "sandbox.log"
         args = {"tasks_dir": str(registry.root.resolve()), "app": app, "seed": seed, "pages": pages,
                 "out_dir": INSIDE_OUT}
-        argv = [sys.executable, "-m", "cleantrace.tasks.inspect_inside", json.dumps(args)]
+        argv = [sys.executable, "-m", "cleantrace.sandbox.inspect_inside", json.dumps(args)]
         ended = run_in_sandbox(argv, folder, registry.root, log, SANDBOX_TIMEOUT_S)
         result = folder / "inspect.json"
         if not result.exists():
