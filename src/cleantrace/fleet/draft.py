@@ -214,27 +214,35 @@ def _plain(row: dict) -> dict:
     return {k: v for k, v in row.items() if k != "_rid"}
 
 
+NOISE_COLUMNS = ("saves", "position", "updated", "updated_at", "unread")
+
+
 def suggest_check(changes: list[Change], lifter: Lifter) -> tuple[list[str], str | None]:
-    """check()'s body from the changes; and the parameter that identifies the changed row (for wrong_params)."""
+    """check()'s body from the changes; and the parameter that identifies the changed row (for wrong_params).
+
+    A changed row is named by a column holding a parameter (else by its unchanged integer columns, as
+    literals); an inserted row by its columns holding parameters (else, if nothing else changed, by its
+    short literal values); a deleted row by a column holding a parameter."""
     conditions: list[str] = []
     key_param = None
-    for change in changes:
-        if len(conditions) >= MAX_CONDITIONS:
-            break
+    lifted_first = sorted(changes, key=lambda c: not any(
+        _value(new, lifter).startswith(("p[", "str(p[", 'f"')) for _, new in c.columns.values()))
+    for change in lifted_first:
         ident = _identify(change.row, lifter)
         if change.kind == "changed":
-            if ident is None:
+            cols = [(c, new) for c, (_, new) in change.columns.items()
+                    if c not in NOISE_COLUMNS and not isinstance(new, float)]
+            where_args = _where(change, ident)
+            if not cols or where_args is None:
                 continue
-            column, key = ident
-            key_param = key_param or key
-            for col, (_, new) in list(change.columns.items())[:2]:
-                if col in ("saves", "position", "updated", "unread") or isinstance(new, float):
-                    continue
-                conditions.append(f'world.db.scalar("select {col} from {change.table} where {column}=?", p["{key}"])'
-                                  f" == {_value(new, lifter)}")
+            if ident:
+                key_param = key_param or ident[1]
+            where, args = where_args
+            conditions += [f'world.db.scalar("select {c} from {change.table} where {where}", {args}) == '
+                           f"{_value(new, lifter)}" for c, new in cols[:2]]
         elif change.kind == "inserted":
-            matched = [(c, lifter.expr(str(v))) for c, v in change.row.items()
-                       if isinstance(v, str) and lifter.expr(v).startswith('p["')]
+            matched = [(c, lifter.expr(v)) for c, v in change.row.items()
+                       if isinstance(v, str) and len(v) <= 80 and lifter.expr(v).startswith(("p[", 'f"'))]
             if matched:
                 where = " and ".join(f"{c}=?" for c, _ in matched[:3])
                 args = ", ".join(e for _, e in matched[:3])
@@ -244,9 +252,30 @@ def suggest_check(changes: list[Change], lifter: Lifter) -> tuple[list[str], str
             key_param = key_param or key
             conditions.append(f'world.db.scalar("select count(*) from {change.table} where {column}=?", '
                               f'p["{key}"]) == 0')
+    if not conditions:  # rows that name no parameter: their literal values, as recorded
+        for change in [c for c in changes if c.kind == "inserted"][:2]:
+            literal = [(c, v) for c, v in change.row.items()
+                       if c not in ("id", "_rid") and (isinstance(v, int) or (isinstance(v, str) and len(v) <= 40))]
+            if literal:
+                where = " and ".join(f"{c}=?" for c, _ in literal[:3])
+                args = ", ".join(repr(v) for _, v in literal[:3])
+                conditions.append(f'world.db.scalar("select count(*) from {change.table} where {where}", {args}) > 0'
+                                  "  # the recorded row: generalise")
+    conditions = conditions[:MAX_CONDITIONS]
     if not conditions:
         return ["return False  # the episode changed nothing in the database that names a parameter: write it"], None
     return ["return (", *[f"    {'and ' if n else ''}{c}" for n, c in enumerate(conditions)], ")"], key_param
+
+
+def _where(change: Change, ident: tuple[str, str] | None) -> tuple[str, str] | None:
+    """The where clause (and its arguments) naming a changed row."""
+    if ident:
+        return f"{ident[0]}=?", f'p["{ident[1]}"]'
+    keys = [(c, v) for c, v in change.row.items() if c not in change.columns and isinstance(v, int)
+            and not isinstance(v, bool)][:3]
+    if not keys:
+        return None
+    return " and ".join(f"{c}=?" for c, _ in keys), ", ".join(repr(v) for _, v in keys)
 
 
 def _identify(row: dict, lifter: Lifter) -> tuple[str, str] | None:
