@@ -186,7 +186,8 @@ def test_scan_run_records_every_episode_and_the_cli_exits_non_zero_on_findings(t
     assert [s.clean for s in scan_run(run_dir, ocr=False)] == [True, False]
     done = subprocess.run([sys.executable, "-m", "cleantrace.cli", "scan", str(run_dir), "--no-ocr"],
                           capture_output=True, text=True, timeout=60)
-    assert done.returncode == 1 and "b@gmail.com" in done.stdout and "1/2 clean" in done.stdout
+    assert done.returncode == 1 and "1/2 clean" in done.stdout
+    assert "b… (11 chars)" in done.stdout and "b@gmail.com" not in done.stdout  # shown masked
     done = subprocess.run([sys.executable, "-m", "cleantrace.cli", "scan", str(run_dir / "a"), "--no-ocr"],
                           capture_output=True, text=True, timeout=60)
     assert done.returncode == 0 and "1/1 clean" in done.stdout
