@@ -57,8 +57,10 @@ def cli(ctx: click.Context, debug: bool) -> None:
               help="local: bubblewrap namespaces; docker: a container of the docker/ image per episode.")
 @click.option("--image", default=None, help="Docker image for --backend docker (default cleantrace/sandbox:latest).")
 @click.option("--view/--no-view", default=True, show_default=True, help="Write the HTML report.")
+@click.option("--appearance", default="random", show_default=True,
+              help="default (today's look), random (drawn from each seed) or a YAML/JSON file of axes.")
 def run(tasks, episodes, seed, seeds, out, run_id, persona, personas, skills, apps, workers, resume, executor,
-        address, staging, timeout, fps, change_fps, tasks_dir, backend, image, view) -> None:
+        address, staging, timeout, fps, change_fps, tasks_dir, backend, image, view, appearance) -> None:
     """Run TASKS (ids or globs like 'crm/*'; default every task) on --episodes seeds, each in a fresh sandbox,
     --workers at once."""
     from cleantrace.fleet import run as run_tasks
@@ -71,6 +73,7 @@ def run(tasks, episodes, seed, seeds, out, run_id, persona, personas, skills, ap
             on_episode=progress.on_episode, on_start=progress.on_start, seeds=seeds,
             personas=personas.split(",") if personas else None, skills=list(skills), apps=list(apps),
             workers=workers, resume=resume, executor=executor, address=address, staging=staging,
+            appearance=appearance,
         )
     console.print(f"run: {result.location}  ({result.successes}/{len(result.rows)} successful)")
     if view and result.run_dir.is_dir() and result.location == str(result.run_dir):
@@ -302,7 +305,9 @@ def tasks_show(task_id: str, seed: int, tasks_dir: Path | None) -> None:
 @click.option("--json", "json_out", type=click.Path(path_type=Path), default=None, help="Also write the results here.")
 @click.option("--workers", "-j", type=int, default=None, help="Episodes at once (default: what the machine holds).")
 @click.option("--tasks-dir", type=click.Path(path_type=Path), default=None)
-def tasks_check(task_ids, seeds, first_seed, wrong, out, timeout, json_out, workers, tasks_dir) -> None:
+@click.option("--appearance", default="random", show_default=True,
+              help="default (today's look), random (drawn from each seed) or a YAML/JSON file of axes.")
+def tasks_check(task_ids, seeds, first_seed, wrong, out, timeout, json_out, workers, tasks_dir, appearance) -> None:
     """Run the scripted solution of TASK_IDS (ids or globs; default all) in sandboxes; report success rates."""
     from cleantrace.tasks.verify import check_tasks
 
@@ -315,7 +320,8 @@ def tasks_check(task_ids, seeds, first_seed, wrong, out, timeout, json_out, work
             status.update(f"{done} episodes done; last: {row.episode_id} {row.status}")
 
         checks = check_tasks(list(task_ids), seeds=seeds, first_seed=first_seed, wrong=wrong, out=out,
-                             tasks_dir=tasks_dir, timeout=timeout, on_episode=on_episode, workers=workers)
+                             tasks_dir=tasks_dir, timeout=timeout, on_episode=on_episode, workers=workers,
+                             appearance=appearance)
     table = Table(id_column("task", [c.task for c in checks]), "episodes", "success", "failure", "incomplete",
                   "success rate")
     for c in checks:
@@ -327,7 +333,8 @@ def tasks_check(task_ids, seeds, first_seed, wrong, out, timeout, json_out, work
     if json_out:
         from cleantrace.tasks.verify import write_checks_json
 
-        console.print(f"results: {write_checks_json(checks, json_out, seeds=seeds, first_seed=first_seed)}")
+        written = write_checks_json(checks, json_out, seeds=seeds, first_seed=first_seed, appearance=str(appearance))
+        console.print(f"results: {written}")
     failing = [c for c in checks if not c.ok]
     for c in failing:
         for problem in c.problems[:3]:

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from pydantic import BaseModel
 
+from cleantrace.appearance import Appearance
 from cleantrace.errors import CleantraceError
 from cleantrace.perform.volunteer import VolunteerSeat, perform_as_volunteer, volunteer_meta
 from cleantrace.trace.schema import Clock, Meta, Outcome, Performer, SandboxInfo, Screen
@@ -42,6 +43,7 @@ class EpisodeSpec(BaseModel):
     performer: str = "script"  # script | volunteer | replay
     volunteer: VolunteerSeat | None = None  # who, consent, control folder (performer "volunteer")
     replay_source: str | None = None  # the recorded episode folder a replay re-executes (performer "replay")
+    appearance: Appearance = Appearance()  # its `screen` is the display's size (`screen` above follows it)
 
 
 def run_inside(spec: EpisodeSpec) -> Meta:
@@ -51,7 +53,8 @@ def run_inside(spec: EpisodeSpec) -> Meta:
     SCRATCH.mkdir(parents=True, exist_ok=True)
     db_path = SCRATCH / "world.sqlite"
     pack_name = spec.task.split("/", 1)[0]  # a task's id starts with its app (the loader checks it)
-    session = SandboxSession(Path(spec.tasks_dir), pack_name, db_path, SCRATCH, spec.screen, APP_PORT)
+    look = spec.appearance.model_copy(update={"screen": tuple(spec.screen)})
+    session = SandboxSession(Path(spec.tasks_dir), pack_name, db_path, SCRATCH, look, APP_PORT)
     session.launch()  # first: the processes come up while this one imports and seeds the world
     stage("launched")
     try:
@@ -81,7 +84,8 @@ def _record_episode(spec: EpisodeSpec, session, db_path: Path) -> Meta:
     task = task_cls()
     persona = persona_named(spec.persona)
 
-    world = World(spec.seed, db_path)
+    look = session.appearance
+    world = World(spec.seed, db_path, locale=look.locale)
     pack.load_app_module().populate(world)
     params = task.setup(world)
     replay = _replay_source(spec)
@@ -92,8 +96,9 @@ def _record_episode(spec: EpisodeSpec, session, db_path: Path) -> Meta:
         seed=spec.seed, params=params, instruction=task.render_instruction(params, random.Random(spec.seed)),
         performer=replay.performer if replay else Performer(kind="script", id=f"script:{task.id}",
                                                             persona=persona.name),
-        sandbox=SandboxInfo(backend=spec.backend, screen=Screen(w=spec.screen[0], h=spec.screen[1])),
-        clock=Clock(start=clock.wall_start), outcome=Outcome(status="running"),
+        sandbox=SandboxInfo(backend=spec.backend, screen=Screen(w=look.screen[0], h=look.screen[1],
+                                                                device_scale_factor=look.device_scale_factor)),
+        clock=Clock(start=clock.wall_start), outcome=Outcome(status="running"), appearance=look,
     )
     if spec.volunteer is not None:
         meta = volunteer_meta(meta, spec.volunteer)
@@ -107,7 +112,8 @@ def _record_episode(spec: EpisodeSpec, session, db_path: Path) -> Meta:
         page = session.connect(task.start_path)
         stage("page loaded")
         inputs = XTestInput(session.display.name)
-        recorder = Recorder(writer, session.display.name, clock, TargetResolver(page), spec.fps, spec.change_fps)
+        resolver = TargetResolver(page, look.device_scale_factor)
+        recorder = Recorder(writer, session.display.name, clock, resolver, spec.fps, spec.change_fps)
         recorder.start()
         stage("recording")
         if spec.performer == "volunteer" and spec.volunteer is not None:
@@ -115,7 +121,9 @@ def _record_episode(spec: EpisodeSpec, session, db_path: Path) -> Meta:
         elif replay:
             replay.perform(page, inputs, recorder)
         else:
-            task.solve(Actor(page, inputs, recorder, spec.seed, persona, spec.screen), params)
+            actor = Actor(page, inputs, recorder, spec.seed, persona, look.screen,
+                          device_scale=look.device_scale_factor)
+            task.solve(actor, params)
         inputs.sync()
         fault = session.fault()
         broken = recorder.failure()

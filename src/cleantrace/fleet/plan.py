@@ -10,6 +10,7 @@ import re
 
 from pydantic import BaseModel
 
+from cleantrace.appearance import RANDOM_CHOICE, Choice
 from cleantrace.errors import CleantraceError, TaskError
 from cleantrace.tasks.loader import TaskRegistry
 
@@ -28,9 +29,14 @@ class PlannedEpisode(BaseModel):
 
 
 class RecordingSettings(BaseModel):
-    """Settings that shape the recorded data: every episode of a run shares them."""
+    """Settings that shape the recorded data: every episode of a run shares them.
 
-    screen: tuple[int, int] = (1280, 800)
+    Each episode's look is drawn from its seed within `appearance`; `screen`, when set, overrides
+    the drawn screen size (the default look's is 1280×800).
+    """
+
+    screen: tuple[int, int] | None = None
+    appearance: Choice = RANDOM_CHOICE
     fps: float = 2.0
     change_fps: float = 5.0
     backend: str = "local"

@@ -105,6 +105,7 @@ def replay(
             run_id=run_dir.name, episode_id=meta.episode_id + REPLAY_SUFFIX, task=meta.task, seed=meta.seed,
             persona=_known_persona(meta.performer.persona), tasks_dir=str(registry.root.resolve()), out_dir="",
             screen=(screen.w, screen.h), backend="local", performer="replay", replay_source=str(folder.resolve()),
+            appearance=meta.appearance,  # the recorded look: the same pixels under the same input
         )
         done = Replayed(meta, run_episode(spec, run_dir, timeout))
         result.replays.append(done)

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from cleantrace.appearance import Choice, draw, load_choice
 from cleantrace.episode import EpisodeSpec
 from cleantrace.errors import CleantraceError
 from cleantrace.fleet.executors import LocalExecutor, Stop
@@ -81,13 +82,13 @@ class RunStart:
 def run(
     tasks: list[str] | None = None, episodes: int = 1, seed: int = 0, out: Path | str = Path("runs"),
     run_id: str | None = None, persona: str = "default", tasks_dir: Path | None = None,
-    timeout: float = DEFAULT_TIMEOUT, screen: tuple[int, int] = (1280, 800), fps: float = 2.0,
+    timeout: float = DEFAULT_TIMEOUT, screen: tuple[int, int] | None = None, fps: float = 2.0,
     change_fps: float = 5.0, backend: str = "local", image: str | None = None,
     on_episode: Callable[[CatalogRow], None] | None = None, *,
     seeds: str | list[int] | None = None, personas: list[str] | None = None, skills: list[str] | None = None,
     apps: list[str] | None = None, workers: int | None = None, resume: bool = False, executor: str = "local",
     address: str | None = None, staging: Path | None = None, storage_options: dict[str, Any] | None = None,
-    on_start: Callable[[RunStart], None] | None = None,
+    on_start: Callable[[RunStart], None] | None = None, appearance: str | Path | Choice | dict | None = "random",
 ) -> RunResult:
     """Record every (task, seed, persona) of the selection, `workers` at a time; returns the run's catalog.
 
@@ -98,6 +99,9 @@ def run(
     local instance or $RAY_ADDRESS). `resume=True` continues the run `run_id` (see docs/fleet.md):
     done episodes are kept, interrupted ones set aside under `interrupted/` and run again; without
     tasks, the stored plan (run.json) is used. `backend` is "local" (bubblewrap) or "docker".
+    `appearance` is "random" (each episode's look drawn from its seed), "default" (the look of
+    1280×800, light, classic theme, en_US) or a file / mapping fixing or narrowing axes
+    (docs/appearance.md); `screen` overrides the drawn screen size.
     """
     registry = load_registry(tasks_dir)
     if executor not in ("local", "ray"):
@@ -105,7 +109,8 @@ def run(
     if backend not in ("local", "docker"):
         raise CleantraceError(f"unknown backend {backend!r}", "use --backend local or --backend docker")
     run_id = run_id or (_latest_run(out) if resume else None) or time.strftime("run-%Y%m%d-%H%M%S")
-    settings = RecordingSettings(screen=tuple(screen), fps=fps, change_fps=change_fps, backend=backend)
+    settings = RecordingSettings(screen=tuple(screen) if screen else None, appearance=load_choice(appearance),
+                                 fps=fps, change_fps=change_fps, backend=backend)
     asked = None
     if tasks or skills or apps or not resume:  # a selection; checked before anything is written
         chosen = select_tasks(registry, list(tasks or []), skills, apps)
@@ -257,10 +262,13 @@ def _record(spec: EpisodeSpec, run_dir: Path, timeout: float, image: str | None,
 
 def _spec(episode: PlannedEpisode, plan: RunPlan, tasks_dir: Path) -> EpisodeSpec:
     settings = plan.settings
+    look = draw(episode.seed, settings.appearance)
+    if settings.screen:
+        look = look.model_copy(update={"screen": tuple(settings.screen)})
     return EpisodeSpec(
         run_id=plan.run_id, episode_id=episode.episode_id, task=episode.task, seed=episode.seed,
-        persona=episode.persona, tasks_dir=str(Path(tasks_dir).resolve()), out_dir="", screen=settings.screen,
-        fps=settings.fps, change_fps=settings.change_fps, backend=settings.backend,
+        persona=episode.persona, tasks_dir=str(Path(tasks_dir).resolve()), out_dir="", screen=look.screen,
+        fps=settings.fps, change_fps=settings.change_fps, backend=settings.backend, appearance=look,
     )
 
 
@@ -277,6 +285,7 @@ def _seal(folder: Path, spec: EpisodeSpec, reason: str) -> Meta:
     fallback = {
         "run_id": spec.run_id, "episode_id": spec.episode_id, "task": spec.task, "seed": spec.seed,
         "persona": spec.persona, "backend": spec.backend, "w": spec.screen[0], "h": spec.screen[1],
+        "appearance": spec.appearance.model_dump(),
     }
     return seal_incomplete(folder, reason, fallback)
 

@@ -65,9 +65,10 @@ class Actor:
 
     def __init__(
         self, page: Page, inputs: XTestInput, observer: Observer, seed: int, persona: Persona,
-        screen: tuple[int, int] = (1280, 800), timeout_ms: float = 5000,
+        screen: tuple[int, int] = (1280, 800), timeout_ms: float = 5000, device_scale: float = 1.0,
     ) -> None:
         self.page = page
+        self.device_scale = device_scale  # screen pixels per DIP (the appearance's device scale factor)
         self.inputs = inputs
         self.observer = observer
         self.persona = persona
@@ -288,7 +289,7 @@ class Actor:
         return self._to_screen(bbox["x"], bbox["y"], bbox["width"], bbox["height"])
 
     def _to_screen(self, x: float, y: float, w: float, h: float) -> Box:
-        ox, oy, scale = page_screen_origin(self.page)
+        ox, oy, scale = page_screen_origin(self.page, self.device_scale)
         return Box(ox + x * scale, oy + y * scale, w * scale, h * scale)
 
     def _scroll_into_view(self, target: Locator, max_flicks: int = 15) -> None:

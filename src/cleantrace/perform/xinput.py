@@ -35,6 +35,8 @@ class XTestInput:
         self._d = display.Display(display_name)
         if not self._d.has_extension("XTEST"):
             raise PerformError(f"X display {display_name} has no XTEST extension", "run Xvfb with XTEST enabled")
+        self._spare: list[int] | None = None  # keycodes without keysyms, for characters not on the keyboard
+        self._bound: dict[int, int] = {}  # keysym -> spare keycode it was mapped to
         pointer = self._d.screen().root.query_pointer()
         self.position = (pointer.root_x, pointer.root_y)
 
@@ -64,6 +66,12 @@ class XTestInput:
 
     def play(self, timeline: Iterable[KeyEvent]) -> None:
         """Press and release keys at the timeline's times."""
+        timeline = list(timeline)
+        bound = len(self._bound)
+        for event in timeline:  # characters missing from the keyboard get their keys before the first press
+            self.keycode(event.key)
+        if len(self._bound) != bound:
+            time.sleep(0.05)  # the browser re-reads the keyboard mapping on MappingNotify before the keys come
         start = time.perf_counter()
         for event in timeline:
             _sleep_until(start + event.t)
@@ -76,9 +84,27 @@ class XTestInput:
             keysym = keysym_of(name)
         except KeyError:
             raise PerformError(f"unknown key {key!r}", "use a character or an X key name like 'Return'") from None
-        keycode = self._d.keysym_to_keycode(keysym)
+        keycode = self._d.keysym_to_keycode(keysym) or self._bound.get(keysym)
         if not keycode:
-            raise PerformError(f"key {key!r} is not on the sandbox keyboard", "type ASCII text only") from None
+            if len(name) != 1:
+                raise PerformError(f"key {key!r} is not on the sandbox keyboard", "use an X key name like 'Return'")
+            keycode = self._bind(keysym)
+        return keycode
+
+    def _bind(self, keysym: int) -> int:
+        """Map a character missing from the keyboard (é, ß, 山…) to a spare keycode, as xdotool does."""
+        if self._spare is None:
+            first = self._d.display.info.min_keycode
+            count = self._d.display.info.max_keycode - first + 1
+            mapping = self._d.get_keyboard_mapping(first, count)
+            self._spare = [first + i for i, syms in enumerate(mapping) if not any(syms)]
+        if not self._spare:
+            raise PerformError("the sandbox keyboard has no spare key for a non-ASCII character", "type ASCII text")
+        keycode = self._spare[len(self._bound) % len(self._spare)]  # reused only after every spare is taken
+        self._d.change_keyboard_mapping(keycode, [(keysym, keysym)])
+        self._d.sync()
+        self._bound = {k: v for k, v in self._bound.items() if v != keycode}
+        self._bound[keysym] = keycode
         return keycode
 
     def sync(self) -> None:

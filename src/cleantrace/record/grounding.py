@@ -42,15 +42,16 @@ function () {
 class TargetResolver:
     """Finds and describes the element at a screen point of a page, via CDP."""
 
-    def __init__(self, page: Any) -> None:
+    def __init__(self, page: Any, device_scale: float = 1.0) -> None:
         self.page = page
+        self.device_scale = device_scale
         self._cdp = None
 
     def at(self, x: int, y: int) -> Target | None:
         """The target under screen point (x, y), or None when nothing in the page is there."""
         cdp = self._session()
         try:
-            ox, oy, scale = page_screen_origin(self.page)
+            ox, oy, scale = page_screen_origin(self.page, self.device_scale)
             css_x, css_y = round((x - ox) / scale), round((y - oy) / scale)
             cdp.send("DOM.getDocument", {"depth": 0})
             hit = cdp.send("DOM.getNodeForLocation", {"x": css_x, "y": css_y, "ignorePointerEventsNone": True})
@@ -67,7 +68,7 @@ class TargetResolver:
             active = cdp.send("Runtime.evaluate", {"expression": "document.activeElement"})["result"]
             if "objectId" not in active:
                 return None
-            return self._describe(active["objectId"], page_screen_origin(self.page))
+            return self._describe(active["objectId"], page_screen_origin(self.page, self.device_scale))
         except Exception:  # the page navigated or closed meanwhile
             self._cdp = None
             return None

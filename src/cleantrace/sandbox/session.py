@@ -7,9 +7,11 @@ from contextlib import suppress
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from cleantrace.appearance import Appearance
 from cleantrace.sandbox.app_server import AppServer
 from cleantrace.sandbox.browser import devtools_url, launch_chromium
 from cleantrace.sandbox.display import VirtualDisplay
+from cleantrace.sandbox.fonts import font_environment
 from cleantrace.sandbox.processes import stop_process
 
 if TYPE_CHECKING:
@@ -24,11 +26,16 @@ class SandboxSession:
     """
 
     def __init__(self, tasks_dir: Path, pack: str, db_path: Path, scratch: Path,
-                 screen: tuple[int, int], port: int = 8000) -> None:
-        self.display = VirtualDisplay(0, screen)
-        self.app = AppServer(tasks_dir, pack, db_path, port)
+                 appearance: Appearance | tuple[int, int], port: int = 8000) -> None:
+        if not isinstance(appearance, Appearance):  # a bare screen size: the default look at that size
+            appearance = Appearance(screen=tuple(appearance))
+        self.appearance = appearance
+        self.screen = appearance.screen
+        self.display = VirtualDisplay(0, self.screen)
+        self.app = AppServer(tasks_dir, pack, db_path, port, theme=appearance.theme,
+                             scheme=appearance.color_scheme)
+        self.scratch = scratch
         self.profile = scratch / "profile"
-        self.screen = screen
         self.chromium: subprocess.Popen | None = None
         self.browser: Browser | None = None
         self.page: Page | None = None
@@ -39,7 +46,8 @@ class SandboxSession:
         self.app.launch()
         self.display.launch()
         self.display.wait_ready()
-        self.chromium = launch_chromium(self.profile, self.display.name, self.screen)
+        self.chromium = launch_chromium(self.profile, self.display.name, self.screen, self.appearance,
+                                        font_environment(self.appearance.font, self.scratch))
 
     def connect(self, start_path: str) -> Page:
         """Attach Playwright to Chromium and open the app's start page (the world must be seeded)."""
@@ -50,6 +58,8 @@ class SandboxSession:
         self.browser = self._playwright.chromium.connect_over_cdp(devtools_url(self.profile, self.chromium))
         context = self.browser.contexts[0]
         self.page = context.pages[0] if context.pages else context.wait_for_event("page")
+        if self.appearance.color_scheme != "light":  # CDP Emulation.setEmulatedMedia: prefers-color-scheme
+            self.page.emulate_media(color_scheme=self.appearance.color_scheme)
         self.app.wait_ready()
         self.page.goto(self.app.url + start_path, wait_until="load")
         return self.page

@@ -6,6 +6,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from cleantrace.appearance import Appearance
+
 SCHEMA_VERSION = 1
 
 EventKind = Literal["move", "down", "up", "wheel", "key_down", "key_up"]
@@ -131,6 +133,7 @@ class Meta(Record):
     outcome: Outcome
     privacy: Privacy = Field(default_factory=Privacy)
     duration_ms: float | None = None
+    appearance: Appearance = Field(default_factory=Appearance)  # the look it was recorded in (absent: the default)
 
 
 class CatalogRow(Record):
@@ -148,3 +151,4 @@ class CatalogRow(Record):
     frames: int = 0
     bytes: int = 0
     privacy: Literal["not_run", "clean", "findings"] = "not_run"
+    appearance: Appearance | None = None

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from pathlib import Path
 
+from cleantrace.appearance import Appearance
 from cleantrace.trace import files
 from cleantrace.trace.reduce import attach_observations, reduce_events
 from cleantrace.trace.schema import (
@@ -30,13 +31,15 @@ def seal_incomplete(folder: Path, message: str, fallback: dict) -> Meta:
     if meta_path.exists():
         meta = Meta.model_validate_json(meta_path.read_text(encoding="utf-8"))
     else:
+        look = Appearance.model_validate(fallback.get("appearance") or {})
         meta = Meta(
             run_id=fallback["run_id"], episode_id=fallback["episode_id"], task=fallback["task"],
             task_version=0, seed=fallback["seed"], params={}, instruction="",
             performer=Performer(kind="script", id=f"script:{fallback['task']}", persona=fallback["persona"]),
-            sandbox=SandboxInfo(backend=fallback["backend"], screen=Screen(w=fallback["w"], h=fallback["h"])),
+            sandbox=SandboxInfo(backend=fallback["backend"], screen=Screen(
+                w=fallback["w"], h=fallback["h"], device_scale_factor=look.device_scale_factor)),
             clock=Clock(start=datetime.now(UTC).isoformat(timespec="milliseconds")),
-            outcome=Outcome(status="incomplete"),
+            outcome=Outcome(status="incomplete"), appearance=look,
         )
     if not (folder / files.ACTIONS).exists():
         events = [Event.model_validate(r) for r in files.read_jsonl(folder / files.EVENTS)]
@@ -60,4 +63,5 @@ def catalog_row(folder: Path, meta: Meta) -> CatalogRow:
         episode_id=meta.episode_id, task=meta.task, seed=meta.seed, performer=meta.performer.kind,
         status=meta.outcome.status, success=meta.outcome.success, message=meta.outcome.message,
         events=count(files.EVENTS), actions=count(files.ACTIONS), frames=count(files.FRAMES), bytes=size,
+        appearance=meta.appearance,
     )
