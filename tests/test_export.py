@@ -120,7 +120,8 @@ def test_pyautogui_trajectories_are_valid_code_with_normalised_coordinates(run_d
     assert [t["episode_id"] for t in trajectories] == ["a-note", "b-priority", "c-unknown"]
     first = trajectories[0]
     assert first["instruction"] == "Click Save." and first["success"] is True
-    assert first["screen"] == {"w": 640, "h": 360}
+    assert first["screen"] == {"w": 640, "h": 360, "device_scale_factor": 1.0}
+    assert first["appearance"]["theme"] == "classic" and first["appearance"]["locale"] == "en_US"
     for step in (s for t in trajectories for s in t["traj"]):
         assert (tmp_path / "pg" / step["image"]).is_file()
         for name, kwargs in pyautogui_calls(step["code"]):

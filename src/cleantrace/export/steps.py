@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from cleantrace.appearance import DEFAULT, Appearance
 from cleantrace.errors import CleantraceError
 from cleantrace.trace import files
 from cleantrace.trace.reader import episode_folders
@@ -30,6 +31,7 @@ class Step:
     action: Action  # absolute screen pixels, as recorded
     frame_before: Path | None  # the screenshot the action was decided on
     screen: Screen
+    appearance: Appearance = DEFAULT  # the look the episode was recorded in
 
 
 @dataclass(frozen=True)
@@ -117,7 +119,7 @@ def iter_steps(plan: ExportPlan) -> Iterator[Step]:
                     episode_id=meta.episode_id, task=meta.task, skills=episode.skills, performer=meta.performer.kind,
                     success=bool(meta.outcome.success), instruction=meta.instruction, index=action.i, action=action,
                     frame_before=frames.get(action.frame_before) if action.frame_before is not None else None,
-                    screen=meta.sandbox.screen,
+                    screen=meta.sandbox.screen, appearance=meta.appearance,
                 )
 
 
