@@ -114,13 +114,12 @@ def test_non_default_locales_keep_contact_data_in_the_reserved_ranges(tmp_path):
         world.close()
 
 
-@pytest.mark.parametrize("family", ["Liberation Sans", "Noto Sans"])
+@pytest.mark.parametrize("family", ["DejaVu Sans", "Liberation Sans", "Noto Sans"])
 def test_the_system_font_is_what_fontconfig_gives_for_sans_serif(family, tmp_path):
     env = {**os.environ, **font_environment(family, tmp_path)}
     for generic in ("sans-serif", "system-ui"):
         done = subprocess.run(["fc-match", "-f", "%{family[0]}", generic], capture_output=True, text=True, env=env)
         assert done.stdout == family
-    assert font_environment("DejaVu Sans", tmp_path) == {}
 
 
 def test_chromium_is_started_with_the_scale_scheme_and_zoom(tmp_path):

@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 from xml.sax.saxutils import escape
 
-DEFAULT_FONT = "DejaVu Sans"  # what fontconfig already prefers: no file needed
 SYSTEM_CONFIG = "/etc/fonts/fonts.conf"
 
 
@@ -23,9 +22,11 @@ def fontconfig_text(family: str) -> str:
 
 
 def font_environment(family: str, scratch: Path) -> dict[str, str]:
-    """Environment for a process that should see `family` as the system font (none for the default)."""
-    if family == DEFAULT_FONT:
-        return {}
+    """Environment for a process that should see `family` as the system font.
+
+    Also for the default (DejaVu Sans): with fonts-noto-core installed, fontconfig's own first
+    sans-serif is Noto Sans, which would change the default look.
+    """
     path = scratch / "fonts.conf"
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(fontconfig_text(family))
