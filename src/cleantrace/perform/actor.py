@@ -37,10 +37,15 @@ e => {
     const s = getComputedStyle(n);
     if (/(auto|scroll)/.test(s.overflowY) && n.scrollHeight > n.clientHeight + 1) break;
   }
-  const r = (n && n !== document.body && n !== document.documentElement)
-    ? n.getBoundingClientRect() : {x: 0, y: 0, width: innerWidth, height: innerHeight};
+  // client areas: without scroll bars (a horizontal one appears when a wide table overflows a small page)
+  const W = document.documentElement.clientWidth, H = document.documentElement.clientHeight;
+  let r = {x: 0, y: 0, width: W, height: H};
+  if (n && n !== document.body && n !== document.documentElement) {
+    const b = n.getBoundingClientRect();
+    r = {x: b.x + n.clientLeft, y: b.y + n.clientTop, width: n.clientWidth, height: n.clientHeight};
+  }
   const x = Math.max(r.x, 0), y = Math.max(r.y, 0);
-  return [x, y, Math.min(r.x + r.width, innerWidth) - x, Math.min(r.y + r.height, innerHeight) - y];
+  return [x, y, Math.min(r.x + r.width, W) - x, Math.min(r.y + r.height, H) - y];
 }
 """
 
@@ -318,7 +323,7 @@ class Actor:
                 time.sleep(float(delay))
                 self.inputs.button(WHEEL_DOWN if down else WHEEL_UP, True)
                 self.inputs.button(WHEEL_DOWN if down else WHEEL_UP, False)
-            self._wait_until_still(target)
+            self._wait_until_still(target, before=bbox)
             moved = abs((target.bounding_box() or bbox)["y"] - top)
             if per_tick is None and moved > 0:
                 per_tick = moved / ticks
@@ -326,10 +331,20 @@ class Actor:
                 break  # the container cannot scroll further
         raise PerformError("could not scroll the target into view", "check that the page can scroll to it")
 
-    def _wait_until_still(self, target: Locator, timeout: float = 2.0) -> None:
-        """Wait for a smooth scroll to come to rest: the target in the same place twice in a row."""
+    def _wait_until_still(self, target: Locator, timeout: float = 2.0, before: dict | None = None) -> None:
+        """Wait for a smooth scroll to come to rest: the target in the same place twice in a row.
+
+        With `before` (the target's box before the wheel turned), first wait for it to move at all:
+        on a loaded machine the browser may handle the wheel later than one look takes, and a page
+        that starts to scroll after the Actor measured it would move the target from under the press.
+        """
         deadline = time.monotonic() + timeout
         last = target.bounding_box()
+        if before is not None:
+            while last == before and time.monotonic() < deadline:  # at the end of the page it never moves
+                time.sleep(0.03)
+                last = target.bounding_box()
+            deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             time.sleep(0.08)
             now = target.bounding_box()

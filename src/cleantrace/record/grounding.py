@@ -52,7 +52,10 @@ class TargetResolver:
         cdp = self._session()
         try:
             ox, oy, scale = page_screen_origin(self.page, self.device_scale)
-            css_x, css_y = round((x - ox) / scale), round((y - oy) / scale)
+            # DOM.getNodeForLocation takes document coordinates: the viewport point plus the scroll offset
+            sx, sy = cdp.send("Runtime.evaluate", {"expression": "[scrollX, scrollY]", "returnByValue": True})[
+                "result"]["value"]
+            css_x, css_y = round((x - ox) / scale + sx), round((y - oy) / scale + sy)
             cdp.send("DOM.getDocument", {"depth": 0})
             hit = cdp.send("DOM.getNodeForLocation", {"x": css_x, "y": css_y, "ignorePointerEventsNone": True})
             hit_obj = cdp.send("DOM.resolveNode", {"backendNodeId": hit["backendNodeId"]})["object"]
