@@ -25,7 +25,6 @@ LOCALES = ("en_US", "de_DE", "fr_FR", "es_ES", "ja_JP")  # Faker locales of the 
 MIN_VIEWPORT = (960, 540)  # the smallest page (CSS px) the apps are laid out for
 MAX_SCREEN = (3840, 2160)  # the largest sandbox display (device px)
 AXES = ("screen", "device_scale_factor", "color_scheme", "theme", "zoom", "font", "locale")
-APPEARANCE_STREAM = 4  # this consumer's place among an episode's seed streams (world, fake, instruction, actor, …)
 
 
 class Appearance(BaseModel):
@@ -79,10 +78,9 @@ RANDOM_CHOICE = Choice(name="random")
 
 def seed_stream(seed: int):
     """The appearance's own random stream of an episode's seed (independent of every other consumer)."""
-    import numpy as np
+    from cleantrace.spec import seed_stream as stream  # spec imports this module: import on use
 
-    sequence = np.random.SeedSequence(seed, spawn_key=(APPEARANCE_STREAM,))
-    return np.random.Generator(np.random.PCG64(sequence))
+    return stream(seed, "appearance")
 
 
 def draw(seed: int, choice: Choice = RANDOM_CHOICE) -> Appearance:

@@ -10,6 +10,7 @@ from rich.console import Console
 from rich.table import Column, Table
 
 from cleantrace.errors import CleantraceError
+from cleantrace.spec import DEFAULT_CHANGE_FPS, DEFAULT_FPS, EPISODE_TIMEOUT_S, HEARTBEAT_TIMEOUT_S
 
 console = Console()
 err_console = Console(stderr=True)
@@ -38,8 +39,11 @@ def cli(ctx: click.Context, debug: bool) -> None:
 @click.option("--seeds", default=None, help="Seeds instead of --seed/--episodes: 0-9, 1,5,7 or 0-3,10.")
 @click.option("--out", default="runs", show_default=True, help="Folder, or an fsspec URL like s3://bucket/prefix.")
 @click.option("--run-id", default=None, help="Name of the run folder (default: run-<time>).")
-@click.option("--persona", default="default", show_default=True, help="default, fast, careful or sampled-<seed>.")
-@click.option("--personas", default=None, help="Several personas, comma-separated (e.g. default,fast).")
+@click.option("--persona", default="default", show_default=True,
+              help="default, fast, careful, sampled-<seed>, or fitted:FILE (personas fitted by `personas fit`).")
+@click.option("--personas", default=None, help="Several personas, comma-separated (e.g. default,fast,fitted:p.json).")
+@click.option("--motion", default="model", show_default=True,
+              help="Pointer paths: model, or library:RUN (recorded movements of RUN, retargeted).")
 @click.option("--skill", "skills", multiple=True, help="Only tasks with this skill (repeatable).")
 @click.option("--app", "apps", multiple=True, help="Only tasks of this app (repeatable).")
 @click.option("--workers", "-j", type=int, default=None, help="Episodes at once (default: what the machine holds).")
@@ -48,9 +52,9 @@ def cli(ctx: click.Context, debug: bool) -> None:
 @click.option("--address", default=None, help="Ray cluster address for --executor ray (default: $RAY_ADDRESS).")
 @click.option("--staging", type=click.Path(path_type=Path), default=None,
               help="Local folder where episodes wait for their upload to a URL --out.")
-@click.option("--timeout", default=120.0, show_default=True, help="Seconds before an episode is killed.")
-@click.option("--fps", default=2.0, show_default=True, help="Interval frames per second (0: only on actions).")
-@click.option("--change-fps", default=5.0, show_default=True,
+@click.option("--timeout", default=EPISODE_TIMEOUT_S, show_default=True, help="Seconds before an episode is killed.")
+@click.option("--fps", default=DEFAULT_FPS, show_default=True, help="Interval frames per second (0: only on actions).")
+@click.option("--change-fps", default=DEFAULT_CHANGE_FPS, show_default=True,
               help="At most this many frames per second on visual change (0: none).")
 @click.option("--tasks-dir", type=click.Path(path_type=Path), default=None, help="Folder of task packs.")
 @click.option("--backend", type=click.Choice(["local", "docker"]), default="local", show_default=True,
@@ -59,8 +63,9 @@ def cli(ctx: click.Context, debug: bool) -> None:
 @click.option("--view/--no-view", default=True, show_default=True, help="Write the HTML report.")
 @click.option("--appearance", default="random", show_default=True,
               help="default (today's look), random (drawn from each seed) or a YAML/JSON file of axes.")
-def run(tasks, episodes, seed, seeds, out, run_id, persona, personas, skills, apps, workers, resume, executor,
-        address, staging, timeout, fps, change_fps, tasks_dir, backend, image, view, appearance) -> None:
+def run(tasks, episodes, seed, seeds, out, run_id, persona, personas, motion, skills, apps, workers, resume, executor,
+        address, staging, timeout, fps, change_fps, tasks_dir, backend, image, view,
+        appearance) -> None:
     """Run TASKS (ids or globs like 'crm/*'; default every task) on --episodes seeds, each in a fresh sandbox,
     --workers at once."""
     from cleantrace.fleet import run as run_tasks
@@ -72,7 +77,7 @@ def run(tasks, episodes, seed, seeds, out, run_id, persona, personas, skills, ap
             tasks_dir=tasks_dir, timeout=timeout, fps=fps, change_fps=change_fps, backend=backend, image=image,
             on_episode=progress.on_episode, on_start=progress.on_start, seeds=seeds,
             personas=personas.split(",") if personas else None, skills=list(skills), apps=list(apps),
-            workers=workers, resume=resume, executor=executor, address=address, staging=staging,
+            workers=workers, resume=resume, executor=executor, address=address, staging=staging, motion=motion,
             appearance=appearance,
         )
     console.print(f"run: {result.location}  ({result.successes}/{len(result.rows)} successful)")
@@ -91,7 +96,7 @@ def run(tasks, episodes, seed, seeds, out, run_id, persona, personas, skills, ap
 @click.option("--out", type=click.Path(path_type=Path), default=Path("runs"), show_default=True)
 @click.option("--run-id", default=None, help="Name of the run folder (default: station-<time>).")
 @click.option("--tasks-dir", type=click.Path(path_type=Path), default=None, help="Folder of task packs.")
-@click.option("--heartbeat-timeout", default=15.0, show_default=True,
+@click.option("--heartbeat-timeout", default=HEARTBEAT_TIMEOUT_S, show_default=True,
               help="Seconds without the volunteer's page before their episode is kept as incomplete.")
 @click.option("--max-volunteers", default=4, show_default=True, help="Sandboxes at once (one per volunteer).")
 def record(task, port, seed, out, run_id, tasks_dir, heartbeat_timeout, max_volunteers) -> None:
@@ -157,7 +162,7 @@ def view(run_dir: Path, out: Path | None, tasks_dir: Path | None) -> None:
 @click.argument("source", type=click.Path(exists=True, file_okay=False, path_type=Path))
 @click.option("--out", type=click.Path(path_type=Path), default=Path("runs"), show_default=True)
 @click.option("--run-id", default=None, help="Name of the replay run folder (default: replay-<time>).")
-@click.option("--timeout", default=120.0, show_default=True, help="Seconds before a replay is killed.")
+@click.option("--timeout", default=EPISODE_TIMEOUT_S, show_default=True, help="Seconds before a replay is killed.")
 @click.option("--tasks-dir", type=click.Path(path_type=Path), default=None, help="Folder of task packs.")
 @click.option("--view/--no-view", default=True, show_default=True, help="Write the HTML report of the replays.")
 def replay(source: Path, out: Path, run_id: str | None, timeout: float, tasks_dir: Path | None, view: bool) -> None:
@@ -205,8 +210,10 @@ def scan(path: Path, no_ocr: bool, canaries: tuple[str, ...]) -> None:
         console.print(f"{mark}  {s.episode_id}{ocr if s.ocr_frames else ''}")
         for note in s.notes:
             console.print(f"    note: {note}", markup=False)
-        for f in s.findings:
-            table.add_row(f.episode_id, f.record, f.kind, f.text)
+        for line in s.review:
+            console.print(f"    review: {line}", markup=False)
+        for f in s.findings:  # masked: a log must not become a copy of what the scan blocks
+            table.add_row(f.episode_id, f.record, f.kind, f.masked)
     if table.rows:
         console.print(table)
     bad = sum(not s.clean for s in scans)
@@ -301,7 +308,7 @@ def tasks_show(task_id: str, seed: int, tasks_dir: Path | None) -> None:
 @click.option("--first-seed", default=0, show_default=True)
 @click.option("--wrong", is_flag=True, help="Solve with each task's wrong_params: an honest check must fail.")
 @click.option("--out", type=click.Path(path_type=Path), default=None, help="Keep the runs here (default: discard).")
-@click.option("--timeout", default=120.0, show_default=True, help="Seconds before an episode is killed.")
+@click.option("--timeout", default=EPISODE_TIMEOUT_S, show_default=True, help="Seconds before an episode is killed.")
 @click.option("--json", "json_out", type=click.Path(path_type=Path), default=None, help="Also write the results here.")
 @click.option("--workers", "-j", type=int, default=None, help="Episodes at once (default: what the machine holds).")
 @click.option("--tasks-dir", type=click.Path(path_type=Path), default=None)
@@ -309,7 +316,7 @@ def tasks_show(task_id: str, seed: int, tasks_dir: Path | None) -> None:
               help="default (today's look), random (drawn from each seed) or a YAML/JSON file of axes.")
 def tasks_check(task_ids, seeds, first_seed, wrong, out, timeout, json_out, workers, tasks_dir, appearance) -> None:
     """Run the scripted solution of TASK_IDS (ids or globs; default all) in sandboxes; report success rates."""
-    from cleantrace.tasks.verify import check_tasks
+    from cleantrace.fleet.verify import check_tasks
 
     with console.status("running episodes") as status:
         done = 0
@@ -331,7 +338,7 @@ def tasks_check(task_ids, seeds, first_seed, wrong, out, timeout, json_out, work
                       f"[{style}]{c.rate:.0%}[/]")
     console.print(table)
     if json_out:
-        from cleantrace.tasks.verify import write_checks_json
+        from cleantrace.fleet.verify import write_checks_json
 
         written = write_checks_json(checks, json_out, seeds=seeds, first_seed=first_seed, appearance=str(appearance))
         console.print(f"results: {written}")
@@ -373,6 +380,39 @@ def doctor() -> None:
     if failed:
         console.print("a run would fail: fix the parts marked missing")
         sys.exit(1)
+
+
+@cli.group()
+def personas() -> None:
+    """Personas fitted to human recordings (used by `run --persona fitted:FILE`)."""
+
+
+@personas.command("fit")
+@click.argument("source", type=click.Path(exists=True, path_type=Path))
+@click.option("--out", type=click.Path(path_type=Path), default=Path("personas.json"), show_default=True)
+@click.option("--seed", default=0, show_default=True, help="Seed of the simulations the fit compares with.")
+def personas_fit(source: Path, out: Path, seed: int) -> None:
+    """Fit a persona per person (and one pooled) to SOURCE: a run of volunteer episodes or a CSV of
+    pointer/key logs (timestamp, x, y, button, state; timestamp, key, state)."""
+    import json
+
+    from cleantrace.perform.fit import fit_source
+
+    fitted = fit_source(source, seed)
+    out.write_text(json.dumps(fitted, indent=2) + "\n")
+    table = Table(id_column("person", list(fitted["fit"])), "movements", "texts", "Fitts a, b (s)", "MT spread",
+                  "first stroke", "short", "stops", "IKI (ms)", "hold (ms)")
+    for person, report in fitted["fit"].items():
+        p = fitted["personas"].get(person)
+        if p is None:
+            table.add_row(person, "", "", f"skipped: {report['skipped']}")
+            continue
+        table.add_row(person, str(report["movements"]), str(report["texts"]),
+                      f"{p['fitts_a']:.3f}, {p['fitts_b']:.3f}", f"{p['mt_spread']:.2f}", f"{p['primary_share']:.2f}",
+                      f"{p['primary_short']:.2f}", f"{p['stop_rate']:.2f}", f"{p['iki_mean'] * 1000:.0f}",
+                      f"{p['hold_mean'] * 1000:.0f}")
+    console.print(table)
+    console.print(f"personas: {out}  (use: cleantrace run TASK --personas fitted:{out})", soft_wrap=True)
 
 
 def main() -> None:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from cleantrace.episode import EpisodeSpec
 from cleantrace.sandbox.local import run_sandboxed
+from cleantrace.spec import EpisodeSpec
 from cleantrace.trace import files
 from cleantrace.trace.validate import validate_episode
 from tests.conftest import TASKS_DIR
@@ -19,7 +19,7 @@ def test_a_killed_episode_is_a_valid_incomplete_prefix(tmp_path, kill_after):
     folder = tmp_path / "run" / "ep"
     folder.mkdir(parents=True)
     spec = EpisodeSpec(run_id="run", episode_id="ep", task="crm/add-lead-note", seed=kill_after.__hash__() % 97,
-                       tasks_dir=str(TASKS_DIR), out_dir="")
+                       tasks_dir=str(TASKS_DIR))
     ended = run_sandboxed(spec, folder, tmp_path / "log", timeout=kill_after)  # SIGKILL of the whole sandbox
     assert ended.timed_out
     report = validate_episode(folder)

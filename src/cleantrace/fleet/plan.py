@@ -7,12 +7,16 @@ Pure: the task registry and option values in, a `RunPlan` out. The plan is store
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 from pydantic import BaseModel
 
-from cleantrace.appearance import RANDOM_CHOICE, Choice
 from cleantrace.errors import CleantraceError, TaskError
+from cleantrace.spec import RecordingSettings
 from cleantrace.tasks.loader import TaskRegistry
+
+__all__ = ["PLAN_FILE", "PlannedEpisode", "RecordingSettings", "RunPlan", "episode_id_for", "parse_seeds",
+           "plan_episodes", "select_tasks"]
 
 PLAN_FILE = "run.json"
 SEEDS_HINT = "write seeds like 7, 0-9 or 1,5,7 (ranges include both ends)"
@@ -28,20 +32,6 @@ class PlannedEpisode(BaseModel):
     persona: str
 
 
-class RecordingSettings(BaseModel):
-    """Settings that shape the recorded data: every episode of a run shares them.
-
-    Each episode's look is drawn from its seed within `appearance`; `screen`, when set, overrides
-    the drawn screen size (the default look's is 1280×800).
-    """
-
-    screen: tuple[int, int] | None = None
-    appearance: Choice = RANDOM_CHOICE
-    fps: float = 2.0
-    change_fps: float = 5.0
-    backend: str = "local"
-
-
 class RunPlan(BaseModel):
     """The run's episodes, in the order they are started, and its recording settings."""
 
@@ -51,7 +41,9 @@ class RunPlan(BaseModel):
 
 
 def episode_id_for(task_id: str, seed: int, persona: str) -> str:
-    """Stable id of the episode of (task, seed, persona)."""
+    """Stable id of the episode of (task, seed, persona); a fitted persona is named by its person."""
+    if persona.startswith("fitted:"):
+        persona = "fitted-" + (persona.partition("#")[2] or Path(persona[len("fitted:"):]).stem)
     return f"{task_id.replace('/', '--')}--s{seed}--{persona}"
 
 

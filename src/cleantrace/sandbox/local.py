@@ -24,10 +24,12 @@ from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 
-from cleantrace.episode import EpisodeSpec
+from cleantrace.spec import EpisodeSpec, ReplayPerformer, SandboxPaths, VolunteerPerformer, episode_args
 
 INSIDE_OUT = "/tmp/episode"
 INSIDE_REPLAY_SOURCE = "/tmp/replay-source"  # a replay's source episode, read-only
+INSIDE_MOTION_LIBRARY = "/tmp/motion-library.npz"  # recorded movements for --motion library:RUN, read-only
+INSIDE_CONTROL = "/tmp/control"  # a volunteer's control folder (the station's sockets)
 PR_SET_CHILD_SUBREAPER = 36
 STOP_POLL_S = 0.25
 PRIVATE_DIRS = ("/tmp", "/root", "/home", "/run")
@@ -54,7 +56,7 @@ class SandboxExit:
 
 def sandbox_command(
     argv: list[str], episode_dir: Path, tasks_dir: Path, etc_dir: Path, binds: dict[str, Path] | None = None,
-    replay_source: Path | None = None,
+    replay_source: Path | None = None, motion_library: Path | None = None,
 ) -> list[str]:
     """The bwrap command line that runs `argv` inside a fresh sandbox for `episode_dir`; `binds`
     maps more writable host folders (e.g. a volunteer's control folder) to paths inside; a
@@ -71,6 +73,7 @@ def sandbox_command(
         "--bind", str(episode_dir), INSIDE_OUT,
         *[arg for inside, host in (binds or {}).items() for arg in ("--bind", str(host), inside)],
         *(["--ro-bind", str(replay_source), INSIDE_REPLAY_SOURCE] if replay_source else []),
+        *(["--ro-bind", str(motion_library), INSIDE_MOTION_LIBRARY] if motion_library else []),
         *NAMESPACES, "--die-with-parent", "--new-session", "--clearenv",
     ]
     for key, value in SANDBOX_ENV.items():
@@ -78,12 +81,34 @@ def sandbox_command(
     return [*cmd, "--chdir", "/tmp", *argv]
 
 
+def sandbox_paths(spec: EpisodeSpec, out: str = INSIDE_OUT, tasks: str | None = None) -> SandboxPaths:
+    """Where the episode's folders are inside a sandbox: its folder at `out`, the task packs at
+    `tasks` (by default where they are on the host), the performer's folders at their fixed places."""
+    return SandboxPaths(
+        out=out, tasks=tasks or spec.tasks_dir,
+        replay_source=INSIDE_REPLAY_SOURCE if isinstance(spec.performer, ReplayPerformer) else None,
+        control=INSIDE_CONTROL if isinstance(spec.performer, VolunteerPerformer) else None,
+        motion_library=INSIDE_MOTION_LIBRARY if _motion_library(spec) else None,
+    )
+
+
+def _motion_library(spec: EpisodeSpec) -> Path | None:
+    """The host file of the movement library a scripted episode moves with (motion library:RUN)."""
+    library = getattr(spec.performer, "motion_library", None)
+    return Path(library).resolve() if library else None
+
+
 def episode_argv(spec: EpisodeSpec) -> list[str]:
     """The command, run inside the sandbox, that performs and records one episode."""
-    inner = spec.model_copy(update={"out_dir": INSIDE_OUT})
-    if spec.replay_source:
-        inner.replay_source = INSIDE_REPLAY_SOURCE
-    return [sys.executable, "-m", "cleantrace.episode", inner.model_dump_json()]
+    return [sys.executable, "-m", "cleantrace.episode", *episode_args(spec, sandbox_paths(spec))]
+
+
+def performer_mounts(spec: EpisodeSpec) -> tuple[dict[str, Path], Path | None]:
+    """The performer's host folders: writable binds (inside path → host path) and a read-only replay source."""
+    performer = spec.performer
+    binds = {INSIDE_CONTROL: Path(performer.control_dir)} if isinstance(performer, VolunteerPerformer) else {}
+    source = Path(performer.source).resolve() if isinstance(performer, ReplayPerformer) else None
+    return binds, source
 
 
 def hidden_paths(episode_dir: Path) -> list[str]:
@@ -125,16 +150,17 @@ def run_sandboxed(
     spec: EpisodeSpec, episode_dir: Path, log_path: Path, timeout: float, stop: Callable[[], bool] | None = None
 ) -> SandboxExit:
     """Run one episode in a fresh sandbox; kill the whole sandbox after `timeout` seconds or once `stop()`."""
-    source = Path(spec.replay_source).resolve() if spec.replay_source else None
+    binds, source = performer_mounts(spec)
     return run_in_sandbox(
-        episode_argv(spec), episode_dir, Path(spec.tasks_dir), log_path, timeout, stop=stop, replay_source=source
+        episode_argv(spec), episode_dir, Path(spec.tasks_dir), log_path, timeout, binds=binds, stop=stop,
+        replay_source=source, motion_library=_motion_library(spec),
     )
 
 
 def run_in_sandbox(
     argv: list[str], episode_dir: Path, tasks_dir: Path, log_path: Path, timeout: float,
     binds: dict[str, Path] | None = None, stop: Callable[[], bool] | None = None,
-    replay_source: Path | None = None,
+    replay_source: Path | None = None, motion_library: Path | None = None,
 ) -> SandboxExit:
     """Run `argv` in a fresh sandbox, its output appended to `log_path`.
 
@@ -146,7 +172,7 @@ def run_in_sandbox(
     _become_subreaper()
     with _sandbox_etc() as etc_dir:
         info_read, info_write = os.pipe()
-        command = sandbox_command(argv, episode_dir, tasks_dir, etc_dir, binds, replay_source)
+        command = sandbox_command(argv, episode_dir, tasks_dir, etc_dir, binds, replay_source, motion_library)
         command[1:1] = ["--info-fd", str(info_write)]
         with open(log_path, "ab") as log:
             proc = subprocess.Popen(
