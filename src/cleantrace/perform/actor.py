@@ -293,7 +293,11 @@ class Actor:
         bbox = target.bounding_box()
         if bbox is None:
             raise PerformError("the target disappeared before it could be reached", "wait for the page first")
-        return self._to_screen(bbox["x"], bbox["y"], bbox["width"], bbox["height"])
+        x, y, w, h = bbox["x"], bbox["y"], bbox["width"], bbox["height"]
+        vx, vy, vw, vh = target.evaluate(SCROLL_BOX_JS)
+        if h > vh:  # taller than what shows of it (a board lane on a small page): aim at the part in sight
+            y, h = max(y, vy), min(y + h, vy + vh) - max(y, vy)
+        return self._to_screen(x, y, w, h)
 
     def _to_screen(self, x: float, y: float, w: float, h: float) -> Box:
         ox, oy, scale = page_screen_origin(self.page, self.device_scale)
@@ -314,6 +318,8 @@ class Actor:
             top, bottom = bbox["y"], bbox["y"] + bbox["height"]
             if top >= vy and bottom <= vy + vh:
                 return
+            if bottom - top > vh and min(bottom, vy + vh) - max(top, vy) >= vh / 2:
+                return  # taller than the view and filling half of it: as much as can be seen at once
             if flick == 0:  # the wheel scrolls what is under the pointer: go over the container first
                 view = self._to_screen(vx + vw * 0.2, vy + vh * 0.2, vw * 0.6, vh * 0.6)
                 if not _inside(self.inputs.position, view):
