@@ -97,7 +97,7 @@ def test_characters_off_the_keyboard_are_typed_and_recorded_as_themselves(xvfb, 
     writer = TraceWriter(tmp_path / "ep")
     recorder = Recorder(writer, xvfb, EpisodeClock(), resolver=None, fps=0)
     inputs = XTestInput(xvfb)
-    text = "Müller & Söhne, Éloïse Lefèvre, 山田 太郎 œ"
+    text = "Müller & Söhne, Éloïse Lefèvre, 山田 太郎 œ, 藤井通信株式会社 鈴木一郎佐藤次郎高橋三郎"  # > 19 spare keys
     recorder.start()
     inputs.play(typing_timeline(text, np.random.default_rng(4), Persona(typo_rate=0.0)))
     inputs.sync()

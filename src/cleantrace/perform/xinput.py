@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections import OrderedDict
 from collections.abc import Iterable
 
 import numpy as np
@@ -38,7 +39,9 @@ class XTestInput:
         if not self._d.has_extension("XTEST"):
             raise PerformError(f"X display {display_name} has no XTEST extension", "run Xvfb with XTEST enabled")
         self._spare: list[int] | None = None  # keycodes without keysyms, for characters not on the keyboard
-        self._bound: dict[int, int] = {}  # keysym -> spare keycode it was mapped to
+        self._bound: OrderedDict[int, int] = OrderedDict()  # keysym -> the spare keycode it is mapped to, LRU first
+        self._held: set[int] = set()  # keycodes pressed and not yet released
+        self._binds = 0  # how many times a spare keycode was (re)mapped
         pointer = self._d.screen().root.query_pointer()
         self.position = (pointer.root_x, pointer.root_y)
 
@@ -75,18 +78,19 @@ class XTestInput:
         self._d.flush()
 
     def key(self, key: str, down: bool) -> None:
+        bound = self._binds
         keycode = self.keycode(key)
+        if self._binds != bound:
+            time.sleep(0.02)  # the browser re-reads the keyboard mapping (MappingNotify) before the key comes
+        if down:
+            self._held.add(keycode)
+        else:
+            self._held.discard(keycode)
         xtest.fake_input(self._d, X.KeyPress if down else X.KeyRelease, keycode)
         self._d.flush()
 
     def play(self, timeline: Iterable[KeyEvent]) -> None:
         """Press and release keys at the timeline's times."""
-        timeline = list(timeline)
-        bound = len(self._bound)
-        for event in timeline:  # characters missing from the keyboard get their keys before the first press
-            self.keycode(event.key)
-        if len(self._bound) != bound:
-            time.sleep(0.05)  # the browser re-reads the keyboard mapping on MappingNotify before the keys come
         start = time.perf_counter()
         for event in timeline:
             _sleep_until(start + event.t)
@@ -99,27 +103,43 @@ class XTestInput:
             keysym = keysym_of(name)
         except KeyError:
             raise PerformError(f"unknown key {key!r}", "use a character or an X key name like 'Return'") from None
-        keycode = self._d.keysym_to_keycode(keysym) or self._bound.get(keysym)
-        if not keycode:
-            if len(name) != 1:
-                raise PerformError(f"key {key!r} is not on the sandbox keyboard", "use an X key name like 'Return'")
-            keycode = self._bind(keysym)
-        return keycode
+        if keysym in self._bound:
+            self._bound.move_to_end(keysym)  # least recently used spare keys are remapped first
+            return self._bound[keysym]
+        keycode = self._d.keysym_to_keycode(keysym)
+        if keycode and keycode not in self._spares():
+            return keycode
+        if len(name) != 1:
+            raise PerformError(f"key {key!r} is not on the sandbox keyboard", "use an X key name like 'Return'")
+        return self._bind(keysym)
 
-    def _bind(self, keysym: int) -> int:
-        """Map a character missing from the keyboard (é, ß, 山…) to a spare keycode, as xdotool does."""
+    def _spares(self) -> list[int]:
+        """Keycodes without keysyms in the sandbox's keyboard map (looked up once)."""
         if self._spare is None:
             first = self._d.display.info.min_keycode
             count = self._d.display.info.max_keycode - first + 1
             mapping = self._d.get_keyboard_mapping(first, count)
             self._spare = [first + i for i, syms in enumerate(mapping) if not any(syms)]
-        if not self._spare:
-            raise PerformError("the sandbox keyboard has no spare key for a non-ASCII character", "type ASCII text")
-        keycode = self._spare[len(self._bound) % len(self._spare)]  # reused only after every spare is taken
+        return self._spare
+
+    def _bind(self, keysym: int) -> int:
+        """Map a character missing from the keyboard (é, ß, 山…) to a spare keycode, as xdotool does.
+
+        A free spare if there is one, else the least recently used one that is not held down.
+        """
+        taken = set(self._bound.values())
+        free = [k for k in self._spares() if k not in taken]
+        if free:
+            keycode = free[0]
+        else:
+            old = next((s for s, k in self._bound.items() if k not in self._held), None)
+            if old is None:
+                raise PerformError("the sandbox keyboard has no spare key for a non-ASCII character", "type ASCII text")
+            keycode = self._bound.pop(old)
         self._d.change_keyboard_mapping(keycode, [(keysym, keysym)])
         self._d.sync()
-        self._bound = {k: v for k, v in self._bound.items() if v != keycode}
         self._bound[keysym] = keycode
+        self._binds += 1
         return keycode
 
     def sync(self) -> None:

@@ -40,6 +40,7 @@ class XRecordCapture:
         if not self._data.has_extension("RECORD"):
             raise SandboxError(f"X display {display_name} has no RECORD extension", "run Xvfb with +extension RECORD")
         self._keymap = _keymap(self._control)
+        self._spare = {code for code, (base, _) in self._keymap.items() if not base}  # the injector remaps these
         self._display_name = display_name
         self._lookup: display.Display | None = None  # the record thread's own connection for keymap changes
         self._shift_down = 0
@@ -116,7 +117,7 @@ class XRecordCapture:
             return None if xe.detail in WHEEL_BUTTONS else Event(t_ms=t_ms, kind="up", x=x, y=y, button=xe.detail)
         if xe.type == X.KeyPress:
             base, shifted = self._keymap.get(xe.detail, (0, 0))
-            if not base:  # a keycode bound since the start (the injector's spare keys for other scripts)
+            if xe.detail in self._spare:  # remapped on the fly by the injector (é, ß, 山…): look it up now
                 base, shifted = self._refresh(xe.detail)
             keysym = shifted if self._shift_down and shifted else base
             self._pressed_as[xe.detail] = keysym
@@ -131,7 +132,8 @@ class XRecordCapture:
         return None
 
     def _refresh(self, keycode: int) -> tuple[int, int]:
-        """The keycode's keysyms as the server maps them now (cached until the next unmapped keycode)."""
+        """The keycode's keysyms as the server maps them now (the injector remaps a spare keycode only after
+        every other spare was used since, so the press and this lookup see the same mapping)."""
         try:
             if self._lookup is None:
                 self._lookup = display.Display(self._display_name)
