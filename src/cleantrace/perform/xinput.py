@@ -23,6 +23,7 @@ KEY_ALIASES = {
     "pageup": "Prior", "pagedown": "Next",
 }
 BUTTONS = {"left": 1, "middle": 2, "right": 3}
+SETTLE_S = 0.25  # after a spare keycode is remapped, before its key goes down (measured: 20 ms was not enough)
 MIN_GAP_S = 0.004  # pointer points go out at least this far apart (a mouse reports at ≤ 250 Hz)
 
 
@@ -81,7 +82,7 @@ class XTestInput:
         bound = self._binds
         keycode = self.keycode(key)
         if self._binds != bound:
-            time.sleep(0.02)  # the browser re-reads the keyboard mapping (MappingNotify) before the key comes
+            time.sleep(SETTLE_S)  # the browser re-reads the keyboard mapping (MappingNotify) before the key comes
         if down:
             self._held.add(keycode)
         else:
@@ -90,7 +91,19 @@ class XTestInput:
         self._d.flush()
 
     def play(self, timeline: Iterable[KeyEvent]) -> None:
-        """Press and release keys at the timeline's times."""
+        """Press and release keys at the timeline's times.
+
+        Characters off the keyboard get their spare keys first (as many as there are spare keys), and
+        the browser a moment to take the new keyboard mapping: it reads it some time after the change.
+        """
+        timeline = list(timeline)
+        bound = self._binds
+        for key in dict.fromkeys(e.key for e in timeline if e.down):
+            if len(self._bound) >= len(self._spares()) or self._binds - bound >= len(self._spares()):
+                break
+            self.keycode(key)
+        if self._binds != bound:
+            time.sleep(SETTLE_S)
         start = time.perf_counter()
         for event in timeline:
             _sleep_until(start + event.t)
