@@ -15,6 +15,7 @@ from cleantrace.spec import DEFAULT_CHANGE_FPS, DEFAULT_FPS, EPISODE_TIMEOUT_S, 
 console = Console()
 err_console = Console(stderr=True)
 
+SHOWN_PROBLEMS = 3  # per task in `tasks check`; the count of the rest is printed
 OUTCOME_STYLE = {"success": "green", "failure": "red", "incomplete": "yellow", "running": "yellow"}
 
 
@@ -89,27 +90,154 @@ def run(tasks, episodes, seed, seeds, out, run_id, persona, personas, motion, sk
         sys.exit(3)
 
 
-@cli.command()
-@click.argument("task")
-@click.option("--port", default=8600, show_default=True, help="Loopback port of the station page.")
-@click.option("--seed", default=0, show_default=True, help="Seed of the first volunteer's episode (then +1 each).")
-@click.option("--out", type=click.Path(path_type=Path), default=Path("runs"), show_default=True)
-@click.option("--run-id", default=None, help="Name of the run folder (default: station-<time>).")
-@click.option("--tasks-dir", type=click.Path(path_type=Path), default=None, help="Folder of task packs.")
-@click.option("--heartbeat-timeout", default=HEARTBEAT_TIMEOUT_S, show_default=True,
-              help="Seconds without the volunteer's page before their episode is kept as incomplete.")
-@click.option("--max-volunteers", default=4, show_default=True, help="Sandboxes at once (one per volunteer).")
-def record(task, port, seed, out, run_id, tasks_dir, heartbeat_timeout, max_volunteers) -> None:
-    """Serve a volunteer station for TASK on 127.0.0.1:PORT: consent, the sandbox through noVNC, review, submit."""
-    from cleantrace.station.app import StationConfig, serve_station
+def station_options(f):
+    """The options `cleantrace station` and `cleantrace record` share."""
+    for option in reversed([
+        click.option("--host", default="127.0.0.1", show_default=True,
+                     help="Address to listen on (keep loopback behind a TLS reverse proxy; see docs/volunteer.md)."),
+        click.option("--port", default=8600, show_default=True, help="Port of the station (0: any free one)."),
+        click.option("--public-url", default=None,
+                     help="The URL volunteers open, e.g. https://station.example.com/ behind a TLS proxy "
+                          "(its origin is the only one the screen's websocket accepts)."),
+        click.option("--seed", default=0, show_default=True, help="Seed of the first episode (then +1 each)."),
+        click.option("--out", type=click.Path(path_type=Path), default=Path("runs"), show_default=True),
+        click.option("--run-id", default=None, help="Name of the run folder (default: station-<time>)."),
+        click.option("--tasks-dir", type=click.Path(path_type=Path), default=None, help="Folder of task packs."),
+        click.option("--heartbeat-timeout", default=HEARTBEAT_TIMEOUT_S, show_default=True,
+                     help="Seconds without the volunteer's page before their episode is kept as incomplete."),
+        click.option("--max-volunteers", default=4, show_default=True, help="Sandboxes at once (one per volunteer)."),
+        click.option("--max-per-ip", default=2, show_default=True, help="Open tasks at once from one address."),
+        click.option("--db", default=None,
+                     help="SQLAlchemy URL of the station's database (default: sqlite:///<out>/station.sqlite)."),
+        click.option("--retention-hours", default=24.0, show_default=True,
+                     help="Blocked, abandoned and rejected episodes are deleted after this long."),
+    ]):
+        f = option(f)
+    return f
 
-    config = StationConfig(task=task, out=out, seed=seed, run_id=run_id, tasks_dir=tasks_dir,
-                           heartbeat_timeout=heartbeat_timeout, max_booths=max_volunteers)
+
+def _serve(task, host, port, public_url, seed, out, run_id, tasks_dir, heartbeat_timeout, max_volunteers, max_per_ip,
+           db, retention_hours, campaign=None) -> None:
+    from cleantrace.station.app import StationConfig, serve_station
+    from cleantrace.station.campaign import load_campaign
+
+    config = StationConfig(task=task, out=out, seed=seed, run_id=run_id, tasks_dir=tasks_dir, public_url=public_url,
+                           heartbeat_timeout=heartbeat_timeout, max_booths=max_volunteers, max_per_ip=max_per_ip,
+                           db_url=db, retention_hours=retention_hours,
+                           campaign=load_campaign(campaign) if campaign else None)
 
     def ready(url, station) -> None:
-        console.print(f"station: {url}  (traces in {station.run_dir}; Ctrl-C stops)")
+        shown = f"{url}  public: {public_url}" if public_url else url
+        console.print(f"station: {shown}  (traces in {station.run_dir}; Ctrl-C or SIGTERM stops)", soft_wrap=True)
+        if station.campaign is not None:
+            base = (public_url or url).rstrip("/")
+            console.print(f"crowd link: {base}/c/{station.campaign.id}?workerId=<worker id>", soft_wrap=True)
 
-    serve_station(config, port, on_ready=ready)
+    reason = serve_station(config, port, on_ready=ready, host=host)
+    err_console.print(f"stopped: {reason or 'the station shut down'}; live episodes were kept as incomplete")
+
+
+@cli.group(invoke_without_command=True)
+@click.option("--task", default=None, help="The task volunteers perform (or --campaign).")
+@click.option("--campaign", type=click.Path(path_type=Path), default=None,
+              help="A campaign file (TOML: tasks × seeds × quota, pay; see docs/volunteer.md#campaigns).")
+@station_options
+@click.pass_context
+def station(ctx, task, campaign, **options) -> None:
+    """Serve the volunteer station (a long-running service) until SIGTERM or Ctrl-C."""
+    if ctx.invoked_subcommand is not None:
+        return
+    if (task is None) == (campaign is None):
+        raise CleantraceError("a station serves one task or one campaign", "pass --task TASK or --campaign FILE")
+    _serve(task, campaign=campaign, **options)
+
+
+def _store(out: Path, db: str | None):
+    from cleantrace.station.store import Store, default_url
+
+    return Store(db or default_url(out))
+
+
+db_options = [
+    click.option("--out", type=click.Path(path_type=Path), default=Path("runs"), show_default=True,
+                 help="The station's output folder (its database is <out>/station.sqlite)."),
+    click.option("--db", default=None, help="SQLAlchemy URL of the station's database instead."),
+]
+
+
+def with_db(f):
+    for option in reversed(db_options):
+        f = option(f)
+    return f
+
+
+@station.command("ledger")
+@click.option("--csv", "as_csv", is_flag=True, help="Write CSV to standard output (default: a table).")
+@with_db
+def station_ledger(as_csv: bool, out: Path, db: str | None) -> None:
+    """What each volunteer is owed: worker id, time on task, accepted and rejected episodes, amount."""
+    rows = _store(out, db).ledger()
+    columns = ["worker_id", "volunteer_id", "seconds_on_task", "episodes", "accepted", "rejected", "amount_owed",
+               "currency"]
+    if as_csv:
+        import csv
+
+        writer = csv.DictWriter(sys.stdout, columns, lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+        return
+    table = Table(*columns)
+    for row in rows:
+        table.add_row(*(str(row[c]) for c in columns))
+    console.print(table)
+
+
+@station.command("nginx-conf")
+@click.option("--listen", default="443", show_default=True, help="nginx's listen address (port, or host:port).")
+@click.option("--cert", type=click.Path(path_type=Path), required=True, help="TLS certificate (PEM).")
+@click.option("--key", type=click.Path(path_type=Path), required=True, help="Its private key (PEM).")
+@click.option("--upstream", default="127.0.0.1:8600", show_default=True, help="Where the station listens.")
+def station_nginx_conf(listen: str, cert: Path, key: Path, upstream: str) -> None:
+    """Print an nginx server block (for /etc/nginx/conf.d/) that puts the station behind TLS."""
+    from cleantrace.station.proxy import server_block
+
+    click.echo(server_block(listen, cert.resolve(), key.resolve(), upstream), nl=False)
+
+
+@station.command("invite")
+@click.option("--campaign", "campaign_file", type=click.Path(path_type=Path), required=True, help="The campaign file.")
+@click.option("--worker", "workers", multiple=True, required=True, help="A worker id to invite (repeatable).")
+@click.option("--public-url", required=True, help="The station's public URL, e.g. https://station.example.com/")
+@with_db
+def station_invite(campaign_file: Path, workers: tuple[str, ...], public_url: str, out: Path, db: str | None) -> None:
+    """Print a signed invitation link per worker (valid 72 h; the station's key signs it)."""
+    from cleantrace.station.campaign import invite_token, load_campaign
+
+    campaign = load_campaign(campaign_file)
+    key = _store(out, db).signing_key()
+    for worker in workers:
+        click.echo(f"{worker}\t{public_url.rstrip('/')}/i/{invite_token(key, campaign.id, worker)}")
+
+
+@station.command("reviewer")
+@click.argument("name")
+@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True,
+              help="The reviewer's password (asked when not given).")
+@with_db
+def station_reviewer(name: str, password: str, out: Path, db: str | None) -> None:
+    """Add a reviewer who signs in at /admin (or set their password)."""
+    if len(password) < 8:
+        raise CleantraceError("the password is too short", "use at least 8 characters")
+    _store(out, db).set_reviewer(name, password)
+    console.print(f"reviewer {name} can sign in at /admin/login")
+
+
+@cli.command()
+@click.argument("task")
+@station_options
+def record(task, **options) -> None:
+    """Serve a volunteer station for TASK: consent, the sandbox's screen, review, submit (`station --task TASK`)."""
+    _serve(task, **options)
 
 
 @cli.command()
@@ -231,15 +359,17 @@ def scan(path: Path, no_ocr: bool, canaries: tuple[str, ...]) -> None:
 @click.option("--task", "task_glob", default=None, help="Task id or glob, e.g. 'crm/*'.")
 @click.option("--skill", default=None, help="Only tasks with this skill.")
 @click.option("--performer", type=click.Choice(["script", "volunteer"]), default=None)
+@click.option("--include-unreviewed", is_flag=True,
+              help="Also volunteer episodes the station's reviewers have not accepted (default: accepted only).")
 def export_cmd(run_dir: Path, fmt: str, out: Path, only_success: bool, task_glob: str | None, skill: str | None,
-               performer: str | None) -> None:
+               performer: str | None, include_unreviewed: bool) -> None:
     """Export a run as training data, one step per action (docs/export.md)."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     from cleantrace.export import StepFilter, export_run, plan_export
     from cleantrace.export.layout import empty_out_dir
 
-    plan = plan_export(run_dir, StepFilter(only_success, task_glob, skill, performer))
+    plan = plan_export(run_dir, StepFilter(only_success, task_glob, skill, performer, include_unreviewed))
     empty_out_dir(out)
     for note in plan.notes:
         err_console.print(f"[yellow]note:[/] {note}", highlight=False, soft_wrap=True)
@@ -281,19 +411,14 @@ def tasks_list(tasks_dir: Path | None) -> None:
 def tasks_show(task_id: str, seed: int, tasks_dir: Path | None) -> None:
     """One task: an example instruction and parameters for --seed, its skills."""
     import random
-    import tempfile
 
     from cleantrace.tasks import load_registry
-    from cleantrace.world import World
+    from cleantrace.tasks.lint import setup_on_host
 
     registry = load_registry(tasks_dir)
     task_cls = registry.get(task_id)
-    with tempfile.TemporaryDirectory() as tmp:
-        world = World(seed, Path(tmp) / "world.sqlite")
-        registry.pack_of(task_cls).load_app_module().populate(world)
-        task = task_cls()
-        params = task.setup(world)
-        world.close()
+    task = task_cls()
+    params = setup_on_host(registry, task_cls, seed)
     console.print(f"[bold]{task_id}[/]  app {task.app} · {task.difficulty} · skills: {', '.join(task.skills)}")
     console.print(f"instruction (seed {seed}): {task.render_instruction(params, random.Random(seed))}")
     console.print(f"parameters: {params}")
@@ -311,13 +436,22 @@ def tasks_show(task_id: str, seed: int, tasks_dir: Path | None) -> None:
 @click.option("--timeout", default=EPISODE_TIMEOUT_S, show_default=True, help="Seconds before an episode is killed.")
 @click.option("--json", "json_out", type=click.Path(path_type=Path), default=None, help="Also write the results here.")
 @click.option("--workers", "-j", type=int, default=None, help="Episodes at once (default: what the machine holds).")
+@click.option("--personas", default=None,
+              help="Personas, comma-separated; keyboard,mouse runs both branches of every prefers_keyboard().")
 @click.option("--tasks-dir", type=click.Path(path_type=Path), default=None)
 @click.option("--appearance", default="random", show_default=True,
               help="default (today's look), random (drawn from each seed) or a YAML/JSON file of axes.")
-def tasks_check(task_ids, seeds, first_seed, wrong, out, timeout, json_out, workers, tasks_dir, appearance) -> None:
-    """Run the scripted solution of TASK_IDS (ids or globs; default all) in sandboxes; report success rates."""
+def tasks_check(task_ids, seeds, first_seed, wrong, out, timeout, json_out, workers, personas, tasks_dir,
+                appearance) -> None:
+    """Lint TASK_IDS (ids or globs; default all), then run their scripted solutions in sandboxes; report success
+    rates."""
     from cleantrace.fleet.verify import check_tasks
+    from cleantrace.tasks import load_registry
 
+    report = _lint_and_print(load_registry(tasks_dir), list(task_ids))
+    if not report.ok:
+        console.print("no sandbox started: fix the problems above (`cleantrace tasks lint` lists them again)")
+        sys.exit(1)
     with console.status("running episodes") as status:
         done = 0
 
@@ -328,7 +462,7 @@ def tasks_check(task_ids, seeds, first_seed, wrong, out, timeout, json_out, work
 
         checks = check_tasks(list(task_ids), seeds=seeds, first_seed=first_seed, wrong=wrong, out=out,
                              tasks_dir=tasks_dir, timeout=timeout, on_episode=on_episode, workers=workers,
-                             appearance=appearance)
+                             personas=personas.split(",") if personas else None, appearance=appearance)
     table = Table(id_column("task", [c.task for c in checks]), "episodes", "success", "failure", "incomplete",
                   "success rate")
     for c in checks:
@@ -344,12 +478,100 @@ def tasks_check(task_ids, seeds, first_seed, wrong, out, timeout, json_out, work
         console.print(f"results: {written}")
     failing = [c for c in checks if not c.ok]
     for c in failing:
-        for problem in c.problems[:3]:
+        for problem in c.problems[:SHOWN_PROBLEMS]:
             console.print(f"  {c.task}: {problem}", markup=False, soft_wrap=True)
+        if len(c.problems) > SHOWN_PROBLEMS:
+            console.print(f"  {c.task}: … and {len(c.problems) - SHOWN_PROBLEMS} more problem(s) not shown "
+                          f"(--json FILE keeps them all)", markup=False, soft_wrap=True)
     if failing:
         what = "a wrong solution did not fail its check" if wrong else "not every episode succeeded"
         console.print(f"{len(failing)} task(s): {what}")
         sys.exit(3)
+
+
+@tasks.command("lint")
+@click.argument("task_ids", nargs=-1)
+@click.option("--seeds", default=20, show_default=True, help="Seeds on which setup() runs.")
+@click.option("--tasks-dir", type=click.Path(path_type=Path), default=None)
+def tasks_lint(task_ids, seeds, tasks_dir) -> None:
+    """Check TASK_IDS (default all) without a sandbox: declarations, setup on --seeds seeds, check, wrong_params,
+    effect. Every problem is one line `file:line: task: what — fix`."""
+    from cleantrace.tasks import load_registry
+
+    report = _lint_and_print(load_registry(tasks_dir), list(task_ids), seeds=seeds)
+    if not report.ok:
+        sys.exit(1)
+
+
+def _lint_and_print(registry, task_ids: list[str], seeds: int = 20):
+    """Lint, print every problem (none cut) and a summary line; the report."""
+    from cleantrace.tasks.lint import lint_tasks
+
+    report = lint_tasks(registry, task_ids, seeds=seeds, include_load_problems=not task_ids)
+    for problem in report.problems:
+        err_console.print(f"problem: {problem}", highlight=False, soft_wrap=True, markup=False)
+    n = len(report.problems)
+    console.print(f"lint: {len(report.tasks)} task(s) ({report.with_effect} with an effect) in {report.seconds:.1f} s: "
+                  f"{'no problems' if not n else f'{n} problem(s)'}")
+    return report
+
+
+@tasks.command("try")
+@click.argument("task_id")
+@click.option("--seed", default=0, show_default=True)
+@click.option("--persona", default="default", show_default=True, help="e.g. keyboard or mouse to force a branch.")
+@click.option("--out", type=click.Path(path_type=Path), default=Path("runs"), show_default=True)
+@click.option("--timeout", default=120.0, show_default=True)
+@click.option("--tasks-dir", type=click.Path(path_type=Path), default=None)
+def tasks_try(task_id: str, seed: int, persona: str, out: Path, timeout: float, tasks_dir: Path | None) -> None:
+    """The inner loop: lint TASK_ID, run one episode on --seed, print each action's target and the outcome."""
+    import json as _json
+    import time
+
+    from cleantrace.fleet import run as run_tasks
+    from cleantrace.tasks import load_registry
+
+    report = _lint_and_print(load_registry(tasks_dir), [task_id])
+    if not report.ok:
+        sys.exit(1)
+    result = run_tasks([task_id], seed=seed, persona=persona, out=out, tasks_dir=tasks_dir, timeout=timeout,
+                       run_id=f"try-{task_id.replace('/', '-')}-{seed}-{time.strftime('%H%M%S')}")
+    row = result.rows[0]
+    folder = result.run_dir / row.episode_id
+    actions = folder / "actions.jsonl"
+    for line in (actions.read_text().splitlines() if actions.exists() else []):
+        a = _json.loads(line)
+        t = a.get("target") or {}
+        what = f"{t.get('role') or t.get('tag') or ''} {t.get('name') or ''!r}" if t else ""
+        extra = a.get("text") or " ".join(a.get("keys") or [])
+        console.print(f"  {a['i']:>3} {a['kind']:<12} {what}" + (f" {extra!r}" if extra else ""), markup=False,
+                      highlight=False)
+    style = OUTCOME_STYLE.get(row.status, "")
+    console.print(f"[{style}]{row.status}[/]: {row.message}", soft_wrap=True, highlight=False)
+    from cleantrace.view import write_report
+
+    console.print(f"episode: {folder}\nreport: {write_report(result.run_dir)}")
+    if row.status != "success":
+        sys.exit(3)
+
+
+@tasks.command("draft")
+@click.argument("task_id")
+@click.option("--from", "episode", type=click.Path(exists=True, file_okay=False, path_type=Path), required=True,
+              help="A recorded episode folder (<run>/<episode_id>), scripted or volunteer.")
+@click.option("--no-probe", is_flag=True, help="Do not run the transcribed solution in a sandbox (no check).")
+@click.option("--tasks-dir", type=click.Path(path_type=Path), default=None)
+def tasks_draft(task_id: str, episode: Path, no_probe: bool, tasks_dir: Path | None) -> None:
+    """Draft a task APP/NAME from a recorded episode: solve() from its grounded actions, check() from the database
+    difference, literals lifted into parameters, templates from the instruction; then lint it."""
+    from cleantrace.fleet.draft import draft_task
+    from cleantrace.tasks import load_registry
+
+    drafted = draft_task(load_registry(tasks_dir), episode, task_id, probe=not no_probe)
+    console.print(f"wrote {drafted.path} ({len(drafted.changes)} database change(s) seen); linting it:")
+    report = _lint_and_print(load_registry(tasks_dir), [task_id])
+    if not report.ok:
+        sys.exit(1)
 
 
 @tasks.command("new")
@@ -363,6 +585,32 @@ def tasks_new(task_id: str, tasks_dir: Path | None) -> None:
     path = write_skeleton(load_registry(tasks_dir), task_id)
     console.print(f"wrote {path}: fill in setup, solve, check and wrong_params (see docs/authoring.md), then "
                   f"`cleantrace tasks show {task_id}` and `cleantrace tasks check {task_id}`")
+
+
+@cli.command("inspect")
+@click.argument("app")
+@click.argument("pages", nargs=-1)
+@click.option("--seed", default=0, show_default=True, help="Seed of the world shown.")
+@click.option("--no-pages", is_flag=True, help="Only the database schema (no sandbox).")
+@click.option("--snapshot", is_flag=True, help="Also print each page's full ARIA snapshot.")
+@click.option("--out", type=click.Path(path_type=Path), default=None, help="Write the reference as markdown here.")
+@click.option("--tasks-dir", type=click.Path(path_type=Path), default=None)
+def inspect_cmd(app, pages, seed, no_pages, snapshot, out, tasks_dir) -> None:
+    """What APP offers a task author: its database schema and, per page (PAGES, default: those linked from "/"),
+    the roles and accessible names the Actor can target, read from a real sandbox."""
+    from cleantrace.sandbox.inspect_app import inspect_app
+    from cleantrace.tasks import load_registry
+
+    found = inspect_app(load_registry(tasks_dir), app, seed, list(pages), with_pages=not no_pages)
+    text = found.markdown()
+    if out:
+        Path(out).write_text(text)
+        console.print(f"reference: {out}")
+    else:
+        click.echo(text, nl=False)
+    if snapshot:
+        for pattern, page in found.pages.items():
+            click.echo(f"\n--- {pattern} ({page['path']})\n{page['snapshot']}")
 
 
 @cli.command()

@@ -9,6 +9,7 @@ import zlib
 from cleantrace.tasks import Task
 from cleantrace.world.fake import ascii_fold
 
+from ._common import add_contact, create_account, post, row_named
 from .app import INDUSTRIES, TITLES, slug
 
 
@@ -85,6 +86,9 @@ class CreateAccount(Task):
         row = account_row(world, p["account"])
         return row is not None and (row.industry, row.phone, row.email) == (p["industry"], p["phone"], p["email"])
 
+    def effect(self, app, world, p):
+        create_account(app, world, p["account"], p["industry"], p["phone"], p["email"])
+
     def wrong_params(self, world, p):
         return {**p, "industry": next(i for i in INDUSTRIES if i != p["industry"])}
 
@@ -118,6 +122,11 @@ class SearchAccountSetIndustry(Task):
     def check(self, world, p):
         row = account_row(world, p["account"])
         return row is not None and row.industry == p["industry"]
+
+    def effect(self, app, world, p):
+        account = row_named(world, "accounts", p["account"])
+        form = {"industry": p["industry"], "phone": account.phone, "email": account.email}
+        post(app, f"/accounts/{account.id}", form)
 
     def wrong_params(self, world, p):
         return {**p, "account": other_account(world, p["account"])}
@@ -158,6 +167,9 @@ class AddContactWithKeyboard(Task):
 
     def check(self, world, p):
         return has_contact(world, p["account"], p["contact"], title=p["title"], email=p["email"], phone=p["phone"])
+
+    def effect(self, app, world, p):
+        add_contact(app, world, p["account"], p["contact"], p["title"], p["email"], p["phone"])
 
     def wrong_params(self, world, p):
         return {**p, "account": other_account(world, p["account"])}
@@ -209,6 +221,11 @@ class OnboardAccount(Task):
             and has_contact(world, p["account"], p["contact1"], title=p["title1"], email=p["email1"])
             and has_contact(world, p["account"], p["contact2"], title=p["title2"], email=p["email2"])
         )
+
+    def effect(self, app, world, p):
+        create_account(app, world, p["account"], p["industry"], p["phone"])
+        for n in ("1", "2"):
+            add_contact(app, world, p["account"], p[f"contact{n}"], p[f"title{n}"], p[f"email{n}"])
 
     def wrong_params(self, world, p):
         return {**p, "industry": next(i for i in INDUSTRIES if i != p["industry"])}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from dataclasses import replace
@@ -206,8 +207,9 @@ def faulty_tasks(tmp_path_factory) -> Path:
     ("task", "timeout", "message"),
     [
         ("crm/click-missing", 120, "no visible element with role='button' name='Archive'"),
+        ("crm/click-missing", 120, "— did you mean role='button' name="),  # what the page has instead
         ("crm/check-raises", 120, "check() raised OperationalError"),
-        ("crm/hangs", 15, "timed out after 15 s"),
+        ("crm/hangs", 15, "timed out after 15 s; last action: click(role='link', name="),
     ],
 )
 def test_a_failing_episode_is_kept_incomplete_with_its_reason(faulty_tasks, tmp_path, task, timeout, message):
@@ -216,6 +218,8 @@ def test_a_failing_episode_is_kept_incomplete_with_its_reason(faulty_tasks, tmp_
     row = result.rows[0]
     assert row.status == "incomplete" and row.success is None
     assert message in row.message
+    if task == "crm/hangs":
+        assert re.search(r"at \S+faulty\.py:\d+$", row.message), row.message  # the solve() line under way
     ep = read_episode(result.run_dir / row.episode_id)
     assert ep.meta.outcome.status == "incomplete"
     kinds = [a.kind for a in ep.actions]  # the lead may be further down the long list: scrolls come first

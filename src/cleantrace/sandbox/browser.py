@@ -2,14 +2,20 @@
 
 Chromium is started as a plain process, so that it comes up while the episode is still
 importing and seeding its world; Playwright attaches to it afterwards over the DevTools
-protocol on the sandbox's own loopback.
+protocol on the sandbox's own loopback. Where bubblewrap can make an unprivileged user namespace
+(the local backend), Chromium runs in a mount namespace of its own in which the episode folder (and
+the other `hidden` folders) are empty: no dialog, download or navigation of the browser can reach
+the trace. (A new PID namespace would need a fresh /proc, which the kernel refuses under the
+sandbox's partly covered one.)
 """
 
 from __future__ import annotations
 
 import json
 import math
+import shutil
 import subprocess
+import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -72,15 +78,35 @@ def write_profile_preferences(profile: Path, appearance: Appearance) -> None:
     (default / "Preferences").write_text(json.dumps({"partition": {"default_zoom_level": {"x": level}}}))
 
 
-def launch_chromium(profile: Path, display_name: str, size: tuple[int, int], appearance: Appearance = DEFAULT,
-                    extra_env: dict[str, str] | None = None) -> subprocess.Popen:
-    """Start Chromium with a fresh profile on `display_name`; does not wait for it."""
+def browser_jail(hidden: list[str]) -> list[str]:
+    """The command prefix that runs the browser with `hidden` folders out of its sight (empty tmpfs),
+    or [] where bubblewrap is missing, cannot make a user namespace here (said in the log), or
+    nothing is to be hidden."""
+    bwrap = shutil.which("bwrap")
+    present = [path for path in hidden if Path(path).exists()]
+    if bwrap is None or not present:
+        return []
+    jail = [bwrap, "--dev-bind", "/", "/", *[arg for path in present for arg in ("--tmpfs", path)],
+            "--unshare-user", "--die-with-parent", "--"]
+    tried = subprocess.run([*jail, "true"], capture_output=True, timeout=10)
+    if tried.returncode != 0:
+        said = tried.stderr.decode(errors="replace").strip()
+        print(f"browser: no mount namespace of its own ({said}); the policy alone guards", file=sys.stderr, flush=True)
+        return []
+    return jail
+
+
+def launch_chromium(
+    profile: Path, display_name: str, size: tuple[int, int], hidden: list[str] | None = None,
+    appearance: Appearance = DEFAULT, extra_env: dict[str, str] | None = None,
+) -> subprocess.Popen:
+    """Start Chromium with a fresh profile on `display_name`, `hidden` folders out of its sight; does not wait."""
     profile.mkdir(parents=True, exist_ok=True)
     write_profile_preferences(profile, appearance)
     env = {"DISPLAY": display_name, "HOME": str(profile.parent), "LANG": "en_US.UTF-8", "PATH": "/usr/bin:/bin",
            **(extra_env or {})}
     return subprocess.Popen(
-        chromium_command(profile, size, appearance), env=env, stdin=subprocess.DEVNULL,
+        [*browser_jail(hidden or []), *chromium_command(profile, size, appearance)], env=env, stdin=subprocess.DEVNULL,
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )
 
