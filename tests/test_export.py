@@ -132,7 +132,8 @@ def test_pyautogui_trajectories_are_valid_code_with_normalised_coordinates(run_d
     assert [t["episode_id"] for t in trajectories] == ["a-note", "b-priority", "c-unknown"]
     first = trajectories[0]
     assert first["instruction"] == "Click Save." and first["success"] is True
-    assert first["screen"] == {"w": 640, "h": 360}
+    assert first["screen"] == {"w": 640, "h": 360, "device_scale_factor": 1.0}
+    assert first["appearance"]["theme"] == "classic" and first["appearance"]["locale"] == "en_US"
     for step in (s for t in trajectories for s in t["traj"]):
         assert (tmp_path / "pg" / step["image"]).is_file()
         for name, kwargs in pyautogui_calls(step["code"]):
@@ -303,7 +304,7 @@ def test_hf_and_agentnet_carry_step_text_history_frame_after_and_a_terminate_ste
         "Done: the task is complete"]
     assert [len(r["previous_steps"]) for r in rows] == [0, 1, 2, 3]
     assert rows[2]["previous_steps"][1] == rows[1]["step_instruction"]
-    assert rows[0]["image_after"].size == SIZE and rows[0]["screen_scale"] == 1.0
+    assert rows[0]["image_after"].size == SIZE and rows[0]["device_scale_factor"] == 1.0
     assert [r["terminate"] for r in rows] == [False, False, False, True]
     assert rows[3]["code"] == "computer.terminate(status='success')"
     assert rows[0]["code_abs"] == "pyautogui.click(x=110, y=52)"

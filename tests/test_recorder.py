@@ -93,6 +93,19 @@ def test_actions_reduced_from_a_recording_reproduce_what_was_typed(xvfb, tmp_pat
     assert actions[2].keys == ["ctrl", "s"]
 
 
+def test_characters_off_the_keyboard_are_typed_and_recorded_as_themselves(xvfb, tmp_path):
+    writer = TraceWriter(tmp_path / "ep")
+    recorder = Recorder(writer, xvfb, EpisodeClock(), resolver=None, fps=0)
+    inputs = XTestInput(xvfb)
+    text = "Müller & Söhne, Éloïse Lefèvre, 山田 太郎 œ, 藤井通信株式会社 鈴木一郎佐藤次郎高橋三郎"  # > 19 spare keys
+    recorder.start()
+    inputs.play(typing_timeline(text, np.random.default_rng(4), Persona(typo_rate=0.0)))
+    inputs.sync()
+    time.sleep(0.2)
+    actions = recorder.stop()
+    assert [a.kind for a in actions] == ["type"] and actions[0].text == text
+
+
 def test_frames_are_stored_once_per_distinct_screen(xvfb, tmp_path):
     writer = TraceWriter(tmp_path / "ep")
     recorder = Recorder(writer, xvfb, EpisodeClock(), resolver=None, fps=0)

@@ -115,6 +115,8 @@ def test_the_index_summarizes_the_run(report, browser):
     assert skills["form"] == ["2", "1"] and skills["native-select"] == ["1", "1"] and skills["typing"] == ["1", "0"]
     assert not any("unknown" in s for s in skills), "an unknown task has no skills"
     assert "mean 8.0 s" in page.locator("table.summary").inner_text()
+    look = page.locator("tr.episode td.appearance").first.inner_text()
+    assert look == "1280×800@1 light classic 100% DejaVu Sans en_US"
     links = page.locator("tr.episode a")
     assert links.count() == 3
     links.nth(2).click()

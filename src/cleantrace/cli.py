@@ -64,8 +64,11 @@ def cli(ctx: click.Context, debug: bool) -> None:
               help="local: bubblewrap namespaces; docker: a container of the docker/ image per episode.")
 @click.option("--image", default=None, help="Docker image for --backend docker (default cleantrace/sandbox:latest).")
 @click.option("--view/--no-view", default=True, show_default=True, help="Write the HTML report.")
+@click.option("--appearance", default="random", show_default=True,
+              help="default (today's look), random (drawn from each seed) or a YAML/JSON file of axes.")
 def run(tasks, episodes, seed, seeds, out, run_id, persona, personas, motion, skills, apps, workers, resume, executor,
-        address, staging, timeout, fps, change_fps, frame_format, tasks_dir, backend, image, view) -> None:
+        address, staging, timeout, fps, change_fps, frame_format, tasks_dir, backend, image, view,
+        appearance) -> None:
     """Run TASKS (ids or globs like 'crm/*'; default every task) on --episodes seeds, each in a fresh sandbox,
     --workers at once."""
     from cleantrace.fleet import run as run_tasks
@@ -79,6 +82,7 @@ def run(tasks, episodes, seed, seeds, out, run_id, persona, personas, motion, sk
             on_episode=progress.on_episode, on_start=progress.on_start, seeds=seeds,
             personas=personas.split(",") if personas else None, skills=list(skills), apps=list(apps),
             workers=workers, resume=resume, executor=executor, address=address, staging=staging, motion=motion,
+            appearance=appearance,
         )
     console.print(f"run: {result.location}  ({result.successes}/{len(result.rows)} successful)")
     if view and result.run_dir.is_dir() and result.location == str(result.run_dir):
@@ -456,7 +460,10 @@ def tasks_show(task_id: str, seed: int, tasks_dir: Path | None) -> None:
 @click.option("--personas", default=None,
               help="Personas, comma-separated; keyboard,mouse runs both branches of every prefers_keyboard().")
 @click.option("--tasks-dir", type=click.Path(path_type=Path), default=None)
-def tasks_check(task_ids, seeds, first_seed, wrong, out, timeout, json_out, workers, personas, tasks_dir) -> None:
+@click.option("--appearance", default="random", show_default=True,
+              help="default (today's look), random (drawn from each seed) or a YAML/JSON file of axes.")
+def tasks_check(task_ids, seeds, first_seed, wrong, out, timeout, json_out, workers, personas, tasks_dir,
+                appearance) -> None:
     """Lint TASK_IDS (ids or globs; default all), then run their scripted solutions in sandboxes; report success
     rates."""
     from cleantrace.fleet.verify import check_tasks
@@ -476,7 +483,7 @@ def tasks_check(task_ids, seeds, first_seed, wrong, out, timeout, json_out, work
 
         checks = check_tasks(list(task_ids), seeds=seeds, first_seed=first_seed, wrong=wrong, out=out,
                              tasks_dir=tasks_dir, timeout=timeout, on_episode=on_episode, workers=workers,
-                             personas=personas.split(",") if personas else None)
+                             personas=personas.split(",") if personas else None, appearance=appearance)
     table = Table(id_column("task", [c.task for c in checks]), "episodes", "success", "failure", "incomplete",
                   "success rate")
     for c in checks:
@@ -488,7 +495,8 @@ def tasks_check(task_ids, seeds, first_seed, wrong, out, timeout, json_out, work
     if json_out:
         from cleantrace.fleet.verify import write_checks_json
 
-        console.print(f"results: {write_checks_json(checks, json_out, seeds=seeds, first_seed=first_seed)}")
+        written = write_checks_json(checks, json_out, seeds=seeds, first_seed=first_seed, appearance=str(appearance))
+        console.print(f"results: {written}")
     failing = [c for c in checks if not c.ok]
     for c in failing:
         for problem in c.problems[:SHOWN_PROBLEMS]:

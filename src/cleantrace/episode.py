@@ -36,7 +36,7 @@ def run_inside(spec: EpisodeSpec, paths: SandboxPaths) -> Meta:
     db_path = SCRATCH / "world.sqlite"
     pack_name = spec.task.split("/", 1)[0]  # a task's id starts with its app (the loader checks it)
     hidden = [p for p in (paths.out, paths.control, paths.replay_source) if p]  # out of the browser's sight
-    session = SandboxSession(Path(paths.tasks), pack_name, db_path, SCRATCH, spec.screen, APP_PORT, hidden)
+    session = SandboxSession(Path(paths.tasks), pack_name, db_path, SCRATCH, spec.look, APP_PORT, hidden)
     session.launch()  # first: the processes come up while this one imports and seeds the world
     stage("launched")
     try:
@@ -67,7 +67,8 @@ def _record_episode(spec: EpisodeSpec, paths: SandboxPaths, session, db_path: Pa
     task = task_cls()
     persona = persona_named(spec.persona, spec.persona_params)
 
-    world = World(spec.seed, db_path)
+    look = session.appearance
+    world = World(spec.seed, db_path, locale=look.locale)
     pack.load_app_module().populate(world)
     params = task.setup(world)
     replay = _replay_source(spec, paths)
@@ -78,8 +79,9 @@ def _record_episode(spec: EpisodeSpec, paths: SandboxPaths, session, db_path: Pa
         seed=spec.seed, params=params, instruction=task.render_instruction(params, random.Random(spec.seed)),
         performer=replay.performer if replay else Performer(kind="script", id=f"script:{task.id}",
                                                             persona=persona.name),
-        sandbox=SandboxInfo(backend=spec.backend, screen=Screen(w=spec.screen[0], h=spec.screen[1])),
-        clock=Clock(start=clock.wall_start), outcome=Outcome(status="running"),
+        sandbox=SandboxInfo(backend=spec.backend, screen=Screen(w=look.screen[0], h=look.screen[1],
+                                                                device_scale_factor=look.device_scale_factor)),
+        clock=Clock(start=clock.wall_start), outcome=Outcome(status="running"), appearance=look,
     )
     if isinstance(spec.performer, VolunteerPerformer):
         from cleantrace.perform.volunteer import volunteer_meta
@@ -96,8 +98,9 @@ def _record_episode(spec: EpisodeSpec, paths: SandboxPaths, session, db_path: Pa
         stage("page loaded")
         inputs = XTestInput(session.display.name)
         settings = spec.settings
-        recorder = Recorder(writer, session.display.name, clock, TargetResolver(page), settings.fps,
-                            settings.change_fps, ScreenLabeller(page), settings.frame_format)
+        resolver = TargetResolver(page, look.device_scale_factor)
+        recorder = Recorder(writer, session.display.name, clock, resolver, settings.fps,
+                            settings.change_fps, ScreenLabeller(page, look.device_scale_factor), settings.frame_format)
         recorder.start()
         stage("recording")
         if isinstance(spec.performer, VolunteerPerformer):
@@ -110,7 +113,9 @@ def _record_episode(spec: EpisodeSpec, paths: SandboxPaths, session, db_path: Pa
             from cleantrace.perform.library import motion_source
 
             motion = motion_source(spec.settings.motion, paths.motion_library)
-            task.solve(Actor(page, inputs, recorder, spec.seed, persona, spec.screen, motion=motion), params)
+            actor = Actor(page, inputs, recorder, spec.seed, persona, look.screen, motion=motion,
+                          device_scale=look.device_scale_factor)
+            task.solve(actor, params)
         inputs.sync()
         fault = session.fault()
         broken = recorder.failure()

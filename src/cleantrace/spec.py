@@ -1,6 +1,6 @@
 """The episode contract: what the host asks a sandbox to record, and the defaults it is recorded with.
 
-The lowest layer of the package (it imports nothing of it but `errors`): the host side (fleet,
+The lowest layer of the package (it imports nothing of it but `errors` and `appearance`): the host side (fleet,
 station, backends) builds an `EpisodeSpec`, the sandbox side (`cleantrace.episode`) reads it.
 The spec names no path inside a sandbox: each backend tells the episode where its folders are
 (`SandboxPaths`). Every default that shapes a recording has one constant here.
@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from cleantrace.appearance import RANDOM_CHOICE, Appearance, Choice
 from cleantrace.errors import CleantraceError
 
 if TYPE_CHECKING:
@@ -39,7 +40,8 @@ class RecordingSettings(BaseModel):
 
     model_config = ConfigDict(frozen=True)
 
-    screen: tuple[int, int] = DEFAULT_SCREEN
+    screen: tuple[int, int] | None = None  # overrides each episode's drawn screen size (default look: DEFAULT_SCREEN)
+    appearance: Choice = RANDOM_CHOICE  # the axes each episode's look is drawn within (cleantrace.appearance)
     fps: float = DEFAULT_FPS
     change_fps: float = DEFAULT_CHANGE_FPS
     backend: str = DEFAULT_BACKEND
@@ -86,10 +88,16 @@ class EpisodeSpec(BaseModel):
     tasks_dir: str  # the task packs on the host (a backend may mount them elsewhere inside)
     settings: RecordingSettings = RecordingSettings()
     performer: PerformerSpec = ScriptPerformer()
+    appearance: Appearance = Appearance()  # this episode's look, drawn on the host from its seed
 
     @property
     def screen(self) -> tuple[int, int]:
-        return self.settings.screen
+        return tuple(self.settings.screen) if self.settings.screen else self.appearance.screen
+
+    @property
+    def look(self) -> Appearance:
+        """The appearance at the screen size the display really has."""
+        return self.appearance.model_copy(update={"screen": self.screen})
 
     @property
     def backend(self) -> str:
@@ -125,6 +133,7 @@ class PlaceholderMeta(BaseModel):
     consent_time: str | None = None
     backend: str
     screen: tuple[int, int]
+    appearance: Appearance | None = None
 
 
 def placeholder_meta(spec: EpisodeSpec) -> PlaceholderMeta:
@@ -137,7 +146,7 @@ def placeholder_meta(spec: EpisodeSpec) -> PlaceholderMeta:
         performer_id=volunteer.id if volunteer else f"script:{spec.task}",
         consent_version=volunteer.consent_version if volunteer else None,
         consent_time=volunteer.consent_time if volunteer else None,
-        backend=spec.backend, screen=spec.screen,
+        backend=spec.backend, screen=spec.screen, appearance=spec.look,
     )
 
 

@@ -3,7 +3,11 @@ with the keyboard alone, and onboarding a new account with its first contacts.""
 
 from __future__ import annotations
 
+import re
+import zlib
+
 from cleantrace.tasks import Task
+from cleantrace.world.fake import ascii_fold
 
 from ._common import add_contact, create_account, post, row_named
 from .app import INDUSTRIES, TITLES, slug
@@ -26,7 +30,10 @@ def new_person(world) -> tuple[str, str]:
     taken = {r.name for r in world.db.rows("select name from contacts union select name from leads")}
     while (name := world.fake.name()) in taken:
         pass
-    return name, f"{name.lower().replace(' ', '.').replace(chr(39), '')}@example.com"
+    local = name.lower().replace(" ", ".").replace(chr(39), "")
+    if not local.isascii():  # a name of another locale: its letters without accents, or a made-up mailbox
+        local = re.sub(r"[^a-z.]", "", ascii_fold(local)).strip(".") or f"contact{zlib.crc32(name.encode()) % 10000}"
+    return name, f"{local}@example.com"
 
 
 def other_account(world, name: str) -> str:

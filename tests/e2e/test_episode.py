@@ -30,9 +30,10 @@ def cleantrace(*args: str, **kw) -> subprocess.CompletedProcess:
 
 @pytest.fixture(scope="module")
 def status_run(tmp_path_factory) -> Path:
-    """`cleantrace run crm/set-lead-status --episodes 3`, through the CLI."""
+    """`cleantrace run crm/set-lead-status --episodes 3`, through the CLI, in the default look (1280×800)."""
     out = tmp_path_factory.mktemp("runs")
-    done = cleantrace("run", "crm/set-lead-status", "--episodes", "3", "--out", str(out), "--run-id", "e2e")
+    done = cleantrace("run", "crm/set-lead-status", "--episodes", "3", "--out", str(out), "--run-id", "e2e",
+                      "--appearance", "default")
     assert done.returncode == 0, done.stdout + done.stderr
     assert "report:" in done.stdout
     return out / "e2e"
@@ -141,7 +142,7 @@ def test_the_report_renders_in_a_real_browser(status_run):
 
 
 def test_the_same_seed_gives_the_same_trajectory(status_run, tmp_path):
-    again = run(["crm/set-lead-status"], episodes=1, seed=1, out=tmp_path, run_id="again")
+    again = run(["crm/set-lead-status"], episodes=1, seed=1, out=tmp_path, run_id="again", appearance="default")
     assert again.rows[0].status == "success"
     first = read_episode(status_run / again.rows[0].episode_id)
     second = read_episode(again.run_dir / again.rows[0].episode_id)

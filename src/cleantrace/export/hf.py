@@ -16,6 +16,7 @@ import datasets
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from cleantrace.appearance import Appearance
 from cleantrace.export.pyautogui_actions import action_code, action_code_abs, normalised
 from cleantrace.export.steps import Step
 
@@ -53,7 +54,11 @@ FEATURES = datasets.Features({
     "success": datasets.Value("bool"),
     "screen_w": datasets.Value("int32"),
     "screen_h": datasets.Value("int32"),
-    "screen_scale": datasets.Value("float32"),  # device pixels per CSS pixel
+    "device_scale_factor": datasets.Value("float32"),  # screen pixels per CSS pixel at 100 % zoom
+    "appearance": {  # the episode's look (docs/appearance.md)
+        "color_scheme": _string, "theme": _string, "zoom": datasets.Value("float32"), "font": _string,
+        "locale": _string,
+    },
 })
 
 
@@ -95,8 +100,13 @@ def step_row(step: Step) -> dict:
         "drop_target": element_row(a.drop_target),
         "episode_id": step.episode_id, "step": step.index, "task": step.task, "skills": list(step.skills),
         "performer": step.performer, "success": step.success, "screen_w": step.screen.w, "screen_h": step.screen.h,
-        "screen_scale": step.screen.device_scale_factor,
+        "device_scale_factor": step.screen.device_scale_factor, "appearance": appearance_labels(step.appearance),
     }
+
+
+def appearance_labels(look: Appearance) -> dict:
+    """The look of a step beyond its screen size and scale (which have their own fields)."""
+    return look.model_dump(include={"color_scheme", "theme", "zoom", "font", "locale"})
 
 
 def export_hf(steps: Iterable[Step], out: Path, on_step: Callable[[Step], None] | None = None) -> int:

@@ -103,6 +103,7 @@ def _task_record(episode_id: str, steps: list[Step], out: Path, on_step: Callabl
         "annotation_id": episode_id, "website": app, "domain": "cleantrace", "subdomain": app,
         "confirmed_task": first.instruction, "action_reprs": reprs, "actions": actions,
         "task_id": first.task, "success": first.success, "performer": first.performer,
+        "screen": first.screen.model_dump(), "appearance": first.appearance.model_dump(),
     }
 
 

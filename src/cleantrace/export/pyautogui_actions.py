@@ -133,7 +133,7 @@ def export_pyautogui(steps: Iterable[Step], out: Path, on_step: Callable[[Step],
             lines.write(json.dumps({
                 "episode_id": episode_id, "task_id": first.task, "instruction": first.instruction,
                 "success": first.success, "performer": first.performer, "skills": list(first.skills),
-                "screen": {"w": first.screen.w, "h": first.screen.h}, "traj": traj,
+                "screen": first.screen.model_dump(), "appearance": first.appearance.model_dump(), "traj": traj,
             }) + "\n")
             episodes += 1
     return episodes

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
+from cleantrace.appearance import DEFAULT, Appearance
 from cleantrace.errors import CleantraceError
 from cleantrace.trace import files
 from cleantrace.trace.reader import episode_folders
@@ -39,6 +40,7 @@ class Step:
     frame_sha256: str = ""  # of frame_before's pixels
     pointer_before: tuple[int, int] | None = None  # where the pointer was in frame_before
     pointer_after: tuple[int, int] | None = None
+    appearance: Appearance = DEFAULT  # the look the episode was recorded in
 
     def screen_labels(self) -> ScreenLabels | None:
         """The labelled screen of frame_before (elements and accessibility tree), or None."""
@@ -171,7 +173,7 @@ def iter_steps(plan: ExportPlan) -> Iterator[Step]:
                     episode_id=meta.episode_id, task=meta.task, skills=episode.skills, performer=meta.performer.kind,
                     success=bool(meta.outcome.success), instruction=meta.instruction, index=action.i, action=action,
                     frame_before=frames.get(action.frame_before) if action.frame_before is not None else None,
-                    screen=meta.sandbox.screen,
+                    screen=meta.sandbox.screen, appearance=meta.appearance,
                     frame_after=frames.get(action.frame_after) if action.frame_after is not None else None,
                     previous=tuple(previous), labels=labels.get(action.frame_before),
                     frame_sha256=shas.get(action.frame_before, ""),

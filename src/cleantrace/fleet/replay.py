@@ -106,6 +106,7 @@ def replay(
             persona=_known_persona(meta.performer.persona), tasks_dir=str(registry.root.resolve()),
             settings=RecordingSettings(screen=(screen.w, screen.h), backend="local"),
             performer=ReplayPerformer(source=str(folder.resolve())),
+            appearance=meta.appearance,  # the recorded look: the same pixels under the same input
         )
         done = Replayed(meta, run_episode(spec, run_dir, timeout))
         result.replays.append(done)

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from cleantrace.appearance import Choice, draw, load_choice
 from cleantrace.errors import CleantraceError
 from cleantrace.fleet.episodes import CTRL_C, disk_error
 from cleantrace.fleet.executors import LocalExecutor, Stop
@@ -44,7 +45,6 @@ from cleantrace.spec import (
     DEFAULT_FPS,
     DEFAULT_MOTION,
     DEFAULT_PERSONA,
-    DEFAULT_SCREEN,
     EPISODE_TIMEOUT_S,
     EpisodeSpec,
     RecordingSettings,
@@ -83,13 +83,14 @@ class RunStart:
 def run(
     tasks: list[str] | None = None, episodes: int = 1, seed: int = 0, out: Path | str = Path("runs"),
     run_id: str | None = None, persona: str = DEFAULT_PERSONA, tasks_dir: Path | None = None,
-    timeout: float = EPISODE_TIMEOUT_S, screen: tuple[int, int] = DEFAULT_SCREEN, fps: float = DEFAULT_FPS,
+    timeout: float = EPISODE_TIMEOUT_S, screen: tuple[int, int] | None = None, fps: float = DEFAULT_FPS,
     change_fps: float = DEFAULT_CHANGE_FPS, backend: str = DEFAULT_BACKEND, image: str | None = None,
     on_episode: Callable[[CatalogRow], None] | None = None, *,
     seeds: str | list[int] | None = None, personas: list[str] | None = None, skills: list[str] | None = None,
     apps: list[str] | None = None, workers: int | None = None, resume: bool = False, executor: str = "local",
     address: str | None = None, staging: Path | None = None, storage_options: dict[str, Any] | None = None,
     on_start: Callable[[RunStart], None] | None = None, motion: str = DEFAULT_MOTION, frame_format: str = "png",
+    appearance: str | Path | Choice | dict | None = "random",
 ) -> RunResult:
     """Record every (task, seed, persona) of the selection, `workers` at a time; returns the run's catalog.
 
@@ -101,6 +102,9 @@ def run(
     done episodes are kept, interrupted ones set aside under `interrupted/` and run again; without
     tasks, the stored plan (run.json) is used. `backend` is "local" (bubblewrap) or "docker".
     `frame_format` is how frames are stored: "png" or "webp" (both lossless).
+    `appearance` is "random" (each episode's look drawn from its seed), "default" (the look of
+    1280×800, light, classic theme, en_US) or a file / mapping fixing or narrowing axes
+    (docs/appearance.md); `screen` overrides the drawn screen size.
     """
     registry = load_registry(tasks_dir)
     if executor not in ("local", "ray"):
@@ -109,7 +113,8 @@ def run(
         raise CleantraceError(f"unknown backend {backend!r}", "use --backend local or --backend docker")
     run_id = run_id or (_latest_run(out) if resume else None) or time.strftime("run-%Y%m%d-%H%M%S")
     motion = _checked_motion(motion, backend)
-    settings = RecordingSettings(screen=tuple(screen), fps=fps, change_fps=change_fps, backend=backend, motion=motion,
+    settings = RecordingSettings(screen=tuple(screen) if screen else None, appearance=load_choice(appearance),
+                                 fps=fps, change_fps=change_fps, backend=backend, motion=motion,
                                  frame_format=frame_format)
     asked = None
     if tasks or skills or apps or not resume:  # a selection; checked before anything is written
@@ -206,6 +211,7 @@ def _spec(episode: PlannedEpisode, plan: RunPlan, tasks_dir: Path, library: Path
         persona=episode.persona, persona_params=persona_params(episode.persona),
         tasks_dir=str(Path(tasks_dir).resolve()), settings=plan.settings,
         performer=ScriptPerformer(motion_library=str(library) if library else None),
+        appearance=draw(episode.seed, plan.settings.appearance),
     )
 
 

@@ -41,10 +41,15 @@ e => {
     const s = getComputedStyle(n);
     if (/(auto|scroll)/.test(s.overflowY) && n.scrollHeight > n.clientHeight + 1) break;
   }
-  const r = (n && n !== document.body && n !== document.documentElement)
-    ? n.getBoundingClientRect() : {x: 0, y: 0, width: innerWidth, height: innerHeight};
+  // client areas: without scroll bars (a horizontal one appears when a wide table overflows a small page)
+  const W = document.documentElement.clientWidth, H = document.documentElement.clientHeight;
+  let r = {x: 0, y: 0, width: W, height: H};
+  if (n && n !== document.body && n !== document.documentElement) {
+    const b = n.getBoundingClientRect();
+    r = {x: b.x + n.clientLeft, y: b.y + n.clientTop, width: n.clientWidth, height: n.clientHeight};
+  }
   const x = Math.max(r.x, 0), y = Math.max(r.y, 0);
-  return [x, y, Math.min(r.x + r.width, innerWidth) - x, Math.min(r.y + r.height, innerHeight) - y];
+  return [x, y, Math.min(r.x + r.width, W) - x, Math.min(r.y + r.height, H) - y];
 }
 """
 
@@ -113,9 +118,11 @@ class Actor:
     def __init__(
         self, page: Page, inputs: XTestInput, observer: Observer, seed: int, persona: Persona,
         screen: tuple[int, int] = (1280, 800), timeout_ms: float = 5000, motion: Any = None,
+        device_scale: float = 1.0,
     ) -> None:
         self.page = page
         self.motion = motion or ModelMotion()  # where pointer paths come from: the model or a movement library
+        self.device_scale = device_scale  # screen pixels per DIP (the appearance's device scale factor)
         self.inputs = inputs
         self.observer = observer
         self.persona = persona
@@ -377,10 +384,14 @@ class Actor:
         bbox = target.bounding_box()
         if bbox is None:
             raise PerformError("the target disappeared before it could be reached", "wait for the page first")
-        return self._to_screen(bbox["x"], bbox["y"], bbox["width"], bbox["height"])
+        x, y, w, h = bbox["x"], bbox["y"], bbox["width"], bbox["height"]
+        vx, vy, vw, vh = target.evaluate(SCROLL_BOX_JS)
+        if h > vh:  # taller than what shows of it (a board lane on a small page): aim at the part in sight
+            y, h = max(y, vy), min(y + h, vy + vh) - max(y, vy)
+        return self._to_screen(x, y, w, h)
 
     def _to_screen(self, x: float, y: float, w: float, h: float) -> Box:
-        ox, oy, scale = page_screen_origin(self.page)
+        ox, oy, scale = page_screen_origin(self.page, self.device_scale)
         return Box(ox + x * scale, oy + y * scale, w * scale, h * scale)
 
     def _scroll_into_view(self, target: Locator, max_flicks: int = 15) -> None:
@@ -398,6 +409,8 @@ class Actor:
             top, bottom = bbox["y"], bbox["y"] + bbox["height"]
             if top >= vy and bottom <= vy + vh:
                 return
+            if bottom - top > vh and min(bottom, vy + vh) - max(top, vy) >= vh / 2:
+                return  # taller than the view and filling half of it: as much as can be seen at once
             if flick == 0:  # the wheel scrolls what is under the pointer: go over the container first
                 view = self._to_screen(vx + vw * 0.2, vy + vh * 0.2, vw * 0.6, vh * 0.6)
                 if not _inside(self.inputs.position, view):
@@ -410,7 +423,7 @@ class Actor:
                 time.sleep(float(delay))
                 self.inputs.button(WHEEL_DOWN if down else WHEEL_UP, True)
                 self.inputs.button(WHEEL_DOWN if down else WHEEL_UP, False)
-            self._wait_until_still(target)
+            self._wait_until_still(target, before=bbox)
             moved = abs((target.bounding_box() or bbox)["y"] - top)
             if per_tick is None and moved > 0:
                 per_tick = moved / ticks
@@ -418,10 +431,20 @@ class Actor:
                 break  # the container cannot scroll further
         raise PerformError("could not scroll the target into view", "check that the page can scroll to it")
 
-    def _wait_until_still(self, target: Locator, timeout: float = 2.0) -> None:
-        """Wait for a smooth scroll to come to rest: the target in the same place twice in a row."""
+    def _wait_until_still(self, target: Locator, timeout: float = 2.0, before: dict | None = None) -> None:
+        """Wait for a smooth scroll to come to rest: the target in the same place twice in a row.
+
+        With `before` (the target's box before the wheel turned), first wait for it to move at all:
+        on a loaded machine the browser may handle the wheel later than one look takes, and a page
+        that starts to scroll after the Actor measured it would move the target from under the press.
+        """
         deadline = time.monotonic() + timeout
         last = target.bounding_box()
+        if before is not None:
+            while last == before and time.monotonic() < deadline:  # at the end of the page it never moves
+                time.sleep(0.03)
+                last = target.bounding_box()
+            deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             time.sleep(0.08)
             now = target.bounding_box()

@@ -54,8 +54,9 @@ function () {
 class TargetResolver:
     """Finds and describes the element at a screen point of a page, via CDP."""
 
-    def __init__(self, page: Any) -> None:
+    def __init__(self, page: Any, device_scale: float = 1.0) -> None:
         self.page = page
+        self.device_scale = device_scale
         self._cdp = None
 
     def at(self, x: int, y: int, skip: str = "") -> Target:
@@ -67,7 +68,7 @@ class TargetResolver:
         """
         cdp = self._session()
         try:
-            ox, oy, scale = page_screen_origin(self.page)
+            ox, oy, scale = page_screen_origin(self.page, self.device_scale)
             css_x, css_y = (x - ox) / scale, (y - oy) / scale
             if skip:
                 doc = cdp.send("Runtime.evaluate", {"expression": "document"})["result"]["objectId"]
@@ -99,7 +100,7 @@ class TargetResolver:
             active = cdp.send("Runtime.evaluate", {"expression": "document.activeElement || document.body"})["result"]
             if "objectId" not in active:
                 raise GroundingError("the page has no focused element and no body", "")
-            return self._describe(active["objectId"], page_screen_origin(self.page))
+            return self._describe(active["objectId"], page_screen_origin(self.page, self.device_scale))
         except GroundingError:
             raise
         except Exception as exc:  # the page navigated or closed meanwhile

@@ -49,8 +49,9 @@ sel => [...document.querySelectorAll(sel)].map(e => {
 class ScreenLabeller:
     """Labels what the page shows now, through its own CDP session."""
 
-    def __init__(self, page: Any) -> None:
+    def __init__(self, page: Any, device_scale: float = 1.0) -> None:
         self.page = page
+        self.device_scale = device_scale  # screen pixels per DIP (Chromium's --force-device-scale-factor)
         self._cdp = None
 
     def label(self) -> dict:
@@ -70,7 +71,7 @@ class ScreenLabeller:
 
     def _label(self) -> dict:
         cdp = self._session()
-        ox, oy, scale = page_screen_origin(self.page)
+        ox, oy, scale = page_screen_origin(self.page, self.device_scale)
         boxes = self.page.evaluate(BOXES_JS, CANDIDATES)
         root = cdp.send("DOM.getDocument", {"depth": -1, "pierce": False})["root"]
         node_ids = cdp.send("DOM.querySelectorAll", {"nodeId": root["nodeId"], "selector": CANDIDATES})["nodeIds"]

@@ -12,6 +12,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from cleantrace.appearance import Appearance
+
 SCHEMA_VERSION = 2
 READABLE_VERSIONS = (1, 2)
 
@@ -185,6 +187,7 @@ class Meta(Record):
     privacy: Privacy = Field(default_factory=Privacy)
     duration_ms: float | None = None
     decisions: int | None = None  # steps the performer announced (Actor verbs); None when unknown
+    appearance: Appearance = Field(default_factory=Appearance)  # the look it was recorded in (absent: the default)
 
 
 class CatalogRow(Record):
@@ -203,3 +206,4 @@ class CatalogRow(Record):
     bytes: int = 0
     missing_targets: int = 0  # pointer and typing actions recorded without a target
     privacy: Literal["not_run", "clean", "findings"] = "not_run"
+    appearance: Appearance | None = None

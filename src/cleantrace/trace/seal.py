@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from pathlib import Path
 
+from cleantrace.appearance import Appearance
 from cleantrace.spec import PlaceholderMeta
 from cleantrace.trace import files
 from cleantrace.trace.reduce import attach_observations, reduce_events
@@ -47,13 +48,15 @@ def seal_incomplete(folder: Path, message: str, placeholder: PlaceholderMeta) ->
 def meta_from_placeholder(known: PlaceholderMeta) -> Meta:
     """The meta.json of an episode that never wrote one: what the host knew, task version 0, no params."""
     consent = Consent(version=known.consent_version, time=known.consent_time) if known.consent_version else None
+    look = known.appearance or Appearance(screen=known.screen)
     return Meta(
         run_id=known.run_id, episode_id=known.episode_id, task=known.task, task_version=0, seed=known.seed,
         params={}, instruction="", consent=consent,
         performer=Performer(kind=known.performer, id=known.performer_id, persona=known.persona),
-        sandbox=SandboxInfo(backend=known.backend, screen=Screen(w=known.screen[0], h=known.screen[1])),
+        sandbox=SandboxInfo(backend=known.backend, screen=Screen(w=known.screen[0], h=known.screen[1],
+                                                                 device_scale_factor=look.device_scale_factor)),
         clock=Clock(start=datetime.now(UTC).isoformat(timespec="milliseconds")),
-        outcome=Outcome(status="incomplete"),
+        outcome=Outcome(status="incomplete"), appearance=look,
     )
 
 
@@ -70,6 +73,7 @@ def catalog_row(folder: Path, meta: Meta) -> CatalogRow:
         status=meta.outcome.status, success=meta.outcome.success, message=meta.outcome.message,
         events=count(files.EVENTS), actions=count(files.ACTIONS), frames=count(files.FRAMES),
         bytes=folder_bytes(folder), missing_targets=sum(1 for a in actions if a.target_error),
+        appearance=meta.appearance,
     )
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import random
 import re
+import unicodedata
 
 from faker import Faker
 
@@ -20,9 +21,10 @@ FAKE_PHONE_RE = re.compile(r"\(?\b\d{3}\)?[-. ]?555[-. ]?01\d\d\b")
 class FakeData:
     """Seeded generator of fake people and companies, all identifiers in reserved ranges."""
 
-    def __init__(self, seed: int) -> None:
+    def __init__(self, seed: int, locale: str = "en_US") -> None:
         self.rng = random.Random(seed)
-        self.faker = Faker("en_US")
+        self.locale = locale
+        self.faker = Faker(locale)
         self.faker.seed_instance(seed)
 
     def name(self) -> str:
@@ -32,7 +34,9 @@ class FakeData:
         return self.faker.company()
 
     def email(self, name: str) -> str:
-        local = re.sub(r"[^a-z.]", "", name.lower().replace(" ", "."))
+        local = re.sub(r"[^a-z.]", "", ascii_fold(name).lower().replace(" ", "."))
+        if not local.strip("."):  # a name in a script without Latin letters (ja_JP)
+            local = f"user{self.rng.randint(1000, 9999)}"
         return f"{local}@{self.rng.choice(EMAIL_DOMAINS)}"
 
     def phone(self) -> str:
@@ -41,3 +45,9 @@ class FakeData:
 
     def card(self) -> str:
         return self.rng.choice(TEST_CARD_NUMBERS)
+
+
+def ascii_fold(text: str) -> str:
+    """`text` without accents ('Müller' → 'Muller', 'Éloïse' → 'Eloise'), other non-ASCII letters dropped."""
+    text = text.replace("ß", "ss").replace("Æ", "AE").replace("æ", "ae").replace("Ø", "O").replace("ø", "o")
+    return unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()

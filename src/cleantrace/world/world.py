@@ -17,10 +17,10 @@ T = TypeVar("T")
 class World:
     """Fake data and app state of one episode; the same seed always gives the same world."""
 
-    def __init__(self, seed: int, db_path: str | Path) -> None:
+    def __init__(self, seed: int, db_path: str | Path, locale: str = "en_US") -> None:
         self.seed = seed
         self.rng = random.Random(seed)
-        self.fake = FakeData(seed)
+        self.fake = FakeData(seed, locale)
         self.db = Database(db_path)
 
     def pick(self, table: str) -> SimpleNamespace:
