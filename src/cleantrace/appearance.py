@@ -14,6 +14,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict
 
 from cleantrace.errors import CleantraceError
+from cleantrace.seeds import seed_stream as stream
 
 SIZES: tuple[tuple[int, int], ...] = ((1280, 800), (1366, 768), (1440, 900), (1536, 864), (1920, 1080))
 SCALES = (1.0, 1.25, 1.5, 2.0)  # device pixels per CSS pixel (Chromium's --force-device-scale-factor)
@@ -78,8 +79,6 @@ RANDOM_CHOICE = Choice(name="random")
 
 def seed_stream(seed: int):
     """The appearance's own random stream of an episode's seed (independent of every other consumer)."""
-    from cleantrace.spec import seed_stream as stream  # spec imports this module: import on use
-
     return stream(seed, "appearance")
 
 

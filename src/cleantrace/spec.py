@@ -13,10 +13,10 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from cleantrace.appearance import RANDOM_CHOICE, Appearance, Choice
-from cleantrace.errors import CleantraceError
+from cleantrace.seeds import SEED_CONSUMERS, SEED_DERIVATION, seed_stream  # noqa: F401 - part of the contract
 
 if TYPE_CHECKING:
-    import numpy
+    pass
 
 DEFAULT_SCREEN: tuple[int, int] = (1280, 800)
 DEFAULT_FPS = 2.0  # interval frames per second (0: only on actions and changes)
@@ -27,12 +27,6 @@ DEFAULT_MOTION = "model"  # pointer paths from the movement model, or `library:<
 EPISODE_TIMEOUT_S = 120.0  # an episode's sandbox is killed after this long (`--timeout`)
 VOLUNTEER_TIMEOUT_S = 1800.0  # a volunteer's episode at the station
 HEARTBEAT_TIMEOUT_S = 15.0  # a station page silent this long has left
-
-SEED_CONSUMERS = ("world", "fake", "instruction", "actor", "appearance")
-SEED_DERIVATION = (
-    "numpy.random.SeedSequence(seed).spawn(5)[i] -> PCG64, "
-    "i = 0 world, 1 fake, 2 instruction, 3 actor, 4 appearance"
-)
 
 
 class RecordingSettings(BaseModel):
@@ -148,20 +142,3 @@ def placeholder_meta(spec: EpisodeSpec) -> PlaceholderMeta:
         consent_time=volunteer.consent_time if volunteer else None,
         backend=spec.backend, screen=spec.screen, appearance=spec.look,
     )
-
-
-def seed_stream(seed: int, consumer: str) -> numpy.random.Generator:
-    """The random stream of one consumer of an episode's seed, independent of every other consumer's.
-
-    Consumers: world (the app's records), fake (fake people and values), instruction (its
-    wording), actor (the performer's motion and timing), appearance (the app's look). Derived as
-    SEED_DERIVATION says, so adding draws to one consumer never shifts another's.
-    """
-    import numpy as np
-
-    if consumer not in SEED_CONSUMERS:
-        raise CleantraceError(f"unknown seed consumer {consumer!r}", f"use one of {', '.join(SEED_CONSUMERS)}")
-    if seed < 0:
-        raise CleantraceError(f"seeds must not be negative: {seed}", "use a seed of 0 or more")
-    sequence = np.random.SeedSequence(seed, spawn_key=(SEED_CONSUMERS.index(consumer),))
-    return np.random.Generator(np.random.PCG64(sequence))
