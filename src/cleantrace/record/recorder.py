@@ -64,7 +64,7 @@ class Recorder:
         t_ms = self.clock.ms()
         target = self.resolver.at(x, y)
         if target is not None:
-            self.probes.append(TargetProbe(t_ms, x, y, target))
+            self._remember(TargetProbe(t_ms, x, y, target))
         return target
 
     def probe_focus(self) -> Any:
@@ -74,8 +74,12 @@ class Recorder:
         t_ms = self.clock.ms()
         target = self.resolver.focused()
         if target is not None:
-            self.probes.append(TargetProbe(t_ms, None, None, target))
+            self._remember(TargetProbe(t_ms, None, None, target))
         return target
+
+    def _remember(self, probe: TargetProbe) -> None:
+        self.probes.append(probe)
+        self.writer.append_target(probe.t_ms, probe.x, probe.y, probe.target)
 
     def stop(self) -> list[Action]:
         """Stop capture, wait for pending frames, reduce events to actions and write them."""

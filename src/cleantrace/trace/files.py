@@ -13,6 +13,7 @@ META = "meta.json"
 EVENTS = "events.jsonl"
 ACTIONS = "actions.jsonl"
 FRAMES = "frames.jsonl"
+TARGETS = "targets.jsonl"  # each action's target as it was found: kept when the sandbox dies
 FRAMES_DIR = "frames"
 CATALOG = "catalog.jsonl"
 

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from cleantrace.trace import files
-from cleantrace.trace.reduce import attach_observations, reduce_events
+from cleantrace.trace.reduce import TargetProbe, attach_observations, reduce_events
 from cleantrace.trace.schema import (
     CatalogRow,
     Clock,
@@ -17,6 +17,7 @@ from cleantrace.trace.schema import (
     Performer,
     SandboxInfo,
     Screen,
+    Target,
 )
 
 
@@ -41,11 +42,19 @@ def seal_incomplete(folder: Path, message: str, fallback: dict) -> Meta:
     if not (folder / files.ACTIONS).exists():
         events = [Event.model_validate(r) for r in files.read_jsonl(folder / files.EVENTS)]
         frames = [Frame.model_validate(r) for r in files.read_jsonl(folder / files.FRAMES)]
-        actions = attach_observations(reduce_events(events), events, frames, [])
+        actions = attach_observations(reduce_events(events), events, frames, read_probes(folder))
         (folder / files.ACTIONS).write_text("".join(files.dumps(a) + "\n" for a in actions), encoding="utf-8")
     meta = meta.model_copy(update={"outcome": Outcome(status="incomplete", message=message)})
     files.replace_json(meta_path, meta)
     return meta
+
+
+def read_probes(folder: Path) -> list[TargetProbe]:
+    """The action targets an episode found before it ended (targets.jsonl), in order."""
+    return [
+        TargetProbe(row["t_ms"], row.get("x"), row.get("y"), Target.model_validate(row["target"]))
+        for row in files.read_jsonl(folder / files.TARGETS)
+    ]
 
 
 def catalog_row(folder: Path, meta: Meta) -> CatalogRow:

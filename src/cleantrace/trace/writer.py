@@ -8,7 +8,7 @@ from pathlib import Path
 
 from cleantrace.errors import TraceError
 from cleantrace.trace import files
-from cleantrace.trace.schema import Action, Event, Frame, Meta
+from cleantrace.trace.schema import Action, Event, Frame, Meta, Target
 
 
 class TraceWriter:
@@ -24,6 +24,7 @@ class TraceWriter:
         (folder / files.FRAMES_DIR).mkdir(exist_ok=True)
         self._events = files.JsonlAppender(folder / files.EVENTS)
         self._frames = files.JsonlAppender(folder / files.FRAMES)
+        self._targets = files.JsonlAppender(folder / files.TARGETS)
         self._lock = threading.Lock()
         self.error: TraceError | None = None
 
@@ -56,6 +57,14 @@ class TraceWriter:
             except OSError as exc:
                 self.failed(exc, files.FRAMES)
 
+    def append_target(self, t_ms: float, x: int | None, y: int | None, target: Target) -> None:
+        """One resolved action target, on disk at once: a sandbox killed later still has it."""
+        with self._lock:
+            try:
+                self._targets.append([{"t_ms": t_ms, "x": x, "y": y, "target": target.model_dump(exclude_none=True)}])
+            except OSError as exc:
+                self.failed(exc, files.TARGETS)
+
     def write_actions(self, actions: list[Action]) -> None:
         path = self.folder / files.ACTIONS
         tmp = path.with_name(path.name + ".tmp")
@@ -63,7 +72,7 @@ class TraceWriter:
         tmp.replace(path)
 
     def close(self) -> None:
-        for appender in (self._events, self._frames):
+        for appender in (self._events, self._frames, self._targets):
             try:
                 appender.close()
             except OSError as exc:
