@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import random
+import re
 from functools import cache
 
 import pytest
@@ -61,6 +62,9 @@ def test_parameters_come_from_the_seeded_world_and_vary(task_id, tmp_path):
         if seed == 0:
             instruction = task.render_instruction(params, random.Random(seed))
             assert "{" not in instruction and "}" not in instruction
+        for template in task.templates():  # a quoted sentence keeps its own stop: no `."."`, `.".` or `..`
+            text = template.format(**params)
+            assert not re.search(r'[.!?]["\u201d][.!?]|[.!?]\.(?!\.)', text), f"doubled stop in {text!r}"
     assert len(seen) >= 15, f"only {len(seen)} distinct parameter sets in 20 seeds"
     (tmp_path / "again").mkdir()
     _, world, again = episode_world(task_id, 0, tmp_path / "again")

@@ -17,6 +17,15 @@ err_console = Console(stderr=True)
 OUTCOME_STYLE = {"success": "green", "failure": "red", "incomplete": "yellow", "running": "yellow"}
 
 
+def existing(path: Path, what: str, folder: bool = False) -> Path:
+    """`path` when it exists (a folder if `folder`), else a one-line error saying what was expected."""
+    if not path.exists():
+        raise CleantraceError(f"{path} does not exist", f"give {what} (e.g. runs/run-…; ls runs)")
+    if folder and not path.is_dir():
+        raise CleantraceError(f"{path} is not a folder", f"give {what} (e.g. runs/run-…)")
+    return path
+
+
 def id_column(header: str, ids: list[str]) -> Column:
     """A table column that shows ids whole (they are what other commands take), even in a narrow terminal."""
     return Column(header, no_wrap=True, min_width=max([len(header), *map(len, ids)]))
@@ -105,13 +114,18 @@ def record(task, port, seed, out, run_id, tasks_dir, heartbeat_timeout, max_volu
 
 
 @cli.command()
-@click.argument("path", type=click.Path(exists=True, path_type=Path))
+@click.argument("path", type=click.Path(path_type=Path))
 @click.option("--no-pixels", is_flag=True, help="Skip checking frame files against their hashes.")
 def validate(path: Path, no_pixels: bool) -> None:
     """Check a run (or one episode folder) against the trace schema and its invariants."""
     from cleantrace.trace.validate import validate_run
 
-    reports = validate_run(path, check_pixels=not no_pixels)
+    reports = validate_run(existing(path, "a run or episode folder"), check_pixels=not no_pixels)
+    if not reports:
+        raise CleantraceError(
+            f"{path} is not a run or an episode: it holds no meta.json, catalog.jsonl or episode folder",
+            "give a folder written by `cleantrace run` (runs/run-…) or one of its episode folders",
+        )
     bad = [r for r in reports if not r.ok]
     for r in reports:
         mark = "[green]valid[/]" if r.ok else "[red]invalid[/]"
@@ -140,14 +154,14 @@ def schema(out: Path | None) -> None:
 
 
 @cli.command()
-@click.argument("run_dir", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.argument("run_dir", type=click.Path(path_type=Path))
 @click.option("--out", type=click.Path(path_type=Path), default=None, help="Default: RUN_DIR/report.html")
 @click.option("--tasks-dir", type=click.Path(path_type=Path), default=None, help="Task packs (for the skills).")
 def view(run_dir: Path, out: Path | None, tasks_dir: Path | None) -> None:
     """Write a static HTML report of a run: a summary page and one page per episode (timeline, frames, actions)."""
     from cleantrace.view import write_report
 
-    console.print(f"report: {write_report(run_dir, out, tasks_dir)}")
+    console.print(f"report: {write_report(existing(run_dir, 'a run folder', folder=True), out, tasks_dir)}")
 
 
 @cli.command()
@@ -380,6 +394,11 @@ def main() -> None:
     except (click.exceptions.Abort, KeyboardInterrupt):  # click turns Ctrl-C into Abort
         err_console.print("interrupted: what was recorded is kept, the episode marked incomplete")
         sys.exit(130)
+    except click.UsageError as exc:  # one line, like every other error
+        command = exc.ctx.command_path if exc.ctx else "cleantrace"
+        err_console.print(f"[red]error:[/] {exc.format_message()} — see `{command} --help`",
+                          highlight=False, soft_wrap=True, markup=True)
+        sys.exit(exc.exit_code)
     except click.ClickException as exc:
         exc.show()
         sys.exit(exc.exit_code)

@@ -109,6 +109,8 @@ def run(
     asked = None
     if tasks or skills or apps or not resume:  # a selection; checked before anything is written
         chosen = select_tasks(registry, list(tasks or []), skills, apps)
+        if seeds is None and episodes < 1:
+            raise CleantraceError(f"--episodes {episodes} records nothing", "use --episodes 1 or more")
         seed_list = parse_seeds(seeds) if seeds is not None else list(range(seed, seed + episodes))
         asked = RunPlan(run_id=run_id, settings=settings, episodes=plan_episodes(chosen, seed_list,
                                                                                  personas or [persona]))
