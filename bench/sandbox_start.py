@@ -23,8 +23,8 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from cleantrace.episode import EpisodeSpec
 from cleantrace.sandbox.local import run_sandboxed
+from cleantrace.spec import EpisodeSpec
 from cleantrace.tasks import default_tasks_dir
 from cleantrace.trace import files
 
@@ -81,7 +81,7 @@ def one_episode(out: Path, tasks_dir: Path, task: str, seed: int, sample_memory:
     folder = out / f"{task.replace('/', '-')}-{seed}"
     folder.mkdir(parents=True)
     spec = EpisodeSpec(run_id="bench", episode_id=folder.name, task=task, seed=seed,
-                       tasks_dir=str(tasks_dir), out_dir="")
+                       tasks_dir=str(tasks_dir))
     sampler = Sampler(folder, sample_memory)
     sampler.start()
     created = time.perf_counter()

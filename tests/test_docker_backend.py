@@ -8,8 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from cleantrace.episode import EpisodeSpec
 from cleantrace.sandbox.docker_backend import INSIDE_OUT, INSIDE_TASKS, container_options
+from cleantrace.spec import EpisodeSpec, RecordingSettings
 from tests.conftest import REPO
 
 DOCKERFILE = REPO / "docker" / "Dockerfile"
@@ -17,7 +17,7 @@ DOCKERFILE = REPO / "docker" / "Dockerfile"
 
 def spec(tmp_path) -> EpisodeSpec:
     return EpisodeSpec(run_id="r", episode_id="ep", task="crm/set-lead-status", seed=3,
-                       tasks_dir=str(REPO / "tasks"), out_dir="")
+                       tasks_dir=str(REPO / "tasks"), settings=RecordingSettings(backend="docker"))
 
 
 def test_the_dockerfile_lints_clean():
@@ -48,8 +48,9 @@ def test_the_container_is_isolated_and_writes_only_the_episode_folder(tmp_path):
     assert set(options["environment"]) == {"LANG", "DISPLAY"}, "no host variable enters the container"
     assert options["hostname"] == "sandbox"
     assert options["user"] == f"{os.getuid()}:{os.getgid()}"
-    inner = json.loads(options["command"][0])
-    assert inner["out_dir"] == INSIDE_OUT and inner["tasks_dir"] == INSIDE_TASKS and inner["backend"] == "docker"
+    inner, paths = (json.loads(arg) for arg in options["command"])
+    assert paths["out"] == INSIDE_OUT and paths["tasks"] == INSIDE_TASKS
+    assert inner["settings"]["backend"] == "docker" and "out_dir" not in inner
     assert (inner["task"], inner["seed"]) == ("crm/set-lead-status", 3)
 
 

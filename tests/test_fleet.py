@@ -252,18 +252,18 @@ def test_the_ray_worker_dockerfile_lints_clean_and_holds_ray_and_bubblewrap():
 
 def test_a_remote_output_uploads_sealed_episodes_and_moves_interrupted_ones_aside(s3_endpoint, tmp_path):
     from cleantrace.fleet.resume import reconcile
+    from cleantrace.spec import EpisodeSpec, placeholder_meta
     from cleantrace.trace.seal import seal_incomplete
 
     output = RunOutput(OutputSpec(out="s3://traces/runs", run_id="r", staging=str(tmp_path / "staging")))
     output.prepare()
-    fallback = {"run_id": "r", "task": "crm/a", "seed": 0, "persona": "default", "backend": "local", "w": 1280,
-                "h": 800}
     for episode_id, reason in (("done", "timed out after 120 s"), ("stopped", "interrupted by the user (Ctrl-C)")):
         folder = output.local_dir / episode_id
         (folder / "frames").mkdir(parents=True)
         (folder / "events.jsonl").write_text('{"t_ms":1.0,"kind":"move","x":1,"y":2}\n')
         (output.local_dir / "logs" / f"{episode_id}.log").write_text("stage launched\n")
-        seal_incomplete(folder, reason, {**fallback, "episode_id": episode_id})
+        spec = EpisodeSpec(run_id="r", episode_id=episode_id, task="crm/a", seed=0, tasks_dir=str(tmp_path))
+        seal_incomplete(folder, reason, placeholder_meta(spec))
         output.publish_episode(episode_id)
         assert not folder.exists(), "the staged copy goes once uploaded"
     fs = s3_endpoint

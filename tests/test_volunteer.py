@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from Xlib import display
 
-from cleantrace.perform.volunteer import EpisodeEnded, VolunteerSeat, perform_as_volunteer, send_command
+from cleantrace.perform.volunteer import EpisodeEnded, perform_as_volunteer, send_command
 from cleantrace.record.clock import EpisodeClock
 from cleantrace.record.recorder import Recorder
 from cleantrace.trace.writer import TraceWriter
@@ -23,13 +23,11 @@ def booth(xvfb, tmp_path):
     writer = TraceWriter(tmp_path / "ep")
     recorder = Recorder(writer, xvfb, EpisodeClock(), resolver=None, fps=0, change_fps=0)
     recorder.start()
-    seat = VolunteerSeat(id="vol-test", consent_version="v1", consent_time="2026-01-01T00:00:00Z",
-                         control_dir=str(control))
     outcome: dict = {}
 
     def perform() -> None:
         try:
-            perform_as_volunteer(seat, xvfb, recorder)
+            perform_as_volunteer(control, xvfb, recorder)
             outcome["ended"] = "done"
         except EpisodeEnded as exc:
             outcome["ended"] = exc.message

@@ -10,6 +10,7 @@ from rich.console import Console
 from rich.table import Column, Table
 
 from cleantrace.errors import CleantraceError
+from cleantrace.spec import DEFAULT_CHANGE_FPS, DEFAULT_FPS, EPISODE_TIMEOUT_S, HEARTBEAT_TIMEOUT_S
 
 console = Console()
 err_console = Console(stderr=True)
@@ -57,9 +58,9 @@ def cli(ctx: click.Context, debug: bool) -> None:
 @click.option("--address", default=None, help="Ray cluster address for --executor ray (default: $RAY_ADDRESS).")
 @click.option("--staging", type=click.Path(path_type=Path), default=None,
               help="Local folder where episodes wait for their upload to a URL --out.")
-@click.option("--timeout", default=120.0, show_default=True, help="Seconds before an episode is killed.")
-@click.option("--fps", default=2.0, show_default=True, help="Interval frames per second (0: only on actions).")
-@click.option("--change-fps", default=5.0, show_default=True,
+@click.option("--timeout", default=EPISODE_TIMEOUT_S, show_default=True, help="Seconds before an episode is killed.")
+@click.option("--fps", default=DEFAULT_FPS, show_default=True, help="Interval frames per second (0: only on actions).")
+@click.option("--change-fps", default=DEFAULT_CHANGE_FPS, show_default=True,
               help="At most this many frames per second on visual change (0: none).")
 @click.option("--tasks-dir", type=click.Path(path_type=Path), default=None, help="Folder of task packs.")
 @click.option("--backend", type=click.Choice(["local", "docker"]), default="local", show_default=True,
@@ -97,7 +98,7 @@ def run(tasks, episodes, seed, seeds, out, run_id, persona, personas, skills, ap
 @click.option("--out", type=click.Path(path_type=Path), default=Path("runs"), show_default=True)
 @click.option("--run-id", default=None, help="Name of the run folder (default: station-<time>).")
 @click.option("--tasks-dir", type=click.Path(path_type=Path), default=None, help="Folder of task packs.")
-@click.option("--heartbeat-timeout", default=15.0, show_default=True,
+@click.option("--heartbeat-timeout", default=HEARTBEAT_TIMEOUT_S, show_default=True,
               help="Seconds without the volunteer's page before their episode is kept as incomplete.")
 @click.option("--max-volunteers", default=4, show_default=True, help="Sandboxes at once (one per volunteer).")
 def record(task, port, seed, out, run_id, tasks_dir, heartbeat_timeout, max_volunteers) -> None:
@@ -168,7 +169,7 @@ def view(run_dir: Path, out: Path | None, tasks_dir: Path | None) -> None:
 @click.argument("source", type=click.Path(exists=True, file_okay=False, path_type=Path))
 @click.option("--out", type=click.Path(path_type=Path), default=Path("runs"), show_default=True)
 @click.option("--run-id", default=None, help="Name of the replay run folder (default: replay-<time>).")
-@click.option("--timeout", default=120.0, show_default=True, help="Seconds before a replay is killed.")
+@click.option("--timeout", default=EPISODE_TIMEOUT_S, show_default=True, help="Seconds before a replay is killed.")
 @click.option("--tasks-dir", type=click.Path(path_type=Path), default=None, help="Folder of task packs.")
 @click.option("--view/--no-view", default=True, show_default=True, help="Write the HTML report of the replays.")
 def replay(source: Path, out: Path, run_id: str | None, timeout: float, tasks_dir: Path | None, view: bool) -> None:
@@ -312,13 +313,13 @@ def tasks_show(task_id: str, seed: int, tasks_dir: Path | None) -> None:
 @click.option("--first-seed", default=0, show_default=True)
 @click.option("--wrong", is_flag=True, help="Solve with each task's wrong_params: an honest check must fail.")
 @click.option("--out", type=click.Path(path_type=Path), default=None, help="Keep the runs here (default: discard).")
-@click.option("--timeout", default=120.0, show_default=True, help="Seconds before an episode is killed.")
+@click.option("--timeout", default=EPISODE_TIMEOUT_S, show_default=True, help="Seconds before an episode is killed.")
 @click.option("--json", "json_out", type=click.Path(path_type=Path), default=None, help="Also write the results here.")
 @click.option("--workers", "-j", type=int, default=None, help="Episodes at once (default: what the machine holds).")
 @click.option("--tasks-dir", type=click.Path(path_type=Path), default=None)
 def tasks_check(task_ids, seeds, first_seed, wrong, out, timeout, json_out, workers, tasks_dir) -> None:
     """Run the scripted solution of TASK_IDS (ids or globs; default all) in sandboxes; report success rates."""
-    from cleantrace.tasks.verify import check_tasks
+    from cleantrace.fleet.verify import check_tasks
 
     with console.status("running episodes") as status:
         done = 0
@@ -339,7 +340,7 @@ def tasks_check(task_ids, seeds, first_seed, wrong, out, timeout, json_out, work
                       f"[{style}]{c.rate:.0%}[/]")
     console.print(table)
     if json_out:
-        from cleantrace.tasks.verify import write_checks_json
+        from cleantrace.fleet.verify import write_checks_json
 
         console.print(f"results: {write_checks_json(checks, json_out, seeds=seeds, first_seed=first_seed)}")
     failing = [c for c in checks if not c.ok]

@@ -1,7 +1,9 @@
 """One episode, inside its sandbox: up → record → perform → check → seal.
 
-The host starts it as `python -m cleantrace.episode SPEC_JSON` inside the sandbox (see
-`cleantrace.sandbox.local`); it writes the trace to `spec.out_dir` and nothing else.
+The host starts it as `python -m cleantrace.episode SPEC_JSON PATHS_JSON` inside the sandbox (see
+`cleantrace.sandbox.local`): the episode contract (`cleantrace.spec.EpisodeSpec`) and where the
+backend put the episode's folders inside (`cleantrace.spec.SandboxPaths`); it writes the trace to `paths.out` and
+nothing else.
 """
 
 from __future__ import annotations
@@ -14,10 +16,8 @@ import traceback
 from contextlib import suppress
 from pathlib import Path
 
-from pydantic import BaseModel
-
 from cleantrace.errors import CleantraceError
-from cleantrace.perform.volunteer import VolunteerSeat, perform_as_volunteer, volunteer_meta
+from cleantrace.spec import EpisodeSpec, ReplayPerformer, SandboxPaths, VolunteerPerformer
 from cleantrace.trace.schema import Clock, Meta, Outcome, Performer, SandboxInfo, Screen
 
 PROCESS_START_NS = time.monotonic_ns()
@@ -25,43 +25,27 @@ SCRATCH = Path("/tmp/cleantrace")
 APP_PORT = 8000
 
 
-class EpisodeSpec(BaseModel):
-    """Everything an episode needs to know; the same spec always gives the same episode."""
-
-    run_id: str
-    episode_id: str
-    task: str
-    seed: int
-    persona: str = "default"
-    tasks_dir: str
-    out_dir: str
-    screen: tuple[int, int] = (1280, 800)
-    fps: float = 2.0
-    change_fps: float = 5.0
-    backend: str = "local"
-    performer: str = "script"  # script | volunteer | replay
-    volunteer: VolunteerSeat | None = None  # who, consent, control folder (performer "volunteer")
-    replay_source: str | None = None  # the recorded episode folder a replay re-executes (performer "replay")
+__all__ = ["EpisodeSpec", "SandboxPaths", "main", "run_inside"]
 
 
-def run_inside(spec: EpisodeSpec) -> Meta:
+def run_inside(spec: EpisodeSpec, paths: SandboxPaths) -> Meta:
     """Run the episode in the current (sandboxed) environment and seal its trace."""
     from cleantrace.sandbox.session import SandboxSession
 
     SCRATCH.mkdir(parents=True, exist_ok=True)
     db_path = SCRATCH / "world.sqlite"
     pack_name = spec.task.split("/", 1)[0]  # a task's id starts with its app (the loader checks it)
-    session = SandboxSession(Path(spec.tasks_dir), pack_name, db_path, SCRATCH, spec.screen, APP_PORT)
+    session = SandboxSession(Path(paths.tasks), pack_name, db_path, SCRATCH, spec.screen, APP_PORT)
     session.launch()  # first: the processes come up while this one imports and seeds the world
     stage("launched")
     try:
-        return _record_episode(spec, session, db_path)
+        return _record_episode(spec, paths, session, db_path)
     finally:
         session.close()
         stage("torn down")
 
 
-def _record_episode(spec: EpisodeSpec, session, db_path: Path) -> Meta:
+def _record_episode(spec: EpisodeSpec, paths: SandboxPaths, session, db_path: Path) -> Meta:
     # heavy imports here: the host imports this module only for EpisodeSpec
     from cleantrace.perform.actor import Actor
     from cleantrace.perform.persona import persona_named
@@ -75,7 +59,7 @@ def _record_episode(spec: EpisodeSpec, session, db_path: Path) -> Meta:
 
     started = time.monotonic()
     stage("imported")
-    registry = load_registry(Path(spec.tasks_dir))
+    registry = load_registry(Path(paths.tasks))
     task_cls = registry.get(spec.task)
     pack = registry.pack_of(task_cls)
     task = task_cls()
@@ -84,8 +68,8 @@ def _record_episode(spec: EpisodeSpec, session, db_path: Path) -> Meta:
     world = World(spec.seed, db_path)
     pack.load_app_module().populate(world)
     params = task.setup(world)
-    replay = _replay_source(spec)
-    writer = TraceWriter(Path(spec.out_dir))
+    replay = _replay_source(spec, paths)
+    writer = TraceWriter(Path(paths.out))
     clock = EpisodeClock()
     meta = Meta(
         run_id=spec.run_id, episode_id=spec.episode_id, task=task.id, task_version=task.version,
@@ -95,8 +79,10 @@ def _record_episode(spec: EpisodeSpec, session, db_path: Path) -> Meta:
         sandbox=SandboxInfo(backend=spec.backend, screen=Screen(w=spec.screen[0], h=spec.screen[1])),
         clock=Clock(start=clock.wall_start), outcome=Outcome(status="running"),
     )
-    if spec.volunteer is not None:
-        meta = volunteer_meta(meta, spec.volunteer)
+    if isinstance(spec.performer, VolunteerPerformer):
+        from cleantrace.perform.volunteer import volunteer_meta
+
+        meta = volunteer_meta(meta, spec.performer)
     writer.write_meta(meta)
     stage("world seeded")
 
@@ -107,11 +93,15 @@ def _record_episode(spec: EpisodeSpec, session, db_path: Path) -> Meta:
         page = session.connect(task.start_path)
         stage("page loaded")
         inputs = XTestInput(session.display.name)
-        recorder = Recorder(writer, session.display.name, clock, TargetResolver(page), spec.fps, spec.change_fps)
+        settings = spec.settings
+        recorder = Recorder(writer, session.display.name, clock, TargetResolver(page), settings.fps,
+                            settings.change_fps)
         recorder.start()
         stage("recording")
-        if spec.performer == "volunteer" and spec.volunteer is not None:
-            perform_as_volunteer(spec.volunteer, session.display.name, recorder)
+        if isinstance(spec.performer, VolunteerPerformer):
+            from cleantrace.perform.volunteer import perform_as_volunteer
+
+            perform_as_volunteer(Path(paths.control or ""), session.display.name, recorder)
         elif replay:
             replay.perform(page, inputs, recorder)
         else:
@@ -150,15 +140,15 @@ def _record_episode(spec: EpisodeSpec, session, db_path: Path) -> Meta:
     return meta
 
 
-def _replay_source(spec: EpisodeSpec):
-    """The recorded episode to re-execute when the performer is "replay", else None."""
-    if spec.performer != "replay":
+def _replay_source(spec: EpisodeSpec, paths: SandboxPaths):
+    """The recorded episode to re-execute when the performer is a replay, else None."""
+    if not isinstance(spec.performer, ReplayPerformer):
         return None
     from cleantrace.perform.replay import load_replay_source
 
-    if not spec.replay_source:
-        raise CleantraceError("a replay needs the source episode", "set replay_source in the episode spec")
-    return load_replay_source(Path(spec.replay_source), spec.task, spec.seed)
+    if not paths.replay_source:
+        raise CleantraceError("a replay needs its source episode", "the backend must mount it (replay_source)")
+    return load_replay_source(Path(paths.replay_source), spec.task, spec.seed)
 
 
 def stage(name: str) -> None:
@@ -200,9 +190,19 @@ def _one_line(exc: BaseException) -> str:
 
 
 def main(argv: list[str]) -> int:
+    """`SPEC_JSON [PATHS_JSON]`; without paths, the folders named by $CLEANTRACE_OUT and $CLEANTRACE_TASKS
+    (the container image sets them: a by-hand `docker run` passes the spec alone)."""
+    if not argv:
+        print("error: no episode spec given — pass the episode spec JSON (see cleantrace.spec)", file=sys.stderr)
+        return 2
     spec = EpisodeSpec.model_validate_json(argv[0])
+    if len(argv) > 1:
+        paths = SandboxPaths.model_validate_json(argv[1])
+    else:
+        paths = SandboxPaths(out=os.environ.get("CLEANTRACE_OUT", "."),
+                             tasks=os.environ.get("CLEANTRACE_TASKS", spec.tasks_dir))
     try:
-        run_inside(spec)
+        run_inside(spec, paths)
     except CleantraceError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from cleantrace.episode import EpisodeSpec
 from cleantrace.sandbox.local import run_sandboxed
+from cleantrace.spec import EpisodeSpec, placeholder_meta
 from cleantrace.trace import files
 from cleantrace.trace.reader import read_episode
 from cleantrace.trace.seal import seal_incomplete
@@ -44,7 +44,7 @@ def test_a_killed_episode_is_a_valid_incomplete_prefix(tmp_path, when):
     folder = tmp_path / "run" / "ep"
     folder.mkdir(parents=True)
     spec = EpisodeSpec(run_id="run", episode_id="ep", task="crm/add-lead-note", seed=len(when),
-                       tasks_dir=str(TASKS_DIR), out_dir="")
+                       tasks_dir=str(TASKS_DIR))
     ended = run_sandboxed(spec, folder, tmp_path / "log", timeout=DEADLINE_S, stop=lambda: condition(folder))
     assert ended.stopped, f"the sandbox ended before {when} was seen killed ({ended})"  # SIGKILL of the whole sandbox
     for name in recorded:
@@ -53,7 +53,7 @@ def test_a_killed_episode_is_a_valid_incomplete_prefix(tmp_path, when):
     assert report.problems == [], report.problems
     assert report.status == "incomplete"
     if when in ("target-2", "target-3"):  # the first click (found at target-1) was done by then
-        seal_incomplete(folder, "killed", {})
+        seal_incomplete(folder, "killed", placeholder_meta(spec))
         clicks = [a for a in read_episode(folder).actions if a.kind == "click"]
         assert clicks and clicks[0].target is not None and clicks[0].target.role == "link", (
             "the target of the click done before the kill is kept")

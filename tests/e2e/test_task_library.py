@@ -7,8 +7,8 @@ import sys
 
 import pytest
 
+from cleantrace.fleet.verify import check_tasks
 from cleantrace.tasks import load_registry
-from cleantrace.tasks.verify import check_tasks
 from cleantrace.trace.reader import read_episode
 from tests.conftest import write_pack_with
 

@@ -3,20 +3,22 @@ trajectories, Mind2Web-style tasks (docs/export.md). Steps stream one episode at
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from cleantrace.errors import CleantraceError
-from cleantrace.export.hf import export_hf
 from cleantrace.export.layout import empty_out_dir
-from cleantrace.export.mind2web import export_mind2web
-from cleantrace.export.pyautogui_actions import export_pyautogui
 from cleantrace.export.steps import ExportPlan, Step, StepFilter, iter_steps, plan_export
-from cleantrace.export.wds import export_webdataset
 
-EXPORTERS = {"hf": export_hf, "webdataset": export_webdataset, "pyautogui": export_pyautogui,
-             "mind2web": export_mind2web}
+# format → (module, function); imported when used: hf and webdataset need the `export` extra
+EXPORTERS = {
+    "hf": ("cleantrace.export.hf", "export_hf"),
+    "webdataset": ("cleantrace.export.wds", "export_webdataset"),
+    "pyautogui": ("cleantrace.export.pyautogui_actions", "export_pyautogui"),
+    "mind2web": ("cleantrace.export.mind2web", "export_mind2web"),
+}
 FORMATS = tuple(EXPORTERS)
 
 
@@ -37,10 +39,21 @@ def export_run(
     """Export the selected episodes of a run in format `fmt` into the new folder `out`."""
     if fmt not in EXPORTERS:
         raise CleantraceError(f"unknown export format {fmt!r}", f"use one of {', '.join(FORMATS)}")
+    exporter = _exporter(fmt)
     plan = plan or plan_export(Path(run_dir), selection or StepFilter())
     out = empty_out_dir(Path(out))
-    written = EXPORTERS[fmt](iter_steps(plan), out, on_step)
+    written = exporter(iter_steps(plan), out, on_step)
     return ExportResult(out, fmt, len(plan.episodes), plan.steps, written, plan.notes)
+
+
+def _exporter(fmt: str) -> Callable:
+    module, function = EXPORTERS[fmt]
+    try:
+        return getattr(importlib.import_module(module), function)
+    except ImportError as exc:
+        raise CleantraceError(
+            f"the {fmt} export needs {exc.name}, which is not installed", 'pip install "cleantrace[export]"'
+        ) from None
 
 
 __all__ = ["FORMATS", "ExportPlan", "ExportResult", "Step", "StepFilter", "export_run", "iter_steps", "plan_export"]

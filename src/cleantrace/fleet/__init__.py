@@ -1,7 +1,8 @@
 """Many episodes: task selection × seeds × personas, several at once, each in its own sandbox."""
 
+from cleantrace.fleet.episodes import execute_episode
 from cleantrace.fleet.plan import episode_id_for, parse_seeds, select_tasks
-from cleantrace.fleet.runner import RunResult, RunStart, execute_episode, run
+from cleantrace.fleet.runner import RunResult, RunStart, run
 from cleantrace.fleet.sizing import machine_workers
 
 __all__ = [

@@ -13,8 +13,8 @@ from __future__ import annotations
 import threading
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 
-from cleantrace.episode import EpisodeSpec
 from cleantrace.fleet.output import OutputSpec
+from cleantrace.spec import EpisodeSpec
 from cleantrace.trace.schema import CatalogRow
 
 Outcome = CatalogRow | BaseException | None  # a row; the error the episode raised; None: never started
@@ -45,7 +45,7 @@ class LocalExecutor:
 
     def start(self, specs: list[EpisodeSpec], output: OutputSpec, timeout: float, image: str | None,
               stop: Stop) -> None:
-        from cleantrace.fleet.runner import execute_episode
+        from cleantrace.fleet.episodes import execute_episode
 
         for spec in specs:
             self._futures[self._pool.submit(execute_episode, spec, output, timeout, image, stop)] = spec

@@ -11,7 +11,11 @@ import re
 from pydantic import BaseModel
 
 from cleantrace.errors import CleantraceError, TaskError
+from cleantrace.spec import RecordingSettings
 from cleantrace.tasks.loader import TaskRegistry
+
+__all__ = ["PLAN_FILE", "PlannedEpisode", "RecordingSettings", "RunPlan", "episode_id_for", "parse_seeds",
+           "plan_episodes", "select_tasks"]
 
 PLAN_FILE = "run.json"
 SEEDS_HINT = "write seeds like 7, 0-9 or 1,5,7 (ranges include both ends)"
@@ -25,15 +29,6 @@ class PlannedEpisode(BaseModel):
     task: str
     seed: int
     persona: str
-
-
-class RecordingSettings(BaseModel):
-    """Settings that shape the recorded data: every episode of a run shares them."""
-
-    screen: tuple[int, int] = (1280, 800)
-    fps: float = 2.0
-    change_fps: float = 5.0
-    backend: str = "local"
 
 
 class RunPlan(BaseModel):

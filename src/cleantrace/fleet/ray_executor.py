@@ -12,11 +12,11 @@ from __future__ import annotations
 import time
 from collections import deque
 
-from cleantrace.episode import EpisodeSpec
 from cleantrace.errors import CleantraceError
 from cleantrace.fleet.executors import Outcome, Stop
 from cleantrace.fleet.output import OutputSpec
 from cleantrace.fleet.sizing import MB_PER_SANDBOX
+from cleantrace.spec import EpisodeSpec
 
 STOP_POLL_S = 1.0
 
@@ -127,7 +127,7 @@ def _episode_task(spec: EpisodeSpec, output: OutputSpec, timeout: float, image: 
     """A Ray task: `execute_episode` with a stop signal read from the run's StopFlag actor."""
     import ray
 
-    from cleantrace.fleet.runner import execute_episode
+    from cleantrace.fleet.episodes import execute_episode
 
     last = {"t": 0.0, "reason": None}
 

@@ -14,11 +14,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from cleantrace.episode import EpisodeSpec
 from cleantrace.errors import CleantraceError
+from cleantrace.fleet.episodes import run_episode
 from cleantrace.fleet.output import OutputSpec, RunOutput
-from cleantrace.fleet.runner import DEFAULT_TIMEOUT, run_episode
 from cleantrace.sandbox.requirements import require_host_tools
+from cleantrace.spec import EPISODE_TIMEOUT_S, EpisodeSpec, RecordingSettings, ReplayPerformer
 from cleantrace.tasks import load_registry
 from cleantrace.trace import files
 from cleantrace.trace.reader import episode_folders
@@ -79,7 +79,7 @@ def replay_sources(path: Path) -> list[Path]:
 
 def replay(
     source: Path, out: Path = Path("runs"), run_id: str | None = None, tasks_dir: Path | None = None,
-    timeout: float = DEFAULT_TIMEOUT, on_episode: Callable[[Replayed], None] | None = None,
+    timeout: float = EPISODE_TIMEOUT_S, on_episode: Callable[[Replayed], None] | None = None,
 ) -> ReplayResult:
     """Replay one episode, or every successful scripted episode of a run, each in a fresh sandbox.
 
@@ -103,8 +103,9 @@ def replay(
         screen = meta.sandbox.screen
         spec = EpisodeSpec(
             run_id=run_dir.name, episode_id=meta.episode_id + REPLAY_SUFFIX, task=meta.task, seed=meta.seed,
-            persona=_known_persona(meta.performer.persona), tasks_dir=str(registry.root.resolve()), out_dir="",
-            screen=(screen.w, screen.h), backend="local", performer="replay", replay_source=str(folder.resolve()),
+            persona=_known_persona(meta.performer.persona), tasks_dir=str(registry.root.resolve()),
+            settings=RecordingSettings(screen=(screen.w, screen.h), backend="local"),
+            performer=ReplayPerformer(source=str(folder.resolve())),
         )
         done = Replayed(meta, run_episode(spec, run_dir, timeout))
         result.replays.append(done)

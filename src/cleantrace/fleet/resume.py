@@ -15,8 +15,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from cleantrace.episode import EpisodeSpec
 from cleantrace.fleet.output import RunOutput
+from cleantrace.spec import EpisodeSpec, placeholder_meta
 from cleantrace.trace import files
 from cleantrace.trace.schema import CatalogRow, Meta
 from cleantrace.trace.seal import seal_incomplete
@@ -106,8 +106,4 @@ def seal_unfinished(folder: Path, spec: EpisodeSpec, reason: str) -> None:
         meta = None
     if meta is not None and meta.outcome.status != "running":
         return
-    fallback = {
-        "run_id": spec.run_id, "episode_id": spec.episode_id, "task": spec.task, "seed": spec.seed,
-        "persona": spec.persona, "backend": spec.backend, "w": spec.screen[0], "h": spec.screen[1],
-    }
-    seal_incomplete(folder, reason, fallback)
+    seal_incomplete(folder, reason, placeholder_meta(spec))

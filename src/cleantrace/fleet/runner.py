@@ -2,28 +2,24 @@
 
 The driver (this process) plans the episodes, hands them to an executor (threads here, or Ray
 tasks), and is the catalog's only writer: one row per episode, appended as each one ends. The
-episode function (`execute_episode`) is the same for every executor: sandbox → seal →
-`_finish_episode` → publish to the run's output.
+episode function (`cleantrace.fleet.episodes.execute_episode`) is the same for every executor.
 """
 
 from __future__ import annotations
 
-import errno
-import shutil
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from cleantrace.episode import EpisodeSpec
 from cleantrace.errors import CleantraceError
+from cleantrace.fleet.episodes import CTRL_C, disk_error
 from cleantrace.fleet.executors import LocalExecutor, Stop
-from cleantrace.fleet.output import LOGS_DIR, OutputSpec, RunOutput
+from cleantrace.fleet.output import OutputSpec, RunOutput
 from cleantrace.fleet.plan import (
     PLAN_FILE,
     PlannedEpisode,
-    RecordingSettings,
     RunPlan,
     episode_id_for,
     parse_seeds,
@@ -36,24 +32,26 @@ from cleantrace.fleet.resume import (
     CatalogWriter,
     reconcile,
     seal_unfinished,
-    set_aside_leftover,
 )
 from cleantrace.fleet.sizing import WorkerChoice, machine_workers
 from cleantrace.perform.persona import persona_named
-from cleantrace.privacy import scan_sealed
-from cleantrace.sandbox.docker_backend import DEFAULT_IMAGE, docker_client, run_in_docker
-from cleantrace.sandbox.local import run_sandboxed
+from cleantrace.sandbox.docker_backend import docker_client
 from cleantrace.sandbox.requirements import require_host_tools
+from cleantrace.spec import (
+    DEFAULT_BACKEND,
+    DEFAULT_CHANGE_FPS,
+    DEFAULT_FPS,
+    DEFAULT_PERSONA,
+    DEFAULT_SCREEN,
+    EPISODE_TIMEOUT_S,
+    EpisodeSpec,
+    RecordingSettings,
+)
 from cleantrace.tasks import load_registry
 from cleantrace.trace import files
-from cleantrace.trace.schema import CatalogRow, Meta
-from cleantrace.trace.seal import catalog_row, seal_incomplete
+from cleantrace.trace.schema import CatalogRow
 
-DEFAULT_TIMEOUT = 120.0
-MIN_FREE_BYTES = 1_000_000  # below this no episode starts: it could not even write its first frames
-CTRL_C = "interrupted by the user (Ctrl-C)"
-
-__all__ = ["RunResult", "RunStart", "episode_id_for", "execute_episode", "run", "run_episode"]
+__all__ = ["RunResult", "RunStart", "episode_id_for", "run"]
 
 
 @dataclass
@@ -80,9 +78,9 @@ class RunStart:
 
 def run(
     tasks: list[str] | None = None, episodes: int = 1, seed: int = 0, out: Path | str = Path("runs"),
-    run_id: str | None = None, persona: str = "default", tasks_dir: Path | None = None,
-    timeout: float = DEFAULT_TIMEOUT, screen: tuple[int, int] = (1280, 800), fps: float = 2.0,
-    change_fps: float = 5.0, backend: str = "local", image: str | None = None,
+    run_id: str | None = None, persona: str = DEFAULT_PERSONA, tasks_dir: Path | None = None,
+    timeout: float = EPISODE_TIMEOUT_S, screen: tuple[int, int] = DEFAULT_SCREEN, fps: float = DEFAULT_FPS,
+    change_fps: float = DEFAULT_CHANGE_FPS, backend: str = DEFAULT_BACKEND, image: str | None = None,
     on_episode: Callable[[CatalogRow], None] | None = None, *,
     seeds: str | list[int] | None = None, personas: list[str] | None = None, skills: list[str] | None = None,
     apps: list[str] | None = None, workers: int | None = None, resume: bool = False, executor: str = "local",
@@ -181,7 +179,7 @@ def _drive(
                         catalog.append(outcome)
                         output.publish_run_file(files.CATALOG, force=False)
                     except OSError as exc:
-                        error = error or _disk_error(output.local_dir, exc)
+                        error = error or disk_error(output.local_dir, exc)
                         stop.set(f"{INTERRUPTED}: the run stopped: its catalog cannot be written")
                     if on_episode:
                         on_episode(outcome)
@@ -195,92 +193,11 @@ def _drive(
         raise error
 
 
-def execute_episode(
-    spec: EpisodeSpec, output: OutputSpec, timeout: float = DEFAULT_TIMEOUT, image: str | None = None,
-    stop: Callable[[], str | None] = lambda: None,
-) -> CatalogRow | None:
-    """Run one episode in a fresh sandbox on this machine and make it final at the run's output.
-
-    Returns its catalog row, or None when the run was stopped before the episode started. The
-    same function runs in a local worker thread and as a Ray task on any node.
-    """
-    if stop():
-        return None
-    target = RunOutput(output)
-    run_dir = target.local_dir
-    (run_dir / LOGS_DIR).mkdir(parents=True, exist_ok=True)
-    set_aside_leftover(target, spec)  # an earlier attempt on this machine (a crashed worker, a retried task)
-    _require_free_space(run_dir)
-    try:
-        meta = _record(spec, run_dir, timeout, image, stop)
-        row = _finish_episode(run_dir / spec.episode_id, meta)
-        target.publish_episode(spec.episode_id)
-    except OSError as exc:  # the host could not seal or catalog the episode: the disk is full
-        raise _disk_error(run_dir, exc) from None
-    return row
-
-
-def run_episode(
-    spec: EpisodeSpec, run_dir: Path, timeout: float = DEFAULT_TIMEOUT, image: str | None = None
-) -> CatalogRow:
-    """One episode in a fresh sandbox, in `run_dir`; its row is appended to the run's catalog."""
-    output = OutputSpec(out=str(Path(run_dir).parent), run_id=Path(run_dir).name)
-    row = execute_episode(spec, output, timeout, image)
-    assert row is not None  # never stopped
-    CatalogWriter(Path(run_dir) / files.CATALOG).append(row)
-    return row
-
-
-def _record(spec: EpisodeSpec, run_dir: Path, timeout: float, image: str | None, stop) -> Meta:
-    """Run the sandbox; the episode comes back sealed (incomplete with the reason if the sandbox did not seal it)."""
-    folder = run_dir / spec.episode_id
-    folder.mkdir()
-    log_path = run_dir / LOGS_DIR / f"{spec.episode_id}.log"
-    try:
-        if spec.backend == "docker":
-            ended = run_in_docker(spec, folder, log_path, timeout, image or DEFAULT_IMAGE)
-        else:
-            ended = run_sandboxed(spec, folder, log_path, timeout, stop=lambda: stop() is not None)
-    except KeyboardInterrupt:
-        _seal(folder, spec, CTRL_C)
-        raise
-    meta_path = folder / files.META
-    meta = Meta.model_validate_json(meta_path.read_text()) if meta_path.exists() else None
-    if meta is not None and meta.outcome.status != "running":
-        return meta
-    if ended.stopped:
-        reason = stop() or f"{INTERRUPTED}: the run was stopped"
-    elif ended.timed_out:
-        reason = f"timed out after {timeout:.0f} s"
-    else:
-        reason = f"the sandbox exited with code {ended.code}: {_last_line(log_path)}"
-    return _seal(folder, spec, reason)
-
-
 def _spec(episode: PlannedEpisode, plan: RunPlan, tasks_dir: Path) -> EpisodeSpec:
-    settings = plan.settings
     return EpisodeSpec(
         run_id=plan.run_id, episode_id=episode.episode_id, task=episode.task, seed=episode.seed,
-        persona=episode.persona, tasks_dir=str(Path(tasks_dir).resolve()), out_dir="", screen=settings.screen,
-        fps=settings.fps, change_fps=settings.change_fps, backend=settings.backend,
+        persona=episode.persona, tasks_dir=str(Path(tasks_dir).resolve()), settings=plan.settings,
     )
-
-
-def _finish_episode(folder: Path, meta: Meta) -> CatalogRow:
-    """Post-process a sealed episode on the machine that recorded it, and return its catalog row.
-
-    The one place where every sealed episode passes (success, failure or incomplete), before it is
-    published to the run's output: the privacy scan, recorded in its meta and catalog row.
-    """
-    return scan_sealed(folder, catalog_row(folder, meta))
-
-
-def _seal(folder: Path, spec: EpisodeSpec, reason: str) -> Meta:
-    fallback = {
-        "run_id": spec.run_id, "episode_id": spec.episode_id, "task": spec.task, "seed": spec.seed,
-        "persona": spec.persona, "backend": spec.backend, "w": spec.screen[0], "h": spec.screen[1],
-    }
-    return seal_incomplete(folder, reason, fallback)
 
 
 def _executor(kind: str, workers: int | None, address: str | None, jobs: int):
@@ -326,23 +243,3 @@ def _latest_run(out: Path | str) -> str | None:
     return plans[-1].parent.name if plans else None
 
 
-def _require_free_space(run_dir: Path) -> None:
-    free = shutil.disk_usage(run_dir).free
-    if free < MIN_FREE_BYTES:
-        raise CleantraceError(
-            f"the disk of {run_dir} is full ({free / 1e6:.1f} MB free)", "free disk space or choose another --out"
-        )
-
-
-def _disk_error(run_dir: Path, exc: OSError) -> CleantraceError:
-    reason = "the disk is full" if exc.errno == errno.ENOSPC else exc.strerror or str(exc)
-    return CleantraceError(f"cannot write to {run_dir}: {reason}", "free disk space or choose another --out")
-
-
-def _last_line(log_path: Path) -> str:
-    try:
-        lines = [ln.strip() for ln in log_path.read_text(errors="replace").splitlines() if ln.strip()]
-    except OSError:
-        return "no log"
-    errors = [ln for ln in lines if ln.startswith("error:")]
-    return (errors or lines or ["no output"])[-1][:300]

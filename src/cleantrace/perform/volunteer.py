@@ -9,7 +9,7 @@ States: ready (recording paused, input blocked) → recording ⇄ paused → don
 discarded / abandoned (sealed incomplete; the station deletes a discarded trace). Input is blocked
 with x11vnc's view-only mode whenever nothing is recorded, so the app never changes unseen.
 
-This module is imported by the host for `VolunteerSeat`: keep its top-level imports light.
+The station (host) imports this module for `send_command`: keep its top-level imports light.
 """
 
 from __future__ import annotations
@@ -24,9 +24,8 @@ from contextlib import suppress
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel
-
 from cleantrace.errors import PerformError
+from cleantrace.spec import VolunteerPerformer
 
 INSIDE_CONTROL = "/tmp/control"
 CONTROL_SOCKET = "control.sock"
@@ -35,20 +34,11 @@ PROBE_PERIOD = 0.1  # seconds between looks at the pointer, to ground the volunt
 COMMANDS = ("status", "start", "pause", "resume", "done", "discard", "abandon")
 
 
-class VolunteerSeat(BaseModel):
-    """Who performs (a pseudonymous id, never a name) and what they consented to."""
-
-    id: str
-    consent_version: str
-    consent_time: str
-    control_dir: str = INSIDE_CONTROL
-
-
 class EpisodeEnded(PerformError):
     """The volunteer discarded the episode, or their page went away, before Done."""
 
 
-def volunteer_meta(meta: Any, seat: VolunteerSeat) -> Any:
+def volunteer_meta(meta: Any, seat: VolunteerPerformer) -> Any:
     """`meta` with the volunteer as performer and their consent."""
     from cleantrace.trace.schema import Consent, Performer
 
@@ -58,13 +48,13 @@ def volunteer_meta(meta: Any, seat: VolunteerSeat) -> Any:
     })
 
 
-def perform_as_volunteer(seat: VolunteerSeat, display_name: str, recorder: Any) -> None:
-    """Serve the volunteer until Done (returns) or Discard / disconnect (raises EpisodeEnded).
+def perform_as_volunteer(control: Path, display_name: str, recorder: Any) -> None:
+    """Serve the volunteer (through sockets in the `control` folder) until Done (returns) or Discard /
+    disconnect (raises EpisodeEnded).
 
     The recorder is paused until Start and while paused; on Done, input is blocked and recording
     resumed, so the final frame is taken and nothing can happen after it.
     """
-    control = Path(seat.control_dir)
     vnc = VncServer(display_name, control / VNC_SOCKET)
     booth = VolunteerBooth(recorder, vnc)
     recorder.pause()

@@ -12,9 +12,9 @@ import os
 from pathlib import Path
 from typing import Any
 
-from cleantrace.episode import EpisodeSpec
 from cleantrace.errors import SandboxError
-from cleantrace.sandbox.local import SandboxExit
+from cleantrace.sandbox.local import SandboxExit, performer_mounts, sandbox_paths
+from cleantrace.spec import EpisodeSpec, episode_args
 
 DEFAULT_IMAGE = "cleantrace/sandbox:latest"
 INSIDE_OUT = "/out"
@@ -24,18 +24,23 @@ BUILD_HINT = "build it: docker build -f docker/Dockerfile -t cleantrace/sandbox 
 
 def container_options(spec: EpisodeSpec, episode_dir: Path, image: str = DEFAULT_IMAGE) -> dict[str, Any]:
     """Keyword arguments for `docker.containers.run` that run `spec` in an isolated container."""
-    inner = spec.model_copy(update={"out_dir": INSIDE_OUT, "tasks_dir": INSIDE_TASKS, "backend": "docker"})
+    binds, source = performer_mounts(spec)
+    volumes = {
+        str(Path(episode_dir).resolve()): {"bind": INSIDE_OUT, "mode": "rw"},
+        str(Path(spec.tasks_dir).resolve()): {"bind": INSIDE_TASKS, "mode": "ro"},
+        **{str(host.resolve()): {"bind": inside, "mode": "rw"} for inside, host in binds.items()},
+    }
+    paths = sandbox_paths(spec, out=INSIDE_OUT, tasks=INSIDE_TASKS)
+    if source is not None:
+        volumes[str(source)] = {"bind": paths.replay_source, "mode": "ro"}
     return {
         "image": image,
-        "command": [inner.model_dump_json()],
+        "command": episode_args(spec, paths),
         "network_mode": "none",
         "hostname": "sandbox",
         "read_only": True,
         "tmpfs": {"/tmp": "rw,size=1g", "/home/performer": "rw,size=64m", "/dev/shm": "rw,size=256m"},
-        "volumes": {
-            str(Path(episode_dir).resolve()): {"bind": INSIDE_OUT, "mode": "rw"},
-            str(Path(spec.tasks_dir).resolve()): {"bind": INSIDE_TASKS, "mode": "ro"},
-        },
+        "volumes": volumes,
         "environment": {"LANG": "C.UTF-8", "DISPLAY": ":0"},
         "user": f"{os.getuid()}:{os.getgid()}",
         "cap_drop": ["ALL"],

@@ -24,10 +24,11 @@ from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 
-from cleantrace.episode import EpisodeSpec
+from cleantrace.spec import EpisodeSpec, ReplayPerformer, SandboxPaths, VolunteerPerformer, episode_args
 
 INSIDE_OUT = "/tmp/episode"
 INSIDE_REPLAY_SOURCE = "/tmp/replay-source"  # a replay's source episode, read-only
+INSIDE_CONTROL = "/tmp/control"  # a volunteer's control folder (the station's sockets)
 PR_SET_CHILD_SUBREAPER = 36
 STOP_POLL_S = 0.25
 PRIVATE_DIRS = ("/tmp", "/root", "/home", "/run")
@@ -78,12 +79,27 @@ def sandbox_command(
     return [*cmd, "--chdir", "/tmp", *argv]
 
 
+def sandbox_paths(spec: EpisodeSpec, out: str = INSIDE_OUT, tasks: str | None = None) -> SandboxPaths:
+    """Where the episode's folders are inside a sandbox: its folder at `out`, the task packs at
+    `tasks` (by default where they are on the host), the performer's folders at their fixed places."""
+    return SandboxPaths(
+        out=out, tasks=tasks or spec.tasks_dir,
+        replay_source=INSIDE_REPLAY_SOURCE if isinstance(spec.performer, ReplayPerformer) else None,
+        control=INSIDE_CONTROL if isinstance(spec.performer, VolunteerPerformer) else None,
+    )
+
+
 def episode_argv(spec: EpisodeSpec) -> list[str]:
     """The command, run inside the sandbox, that performs and records one episode."""
-    inner = spec.model_copy(update={"out_dir": INSIDE_OUT})
-    if spec.replay_source:
-        inner.replay_source = INSIDE_REPLAY_SOURCE
-    return [sys.executable, "-m", "cleantrace.episode", inner.model_dump_json()]
+    return [sys.executable, "-m", "cleantrace.episode", *episode_args(spec, sandbox_paths(spec))]
+
+
+def performer_mounts(spec: EpisodeSpec) -> tuple[dict[str, Path], Path | None]:
+    """The performer's host folders: writable binds (inside path → host path) and a read-only replay source."""
+    performer = spec.performer
+    binds = {INSIDE_CONTROL: Path(performer.control_dir)} if isinstance(performer, VolunteerPerformer) else {}
+    source = Path(performer.source).resolve() if isinstance(performer, ReplayPerformer) else None
+    return binds, source
 
 
 def hidden_paths(episode_dir: Path) -> list[str]:
@@ -125,9 +141,10 @@ def run_sandboxed(
     spec: EpisodeSpec, episode_dir: Path, log_path: Path, timeout: float, stop: Callable[[], bool] | None = None
 ) -> SandboxExit:
     """Run one episode in a fresh sandbox; kill the whole sandbox after `timeout` seconds or once `stop()`."""
-    source = Path(spec.replay_source).resolve() if spec.replay_source else None
+    binds, source = performer_mounts(spec)
     return run_in_sandbox(
-        episode_argv(spec), episode_dir, Path(spec.tasks_dir), log_path, timeout, stop=stop, replay_source=source
+        episode_argv(spec), episode_dir, Path(spec.tasks_dir), log_path, timeout, binds=binds, stop=stop,
+        replay_source=source,
     )
 
 

@@ -15,10 +15,17 @@ from pathlib import Path
 
 from flask import Flask, abort, jsonify, redirect, render_template, request, send_from_directory, session, url_for
 
-from cleantrace.episode import EpisodeSpec
 from cleantrace.errors import CleantraceError
-from cleantrace.perform.volunteer import VolunteerSeat
 from cleantrace.privacy import scan_sealed
+from cleantrace.spec import (
+    DEFAULT_CHANGE_FPS,
+    DEFAULT_FPS,
+    HEARTBEAT_TIMEOUT_S,
+    VOLUNTEER_TIMEOUT_S,
+    EpisodeSpec,
+    RecordingSettings,
+    VolunteerPerformer,
+)
 from cleantrace.station import consent
 from cleantrace.station.booth import NOVNC_DIR, Booth
 from cleantrace.trace import files
@@ -38,11 +45,11 @@ class StationConfig:
     seed: int = 0
     run_id: str | None = None
     tasks_dir: Path | None = None
-    heartbeat_timeout: float = 15.0  # seconds without a heartbeat from the page before an episode is abandoned
-    max_seconds: float = 1800.0  # an episode's sandbox is freed after this long, whatever happens
+    heartbeat_timeout: float = HEARTBEAT_TIMEOUT_S  # seconds without a heartbeat before an episode is abandoned
+    max_seconds: float = VOLUNTEER_TIMEOUT_S  # an episode's sandbox is freed after this long, whatever happens
     max_booths: int = 4  # sandboxes at once (one per volunteer)
-    fps: float = 2.0
-    change_fps: float = 5.0
+    fps: float = DEFAULT_FPS
+    change_fps: float = DEFAULT_CHANGE_FPS
 
 
 class Station:
@@ -78,8 +85,9 @@ class Station:
         spec = EpisodeSpec(
             run_id=self.run_dir.name, episode_id=f"{self.task.id.replace('/', '--')}--s{seed}--{volunteer}",
             task=self.task.id, seed=seed, tasks_dir=str(self.registry.root.resolve()),
-            out_dir="", fps=self.config.fps, change_fps=self.config.change_fps, performer="volunteer",
-            volunteer=VolunteerSeat(id=volunteer, consent_version=consent.CONSENT_VERSION, consent_time=consent_time),
+            settings=RecordingSettings(fps=self.config.fps, change_fps=self.config.change_fps),
+            performer=VolunteerPerformer(id=volunteer, consent_version=consent.CONSENT_VERSION,
+                                         consent_time=consent_time),
         )
         booth = Booth(spec, self.run_dir, heartbeat_timeout=self.config.heartbeat_timeout,
                       max_seconds=self.config.max_seconds, on_sealed=self._catalog)

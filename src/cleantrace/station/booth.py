@@ -18,12 +18,12 @@ from contextlib import suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from cleantrace.episode import EpisodeSpec
 from cleantrace.errors import CleantraceError
-from cleantrace.perform.volunteer import INSIDE_CONTROL, VNC_SOCKET, send_command, volunteer_meta
+from cleantrace.perform.volunteer import VNC_SOCKET, send_command
 from cleantrace.privacy import Finding, record_scan, scan_episode
-from cleantrace.sandbox.local import SandboxExit, episode_argv, run_in_sandbox
+from cleantrace.sandbox.local import SandboxExit, run_sandboxed
 from cleantrace.sandbox.processes import stop_process
+from cleantrace.spec import HEARTBEAT_TIMEOUT_S, VOLUNTEER_TIMEOUT_S, EpisodeSpec, placeholder_meta
 from cleantrace.trace import files
 from cleantrace.trace.schema import Meta
 
@@ -49,16 +49,18 @@ class Booth:
     """
 
     def __init__(
-        self, spec: EpisodeSpec, run_dir: Path, *, heartbeat_timeout: float = 15.0, max_seconds: float = 1800.0,
-        on_sealed: Callable[[Booth, Meta], None] | None = None,
+        self, spec: EpisodeSpec, run_dir: Path, *, heartbeat_timeout: float = HEARTBEAT_TIMEOUT_S,
+        max_seconds: float = VOLUNTEER_TIMEOUT_S, on_sealed: Callable[[Booth, Meta], None] | None = None,
     ) -> None:
-        self.spec = spec
+        self.control_dir = Path(tempfile.mkdtemp(prefix="ct-booth-"))  # short: unix socket paths ≤ 107 bytes
+        self.spec = spec.model_copy(update={
+            "performer": spec.performer.model_copy(update={"control_dir": str(self.control_dir)}),
+        })
         self.run_dir = run_dir
         self.folder = run_dir / spec.episode_id
         self.heartbeat_timeout = heartbeat_timeout
         self.max_seconds = max_seconds
         self.on_sealed = on_sealed  # called with (booth, meta) when a kept trace is final (catalog row)
-        self.control_dir = Path(tempfile.mkdtemp(prefix="ct-booth-"))  # short: unix socket paths ≤ 107 bytes
         self.ws_port = _free_port()
         self.state = "starting"
         self.message = ""
@@ -163,13 +165,10 @@ class Booth:
         self._stop_bridge()
 
     def _run_sandbox(self) -> None:
-        inner = self.spec.model_copy(update={"out_dir": ""})
-        argv = episode_argv(inner)
         log = self.run_dir / "logs" / f"{self.spec.episode_id}.log"
         ended: SandboxExit | None = None
         try:
-            ended = run_in_sandbox(argv, self.folder, Path(self.spec.tasks_dir), log, self.max_seconds,
-                                   binds={INSIDE_CONTROL: self.control_dir})
+            ended = run_sandboxed(self.spec, self.folder, log, self.max_seconds)
         finally:
             self._stop_bridge()
             with self._lock:
@@ -187,10 +186,7 @@ class Booth:
         if meta is None or meta.outcome.status == "running":
             why = f"timed out after {self.max_seconds:.0f} s" if ended and ended.timed_out else (
                 self.message or "the sandbox ended before the episode was sealed")
-            meta = seal_incomplete(self.folder, why, _fallback(self.spec))
-            if self.spec.volunteer is not None and meta.performer.kind != "volunteer":  # died before its meta
-                meta = volunteer_meta(meta, self.spec.volunteer)
-                files.replace_json(meta_path, meta)
+            meta = seal_incomplete(self.folder, why, placeholder_meta(self.spec))
         self.meta = meta
         if meta.outcome.status == "incomplete":
             self.state, self.message = "incomplete", meta.outcome.message
@@ -275,9 +271,3 @@ def _free_port() -> int:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
 
-
-def _fallback(spec: EpisodeSpec) -> dict:
-    return {
-        "run_id": spec.run_id, "episode_id": spec.episode_id, "task": spec.task, "seed": spec.seed,
-        "persona": spec.persona, "backend": spec.backend, "w": spec.screen[0], "h": spec.screen[1],
-    }

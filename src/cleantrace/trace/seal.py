@@ -5,11 +5,13 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from pathlib import Path
 
+from cleantrace.spec import PlaceholderMeta
 from cleantrace.trace import files
 from cleantrace.trace.reduce import TargetProbe, attach_observations, reduce_events
 from cleantrace.trace.schema import (
     CatalogRow,
     Clock,
+    Consent,
     Event,
     Frame,
     Meta,
@@ -21,24 +23,17 @@ from cleantrace.trace.schema import (
 )
 
 
-def seal_incomplete(folder: Path, message: str, fallback: dict) -> Meta:
+def seal_incomplete(folder: Path, message: str, placeholder: PlaceholderMeta) -> Meta:
     """Mark an unfinished episode incomplete, keeping every record; derive actions if missing.
 
-    `fallback` holds the meta fields known on the host (ids, task, seed, screen, persona) for an
-    episode that died before writing its meta.
+    `placeholder` (`cleantrace.spec.placeholder_meta`) holds what the host knows of the meta, for
+    an episode that died before writing its meta.json.
     """
     meta_path = folder / files.META
     if meta_path.exists():
         meta = Meta.model_validate_json(meta_path.read_text(encoding="utf-8"))
     else:
-        meta = Meta(
-            run_id=fallback["run_id"], episode_id=fallback["episode_id"], task=fallback["task"],
-            task_version=0, seed=fallback["seed"], params={}, instruction="",
-            performer=Performer(kind="script", id=f"script:{fallback['task']}", persona=fallback["persona"]),
-            sandbox=SandboxInfo(backend=fallback["backend"], screen=Screen(w=fallback["w"], h=fallback["h"])),
-            clock=Clock(start=datetime.now(UTC).isoformat(timespec="milliseconds")),
-            outcome=Outcome(status="incomplete"),
-        )
+        meta = meta_from_placeholder(placeholder)
     if not (folder / files.ACTIONS).exists():
         events = [Event.model_validate(r) for r in files.read_jsonl(folder / files.EVENTS)]
         frames = [Frame.model_validate(r) for r in files.read_jsonl(folder / files.FRAMES)]
@@ -55,6 +50,19 @@ def read_probes(folder: Path) -> list[TargetProbe]:
         TargetProbe(row["t_ms"], row.get("x"), row.get("y"), Target.model_validate(row["target"]))
         for row in files.read_jsonl(folder / files.TARGETS)
     ]
+
+
+def meta_from_placeholder(known: PlaceholderMeta) -> Meta:
+    """The meta.json of an episode that never wrote one: what the host knew, task version 0, no params."""
+    consent = Consent(version=known.consent_version, time=known.consent_time) if known.consent_version else None
+    return Meta(
+        run_id=known.run_id, episode_id=known.episode_id, task=known.task, task_version=0, seed=known.seed,
+        params={}, instruction="", consent=consent,
+        performer=Performer(kind=known.performer, id=known.performer_id, persona=known.persona),
+        sandbox=SandboxInfo(backend=known.backend, screen=Screen(w=known.screen[0], h=known.screen[1])),
+        clock=Clock(start=datetime.now(UTC).isoformat(timespec="milliseconds")),
+        outcome=Outcome(status="incomplete"),
+    )
 
 
 def catalog_row(folder: Path, meta: Meta) -> CatalogRow:

@@ -15,6 +15,7 @@ from collections import defaultdict
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from cleantrace.spec import EPISODE_TIMEOUT_S
 from cleantrace.tasks.loader import TaskRegistry, load_registry
 
 WRONG_SUFFIX = "--wrong"
@@ -45,10 +46,10 @@ class TaskCheck:
 
 def check_tasks(
     patterns: list[str], seeds: int = 10, first_seed: int = 0, wrong: bool = False, out: Path | None = None,
-    tasks_dir: Path | None = None, timeout: float = 120.0, on_episode=None, **run_options,
+    tasks_dir: Path | None = None, timeout: float = EPISODE_TIMEOUT_S, on_episode=None, **run_options,
 ) -> list[TaskCheck]:
     """Run each selected task on `seeds` seeds in fresh sandboxes; one TaskCheck per task."""
-    from cleantrace.fleet import run
+    from cleantrace.fleet.runner import run
 
     registry = load_registry(tasks_dir)
     selected = [t.id for t in registry.select(patterns or ["*"])]
