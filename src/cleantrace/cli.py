@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Column, Table
 
 from cleantrace.errors import CleantraceError
@@ -241,13 +242,14 @@ def export_cmd(run_dir: Path, fmt: str, out: Path, only_success: bool, task_glob
     """Export a run as training data, one step per action (docs/export.md)."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-    from cleantrace.export import StepFilter, export_run, plan_export
+    from cleantrace.export import StepFilter, export_run, exporter_for, plan_export
     from cleantrace.export.layout import empty_out_dir
 
+    exporter_for(fmt)  # a missing extra is named before anything is read or written
     plan = plan_export(run_dir, StepFilter(only_success, task_glob, skill, performer))
     empty_out_dir(out)
     for note in plan.notes:
-        err_console.print(f"[yellow]note:[/] {note}", highlight=False, soft_wrap=True)
+        err_console.print(f"[yellow]note:[/] {escape(str(note))}", highlight=False, soft_wrap=True)
     with Progress(
         TextColumn("[bold]steps"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=console,
     ) as progress:
@@ -276,7 +278,7 @@ def tasks_list(tasks_dir: Path | None) -> None:
         table.add_row(task_id, task.app, ", ".join(task.skills), task.difficulty)
     console.print(table)
     for problem in registry.problems:
-        err_console.print(f"[yellow]warning:[/] {problem}", highlight=False)
+        err_console.print(f"[yellow]warning:[/] {escape(str(problem))}", highlight=False)
 
 
 @tasks.command("show")
@@ -376,7 +378,7 @@ def doctor() -> None:
     for check in run_checks():
         failed |= check.required and not check.ok
         status = "[green]ok[/]" if check.ok else "[red]missing[/]" if check.required else "[yellow]optional[/]"
-        table.add_row(check.name, status, check.detail)
+        table.add_row(check.name, status, escape(check.detail))
     console.print(table)
     if failed:
         console.print("a run would fail: fix the parts marked missing")
@@ -390,15 +392,15 @@ def main() -> None:
     except CleantraceError as exc:
         if debug:
             raise
-        err_console.print(f"[red]error:[/] {exc}", highlight=False, soft_wrap=True)
+        err_console.print(f"[red]error:[/] {escape(str(exc))}", highlight=False, soft_wrap=True)
         sys.exit(1)
     except (click.exceptions.Abort, KeyboardInterrupt):  # click turns Ctrl-C into Abort
         err_console.print("interrupted: what was recorded is kept, the episode marked incomplete")
         sys.exit(130)
     except click.UsageError as exc:  # one line, like every other error
-        command = exc.ctx.command_path if exc.ctx else "cleantrace"
-        err_console.print(f"[red]error:[/] {exc.format_message()} — see `{command} --help`",
-                          highlight=False, soft_wrap=True, markup=True)
+        command = f"cleantrace {exc.ctx.info_name}" if exc.ctx and exc.ctx.parent else "cleantrace"
+        err_console.print(f"[red]error:[/] {escape(exc.format_message())} — see `{command} --help`",
+                          highlight=False, soft_wrap=True)
         sys.exit(exc.exit_code)
     except click.ClickException as exc:
         exc.show()

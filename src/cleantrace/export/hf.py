@@ -26,7 +26,7 @@ FEATURES = datasets.Features({
     "instruction": _string,
     "action": _string,  # the reduced action record as JSON (schema v1, absolute screen pixels)
     "action_kind": _string,
-    "point": datasets.Sequence(datasets.Value("float32")),  # normalised (x, y) of a pointer action, else []
+    "point": datasets.Sequence(datasets.Value("float64")),  # normalised (x, y) to 4 decimals, or []
     "code": _string,  # the action as pyautogui code, normalised coordinates
     "target": {
         "role": _string, "name": _string, "tag": _string, "text": _string, "selector": _string,

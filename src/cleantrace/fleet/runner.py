@@ -118,6 +118,10 @@ def run(
         require_host_tools()
     else:
         docker_client()
+    if executor == "ray":  # before the run folder is made
+        from cleantrace.fleet.ray_executor import require_ray
+
+        require_ray()
     where = str(out) if "://" in str(out) else str(Path(out).resolve())  # Ray workers may start elsewhere
     output = RunOutput(OutputSpec(out=where, run_id=run_id, staging=str(Path(staging).resolve()) if staging else None,
                                   storage_options=storage_options or {}))
