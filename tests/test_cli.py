@@ -86,7 +86,7 @@ def test_tasks_new_writes_a_skeleton_that_loads_and_refuses_bad_ids(tmp_path):
     assert "bad task id" in error_line(cleantrace("tasks", "new", "crm", "--tasks-dir", str(root)))
 
 
-TWO_IDLE_TASKS = '''
+IDLE_AND_BROKEN_TASKS = '''
 from cleantrace.tasks import Task
 
 class Look(Task):
@@ -97,18 +97,23 @@ class Look(Task):
 
 class LookAgain(Look):
     id = "crm/look-again"
+
+class Breaks(Look):
+    id = "crm/breaks"
+    def solve(self, actor, p): raise ValueError("the script broke")
 '''
 
 
 @pytest.mark.e2e
-def test_run_without_tasks_runs_every_task_as_the_readme_says(tmp_path):
-    from tests.conftest import write_pack_with
+def test_run_without_tasks_runs_every_task_and_exits_3_when_one_ends_incomplete(tmp_path):
+    from tests.conftest import REPO, write_pack_with
 
-    root = write_pack_with(tmp_path, "idle.py", TWO_IDLE_TASKS)
+    root = write_pack_with(tmp_path, "idle.py", IDLE_AND_BROKEN_TASKS)
     done = cleantrace("run", "--episodes", "1", "--out", str(tmp_path / "runs"), "--tasks-dir", str(root),
                       "--no-view")
-    assert done.returncode == 0, done.stderr
-    assert "(2/2 successful)" in done.stdout.replace("\n", "")
+    assert done.returncode == 3, done.stderr  # as the README's exit codes say
+    assert "(2/3 successful)" in done.stdout.replace("\n", "")
+    assert "`3` a `run`" in (REPO / "README.md").read_text()
 
 
 def test_validate_and_view_of_a_missing_path_say_so_in_one_line(tmp_path):
