@@ -292,7 +292,7 @@ def test_a_run_logged_to_a_file_prints_n_of_total_per_episode():
     from cleantrace.trace.schema import CatalogRow
 
     log = io.StringIO()
-    console = Console(file=log, force_terminal=False, width=200)
+    console = Console(file=log, force_terminal=False, width=80)  # a log: not a terminal, rich's default width
     with RunProgress(console) as progress:
         progress.on_start(RunStart("runs/r", planned=3, already_done=0, to_run=3, workers="local: 1"))
         for n, status in enumerate(["success", "incomplete", "success"]):
@@ -301,4 +301,5 @@ def test_a_run_logged_to_a_file_prints_n_of_total_per_episode():
                                            message="[b]check[/b] passed"))
     lines = [ln for ln in log.getvalue().splitlines() if "crm--t--" in ln]
     assert [ln.split()[0] for ln in lines] == ["1/3", "2/3", "3/3"]
+    assert all(ln.endswith(")") and "/min" in ln for ln in lines), "one line per episode, stats included"
     assert "[b]check[/b] passed" in lines[0], "messages are printed as they are, not as markup"

@@ -60,7 +60,7 @@ class RunProgress:
         line = f"[{style}]{row.status:<10}[/] {row.episode_id}  {escape(row.message)}"
         if not self.console.is_terminal:  # no live bar in a log: each line says how far the run is
             line = f"{self.done}/{self.total} {line}  ({self.stats()})"
-        self.console.print(line, highlight=False)
+        self.console.print(line, highlight=False, soft_wrap=True)
         self.progress.update(self.bar, advance=1, stats=self.stats())
 
     def stats(self) -> str:
