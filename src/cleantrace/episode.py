@@ -63,7 +63,7 @@ def _record_episode(spec: EpisodeSpec, paths: SandboxPaths, session, db_path: Pa
     task_cls = registry.get(spec.task)
     pack = registry.pack_of(task_cls)
     task = task_cls()
-    persona = persona_named(spec.persona)
+    persona = persona_named(spec.persona, spec.persona_params)
 
     world = World(spec.seed, db_path)
     pack.load_app_module().populate(world)
@@ -105,7 +105,10 @@ def _record_episode(spec: EpisodeSpec, paths: SandboxPaths, session, db_path: Pa
         elif replay:
             replay.perform(page, inputs, recorder)
         else:
-            task.solve(Actor(page, inputs, recorder, spec.seed, persona, spec.screen), params)
+            from cleantrace.perform.library import motion_source
+
+            motion = motion_source(spec.settings.motion, paths.motion_library)
+            task.solve(Actor(page, inputs, recorder, spec.seed, persona, spec.screen, motion=motion), params)
         inputs.sync()
         fault = session.fault()
         broken = recorder.failure()
