@@ -52,9 +52,11 @@ def wait_until(condition, what: str, timeout: float = 60, poll: float = 0.02) ->
         time.sleep(poll)
 
 
-def sandboxed_processes() -> int:
+def sandboxed_processes() -> frozenset[int]:
     """Processes started by this test process (its descendants) that live in another PID namespace
-    than ours: the sandboxes this test run started, not those of other work on the machine.
+    than ours: the sandboxes this test run started, not those of other work on the machine. A test
+    checks `sandboxed_processes() <= before`: none of its own is left (one left by an earlier test
+    may end meanwhile).
 
     The first call makes this process a child subreaper, so a process that outlives its parent
     (a leaked sandbox process) is adopted here and still counted, instead of going to init.
@@ -69,13 +71,14 @@ def sandboxed_processes() -> int:
     children: dict[int, list[int]] = {}
     for pid, ppid in parents.items():
         children.setdefault(ppid, []).append(pid)
-    count, todo = 0, list(children.get(os.getpid(), []))
+    found, todo = set(), list(children.get(os.getpid(), []))
     while todo:
         pid = todo.pop()
         todo += children.get(pid, [])
         with suppress(OSError):
-            count += os.readlink(f"/proc/{pid}/ns/pid") != own
-    return count
+            if os.readlink(f"/proc/{pid}/ns/pid") != own:
+                found.add(pid)
+    return frozenset(found)
 
 
 def write_pack_with(tmp_path: Path, module_name: str, source: str) -> Path:

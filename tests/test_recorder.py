@@ -179,6 +179,7 @@ def test_nothing_is_recorded_while_paused(xvfb, tmp_path):
     inputs.move(10, 10)
     inputs.sync()
     wait_until(lambda: any(e.x == 10 and e.y == 10 for e in recorder.events), "the move recorded")
+    wait_until(lambda: len(recorder.frames) >= 1, "the first frame stored")  # PNGs are encoded off the capture thread
     recorder.pause()
     assert recorder.paused
     frames_at_pause = len(recorder.frames)

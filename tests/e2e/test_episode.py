@@ -225,7 +225,7 @@ def test_a_failing_episode_is_kept_incomplete_with_its_reason(faulty_tasks, tmp_
     click = next(a for a in ep.actions if a.kind == "click")
     assert click.target is not None and click.target.role == "link", "a completed click keeps its target"
     assert all(r.ok for r in validate_run(result.run_dir)), [r.problems for r in validate_run(result.run_dir)]
-    assert sandboxed_processes() == before, "the sandbox's processes are gone"
+    assert sandboxed_processes() <= before, "the sandbox's processes are gone"
 
 
 def test_the_movement_library_performer_does_the_task_with_recorded_movements(status_run, tmp_path):
