@@ -14,10 +14,10 @@ META = "meta.json"
 EVENTS = "events.jsonl"
 ACTIONS = "actions.jsonl"
 FRAMES = "frames.jsonl"
-TARGETS = "targets.jsonl"  # each action's target as it was found: kept when the sandbox dies
+TARGETS = "targets.jsonl"  # each action's target as found, while recording: gone once actions.jsonl has them
 FRAMES_DIR = "frames"
 CATALOG = "catalog.jsonl"
-TRACE_FILES = frozenset({META, EVENTS, ACTIONS, FRAMES})
+TRACE_FILES = frozenset({META, EVENTS, ACTIONS, FRAMES, TARGETS})
 FRAME_FILE_RE = re.compile(r"\d{6}\.(?:png|webp)")
 LEFTOVER_SUFFIX = ".tmp"  # an atomic replace killed mid-way leaves `<name>.tmp` next to a whole file
 

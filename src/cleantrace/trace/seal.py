@@ -39,9 +39,16 @@ def seal_incomplete(folder: Path, message: str, placeholder: PlaceholderMeta) ->
         frames = [Frame.model_validate(r) for r in files.read_jsonl(folder / files.FRAMES)]
         actions = attach_observations(reduce_events(events), events, frames, read_probes(folder))
         (folder / files.ACTIONS).write_text("".join(files.dumps(a) + "\n" for a in actions), encoding="utf-8")
+    discard_targets(folder)
     meta = meta.model_copy(update={"outcome": Outcome(status="incomplete", message=message)})
     files.replace_json(meta_path, meta)
     return meta
+
+
+def discard_targets(folder: Path) -> None:
+    """Remove the recording's working targets.jsonl of a sealed episode: actions.jsonl carries its
+    targets, and a file the host does not read back (nor scan) must not be published."""
+    (folder / files.TARGETS).unlink(missing_ok=True)
 
 
 def read_probes(folder: Path) -> list[TargetProbe]:

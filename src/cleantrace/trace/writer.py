@@ -70,6 +70,7 @@ class TraceWriter:
         tmp = path.with_name(path.name + ".tmp")
         tmp.write_text("".join(files.dumps(a) + "\n" for a in actions), encoding="utf-8")
         tmp.replace(path)
+        (self.folder / files.TARGETS).unlink(missing_ok=True)  # the actions carry the targets now
 
     def close(self) -> None:
         for appender in (self._events, self._frames, self._targets):
