@@ -15,9 +15,8 @@ off the human one, ROUNDS rounds.
 from __future__ import annotations
 
 import csv
-import json
 from collections import defaultdict
-from dataclasses import asdict, dataclass, field, fields, replace
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -25,14 +24,21 @@ import numpy as np
 from cleantrace.errors import CleantraceError
 from cleantrace.perform.measures import Movement, movement_features, movement_of, segment_movements, typing_features
 from cleantrace.perform.motion import path_between
-from cleantrace.perform.persona import Persona
+from cleantrace.perform.persona import (  # noqa: F401 - the personas file's readers, used with fitting
+    FITTED_PREFIX,
+    Persona,
+    expand_persona_names,
+    fitted_persona,
+    load_personas,
+    persona_from_params,
+    persona_params,
+)
 from cleantrace.perform.typing import KeyEvent
 
 ASSUMED_WIDTH = 32.0   # Fitts' W when the recording does not say what was clicked
 MIN_MOVEMENTS = 20
 ROUNDS = 5
 TYPING_PAUSE_S = 2.0   # a pause this long between keys ends one text and starts the next
-FITTED_PREFIX = "fitted:"
 
 
 @dataclass
@@ -330,56 +336,3 @@ def _to_json(persona: Persona) -> dict:
     data = asdict(persona)
     data.pop("name")
     return {k: (list(v) if isinstance(v, tuple) else v) for k, v in data.items()}
-
-
-def persona_params(name: str) -> dict | None:
-    """The parameters of the fitted persona `name` (`fitted:FILE#person`), for an episode's spec; None for others."""
-    if not name.startswith(FITTED_PREFIX):
-        return None
-    return asdict(fitted_persona(name))
-
-
-def persona_from_params(name: str, params: dict) -> Persona:
-    """The persona of `persona_params`' output."""
-    known = {f.name for f in fields(Persona)}
-    values = {k: (tuple(v) if isinstance(v, list) else v) for k, v in params.items() if k in known}
-    return Persona(**values)
-
-
-def load_personas(path: Path) -> dict[str, Persona]:
-    """The personas of a personas file, named `fitted-<person>`."""
-    try:
-        data = json.loads(Path(path).read_text())
-        known = {f.name for f in fields(Persona)}
-        out = {}
-        for person, params in data["personas"].items():
-            values = {k: (tuple(v) if isinstance(v, list) else v) for k, v in params.items() if k in known}
-            out[person] = Persona(name=f"fitted-{person}", **values)
-        return out
-    except (OSError, ValueError, KeyError, TypeError) as exc:
-        raise CleantraceError(f"cannot read personas file {path}: {exc}",
-                              "write it with `cleantrace personas fit SOURCE --out FILE`") from None
-
-
-def expand_persona_names(names: list[str]) -> list[str]:
-    """`fitted:FILE` becomes one name per person in FILE (`fitted:<abs FILE>#<person>`); others stay."""
-    out = []
-    for name in names:
-        if name.startswith(FITTED_PREFIX) and "#" not in name:
-            path = Path(name[len(FITTED_PREFIX):]).resolve()
-            out += [f"{FITTED_PREFIX}{path}#{person}" for person in load_personas(path)]
-        else:
-            out.append(name)
-    return out
-
-
-def fitted_persona(name: str) -> Persona:
-    """The persona `fitted:<FILE>#<person>` (or `fitted:<FILE>`: its pooled or only person)."""
-    spec = name[len(FITTED_PREFIX):]
-    path, _, person = spec.partition("#")
-    personas = load_personas(Path(path))
-    if not person:
-        person = "pooled" if "pooled" in personas else next(iter(personas))
-    if person not in personas:
-        raise CleantraceError(f"no persona {person!r} in {path}", f"use one of: {', '.join(personas)}")
-    return personas[person]

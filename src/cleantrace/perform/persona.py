@@ -7,9 +7,13 @@ gives the sources), so demonstrations of one task vary the way different people'
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import json
+from dataclasses import asdict, dataclass, fields
+from pathlib import Path
 
 import numpy as np
+
+from cleantrace.errors import CleantraceError
 
 SAMPLED_PREFIX = "sampled-"
 
@@ -77,13 +81,9 @@ def persona_named(name: str, params: dict | None = None) -> Persona:
     (with `params`, the fitted persona's parameters as the host read them: the file is not read)."""
     from cleantrace.errors import PerformError
 
-    if name.startswith("fitted:") and params is not None:
-        from cleantrace.perform.fit import persona_from_params
-
+    if name.startswith(FITTED_PREFIX) and params is not None:
         return persona_from_params(name, params)
-    if name.startswith("fitted:"):
-        from cleantrace.perform.fit import fitted_persona
-
+    if name.startswith(FITTED_PREFIX):
         return fitted_persona(name)
     if name.startswith(SAMPLED_PREFIX) and name[len(SAMPLED_PREFIX):].isdigit():
         return sample_persona(int(name[len(SAMPLED_PREFIX):]))
@@ -96,3 +96,56 @@ def persona_named(name: str, params: dict | None = None) -> Persona:
 def _lognormal(rng: np.random.Generator, mean: float, sd: float) -> float:
     sigma2 = np.log(1 + (sd / mean) ** 2)
     return float(rng.lognormal(np.log(mean) - sigma2 / 2, np.sqrt(sigma2)))
+
+
+# A personas file (`cleantrace personas fit`): read here, written by perform.fit.
+FITTED_PREFIX = "fitted:"
+
+
+def persona_params(name: str) -> dict | None:
+    """The parameters of the fitted persona `name` (`fitted:FILE#person`), for an episode's spec; None for others."""
+    if not name.startswith(FITTED_PREFIX):
+        return None
+    return asdict(fitted_persona(name))
+
+def persona_from_params(name: str, params: dict) -> Persona:
+    """The persona of `persona_params`' output."""
+    known = {f.name for f in fields(Persona)}
+    values = {k: (tuple(v) if isinstance(v, list) else v) for k, v in params.items() if k in known}
+    return Persona(**values)
+
+def load_personas(path: Path) -> dict[str, Persona]:
+    """The personas of a personas file, named `fitted-<person>`."""
+    try:
+        data = json.loads(Path(path).read_text())
+        known = {f.name for f in fields(Persona)}
+        out = {}
+        for person, params in data["personas"].items():
+            values = {k: (tuple(v) if isinstance(v, list) else v) for k, v in params.items() if k in known}
+            out[person] = Persona(name=f"fitted-{person}", **values)
+        return out
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise CleantraceError(f"cannot read personas file {path}: {exc}",
+                              "write it with `cleantrace personas fit SOURCE --out FILE`") from None
+
+def expand_persona_names(names: list[str]) -> list[str]:
+    """`fitted:FILE` becomes one name per person in FILE (`fitted:<abs FILE>#<person>`); others stay."""
+    out = []
+    for name in names:
+        if name.startswith(FITTED_PREFIX) and "#" not in name:
+            path = Path(name[len(FITTED_PREFIX):]).resolve()
+            out += [f"{FITTED_PREFIX}{path}#{person}" for person in load_personas(path)]
+        else:
+            out.append(name)
+    return out
+
+def fitted_persona(name: str) -> Persona:
+    """The persona `fitted:<FILE>#<person>` (or `fitted:<FILE>`: its pooled or only person)."""
+    spec = name[len(FITTED_PREFIX):]
+    path, _, person = spec.partition("#")
+    personas = load_personas(Path(path))
+    if not person:
+        person = "pooled" if "pooled" in personas else next(iter(personas))
+    if person not in personas:
+        raise CleantraceError(f"no persona {person!r} in {path}", f"use one of: {', '.join(personas)}")
+    return personas[person]
