@@ -153,6 +153,7 @@ def test_without_an_engine_the_docker_row_is_one_readable_line(tmp_path):
     ("fsspec", ["run", "crm/set-lead-status", "--out", "s3://traces/x"], "fleet"),
     ("docker", ["run", "crm/set-lead-status", "--backend", "docker"], "fleet"),
     ("datasets", ["export", "RUN", "--format", "hf", "--out", "OUT"], "export"),
+    ("sqlalchemy", ["record", "crm/set-lead-status", "--port", "0"], "station"),
 ])
 def test_a_feature_of_a_missing_extra_names_the_extra(tmp_path, blocked, args, extra):
     """As in a lean install (scripts/install.sh without --dev): the package is there, the extra's is not."""

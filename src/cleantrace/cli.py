@@ -121,8 +121,21 @@ def station_options(f):
     return f
 
 
+def require_station() -> None:
+    """A one-line error naming the extra when the station's libraries are missing (a lean install)."""
+    try:
+        import simple_websocket  # noqa: F401
+        import sqlalchemy  # noqa: F401
+    except ImportError as exc:
+        raise CleantraceError(
+            f"the volunteer station needs {exc.name or 'the station extra'}, which is not installed",
+            'install the station extra: pip install "cleantrace[station]"',
+        ) from None
+
+
 def _serve(task, host, port, public_url, seed, out, run_id, tasks_dir, heartbeat_timeout, max_volunteers, max_per_ip,
            db, retention_hours, campaign=None) -> None:
+    require_station()
     from cleantrace.station.app import StationConfig, serve_station
     from cleantrace.station.campaign import load_campaign
 
@@ -158,6 +171,7 @@ def station(ctx, task, campaign, **options) -> None:
 
 
 def _store(out: Path, db: str | None):
+    require_station()
     from cleantrace.station.store import Store, default_url
 
     return Store(db or default_url(out))
