@@ -35,7 +35,8 @@ def run_inside(spec: EpisodeSpec, paths: SandboxPaths) -> Meta:
     SCRATCH.mkdir(parents=True, exist_ok=True)
     db_path = SCRATCH / "world.sqlite"
     pack_name = spec.task.split("/", 1)[0]  # a task's id starts with its app (the loader checks it)
-    session = SandboxSession(Path(paths.tasks), pack_name, db_path, SCRATCH, spec.screen, APP_PORT)
+    hidden = [p for p in (paths.out, paths.control, paths.replay_source) if p]  # out of the browser's sight
+    session = SandboxSession(Path(paths.tasks), pack_name, db_path, SCRATCH, spec.screen, APP_PORT, hidden)
     session.launch()  # first: the processes come up while this one imports and seeds the world
     stage("launched")
     try:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from cleantrace.tasks import Task
 
+from ._common import add_contact, create_account, post, row_named
 from .app import INDUSTRIES, TITLES, slug
 
 
@@ -78,6 +79,9 @@ class CreateAccount(Task):
         row = account_row(world, p["account"])
         return row is not None and (row.industry, row.phone, row.email) == (p["industry"], p["phone"], p["email"])
 
+    def effect(self, app, world, p):
+        create_account(app, world, p["account"], p["industry"], p["phone"], p["email"])
+
     def wrong_params(self, world, p):
         return {**p, "industry": next(i for i in INDUSTRIES if i != p["industry"])}
 
@@ -111,6 +115,11 @@ class SearchAccountSetIndustry(Task):
     def check(self, world, p):
         row = account_row(world, p["account"])
         return row is not None and row.industry == p["industry"]
+
+    def effect(self, app, world, p):
+        account = row_named(world, "accounts", p["account"])
+        form = {"industry": p["industry"], "phone": account.phone, "email": account.email}
+        post(app, f"/accounts/{account.id}", form)
 
     def wrong_params(self, world, p):
         return {**p, "account": other_account(world, p["account"])}
@@ -151,6 +160,9 @@ class AddContactWithKeyboard(Task):
 
     def check(self, world, p):
         return has_contact(world, p["account"], p["contact"], title=p["title"], email=p["email"], phone=p["phone"])
+
+    def effect(self, app, world, p):
+        add_contact(app, world, p["account"], p["contact"], p["title"], p["email"], p["phone"])
 
     def wrong_params(self, world, p):
         return {**p, "account": other_account(world, p["account"])}
@@ -202,6 +214,11 @@ class OnboardAccount(Task):
             and has_contact(world, p["account"], p["contact1"], title=p["title1"], email=p["email1"])
             and has_contact(world, p["account"], p["contact2"], title=p["title2"], email=p["email2"])
         )
+
+    def effect(self, app, world, p):
+        create_account(app, world, p["account"], p["industry"], p["phone"])
+        for n in ("1", "2"):
+            add_contact(app, world, p["account"], p[f"contact{n}"], p[f"title{n}"], p[f"email{n}"])
 
     def wrong_params(self, world, p):
         return {**p, "industry": next(i for i in INDUSTRIES if i != p["industry"])}

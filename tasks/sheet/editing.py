@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from cleantrace.tasks import Task
 
-from ._steps import arrow_to, cell, menu, open_sheet
+from ._common import arrow_to, cell, menu, open_sheet, set_cells
 from .app import BUDGET, CATEGORIES, CONTACTS, INVENTORY, ORDERS, STATUSES, find_row
 from .app import cell as read_cell
 
@@ -38,6 +38,9 @@ class EditQuantity(Task):
     def check(self, world, p):
         row = find_row(world.db, INVENTORY, "B", p["item"])
         return row is not None and read_cell(world.db, INVENTORY, f"C{row}").raw == str(p["qty"])
+
+    def effect(self, app, world, p):
+        set_cells(app, world, INVENTORY, {p["ref"]: p["qty"]})
 
     def wrong_params(self, world, p):
         row = int(p["ref"][1:])
@@ -79,6 +82,9 @@ class FillOctober(Task):
             if row is None or read_cell(world.db, BUDGET, f"E{row}").raw != str(p[key]):
                 return False
         return True
+
+    def effect(self, app, world, p):
+        set_cells(app, world, BUDGET, {f"E{p['start'] + i}": p[k] for i, k in enumerate(("v1", "v2", "v3"))})
 
     def wrong_params(self, world, p):
         return {**p, "start": p["start"] + 1}
@@ -127,6 +133,10 @@ class AddContact(Task):
         got = [read_cell(world.db, CONTACTS, f"{col}{row}").raw for col in "BCDE"]
         return got == [p["company"], p["email"], p["phone"], p["city"]]
 
+    def effect(self, app, world, p):
+        keys = ("name", "company", "email", "phone", "city")
+        set_cells(app, world, CONTACTS, {f"{'ABCDE'[i]}{p['row']}": p[k] for i, k in enumerate(keys)})
+
     def wrong_params(self, world, p):
         return {**p, "name": p["name"] + " Jr", "email": "jr." + p["email"]}
 
@@ -165,6 +175,10 @@ class FindOrderQuantity(Task):
         row = find_row(world.db, ORDERS, "A", p["order"])
         return row is not None and read_cell(world.db, ORDERS, f"D{row}").raw == str(p["qty"])
 
+    def effect(self, app, world, p):
+        row = find_row(world.db, ORDERS, "A", p["order"])
+        set_cells(app, world, ORDERS, {f"D{row}": p["qty"]})
+
     def wrong_params(self, world, p):
         number = int(p["order"].split("-")[1])
         return {**p, "order": f"ORD-{number + 1 if number < 1090 else number - 1}"}
@@ -198,6 +212,9 @@ class UpdateOrderStatus(Task):
     def check(self, world, p):
         row = find_row(world.db, ORDERS, "A", p["order"])
         return row is not None and read_cell(world.db, ORDERS, f"F{row}").raw == p["status"]
+
+    def effect(self, app, world, p):
+        set_cells(app, world, ORDERS, {p["ref"]: p["status"]})
 
     def wrong_params(self, world, p):
         row = int(p["ref"][1:])

@@ -51,6 +51,7 @@ from cleantrace.spec import (
     ScriptPerformer,
 )
 from cleantrace.tasks import load_registry
+from cleantrace.tasks.lint import check_setups
 from cleantrace.trace import files
 from cleantrace.trace.schema import CatalogRow
 
@@ -118,6 +119,7 @@ def run(
             chosen, seed_list, expand_persona_names(personas or [persona])))
         for name in {e.persona for e in asked.episodes}:
             persona_named(name)
+        check_setups(registry, [(e.task, e.seed) for e in asked.episodes])  # setup errors before any sandbox
     if backend == "local":
         require_host_tools()
     else:

@@ -3,10 +3,14 @@ text), found through the browser, and acted on with real X input along humanlike
 
 from __future__ import annotations
 
+import difflib
+import functools
+import re
+import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 import numpy as np
 from playwright.sync_api import Error as PlaywrightError
@@ -44,6 +48,46 @@ e => {
 """
 
 
+F = TypeVar("F", bound=Callable[..., Any])
+ARIA_LINE = re.compile(r'^\s*-\s+([a-z]+)\s+"((?:[^"\\]|\\.)*)"', re.MULTILINE)
+
+
+def announced(verb: F) -> F:
+    """Log each call of a verb, with the task's file:line, to the sandbox's log (never the trace): a
+    timeout then names the action that was under way."""
+
+    @functools.wraps(verb)
+    def wrapper(self, *args: Any, **kwargs: Any) -> Any:
+        shown = [repr(a) for a in args] + [f"{k}={v!r}" for k, v in kwargs.items() if v not in (None, (), False)]
+        print(f"actor: {verb.__name__}({', '.join(shown)}) at {call_site()}", file=sys.stderr, flush=True)
+        return verb(self, *args, **kwargs)
+
+    return wrapper  # type: ignore[return-value]
+
+
+def call_site() -> str:
+    """file:line of the innermost caller outside this module (the task's solve, or its helper)."""
+    frame = sys._getframe(1)
+    while frame is not None and frame.f_code.co_filename == __file__:
+        frame = frame.f_back
+    return f"{frame.f_code.co_filename}:{frame.f_lineno}" if frame is not None else "?"
+
+
+def nearest_targets(aria_snapshot: str, role: str | None, name: str | None, label: str | None = None,
+                    text: str | None = None, placeholder: str | None = None, n: int = 3) -> list[str]:
+    """The targets on the page (from Playwright's ARIA snapshot) closest to the one asked for, as
+    locators a task can use: same role first, then by name similarity."""
+    found = {(r, nm.replace('\\"', '"')) for r, nm in ARIA_LINE.findall(aria_snapshot) if nm}
+    wanted = (name or label or text or placeholder or "").lower()
+
+    def score(item: tuple[str, str]) -> float:
+        similar = difflib.SequenceMatcher(None, wanted, item[1].lower()).ratio()
+        return similar + (0.5 if role and item[0] == role else 0.0)
+
+    ranked = sorted(found, key=lambda item: (-score(item), item))
+    return [f"role={r!r} name={nm!r}" for r, nm in ranked[:n] if score((r, nm)) >= 0.5]
+
+
 class Observer(Protocol):
     """What the actor tells the recorder: when to take a frame, and where it is about to press."""
 
@@ -76,6 +120,7 @@ class Actor:
         self.rng = np.random.default_rng(seed)
 
     # -- the verbs a task uses -------------------------------------------------------------
+    @announced
     def click(
         self, role: str | None = None, name: str | None = None, *, label: str | None = None,
         text: str | None = None, placeholder: str | None = None, within: dict | None = None,
@@ -88,6 +133,7 @@ class Actor:
             with self._held(hold):
                 self._press(BUTTONS[button])
 
+    @announced
     def double_click(
         self, role: str | None = None, name: str | None = None, *, label: str | None = None,
         text: str | None = None, placeholder: str | None = None, within: dict | None = None,
@@ -100,6 +146,7 @@ class Actor:
             time.sleep(double_click_gap(self.rng, self.persona))
             self._press(BUTTONS["left"], probe=False)
 
+    @announced
     def hover(
         self, role: str | None = None, name: str | None = None, *, label: str | None = None,
         text: str | None = None, placeholder: str | None = None, within: dict | None = None,
@@ -109,6 +156,7 @@ class Actor:
         self._point(target)
         time.sleep(float(self.rng.uniform(0.3, 0.6)))
 
+    @announced
     def drag(self, source: dict, target: dict) -> None:
         """Press on `source`, move with the button held, release on `target` (each a locator dict)."""
         grabbed, drop = self._locate(**source), self._locate(**target)
@@ -124,6 +172,7 @@ class Actor:
             time.sleep(timing.before_release)
             self.inputs.button(BUTTONS["left"], False)
 
+    @announced
     def scroll_to(
         self, role: str | None = None, name: str | None = None, *, label: str | None = None,
         text: str | None = None, placeholder: str | None = None, within: dict | None = None,
@@ -133,6 +182,7 @@ class Actor:
         with self._step():
             self._scroll_into_view(target)
 
+    @announced
     def wait_for(
         self, role: str | None = None, name: str | None = None, *, label: str | None = None,
         text: str | None = None, placeholder: str | None = None, within: dict | None = None,
@@ -140,6 +190,7 @@ class Actor:
         """Wait until the element is visible (e.g. after the page updates itself); no input."""
         self._locate(role, name, label, text, placeholder, within)
 
+    @announced
     def select(self, label: str, option: str) -> None:
         """Choose `option` in the dropdown labelled `label`: a native <select> or an ARIA combobox."""
         dropdown = self._locate(label=label)
@@ -151,6 +202,7 @@ class Actor:
                 self._press(BUTTONS["left"])
             self.click(role="option", name=option)
 
+    @announced
     def type(
         self, text: str, role: str | None = None, name: str | None = None, *, label: str | None = None,
         placeholder: str | None = None, within: dict | None = None, replace: bool = False,
@@ -176,11 +228,13 @@ class Actor:
             self.observer.probe_focus()
             self.inputs.play(typing_timeline(text, self.rng, self.persona))
 
+    @announced
     def hotkey(self, *keys: str) -> None:
         """Press a shortcut chord, e.g. hotkey("ctrl", "s")."""
         with self._step():
             self.inputs.play(chord_timeline([x_key_name(k) for k in keys], self.rng, self.persona))
 
+    @announced
     def press(self, key: str, times: int = 1) -> None:
         """Press and release one key (e.g. "Enter", "Tab", "Down", "e", "#"), `times` times."""
         chord = ["Shift_L", key] if key in SHIFTED else [x_key_name(key)]
@@ -274,12 +328,22 @@ class Actor:
         try:
             visible.first.wait_for(state="visible", timeout=self.timeout_ms)
         except PlaywrightError:
-            raise PerformError(
-                f"no visible element with {what} on {self.page.url}", "check the task's solve() against the app"
-            ) from None
+            near = self._nearest(scope, role, name, label, text, placeholder)
+            hint = f"did you mean {' or '.join(near)}? " if near else ""
+            raise PerformError(f"no visible element with {what} on {self.page.url}",
+                               f"{hint}check the task's solve() against the app (`cleantrace inspect`)") from None
         if (count := visible.count()) > 1:
             raise PerformError(f"{count} elements match {what} on {self.page.url}", "name the target more precisely")
         return visible.first
+
+    def _nearest(self, scope: Page | Locator, role, name, label, text, placeholder) -> list[str]:
+        """What is on the page instead (best effort: the page may be gone)."""
+        try:
+            root = scope.locator("body") if scope is self.page else scope
+            snapshot = root.aria_snapshot(timeout=2000)  # type: ignore[union-attr]
+        except PlaywrightError:
+            return []
+        return nearest_targets(snapshot, role, name, label, text, placeholder)
 
     def _screen_box(self, target: Locator) -> Box:
         self._scroll_into_view(target)

@@ -2,12 +2,18 @@
 
 Chromium is started as a plain process, so that it comes up while the episode is still
 importing and seeding its world; Playwright attaches to it afterwards over the DevTools
-protocol on the sandbox's own loopback.
+protocol on the sandbox's own loopback. Where bubblewrap can make an unprivileged user namespace
+(the local backend), Chromium runs in a mount namespace of its own in which the episode folder (and
+the other `hidden` folders) are empty: no dialog, download or navigation of the browser can reach
+the trace. (A new PID namespace would need a fresh /proc, which the kernel refuses under the
+sandbox's partly covered one.)
 """
 
 from __future__ import annotations
 
+import shutil
 import subprocess
+import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -46,12 +52,32 @@ def chromium_command(profile: Path, size: tuple[int, int]) -> list[str]:
     ]
 
 
-def launch_chromium(profile: Path, display_name: str, size: tuple[int, int]) -> subprocess.Popen:
-    """Start Chromium with a fresh profile on `display_name`; does not wait for it."""
+def browser_jail(hidden: list[str]) -> list[str]:
+    """The command prefix that runs the browser with `hidden` folders out of its sight (empty tmpfs),
+    or [] where bubblewrap is missing, cannot make a user namespace here (said in the log), or
+    nothing is to be hidden."""
+    bwrap = shutil.which("bwrap")
+    present = [path for path in hidden if Path(path).exists()]
+    if bwrap is None or not present:
+        return []
+    jail = [bwrap, "--dev-bind", "/", "/", *[arg for path in present for arg in ("--tmpfs", path)],
+            "--unshare-user", "--die-with-parent", "--"]
+    tried = subprocess.run([*jail, "true"], capture_output=True, timeout=10)
+    if tried.returncode != 0:
+        said = tried.stderr.decode(errors="replace").strip()
+        print(f"browser: no mount namespace of its own ({said}); the policy alone guards", file=sys.stderr, flush=True)
+        return []
+    return jail
+
+
+def launch_chromium(
+    profile: Path, display_name: str, size: tuple[int, int], hidden: list[str] | None = None
+) -> subprocess.Popen:
+    """Start Chromium with a fresh profile on `display_name`, `hidden` folders out of its sight; does not wait."""
     profile.mkdir(parents=True, exist_ok=True)
     env = {"DISPLAY": display_name, "HOME": str(profile.parent), "LANG": "en_US.UTF-8", "PATH": "/usr/bin:/bin"}
     return subprocess.Popen(
-        chromium_command(profile, size), env=env, stdin=subprocess.DEVNULL,
+        [*browser_jail(hidden or []), *chromium_command(profile, size)], env=env, stdin=subprocess.DEVNULL,
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )
 

@@ -1,9 +1,11 @@
 """The `docker` backend: one episode per container of the docker/ image, through the Docker SDK.
 
 The container is the sandbox: no network (`--network none`), a read-only root filesystem with a
-private /tmp, no capabilities, no host environment, host name "sandbox", and one writable host
-path: the episode's folder, mounted at /out. The image carries the package and the task packs;
-the host's tasks folder is mounted over them read-only so that a run uses the current tasks.
+private /tmp, no capabilities, no host environment, host name "sandbox", never root (the host's
+user, or the image's unprivileged `performer` when the host runs as root), and one writable host
+path: the episode's folder, mounted at /out. The image carries the package, the task packs and the
+managed Chromium policy; the host's tasks folder is mounted over the packs read-only so that a run
+uses the current tasks.
 """
 
 from __future__ import annotations
@@ -13,12 +15,13 @@ from pathlib import Path
 from typing import Any
 
 from cleantrace.errors import SandboxError
-from cleantrace.sandbox.local import SandboxExit, performer_mounts, sandbox_paths
+from cleantrace.sandbox.local import SandboxExit, lent, performer_mounts, sandbox_paths
 from cleantrace.spec import EpisodeSpec, episode_args
 
 DEFAULT_IMAGE = "cleantrace/sandbox:latest"
 INSIDE_OUT = "/out"
 INSIDE_TASKS = "/opt/cleantrace/tasks"
+IMAGE_USER = (1000, 1000)  # `performer` in docker/Dockerfile
 BUILD_HINT = "build it: docker build -f docker/Dockerfile -t cleantrace/sandbox ."
 
 
@@ -42,13 +45,18 @@ def container_options(spec: EpisodeSpec, episode_dir: Path, image: str = DEFAULT
         "tmpfs": {"/tmp": "rw,size=1g", "/home/performer": "rw,size=64m", "/dev/shm": "rw,size=256m"},
         "volumes": volumes,
         "environment": {"LANG": "C.UTF-8", "DISPLAY": ":0"},
-        "user": f"{os.getuid()}:{os.getgid()}",
+        "user": "{}:{}".format(*container_user()),
         "cap_drop": ["ALL"],
         "security_opt": ["no-new-privileges"],
         "pids_limit": 512,
         "mem_limit": "2g",
         "detach": True,
     }
+
+
+def container_user() -> tuple[int, int]:
+    """The host's user, or the image's unprivileged one when the host runs as root."""
+    return IMAGE_USER if os.geteuid() == 0 else (os.getuid(), os.getgid())
 
 
 def docker_client():
@@ -90,13 +98,21 @@ def run_in_docker(
 ) -> SandboxExit:
     """Run one episode in a fresh container; kill it after `timeout` seconds; always remove it."""
     import docker.errors
-    import requests.exceptions
 
     client = docker_client()
     try:
         client.images.get(image)
     except docker.errors.ImageNotFound:
         raise SandboxError(f"the Docker image {image} does not exist", BUILD_HINT) from None
+    binds, _ = performer_mounts(spec)
+    with lent([Path(episode_dir), *binds.values()], *container_user()):
+        return _run_container(client, spec, episode_dir, log_path, timeout, image)
+
+
+def _run_container(client, spec: EpisodeSpec, episode_dir: Path, log_path: Path, timeout: float,
+                   image: str) -> SandboxExit:
+    import requests.exceptions
+
     container = client.containers.run(**container_options(spec, episode_dir, image))
     try:
         try:
