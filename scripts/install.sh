@@ -1,8 +1,18 @@
 #!/usr/bin/env bash
 # Installs what cleantrace needs on a Debian/Ubuntu machine, skipping what is already there:
 # system packages (Chromium, Xvfb, xdotool, bubblewrap, fonts), a venv in .venv, the package.
+# Without options the package gets only what recording needs; --dev adds the export, fleet and
+# test extras (what `pytest` needs); CLEANTRACE_EXTRAS=export,fleet picks extras by name.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+
+extras="${CLEANTRACE_EXTRAS:-}"
+for arg in "$@"; do
+  case "$arg" in
+    --dev) extras="dev" ;;
+    *) echo "error: unknown option $arg — use --dev (or nothing)" >&2; exit 2 ;;
+  esac
+done
 
 APT_PACKAGES=(chromium xvfb xdotool x11-utils xauth bubblewrap fonts-dejavu-core ca-certificates tesseract-ocr)
 APT_PACKAGES+=(x11vnc novnc nginx)  # the volunteer station (cleantrace station / record; nginx: TLS in front)
@@ -25,10 +35,13 @@ if ((${#missing[@]})); then
 fi
 
 [ -x .venv/bin/python ] || python3 -m venv .venv
-stamp=".venv/.cleantrace-$(cat pyproject.toml | sha256sum | cut -c1-16)"
-if [ ! -e "$stamp" ]; then
-  echo "installing the cleantrace package and its Python dependencies into .venv" >&2
+hash="$(sha256sum pyproject.toml | cut -c1-16)"
+stamp=".venv/.cleantrace-$hash-${extras:-core}"
+# a venv with the dev extras has everything; any install of this pyproject has what recording needs
+if [ ! -e "$stamp" ] && [ ! -e ".venv/.cleantrace-$hash-dev" ] && { [ -n "$extras" ] || ! compgen -G ".venv/.cleantrace-$hash-*" >/dev/null; }; then
+  echo "installing the cleantrace package${extras:+ with [$extras]} and its Python dependencies into .venv" >&2
   .venv/bin/python -m pip install -q --upgrade pip >/dev/null
-  .venv/bin/python -m pip install -q -e '.[dev]'
-  rm -f .venv/.cleantrace-* && touch "$stamp"
+  .venv/bin/python -m pip install -q -e ".${extras:+[$extras]}"
+  find .venv -maxdepth 1 -name '.cleantrace-*' ! -name ".cleantrace-$hash-*" -delete
+  touch "$stamp"
 fi

@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from cleantrace.sandbox.local import _become_subreaper
+
 REPO = Path(__file__).resolve().parents[1]
 TASKS_DIR = REPO / "tasks"
 
@@ -42,14 +44,41 @@ def xvfb():
     proc.wait(5)
 
 
-def sandboxed_processes() -> int:
-    """Processes on this machine that live in another PID namespace than ours (a sandbox's)."""
+def wait_until(condition, what: str, timeout: float = 60, poll: float = 0.02) -> None:
+    """Wait for `condition()` to hold (a loaded machine only makes it later); fail naming `what`."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, f"{what} did not happen within {timeout} s"
+        time.sleep(poll)
+
+
+def sandboxed_processes() -> frozenset[int]:
+    """Processes started by this test process (its descendants) that live in another PID namespace
+    than ours: the sandboxes this test run started, not those of other work on the machine. A test
+    checks `sandboxed_processes() <= before`: none of its own is left (one left by an earlier test
+    may end meanwhile).
+
+    The first call makes this process a child subreaper, so a process that outlives its parent
+    (a leaked sandbox process) is adopted here and still counted, instead of going to init.
+    """
+    _become_subreaper()
     own = os.readlink("/proc/self/ns/pid")
-    count = 0
+    parents: dict[int, int] = {}
     for pid in filter(str.isdigit, os.listdir("/proc")):
-        with suppress(OSError):  # the process ended meanwhile
-            count += os.readlink(f"/proc/{pid}/ns/pid") != own
-    return count
+        with suppress(OSError, ValueError, IndexError):  # the process ended meanwhile
+            stat = Path(f"/proc/{pid}/stat").read_text()
+            parents[int(pid)] = int(stat[stat.rindex(")") + 2:].split()[1])
+    children: dict[int, list[int]] = {}
+    for pid, ppid in parents.items():
+        children.setdefault(ppid, []).append(pid)
+    found, todo = set(), list(children.get(os.getpid(), []))
+    while todo:
+        pid = todo.pop()
+        todo += children.get(pid, [])
+        with suppress(OSError):
+            if os.readlink(f"/proc/{pid}/ns/pid") != own:
+                found.add(pid)
+    return frozenset(found)
 
 
 def write_pack_with(tmp_path: Path, module_name: str, source: str) -> Path:

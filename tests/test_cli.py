@@ -86,7 +86,7 @@ def test_tasks_new_writes_a_skeleton_that_loads_and_refuses_bad_ids(tmp_path):
     assert "bad task id" in error_line(cleantrace("tasks", "new", "crm", "--tasks-dir", str(root)))
 
 
-TWO_IDLE_TASKS = '''
+IDLE_AND_BROKEN_TASKS = '''
 from cleantrace.tasks import Task
 
 class Look(Task):
@@ -97,15 +97,73 @@ class Look(Task):
 
 class LookAgain(Look):
     id = "crm/look-again"
+
+class Breaks(Look):
+    id = "crm/breaks"
+    def solve(self, actor, p): raise ValueError("the script broke")
 '''
 
 
 @pytest.mark.e2e
-def test_run_without_tasks_runs_every_task_as_the_readme_says(tmp_path):
-    from tests.conftest import write_pack_with
+def test_run_without_tasks_runs_every_task_and_exits_3_when_one_ends_incomplete(tmp_path):
+    from tests.conftest import REPO, write_pack_with
 
-    root = write_pack_with(tmp_path, "idle.py", TWO_IDLE_TASKS)
+    root = write_pack_with(tmp_path, "idle.py", IDLE_AND_BROKEN_TASKS)
     done = cleantrace("run", "--episodes", "1", "--out", str(tmp_path / "runs"), "--tasks-dir", str(root),
                       "--no-view")
-    assert done.returncode == 0, done.stderr
-    assert "(2/2 successful)" in done.stdout.replace("\n", "")
+    assert done.returncode == 3, done.stderr  # as the README's exit codes say
+    assert "(2/3 successful)" in done.stdout.replace("\n", "")
+    assert "`3` a `run`" in (REPO / "README.md").read_text()
+
+
+def test_validate_and_view_of_a_missing_path_say_so_in_one_line(tmp_path):
+    for command in ("validate", "view"):
+        line = error_line(cleantrace(command, str(tmp_path / "nope")))
+        assert line.startswith(f"error: {tmp_path / 'nope'} does not exist") and "runs/run-" in line
+
+
+def test_validate_of_a_folder_that_is_not_a_run_says_why(tmp_path):
+    (tmp_path / "notes.txt").write_text("hello")
+    line = error_line(cleantrace("validate", str(tmp_path)))
+    assert "is not a run or an episode" in line and "meta.json" in line and "cleantrace run" in line
+
+
+def test_a_usage_error_is_one_line_naming_the_help(tmp_path):
+    line = error_line(cleantrace("run", "--bogus"))
+    assert "--bogus" in line and "cleantrace run --help" in line
+
+
+def test_zero_episodes_are_refused_before_a_folder_is_made(tmp_path):
+    line = error_line(cleantrace("run", "crm/set-lead-status", "--episodes", "0", "--out", str(tmp_path / "runs")))
+    assert "--episodes 0 records nothing" in line
+    assert not (tmp_path / "runs").exists()
+
+
+def test_without_an_engine_the_docker_row_is_one_readable_line(tmp_path):
+    env = {**os.environ, "DOCKER_HOST": f"unix://{tmp_path}/docker.sock", "COLUMNS": "400"}
+    done = cleantrace("doctor", env=env)
+    assert "Traceback" not in done.stderr
+    text = " ".join(done.stdout.split())  # the table wraps long cells
+    assert f"nothing listens at unix://{tmp_path}/docker.sock" in text
+    assert "Connection aborted" not in text and "FileNotFoundError" not in text
+
+
+@pytest.mark.parametrize(("blocked", "args", "extra"), [
+    ("ray", ["run", "crm/set-lead-status", "--executor", "ray"], "fleet"),
+    ("fsspec", ["run", "crm/set-lead-status", "--out", "s3://traces/x"], "fleet"),
+    ("docker", ["run", "crm/set-lead-status", "--backend", "docker"], "fleet"),
+    ("datasets", ["export", "RUN", "--format", "hf", "--out", "OUT"], "export"),
+    ("sqlalchemy", ["record", "crm/set-lead-status", "--port", "0"], "station"),
+])
+def test_a_feature_of_a_missing_extra_names_the_extra(tmp_path, blocked, args, extra):
+    """As in a lean install (scripts/install.sh without --dev): the package is there, the extra's is not."""
+    (tmp_path / "shadow" / blocked).mkdir(parents=True)
+    (tmp_path / "shadow" / blocked / "__init__.py").write_text(f"raise ImportError('no {blocked} here')\n")
+    run = tmp_path / "run"
+    (run / "ep").mkdir(parents=True)
+    args = [str(run) if a == "RUN" else str(tmp_path / "export") if a == "OUT" else a for a in args]
+    env = {**os.environ, "PYTHONPATH": str(tmp_path / "shadow")}
+    line = error_line(cleantrace(*args, "--out", str(tmp_path / "runs"), env=env) if args[0] == "run"
+                      and "--out" not in args else cleantrace(*args, env=env))
+    assert f'pip install "cleantrace[{extra}]"' in line
+    assert not (tmp_path / "runs").exists(), "refused before a run folder was made"

@@ -94,6 +94,7 @@ def test_hf_parquet_loads_with_datasets_one_row_per_step(run_dir, tmp_path):
     action = json.loads(row["action"])
     assert row["action_kind"] == action["kind"] == "click"
     assert row["point"] == pytest.approx([action["x"] / SIZE[0], action["y"] / SIZE[1]], abs=1e-4)
+    assert all(v == round(v, 4) for r in ds for v in r["point"]), "stored as 4 decimals, not float32 noise"
     assert row["target"]["name"] == "Save" and row["target"]["bbox"] == [80.0, 40.0, 60.0, 24.0]
     assert ds[2]["code"] == "pyautogui.write('Call back.')" and ds[2]["point"] == []
     assert [r["performer"] for r in ds] == ["script"] * 3 + ["volunteer", "script"]

@@ -280,3 +280,26 @@ def test_a_remote_output_uploads_sealed_episodes_and_moves_interrupted_ones_asid
     assert fs.exists("traces/runs/r/logs/stopped.1.log")
     output.finish()
     assert not (tmp_path / "staging" / "r").exists(), "nothing left in staging"
+
+
+def test_a_run_logged_to_a_file_prints_n_of_total_per_episode():
+    import io
+
+    from rich.console import Console
+
+    from cleantrace.fleet.progress import RunProgress
+    from cleantrace.fleet.runner import RunStart
+    from cleantrace.trace.schema import CatalogRow
+
+    log = io.StringIO()
+    console = Console(file=log, force_terminal=False, width=80)  # a log: not a terminal, rich's default width
+    with RunProgress(console) as progress:
+        progress.on_start(RunStart("runs/r", planned=3, already_done=0, to_run=3, workers="local: 1"))
+        for n, status in enumerate(["success", "incomplete", "success"]):
+            progress.on_episode(CatalogRow(episode_id=f"crm--t--s{n}--default", task="crm/t", seed=n,
+                                           performer="script", status=status, success=status == "success" or None,
+                                           message="[b]check[/b] passed"))
+    lines = [ln for ln in log.getvalue().splitlines() if "crm--t--" in ln]
+    assert [ln.split()[0] for ln in lines] == ["1/3", "2/3", "3/3"]
+    assert all(ln.endswith(")") and "/min" in ln for ln in lines), "one line per episode, stats included"
+    assert "[b]check[/b] passed" in lines[0], "messages are printed as they are, not as markup"

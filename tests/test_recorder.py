@@ -13,6 +13,7 @@ from cleantrace.record.recorder import Recorder
 from cleantrace.trace import files
 from cleantrace.trace.validate import validate_episode
 from cleantrace.trace.writer import TraceWriter
+from tests.conftest import wait_until
 
 # fast, with many typos and much rollover: the hardest case for capture and reduction
 FAST_TYPIST = Persona(iki_mean=0.06, hold_mean=0.05, typo_rate=0.3)
@@ -60,7 +61,7 @@ def test_recorded_events_match_injected_events_in_count_and_order(xvfb, tmp_path
     inputs.play(typing_timeline("Hello, World! 42", rng, persona))
     inputs.play(chord_timeline(["Control_L", "s"], rng, persona))
     inputs.sync()
-    time.sleep(0.2)
+    wait_until(lambda: len(recorder.events) >= len(inputs.injected), "every injected event recorded")
     recorder.stop()
     writer.close()
 
@@ -86,7 +87,7 @@ def test_actions_reduced_from_a_recording_reproduce_what_was_typed(xvfb, tmp_pat
     inputs.play(typing_timeline("Call back on Friday.", rng, persona))
     inputs.play(chord_timeline(["Control_L", "s"], rng, persona))
     inputs.sync()
-    time.sleep(0.2)
+    wait_until(lambda: any(e.kind == "key_up" and e.key == "Control_L" for e in recorder.events), "Ctrl released")
     actions = recorder.stop()
     assert [a.kind for a in actions] == ["click", "type", "hotkey"]
     assert actions[1].text == "Call back on Friday."
@@ -151,7 +152,7 @@ def test_a_recorder_trace_validates(xvfb, tmp_path):
     inputs.button(1, True)
     inputs.button(1, False)
     inputs.sync()
-    time.sleep(0.2)
+    wait_until(lambda: any(e.kind == "up" for e in recorder.events), "the release recorded")
     recorder.stop()
     writer.close()
     assert validate_episode(folder).problems == []
@@ -163,13 +164,13 @@ def test_a_visual_change_is_captured_without_an_action(xvfb, tmp_path):
     writer = TraceWriter(tmp_path / "ep")
     recorder = Recorder(writer, xvfb, EpisodeClock(), resolver=None, fps=0, change_fps=10)
     recorder.start()
-    time.sleep(0.3)
+    wait_until(lambda: len(recorder.frames) >= 1, "the first frame")
     d = display.Display(xvfb)
     root = d.screen().root
     gc = root.create_gc(foreground=0xFF0000)
     root.fill_rectangle(gc, 100, 100, 300, 200)  # something draws on the screen
     d.sync()
-    time.sleep(0.6)
+    wait_until(lambda: any(f.reason == "change" for f in recorder.frames), "a frame of the change")
     recorder.stop()
     writer.close()
     reasons = [f["reason"] for f in files.read_jsonl(tmp_path / "ep" / files.FRAMES)]
@@ -191,8 +192,7 @@ def test_a_recorder_whose_capture_died_says_so(tmp_path):
     assert recorder.failure() is None
     server.kill()  # the X server goes away mid-recording
     server.wait()
-    time.sleep(0.5)
-    assert "input capture failed" in (recorder.failure() or "")
+    wait_until(lambda: "input capture failed" in (recorder.failure() or ""), "the capture failure noticed")
     recorder.stop()  # still seals what was captured
     writer.close()
     assert (tmp_path / "ep" / files.ACTIONS).exists()
@@ -207,7 +207,8 @@ def test_nothing_is_recorded_while_paused(xvfb, tmp_path):
     recorder.start()
     inputs.move(10, 10)
     inputs.sync()
-    time.sleep(0.2)
+    wait_until(lambda: any(e.x == 10 and e.y == 10 for e in recorder.events), "the move recorded")
+    wait_until(lambda: len(recorder.frames) >= 1, "the first frame stored")  # PNGs are encoded off the capture thread
     recorder.pause()
     assert recorder.paused
     frames_at_pause = len(recorder.frames)
@@ -219,12 +220,12 @@ def test_nothing_is_recorded_while_paused(xvfb, tmp_path):
     root.fill_rectangle(root.create_gc(foreground=0x00FF00), 0, 0, 400, 300)  # nor this change of screen
     d.sync()
     inputs.sync()
-    time.sleep(0.4)
+    time.sleep(0.4)  # a window in which nothing may be recorded (a negative check: no condition to wait for)
     assert len(recorder.frames) == frames_at_pause
     recorder.resume()
     inputs.move(30, 30)
     inputs.sync()
-    time.sleep(0.2)
+    wait_until(lambda: any(e.x == 30 and e.y == 30 for e in recorder.events), "the move after resume recorded")
     recorder.stop()
     writer.close()
     assert recorded(recorder.events) == [("move", 10, 10, None), ("move", 30, 30, None)]

@@ -117,7 +117,7 @@ def test_the_index_summarizes_the_run(report, browser):
     assert "mean 8.0 s" in page.locator("table.summary").inner_text()
     look = page.locator("tr.episode td.appearance").first.inner_text()
     assert look == "1280×800@1 light classic 100% DejaVu Sans en_US"
-    links = page.locator("tr.episode a")
+    links = page.locator("tr.episode a.open")
     assert links.count() == 3
     links.nth(2).click()
     page.wait_for_load_state("load")
@@ -196,3 +196,79 @@ def test_a_done_step_and_step_descriptions_render(tmp_path):
     page = (run_dir / PAGES_DIR / "ep.html").read_text()
     assert "Click the Save button" in page and "Done: the task is complete" in page
     assert [s.label for s in review_of(folder).steps][-1] == "done"
+def visible_tasks(page) -> list[str]:
+    return page.eval_on_selector_all("tr.episode:not([hidden])", "rows => rows.map(r => r.dataset.task)")
+
+
+def test_the_episode_table_comes_first_and_sorts_and_filters(report, browser):
+    index, _ = report
+    page, errors = open_page(browser, index)
+    assert page.evaluate("""() => !!(document.querySelector('table.episodes').compareDocumentPosition(
+        document.querySelector('table.summary')) & Node.DOCUMENT_POSITION_FOLLOWING)"""), "episodes before the summary"
+    assert visible_tasks(page) == ["crm/add-lead-note", "crm/set-lead-status", "demo/unknown"]
+    first = page.locator("tr.episode").first
+    assert first.locator("td.instruction").inner_text() == f"Write {TRICKY_TEXT} and save."
+    widths = page.evaluate("""async () => Promise.all([...document.querySelectorAll('img.thumb')].map(
+        async i => { await i.decode(); return i.naturalWidth; }))""")
+    assert widths == [W, W, W], "a thumbnail of the final screen per row"
+    assert "script (default)" in first.inner_text() and "script script:" not in page.content()
+
+    page.locator("th[data-key=time] button").click()  # 8.0 s, 6.0 s, 10.0 s → ascending
+    assert visible_tasks(page) == ["crm/set-lead-status", "crm/add-lead-note", "demo/unknown"]
+    page.locator("th[data-key=task] button").click()
+    page.locator("th[data-key=task] button").click()
+    assert visible_tasks(page) == ["demo/unknown", "crm/set-lead-status", "crm/add-lead-note"]
+    assert page.locator("th[data-key=task]").get_attribute("aria-sort") == "descending"
+
+    page.select_option("select[data-filter=outcome]", "failure")
+    assert visible_tasks(page) == ["crm/add-lead-note"]
+    assert page.locator("#shown").inner_text() == "1 of 3 shown"
+    page.select_option("select[data-filter=outcome]", "")
+    page.select_option("select[data-filter=skill]", "native-select")  # a skill of set-lead-status only
+    assert visible_tasks(page) == ["crm/set-lead-status"]
+    page.select_option("select[data-filter=skill]", "")
+    page.select_option("select[data-filter=app]", "crm")
+    page.fill("#search", "hello")  # set-lead-status's instruction says "Write hello and save."
+    assert visible_tasks(page) == ["crm/set-lead-status"]
+    page.fill("#search", "")
+    assert len(visible_tasks(page)) == 2
+    assert page.locator("select[data-filter=appearance]").count() == 1, "every episode has a look: it can be filtered"
+    page.close()
+    assert errors == []
+
+
+def test_an_episode_page_plays_back_with_the_cursor_and_links_its_neighbours(report, browser):
+    index, episodes = report
+    order = ["crm--add-lead-note--s1--default", "crm--set-lead-status--s1--default", "demo--unknown--s1--default"]
+    ep = next(e for e in episodes if e["name"] == order[1])
+    page, errors = open_page(browser, index.parent / PAGES_DIR / f"{order[1]}.html")
+    assert page.locator("a[rel=prev]").get_attribute("href") == f"{order[0]}.html"
+    assert page.locator("a[rel=next]").get_attribute("href") == f"{order[2]}.html"
+    rows = page.locator("table.timing tbody tr")
+    assert rows.count() == len(ep["actions"])
+    second = ep["actions"][1]
+    gap = (second.t0_ms - ep["actions"][0].t1_ms) / 1000
+    assert rows.nth(1).locator("td").nth(4).inner_text() == f"{gap:.2f} s", "the time since the previous action"
+
+    t = ep["events"][-1].t_ms  # the end: the last frame, the cursor at the last click
+    page.locator("#scrub").fill(str(round(t / 10) * 10))
+    last = [e for e in ep["events"] if e.kind in ("move", "down", "up") and e.t_ms <= round(t / 10) * 10][-1]
+    assert page.locator("#play-cursor").get_attribute("transform") == f"translate({last.x} {last.y}) scale(1.6)"
+    assert page.locator("#play-frame").get_attribute("src").endswith("frames/000002.png")
+    assert page.locator("#play-trail").get_attribute("points"), "the cursor's recent path is drawn"
+
+    page.locator("#scrub").fill("0")
+    page.locator("#play").click()
+    expect(page.locator("#play")).to_have_text("pause")
+    page.wait_for_function("Number(document.getElementById('scrub').value) > 0")  # time moves while playing
+    page.locator("#play").click()
+    expect(page.locator("#play")).to_have_text("play")
+    paused_at = page.locator("#scrub").input_value()
+    page.wait_for_timeout(300)  # a negative check: nothing may move while paused
+    assert page.locator("#scrub").input_value() == paused_at
+
+    page.locator("a[rel=next]").click()
+    page.wait_for_load_state("load")
+    assert page.url.endswith(f"{order[2]}.html") and page.locator("a[rel=next]").count() == 0
+    page.close()
+    assert errors == []

@@ -42,3 +42,21 @@ def test_every_task_lints_clean(task_id):
 
 def test_lint_of_the_whole_library_reports_no_load_problems():
     assert library_lint().problems == [] and len(library_lint().tasks) == len(TASK_IDS)
+
+
+@pytest.mark.parametrize("task_id", TASK_IDS)
+def test_no_instruction_doubles_its_stop(task_id, tmp_path):
+    """A quoted sentence keeps its own stop: no `."."`, `.".` or `..` in any template of any of 3 seeds."""
+    import re
+
+    from cleantrace.world import World
+
+    task_cls = REGISTRY.get(task_id)
+    for seed in range(3):
+        world = World(seed, tmp_path / f"{seed}.sqlite")
+        REGISTRY.packs[task_cls.app].load_app_module().populate(world)
+        params = task_cls().setup(world)
+        world.close()
+        for template in task_cls().templates():
+            text = template.format(**params)
+            assert not re.search(r'[.!?]["\u201d][.!?]|[.!?]\.(?!\.)', text), f"doubled stop in {text!r}"

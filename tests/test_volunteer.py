@@ -14,6 +14,7 @@ from cleantrace.perform.volunteer import EpisodeEnded, perform_as_volunteer, sen
 from cleantrace.record.clock import EpisodeClock
 from cleantrace.record.recorder import Recorder
 from cleantrace.trace.writer import TraceWriter
+from tests.conftest import wait_until
 
 
 @pytest.fixture
@@ -53,7 +54,7 @@ def pointer(xvfb) -> tuple[int, int]:
     return here.root_x, here.root_y
 
 
-def pointer_reaches(xvfb, spot: tuple[int, int], timeout: float = 3.0) -> tuple[int, int]:
+def pointer_reaches(xvfb, spot: tuple[int, int], timeout: float = 30.0) -> tuple[int, int]:
     """Where the pointer is once it reached `spot`, or when `timeout` is over (x11vnc may take a
     moment to leave view-only mode after Start or resume)."""
     deadline = time.monotonic() + timeout
@@ -69,7 +70,7 @@ def test_vnc_input_is_blocked_and_unrecorded_unless_recording(booth, xvfb):
     vnc = api.connect(str(control / "vnc.sock"), password=None)
     try:
         vnc.mouseMove(111, 222)
-        time.sleep(0.4)
+        time.sleep(0.4)  # a negative check (nothing may arrive): a window, not a wait for a condition
         assert pointer(xvfb) != (111, 222), "before Start the volunteer's input must not reach the display"
         assert send_command(control, "start") == {"ok": True, "state": "recording"}
         vnc.mouseMove(300, 310)
@@ -82,7 +83,8 @@ def test_vnc_input_is_blocked_and_unrecorded_unless_recording(booth, xvfb):
         vnc.mouseMove(700, 710)
         assert pointer_reaches(xvfb, (700, 710)) == (700, 710)
         vnc.mousePress(1)
-        time.sleep(0.4)
+        wait_until(lambda: any(e.kind == "down" and (e.x, e.y) == (700, 710) for e in recorder.events),
+                   "the press recorded")
     finally:
         vnc.disconnect()
     assert send_command(control, "done") == {"ok": True, "state": "done"}

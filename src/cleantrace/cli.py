@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Column, Table
 
 from cleantrace.errors import CleantraceError
@@ -17,6 +18,15 @@ err_console = Console(stderr=True)
 
 SHOWN_PROBLEMS = 3  # per task in `tasks check`; the count of the rest is printed
 OUTCOME_STYLE = {"success": "green", "failure": "red", "incomplete": "yellow", "running": "yellow"}
+
+
+def existing(path: Path, what: str, folder: bool = False) -> Path:
+    """`path` when it exists (a folder if `folder`), else a one-line error saying what was expected."""
+    if not path.exists():
+        raise CleantraceError(f"{path} does not exist", f"give {what} (e.g. runs/run-…; ls runs)")
+    if folder and not path.is_dir():
+        raise CleantraceError(f"{path} is not a folder", f"give {what} (e.g. runs/run-…)")
+    return path
 
 
 def id_column(header: str, ids: list[str]) -> Column:
@@ -119,8 +129,21 @@ def station_options(f):
     return f
 
 
+def require_station() -> None:
+    """A one-line error naming the extra when the station's libraries are missing (a lean install)."""
+    try:
+        import simple_websocket  # noqa: F401
+        import sqlalchemy  # noqa: F401
+    except ImportError as exc:
+        raise CleantraceError(
+            f"the volunteer station needs {exc.name or 'the station extra'}, which is not installed",
+            'install the station extra: pip install "cleantrace[station]"',
+        ) from None
+
+
 def _serve(task, host, port, public_url, seed, out, run_id, tasks_dir, heartbeat_timeout, max_volunteers, max_per_ip,
            db, retention_hours, campaign=None) -> None:
+    require_station()
     from cleantrace.station.app import StationConfig, serve_station
     from cleantrace.station.campaign import load_campaign
 
@@ -156,6 +179,7 @@ def station(ctx, task, campaign, **options) -> None:
 
 
 def _store(out: Path, db: str | None):
+    require_station()
     from cleantrace.station.store import Store, default_url
 
     return Store(db or default_url(out))
@@ -244,13 +268,18 @@ def record(task, **options) -> None:
 
 
 @cli.command()
-@click.argument("path", type=click.Path(exists=True, path_type=Path))
+@click.argument("path", type=click.Path(path_type=Path))
 @click.option("--no-pixels", is_flag=True, help="Skip checking frame files against their hashes.")
 def validate(path: Path, no_pixels: bool) -> None:
     """Check a run (or one episode folder) against the trace schema and its invariants."""
     from cleantrace.trace.validate import validate_run
 
-    reports = validate_run(path, check_pixels=not no_pixels)
+    reports = validate_run(existing(path, "a run or episode folder"), check_pixels=not no_pixels)
+    if not reports:
+        raise CleantraceError(
+            f"{path} is not a run or an episode: it holds no meta.json, catalog.jsonl or episode folder",
+            "give a folder written by `cleantrace run` (runs/run-…) or one of its episode folders",
+        )
     bad = [r for r in reports if not r.ok]
     for r in reports:
         mark = "[green]valid[/]" if r.ok else "[red]invalid[/]"
@@ -279,14 +308,14 @@ def schema(out: Path | None) -> None:
 
 
 @cli.command()
-@click.argument("run_dir", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.argument("run_dir", type=click.Path(path_type=Path))
 @click.option("--out", type=click.Path(path_type=Path), default=None, help="Default: RUN_DIR/report.html")
 @click.option("--tasks-dir", type=click.Path(path_type=Path), default=None, help="Task packs (for the skills).")
 def view(run_dir: Path, out: Path | None, tasks_dir: Path | None) -> None:
     """Write a static HTML report of a run: a summary page and one page per episode (timeline, frames, actions)."""
     from cleantrace.view import write_report
 
-    console.print(f"report: {write_report(run_dir, out, tasks_dir)}")
+    console.print(f"report: {write_report(existing(run_dir, 'a run folder', folder=True), out, tasks_dir)}")
 
 
 @cli.command()
@@ -378,16 +407,17 @@ def export_cmd(run_dir: Path, fmt: str, out: Path, only_success: bool, task_glob
     from rich.markup import escape
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-    from cleantrace.export import ImageOptions, StepFilter, export_run, plan_export
+    from cleantrace.export import ImageOptions, StepFilter, export_run, exporter_for, plan_export
     from cleantrace.export.layout import empty_out_dir
 
+    exporter_for(fmt)  # a missing extra is named before anything is read or written
     plan = plan_export(run_dir, StepFilter(only_success, task_glob, skill, performer, include_unreviewed))
     empty_out_dir(out)
     for invalid in plan.invalid:
         err_console.print(f"[yellow]warning:[/] skipped invalid episode {escape(invalid)}", highlight=False,
                           soft_wrap=True)
     for note in plan.notes:
-        err_console.print(f"[yellow]note:[/] {note}", highlight=False, soft_wrap=True)
+        err_console.print(f"[yellow]note:[/] {escape(str(note))}", highlight=False, soft_wrap=True)
     with Progress(
         TextColumn("[bold]steps"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=console,
     ) as progress:
@@ -422,7 +452,7 @@ def tasks_list(tasks_dir: Path | None) -> None:
         table.add_row(task_id, task.app, ", ".join(task.skills), task.difficulty)
     console.print(table)
     for problem in registry.problems:
-        err_console.print(f"[yellow]warning:[/] {problem}", highlight=False)
+        err_console.print(f"[yellow]warning:[/] {escape(str(problem))}", highlight=False)
 
 
 @tasks.command("show")
@@ -644,7 +674,7 @@ def doctor() -> None:
     for check in run_checks():
         failed |= check.required and not check.ok
         status = "[green]ok[/]" if check.ok else "[red]missing[/]" if check.required else "[yellow]optional[/]"
-        table.add_row(check.name, status, check.detail)
+        table.add_row(check.name, status, escape(check.detail))
     console.print(table)
     if failed:
         console.print("a run would fail: fix the parts marked missing")
@@ -691,11 +721,16 @@ def main() -> None:
     except CleantraceError as exc:
         if debug:
             raise
-        err_console.print(f"[red]error:[/] {exc}", highlight=False, soft_wrap=True)
+        err_console.print(f"[red]error:[/] {escape(str(exc))}", highlight=False, soft_wrap=True)
         sys.exit(1)
     except (click.exceptions.Abort, KeyboardInterrupt):  # click turns Ctrl-C into Abort
         err_console.print("interrupted: what was recorded is kept, the episode marked incomplete")
         sys.exit(130)
+    except click.UsageError as exc:  # one line, like every other error
+        command = f"cleantrace {exc.ctx.info_name}" if exc.ctx and exc.ctx.parent else "cleantrace"
+        err_console.print(f"[red]error:[/] {escape(exc.format_message())} — see `{command} --help`",
+                          highlight=False, soft_wrap=True)
+        sys.exit(exc.exit_code)
     except click.ClickException as exc:
         exc.show()
         sys.exit(exc.exit_code)

@@ -27,7 +27,7 @@ class ComposeToContact(Task):
     difficulty = "medium"
     instruction = (
         'Write a new email to {contact} with the subject "{subject}" and the text "{body}", then send it.',
-        'Send {contact} a message titled "{subject}" that says "{body}".',
+        'Send {contact} a message that says "{body}" with the subject "{subject}".',
         'Compose a mail to {contact} (find them by typing part of their name), subject "{subject}", '
         'body "{body}", and send it.',
     )
@@ -107,7 +107,7 @@ class ComposeAndFile(Task):
         "find the message under Sent and give it the label {label}.",
         'Send "{body}" to both {first} and {second} (subject "{subject}"), then label the sent '
         "conversation {label}.",
-        'Compose a mail to {first} and {second}, subject "{subject}", body "{body}". Send it, open it in '
+        'Compose a mail to {first} and {second}, subject "{subject}", body "{body}"; send it, open it in '
         "Sent and file it under {label}.",
     )
 

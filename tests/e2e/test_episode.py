@@ -207,28 +207,33 @@ def faulty_tasks(tmp_path_factory) -> Path:
 
 
 @pytest.mark.parametrize(
-    ("task", "timeout", "message"),
-    [
-        ("crm/click-missing", 120, "no visible element with role='button' name='Archive'"),
-        ("crm/click-missing", 120, "— did you mean role='button' name="),  # what the page has instead
-        ("crm/check-raises", 120, "check() raised OperationalError"),
-        ("crm/hangs", 15, "timed out after 15 s; last action: click(role='link', name="),
+    ("task", "timeouts", "message"),
+    [  # a ceiling for episodes that end on their own; the hang meets its timeout after its first click
+        ("crm/click-missing", (600,), "no visible element with role='button' name='Archive'"),
+        ("crm/click-missing", (600,), "— did you mean role='button' name="),  # what the page has instead
+        ("crm/check-raises", (600,), "check() raised OperationalError"),
+        ("crm/hangs", (15, 60, 240), "timed out after {timeout} s; last action: click(role='link', name="),
     ],
 )
-def test_a_failing_episode_is_kept_incomplete_with_its_reason(faulty_tasks, tmp_path, task, timeout, message):
+def test_a_failing_episode_is_kept_incomplete_with_its_reason(faulty_tasks, tmp_path, task, timeouts, message):
     before = sandboxed_processes()
-    result = run([task], episodes=1, out=tmp_path, run_id="r", tasks_dir=faulty_tasks, timeout=timeout)
-    row = result.rows[0]
+    for n, timeout in enumerate(timeouts):  # a loaded machine may take longer than 15 s to reach the click
+        result = run([task], episodes=1, out=tmp_path, run_id=f"r{n}", tasks_dir=faulty_tasks, timeout=timeout)
+        row = result.rows[0]
+        ep = read_episode(result.run_dir / row.episode_id)
+        if any(a.kind == "click" for a in ep.actions):
+            break
     assert row.status == "incomplete" and row.success is None
-    assert message in row.message
+    assert message.format(timeout=timeout) in row.message
     if task == "crm/hangs":
         assert re.search(r"at \S+faulty\.py:\d+$", row.message), row.message  # the solve() line under way
-    ep = read_episode(result.run_dir / row.episode_id)
     assert ep.meta.outcome.status == "incomplete"
     kinds = [a.kind for a in ep.actions]  # the lead may be further down the long list: scrolls come first
     assert "click" in kinds and set(kinds) <= {"scroll", "click"}, "what was recorded before the failure is kept"
+    click = next(a for a in ep.actions if a.kind == "click")
+    assert click.target is not None and click.target.role == "link", "a completed click keeps its target"
     assert all(r.ok for r in validate_run(result.run_dir)), [r.problems for r in validate_run(result.run_dir)]
-    assert sandboxed_processes() == before, "the sandbox's processes are gone"
+    assert sandboxed_processes() <= before, "the sandbox's processes are gone"
 
 
 def test_the_movement_library_performer_does_the_task_with_recorded_movements(status_run, tmp_path):

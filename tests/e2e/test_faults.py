@@ -7,7 +7,6 @@ import json
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -15,7 +14,7 @@ import pytest
 from cleantrace.fleet import run
 from cleantrace.trace.reader import read_episode
 from cleantrace.trace.validate import validate_run
-from tests.conftest import sandboxed_processes, write_pack_with
+from tests.conftest import sandboxed_processes, wait_until, write_pack_with
 
 pytestmark = pytest.mark.e2e
 
@@ -90,7 +89,7 @@ def test_a_dying_part_ends_the_episode_with_its_name_and_the_run_goes_on(fault_t
         first = next(a for a in ep.actions if a.kind != "scroll")  # the lead may be down the long list
         assert first.kind == "click" and first.target.role == "link", "recorded work is kept"
     assert all(r.ok for r in validate_run(result.run_dir)), [r.problems for r in validate_run(result.run_dir)]
-    assert sandboxed_processes() == before
+    assert sandboxed_processes() <= before
 
 
 def test_ctrl_c_seals_the_episode_and_stops_the_run(tmp_path):
@@ -99,12 +98,16 @@ def test_ctrl_c_seals_the_episode_and_stops_the_run(tmp_path):
     before = sandboxed_processes()
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     events = tmp_path / "r" / "crm--add-lead-note--s0--default" / "events.jsonl"
-    deadline = time.monotonic() + 60
-    while not (events.exists() and events.stat().st_size > 2000):
-        assert time.monotonic() < deadline and proc.poll() is None, "the episode never started recording"
-        time.sleep(0.1)
-    proc.send_signal(signal.SIGINT)
-    _, err = proc.communicate(timeout=60)
+    try:
+        wait_until(lambda: proc.poll() is not None or (events.exists() and events.stat().st_size > 2000),
+                   "the episode recording", timeout=600)  # a ceiling: a loaded machine starts sandboxes slowly
+        assert proc.poll() is None, "the run ended before its first episode recorded anything"
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=600)
+    finally:
+        if proc.poll() is None:  # a failed check must not leave the run (and its sandbox) behind
+            proc.send_signal(signal.SIGINT)
+            proc.communicate(timeout=600)
     assert proc.returncode == 130
     assert "interrupted" in err and "Traceback" not in err
     rows = [json.loads(x) for x in (tmp_path / "r" / "catalog.jsonl").read_text().splitlines()]
@@ -113,15 +116,16 @@ def test_ctrl_c_seals_the_episode_and_stops_the_run(tmp_path):
     ]
     assert rows[0]["events"] > 10
     assert all(r.ok for r in validate_run(tmp_path / "r"))
-    assert sandboxed_processes() == before
+    assert sandboxed_processes() <= before
 
 
 def test_fifty_episodes_ok_crashed_or_timed_out_leave_no_process_behind(fault_tasks, tmp_path):
     before = sandboxed_processes()
     tasks = ["crm/idle"] * 40 + ["crm/crash"] * 5 + ["crm/stall"] * 5
     rows = []
-    for n, task in enumerate(tasks):
-        rows += run([task], seed=n, out=tmp_path, run_id=f"r{n}", tasks_dir=fault_tasks, timeout=8).rows
+    for n, task in enumerate(tasks):  # only the stalling task meets its timeout: the others end on their own
+        timeout = 8 if task == "crm/stall" else 300
+        rows += run([task], seed=n, out=tmp_path, run_id=f"r{n}", tasks_dir=fault_tasks, timeout=timeout).rows
     statuses = [(r.task, r.status) for r in rows]
     assert statuses.count(("crm/idle", "success")) == 40
     assert statuses.count(("crm/crash", "incomplete")) == 5
@@ -129,4 +133,4 @@ def test_fifty_episodes_ok_crashed_or_timed_out_leave_no_process_behind(fault_ta
     assert all("timed out after 8 s" in r.message for r in rows if r.task == "crm/stall")
     assert all("ValueError (task crm/crash" in r.message and "the script broke" in r.message
                for r in rows if r.task == "crm/crash")
-    assert sandboxed_processes() == before
+    assert sandboxed_processes() <= before

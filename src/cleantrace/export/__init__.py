@@ -44,9 +44,7 @@ def export_run(
 ) -> ExportResult:
     """Export the selected episodes of a run in format `fmt` into the new folder `out`; `images`
     re-encodes the frames (lossless WebP) or draws the pointer into them."""
-    if fmt not in EXPORTERS:
-        raise CleantraceError(f"unknown export format {fmt!r}", f"use one of {', '.join(FORMATS)}")
-    exporter = _exporter(fmt)
+    exporter = exporter_for(fmt)
     plan = plan or plan_export(Path(run_dir), selection or StepFilter())
     out = empty_out_dir(Path(out))
     images = images or ImageOptions()
@@ -58,15 +56,19 @@ def export_run(
     return ExportResult(out, fmt, len(plan.episodes), plan.steps, written, plan.notes, plan.invalid)
 
 
-def _exporter(fmt: str) -> Callable:
+def exporter_for(fmt: str) -> Callable:
+    """The export function of `fmt`; a one-line error for an unknown format or a missing extra."""
+    if fmt not in EXPORTERS:
+        raise CleantraceError(f"unknown export format {fmt!r}", f"use one of {', '.join(FORMATS)}")
     module, function = EXPORTERS[fmt]
     try:
         return getattr(importlib.import_module(module), function)
     except ImportError as exc:
         raise CleantraceError(
-            f"the {fmt} export needs {exc.name}, which is not installed", 'pip install "cleantrace[export]"'
+            f"the {fmt} export needs {exc.name or 'the export extra'}, which is not installed",
+            'pip install "cleantrace[export]"',
         ) from None
 
 
-__all__ = ["FORMATS", "ExportPlan", "ExportResult", "ImageOptions", "Step", "StepFilter", "export_run", "iter_steps",
-           "plan_export"]
+__all__ = ["FORMATS", "ExportPlan", "ExportResult", "ImageOptions", "Step", "StepFilter", "export_run", "exporter_for",
+           "iter_steps", "plan_export"]

@@ -23,7 +23,7 @@ from cleantrace.export.steps import Step
 ROWS_PER_GROUP = 64
 ROWS_PER_SHARD = 2000
 _string = datasets.Value("string")
-_floats = datasets.Sequence(datasets.Value("float32"))
+_floats = datasets.Sequence(datasets.Value("float64"))  # float64: normalised points keep their 4 decimals
 _element = {
     "role": _string, "name": _string, "tag": _string, "text": _string, "selector": _string,
     "bbox": _floats,  # [x, y, w, h] screen pixels, [] when unknown
@@ -38,7 +38,7 @@ FEATURES = datasets.Features({
     "action": _string,  # the reduced action record as JSON (absolute screen pixels)
     "action_kind": _string,
     "terminate": datasets.Value("bool"),  # the closing `done` step of a successful episode
-    "point": _floats,  # normalised (x, y) of a pointer action, else []
+    "point": _floats,  # normalised (x, y) of a pointer action, to 4 decimals, else []
     "drag_end": _floats,  # normalised (x2, y2) where a drag was released, else []
     "modifiers": datasets.Sequence(_string),  # keys held during a click or drag (["shift"])
     "code": _string,  # the action as pyautogui code, normalised coordinates

@@ -20,7 +20,7 @@ from cleantrace.sandbox.local import run_sandboxed
 from cleantrace.spec import EPISODE_TIMEOUT_S, EpisodeSpec, placeholder_meta
 from cleantrace.trace import files
 from cleantrace.trace.schema import CatalogRow, Meta
-from cleantrace.trace.seal import catalog_row, seal_incomplete
+from cleantrace.trace.seal import catalog_row, discard_targets, seal_incomplete
 
 MIN_FREE_BYTES = 1_000_000  # below this no episode starts: it could not even write its first frames
 CTRL_C = "interrupted by the user (Ctrl-C)"
@@ -94,6 +94,7 @@ def _finish_episode(folder: Path, meta: Meta) -> CatalogRow:
     The one place where every sealed episode passes (success, failure or incomplete), before it is
     published to the run's output: the privacy scan, recorded in its meta and catalog row.
     """
+    discard_targets(folder)
     return scan_sealed(folder, catalog_row(folder, meta))
 
 

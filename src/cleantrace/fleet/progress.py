@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from cleantrace.fleet.runner import RunStart
@@ -56,7 +57,10 @@ class RunProgress:
         self.done += 1
         self.ok += bool(row.success)
         style = OUTCOME_STYLE.get(row.status, "")
-        self.console.print(f"[{style}]{row.status:<10}[/] {row.episode_id}  {row.message}", highlight=False)
+        line = f"[{style}]{row.status:<10}[/] {row.episode_id}  {escape(row.message)}"
+        if not self.console.is_terminal:  # no live bar in a log: each line says how far the run is
+            line = f"{self.done}/{self.total} {line}  ({self.stats()})"
+        self.console.print(line, highlight=False, soft_wrap=True)
         self.progress.update(self.bar, advance=1, stats=self.stats())
 
     def stats(self) -> str:

@@ -21,7 +21,8 @@ from cleantrace.spec import EpisodeSpec
 STOP_POLL_S = 1.0
 
 
-def _ray():
+def require_ray():
+    """The ray module, or a one-line error naming the extra to install."""
     try:
         import ray
     except ImportError:
@@ -35,7 +36,7 @@ class RayExecutor:
     """Episodes as Ray tasks on a cluster (`address`), or a local Ray instance when none is given."""
 
     def __init__(self, address: str | None = None, workers: int | None = None) -> None:
-        ray = _ray()
+        ray = require_ray()
         self._owned = not ray.is_initialized()  # a local instance started here is shut down by close()
         if self._owned:
             try:

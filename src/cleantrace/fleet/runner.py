@@ -119,6 +119,8 @@ def run(
     asked = None
     if tasks or skills or apps or not resume:  # a selection; checked before anything is written
         chosen = select_tasks(registry, list(tasks or []), skills, apps)
+        if seeds is None and episodes < 1:
+            raise CleantraceError(f"--episodes {episodes} records nothing", "use --episodes 1 or more")
         seed_list = parse_seeds(seeds) if seeds is not None else list(range(seed, seed + episodes))
         asked = RunPlan(run_id=run_id, settings=settings, episodes=plan_episodes(
             chosen, seed_list, expand_persona_names(personas or [persona])))
@@ -129,6 +131,10 @@ def run(
         require_host_tools()
     else:
         docker_client()
+    if executor == "ray":  # before the run folder is made
+        from cleantrace.fleet.ray_executor import require_ray
+
+        require_ray()
     where = str(out) if "://" in str(out) else str(Path(out).resolve())  # Ray workers may start elsewhere
     output = RunOutput(OutputSpec(out=where, run_id=run_id, staging=str(Path(staging).resolve()) if staging else None,
                                   storage_options=storage_options or {}))

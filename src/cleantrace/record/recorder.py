@@ -92,7 +92,7 @@ class Recorder:
             error = None
         except GroundingError as exc:
             target, error = None, exc.message
-        self.probes.append(TargetProbe(t_ms, x, y, target, error, kind))
+        self._remember(TargetProbe(t_ms, x, y, target, error, kind))
         return target
 
     def probe_focus(self, typing: bool = False) -> Any:
@@ -105,8 +105,13 @@ class Recorder:
             target, error = self.resolver.focused(), None
         except GroundingError as exc:
             target, error = None, exc.message
-        self.probes.append(TargetProbe(t_ms, None, None, target, error, "typing" if typing else "focus"))
+        self._remember(TargetProbe(t_ms, None, None, target, error, "typing" if typing else "focus"))
         return target
+
+    def _remember(self, probe: TargetProbe) -> None:
+        """Keep a probe, and put it on disk at once: a sandbox killed later still has its targets."""
+        self.probes.append(probe)
+        self.writer.append_target(probe)
 
     def note(self, description: str, why: str | None = None) -> None:
         """The performer's plain-language description of the step it starts now."""

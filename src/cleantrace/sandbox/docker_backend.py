@@ -63,17 +63,34 @@ def docker_client():
     """A client of the local Docker engine, or a SandboxError saying there is none."""
     try:
         import docker
-    except ImportError:  # pragma: no cover - a dependency of the package
-        raise SandboxError("the Docker SDK is not installed", "pip install docker") from None
+    except ImportError:
+        raise SandboxError(
+            "the Docker SDK is not installed", 'install the fleet extra: pip install "cleantrace[fleet]"'
+        ) from None
     try:
         client = docker.from_env()
         client.ping()
     except Exception as exc:
-        reason = str(exc).splitlines()[0][:160] if str(exc) else type(exc).__name__
         raise SandboxError(
-            f"no Docker engine is reachable ({reason})", "start one (dockerd) or use --backend local"
+            f"no Docker engine is reachable ({_engine_problem(exc)})", "start one (dockerd) or use --backend local"
         ) from None
     return client
+
+
+def _engine_problem(exc: BaseException) -> str:
+    """Why the engine did not answer, in words (the SDK nests the socket's error in two wrappers)."""
+    host = os.environ.get("DOCKER_HOST", "unix:///var/run/docker.sock")
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, FileNotFoundError) or "FileNotFoundError" in str(seen):
+            return f"nothing listens at {host}"
+        if isinstance(seen, PermissionError) or "Permission denied" in str(seen):
+            return f"no permission to use {host}"
+        if "Connection refused" in str(seen):
+            return f"connection refused at {host}"
+        seen = seen.__cause__ or seen.__context__
+    text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    return text[:120]
 
 
 def run_in_docker(

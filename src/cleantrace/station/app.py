@@ -49,7 +49,7 @@ from cleantrace.station.store import Store, default_url
 from cleantrace.station.viewer import bridge, origin_of
 from cleantrace.trace import files
 from cleantrace.trace.schema import Meta
-from cleantrace.trace.seal import catalog_row
+from cleantrace.trace.seal import catalog_row, discard_targets
 
 DEFAULT_PORT = 8600
 ENDED = ("submitted", "discarded", "incomplete")
@@ -305,6 +305,7 @@ class Station:
 
     def _catalog(self, booth: Booth, meta: Meta) -> None:
         """The catalog row of a kept episode (submitted, or incomplete after a disconnect: scanned here)."""
+        discard_targets(booth.folder)
         row = catalog_row(booth.folder, meta)
         if meta.privacy.scan == "not_run":
             row = scan_sealed(booth.folder, row)

@@ -8,7 +8,7 @@ from pathlib import Path
 from cleantrace.appearance import Appearance
 from cleantrace.spec import PlaceholderMeta
 from cleantrace.trace import files
-from cleantrace.trace.reduce import attach_observations, reduce_events
+from cleantrace.trace.reduce import TargetProbe, attach_observations, reduce_events
 from cleantrace.trace.schema import (
     Action,
     CatalogRow,
@@ -21,6 +21,7 @@ from cleantrace.trace.schema import (
     Performer,
     SandboxInfo,
     Screen,
+    Target,
 )
 
 
@@ -38,11 +39,29 @@ def seal_incomplete(folder: Path, message: str, placeholder: PlaceholderMeta) ->
     if not (folder / files.ACTIONS).exists():
         events = [Event.model_validate(r) for r in files.read_jsonl(folder / files.EVENTS)]
         frames = [Frame.model_validate(r) for r in files.read_jsonl(folder / files.FRAMES)]
-        actions = attach_observations(reduce_events(events), events, frames, [])
+        probes = read_probes(folder)
+        actions = attach_observations(reduce_events(events, probes), events, frames, probes)
         (folder / files.ACTIONS).write_text("".join(files.dumps(a) + "\n" for a in actions), encoding="utf-8")
+    discard_targets(folder)
     meta = meta.model_copy(update={"outcome": Outcome(status="incomplete", message=message)})
     files.replace_json(meta_path, meta)
     return meta
+
+
+def discard_targets(folder: Path) -> None:
+    """Remove the recording's working targets.jsonl of a sealed episode: actions.jsonl carries its
+    targets, and a file the host does not read back (nor scan) must not be published."""
+    (folder / files.TARGETS).unlink(missing_ok=True)
+
+
+def read_probes(folder: Path) -> list[TargetProbe]:
+    """The action targets an episode found before it ended (targets.jsonl), in order."""
+    return [
+        TargetProbe(row["t_ms"], row.get("x"), row.get("y"),
+                    Target.model_validate(row["target"]) if "target" in row else None, row.get("error"),
+                    row.get("kind", "press"))
+        for row in files.read_jsonl(folder / files.TARGETS)
+    ]
 
 
 def meta_from_placeholder(known: PlaceholderMeta) -> Meta:

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from cleantrace.errors import TraceError
 from cleantrace.trace import files
+from cleantrace.trace.reduce import TargetProbe
 from cleantrace.trace.schema import Action, Event, Frame, Meta
 
 
@@ -28,6 +29,7 @@ class TraceWriter:
         self._events = files.JsonlAppender(folder / files.EVENTS)
         self._frames = files.JsonlAppender(folder / files.FRAMES)
         self._labels: files.JsonlAppender | None = None
+        self._targets = files.JsonlAppender(folder / files.TARGETS)
         self._lock = threading.Lock()
         self.error: TraceError | None = None
 
@@ -90,14 +92,29 @@ class TraceWriter:
                 self.failed(exc, files.LABELS)
         return row
 
+    def append_target(self, probe: TargetProbe) -> None:
+        """One probe of an action's target (found, or why not), on disk at once: a sandbox killed
+        later still has it (`seal.read_probes` reads it back)."""
+        row = {"t_ms": probe.t_ms, "x": probe.x, "y": probe.y, "kind": probe.kind}
+        if probe.target is not None:
+            row["target"] = probe.target.model_dump(exclude_none=True)
+        if probe.error is not None:
+            row["error"] = probe.error
+        with self._lock:
+            try:
+                self._targets.append([row])
+            except OSError as exc:
+                self.failed(exc, files.TARGETS)
+
     def write_actions(self, actions: list[Action]) -> None:
         path = self.folder / files.ACTIONS
         tmp = path.with_name(path.name + ".tmp")
         tmp.write_text("".join(files.dumps(a) + "\n" for a in actions), encoding="utf-8")
         tmp.replace(path)
+        (self.folder / files.TARGETS).unlink(missing_ok=True)  # the actions carry the targets now
 
     def close(self) -> None:
-        for appender in (self._events, self._frames, self._labels):
+        for appender in (self._events, self._frames, self._labels, self._targets):
             if appender is None:
                 continue
             try:

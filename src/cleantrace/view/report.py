@@ -1,8 +1,10 @@
-"""Builds the run report: an index page (run summary, the episodes) and one page per episode (a
-timeline of its actions over their frames, the cursor path, target boxes, raw events on demand).
+"""Builds the run report: an index page (the episodes as a sortable, filterable table with a
+thumbnail and the instruction per row, then the run's summary) and one page per episode (playback
+of its frames with the cursor moving, per-action timing, each action over its frame with the cursor
+path and target box, raw events on demand, links to the previous and next episode).
 
 Static files, no server: frames stay in the episode folders, referenced by relative paths; each
-episode page embeds its raw events as JSON and renders them only when asked.
+episode page embeds its raw events and frame times as JSON and renders rows only when asked.
 """
 
 from __future__ import annotations
@@ -35,6 +37,11 @@ class StepView:
     frame_after: str | None
     path: str  # SVG polyline points of the pointer during the action
     cursor: tuple[int, int] | None  # where the pointer was when the action happened
+    gap_ms: float | None = None  # since the previous action ended (None for the first)
+
+    @property
+    def duration_ms(self) -> float:
+        return self.action.t1_ms - self.action.t0_ms
 
 
 @dataclass
@@ -46,7 +53,24 @@ class EpisodeView:
     final_frame: str | None = None
     full_path: str = ""
     events_json: str = "[]"  # [[t_ms, kind, x, y, button, key], …]
+    frames_json: str = "[]"  # [[t_ms, src], …] for playback
     n_events: int = 0
+    thumb: str | None = None  # the final frame, relative to the index
+    skills: tuple[str, ...] = ()
+    prev: str | None = None  # neighbouring episode pages, relative to this page
+    next: str | None = None
+
+    @property
+    def app(self) -> str:
+        return self.meta.task.split("/", 1)[0]
+
+    @property
+    def performer(self) -> str:
+        return performer_label(self.meta.performer)
+
+    @property
+    def appearance(self) -> str:
+        return self.meta.appearance.summary()
 
     @property
     def meta(self):
@@ -77,22 +101,30 @@ def write_report(run_dir: Path, out: Path | None = None, tasks_dir: Path | None 
     """Write the HTML report of a run (default: <run>/report.html plus <run>/report/*.html)."""
     run_dir = Path(run_dir)
     out = Path(out) if out else run_dir / REPORT_NAME
-    folders = [f for f in episode_folders(run_dir) if (f / "meta.json").exists()]
+    folders = _in_order([f for f in episode_folders(run_dir) if (f / "meta.json").exists()])
     if not folders:
         raise TraceError(f"no episodes in {run_dir}", "pass a run folder made by `cleantrace run`")
     pages = out.parent / PAGES_DIR
     pages.mkdir(parents=True, exist_ok=True)
     env = Environment(loader=PackageLoader("cleantrace.view"), autoescape=select_autoescape(["html"]))
     episode_page = env.get_template("episode.html")
+    skills_by_task = _skills_by_task(tasks_dir)
     episodes = []
-    for folder in folders:
+    for n, folder in enumerate(folders):
         view = episode_view(read_episode(folder), pages, page=f"{PAGES_DIR}/{folder.name}.html")
+        view.skills = skills_by_task.get(view.meta.task, ())
+        view.prev = f"{folders[n - 1].name}.html" if n > 0 else None
+        view.next = f"{folders[n + 1].name}.html" if n + 1 < len(folders) else None
+        if view.trace.frames:
+            view.thumb = _relpath(folder / view.trace.frames[-1].file, out.parent)
         (pages / f"{folder.name}.html").write_text(
-            episode_page.render(run_id=run_dir.name, ep=view, index=f"../{out.name}"), encoding="utf-8"
+            episode_page.render(run_id=run_dir.name, ep=view, index=f"../{out.name}", position=(n + 1, len(folders))),
+            encoding="utf-8",
         )
         episodes.append(_light(view))
     html = env.get_template("report.html").render(
-        run_id=run_dir.name, episodes=episodes, summary=summarize(episodes, _skills_by_task(tasks_dir)),
+        run_id=run_dir.name, episodes=episodes, summary=summarize(episodes, skills_by_task),
+        filters=_filters(episodes), has_appearance=any(e.appearance for e in episodes),
     )
     out.write_text(html, encoding="utf-8")
     return out
@@ -103,6 +135,7 @@ def episode_view(trace: EpisodeTrace, page_dir: Path, page: str = "") -> Episode
     rel = _relpath(trace.folder, page_dir)
     frames = {f.i: f"{rel}/{f.file}" for f in trace.frames}
     view = EpisodeView(trace, page, rel)
+    previous: Action | None = None
     for a in trace.actions:
         span = trace.events[a.events[0] : a.events[1] + 1] if a.events is not None else []
         view.steps.append(StepView(
@@ -111,11 +144,14 @@ def episode_view(trace: EpisodeTrace, page_dir: Path, page: str = "") -> Episode
             frame_after=frames.get(a.frame_after) if a.frame_after is not None else None,
             path=_points(e for e in span if e.kind in POINTER_KINDS),
             cursor=(a.x, a.y) if a.x is not None and a.y is not None else _last_position(span),
+            gap_ms=a.t0_ms - previous.t1_ms if previous is not None else None,
         ))
+        previous = a
     if trace.frames:
         view.final_frame = frames[trace.frames[-1].i]
     view.full_path = _points(e for e in trace.events if e.kind == "move")
     view.events_json = _events_json(trace.events)
+    view.frames_json = _script_json([[round(f.t_ms, 1), frames[f.i]] for f in trace.frames])
     view.n_events = len(trace.events)
     return view
 
@@ -123,7 +159,41 @@ def episode_view(trace: EpisodeTrace, page_dir: Path, page: str = "") -> Episode
 def _light(view: EpisodeView) -> EpisodeView:
     """The view without what only its own page needs, so a big run's index stays small in memory."""
     trace = EpisodeTrace(view.trace.folder, view.trace.meta, [], view.trace.actions, view.trace.frames)
-    return EpisodeView(trace, view.page, n_events=view.n_events)
+    return EpisodeView(trace, view.page, n_events=view.n_events, thumb=view.thumb, skills=view.skills)
+
+
+def _in_order(folders: list[Path]) -> list[Path]:
+    """Episode folders by task, seed and persona (the report's default order and its previous/next)."""
+
+    def key(folder: Path) -> tuple[str, int, str]:
+        meta = json.loads((folder / "meta.json").read_text(encoding="utf-8"))
+        return meta.get("task", ""), meta.get("seed", 0), (meta.get("performer") or {}).get("persona") or ""
+
+    return sorted(folders, key=lambda f: (*key(f), f.name))
+
+
+def performer_label(performer) -> str:
+    """`script (default)`, `volunteer v-1a2b (human)`: the id only when it says more than the kind."""
+    who = performer.kind
+    if performer.id and not performer.id.startswith(f"{performer.kind}:"):
+        who += f" {performer.id}"
+    return f"{who} ({performer.persona})" if performer.persona else who
+
+
+def _filters(episodes: list[EpisodeView]) -> dict[str, list[str]]:
+    """The values each filter of the episode table offers."""
+    values: dict[str, set[str]] = {k: set() for k in ("task", "app", "skill", "outcome", "performer", "privacy",
+                                                       "appearance")}
+    for e in episodes:
+        values["task"].add(e.meta.task)
+        values["app"].add(e.app)
+        values["skill"].update(e.skills)
+        values["outcome"].add(e.meta.outcome.status)
+        values["performer"].add(e.performer)
+        values["privacy"].add(e.meta.privacy.scan)
+        if e.appearance:
+            values["appearance"].add(e.appearance)
+    return {k: sorted(v) for k, v in values.items() if v}
 
 
 def action_label(a: Action) -> str:
@@ -183,7 +253,10 @@ def _last_position(span: list[Event]) -> tuple[int, int] | None:
 
 
 def _events_json(events: list[Event]) -> str:
-    rows = [[round(e.t_ms, 1), e.kind, e.x, e.y, e.button, e.key] for e in events]
+    return _script_json([[round(e.t_ms, 1), e.kind, e.x, e.y, e.button, e.key] for e in events])
+
+
+def _script_json(rows: list) -> str:
     # embedded in a <script> element: no "</script" or "<!--" may end it early
     return json.dumps(rows, separators=(",", ":")).replace("<", "\\u003c")
 
