@@ -198,7 +198,7 @@ def test_the_volunteer_trace_is_valid_successful_and_came_through_vnc(performed)
     assert reports[0].ok, reports[0].problems
     trace = read_episode(booth.folder)
     assert trace.meta.outcome.status == "success" and trace.meta.outcome.success
-    assert trace.meta.performer.kind == "volunteer" and trace.meta.performer.id == booth.spec.volunteer.id
+    assert trace.meta.performer.kind == "volunteer" and trace.meta.performer.id == booth.spec.performer.id
     assert trace.meta.performer.id.startswith("vol-")
     assert trace.meta.consent.version == CONSENT_VERSION and trace.meta.consent.time
     # the events are the ones the VNC client sent; none from before Start or while paused
