@@ -10,7 +10,8 @@ from rich.console import Console
 from rich.table import Column, Table
 
 from cleantrace.errors import CleantraceError
-from cleantrace.spec import DEFAULT_CHANGE_FPS, DEFAULT_FPS, EPISODE_TIMEOUT_S, HEARTBEAT_TIMEOUT_S
+from cleantrace.sandbox.backends import BACKENDS
+from cleantrace.spec import DEFAULT_BACKEND, DEFAULT_CHANGE_FPS, DEFAULT_FPS, EPISODE_TIMEOUT_S, HEARTBEAT_TIMEOUT_S
 
 console = Console()
 err_console = Console(stderr=True)
@@ -54,7 +55,7 @@ def cli(ctx: click.Context, debug: bool) -> None:
 @click.option("--change-fps", default=DEFAULT_CHANGE_FPS, show_default=True,
               help="At most this many frames per second on visual change (0: none).")
 @click.option("--tasks-dir", type=click.Path(path_type=Path), default=None, help="Folder of task packs.")
-@click.option("--backend", type=click.Choice(["local", "docker"]), default="local", show_default=True,
+@click.option("--backend", type=click.Choice(sorted(BACKENDS)), default=DEFAULT_BACKEND, show_default=True,
               help="local: bubblewrap namespaces; docker: a container of the docker/ image per episode.")
 @click.option("--image", default=None, help="Docker image for --backend docker (default cleantrace/sandbox:latest).")
 @click.option("--view/--no-view", default=True, show_default=True, help="Write the HTML report.")
@@ -158,7 +159,11 @@ def view(run_dir: Path, out: Path | None, tasks_dir: Path | None) -> None:
 @click.option("--timeout", default=EPISODE_TIMEOUT_S, show_default=True, help="Seconds before a replay is killed.")
 @click.option("--tasks-dir", type=click.Path(path_type=Path), default=None, help="Folder of task packs.")
 @click.option("--view/--no-view", default=True, show_default=True, help="Write the HTML report of the replays.")
-def replay(source: Path, out: Path, run_id: str | None, timeout: float, tasks_dir: Path | None, view: bool) -> None:
+@click.option("--backend", type=click.Choice(sorted(BACKENDS)), default=DEFAULT_BACKEND, show_default=True,
+              help="Where each replay runs (as for `run`).")
+@click.option("--image", default=None, help="Container image for --backend docker (default cleantrace/sandbox:latest).")
+def replay(source: Path, out: Path, run_id: str | None, timeout: float, tasks_dir: Path | None, view: bool,
+           backend: str, image: str | None) -> None:
     """Re-execute an episode (or every successful scripted episode of a run) in fresh sandboxes and re-check it."""
     from cleantrace.fleet.replay import replay as replay_episodes
 
@@ -167,7 +172,7 @@ def replay(source: Path, out: Path, run_id: str | None, timeout: float, tasks_di
         console.print(f"[{OUTCOME_STYLE.get(row.status, '')}]{row.status:<10}[/] {row.episode_id}  {row.message}")
 
     result = replay_episodes(source, out=out, run_id=run_id, tasks_dir=tasks_dir, timeout=timeout,
-                             on_episode=on_episode)
+                             on_episode=on_episode, backend=backend, image=image)
     per_task = result.per_task()
     table = Table(id_column("task", list(per_task)), "replayed", "successful", "rate")
     for task_id, (ok, n) in per_task.items():

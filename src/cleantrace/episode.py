@@ -17,6 +17,8 @@ from contextlib import suppress
 from pathlib import Path
 
 from cleantrace.errors import CleantraceError
+from cleantrace.perform.performer import Performer as PerformerType
+from cleantrace.perform.performer import TaskScript
 from cleantrace.spec import EpisodeSpec, ReplayPerformer, SandboxPaths, VolunteerPerformer
 from cleantrace.trace.schema import Clock, Meta, Outcome, Performer, SandboxInfo, Screen
 
@@ -46,8 +48,7 @@ def run_inside(spec: EpisodeSpec, paths: SandboxPaths) -> Meta:
 
 
 def _record_episode(spec: EpisodeSpec, paths: SandboxPaths, session, db_path: Path) -> Meta:
-    # heavy imports here: the host imports this module only for EpisodeSpec
-    from cleantrace.perform.actor import Actor
+    # heavy imports here, while the sandbox's processes come up (run_inside launched them first)
     from cleantrace.perform.persona import persona_named
     from cleantrace.perform.xinput import XTestInput
     from cleantrace.record.clock import EpisodeClock
@@ -68,21 +69,18 @@ def _record_episode(spec: EpisodeSpec, paths: SandboxPaths, session, db_path: Pa
     world = World(spec.seed, db_path)
     pack.load_app_module().populate(world)
     params = task.setup(world)
-    replay = _replay_source(spec, paths)
+    performer = _performer(spec, paths, TaskScript(task, params, spec.seed, persona, spec.screen),
+                           session.display.name)
     writer = TraceWriter(Path(paths.out))
     clock = EpisodeClock()
     meta = Meta(
         run_id=spec.run_id, episode_id=spec.episode_id, task=task.id, task_version=task.version,
         seed=spec.seed, params=params, instruction=task.render_instruction(params, random.Random(spec.seed)),
-        performer=replay.performer if replay else Performer(kind="script", id=f"script:{task.id}",
-                                                            persona=persona.name),
+        performer=Performer(kind="script", id=f"script:{task.id}", persona=persona.name),
         sandbox=SandboxInfo(backend=spec.backend, screen=Screen(w=spec.screen[0], h=spec.screen[1])),
         clock=Clock(start=clock.wall_start), outcome=Outcome(status="running"),
     )
-    if isinstance(spec.performer, VolunteerPerformer):
-        from cleantrace.perform.volunteer import volunteer_meta
-
-        meta = volunteer_meta(meta, spec.performer)
+    meta = performer.describe(meta)
     writer.write_meta(meta)
     stage("world seeded")
 
@@ -98,14 +96,7 @@ def _record_episode(spec: EpisodeSpec, paths: SandboxPaths, session, db_path: Pa
                             settings.change_fps)
         recorder.start()
         stage("recording")
-        if isinstance(spec.performer, VolunteerPerformer):
-            from cleantrace.perform.volunteer import perform_as_volunteer
-
-            perform_as_volunteer(Path(paths.control or ""), session.display.name, recorder)
-        elif replay:
-            replay.perform(page, inputs, recorder)
-        else:
-            task.solve(Actor(page, inputs, recorder, spec.seed, persona, spec.screen), params)
+        performer.perform(page, inputs, recorder)
         inputs.sync()
         fault = session.fault()
         broken = recorder.failure()
@@ -140,15 +131,21 @@ def _record_episode(spec: EpisodeSpec, paths: SandboxPaths, session, db_path: Pa
     return meta
 
 
-def _replay_source(spec: EpisodeSpec, paths: SandboxPaths):
-    """The recorded episode to re-execute when the performer is a replay, else None."""
-    if not isinstance(spec.performer, ReplayPerformer):
-        return None
-    from cleantrace.perform.replay import load_replay_source
+def _performer(spec: EpisodeSpec, paths: SandboxPaths, script: TaskScript, display_name: str) -> PerformerType:
+    """Who acts out the episode: the spec's performer (the task's script unless a volunteer or a replay)."""
+    if isinstance(spec.performer, VolunteerPerformer):
+        from cleantrace.perform.volunteer import VolunteerSession
 
-    if not paths.replay_source:
-        raise CleantraceError("a replay needs its source episode", "the backend must mount it (replay_source)")
-    return load_replay_source(Path(paths.replay_source), spec.task, spec.seed)
+        if not paths.control:
+            raise CleantraceError("a volunteer needs the station's control folder", "the backend must mount it")
+        return VolunteerSession(spec.performer, Path(paths.control), display_name)
+    if isinstance(spec.performer, ReplayPerformer):
+        from cleantrace.perform.replay import load_replay_source
+
+        if not paths.replay_source:
+            raise CleantraceError("a replay needs its source episode", "the backend must mount it (replay_source)")
+        return load_replay_source(Path(paths.replay_source), spec.task, spec.seed)
+    return script
 
 
 def stage(name: str) -> None:

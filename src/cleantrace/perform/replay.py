@@ -73,6 +73,9 @@ class ReplaySource:
         m = self.trace.meta
         return Performer(kind="script", id=replay_performer_id(m.run_id, m.episode_id), persona=m.performer.persona)
 
+    def describe(self, meta: Any) -> Any:
+        return meta.model_copy(update={"performer": self.performer})
+
     def perform(self, page: Any, inputs: Any, observer: Any) -> None:
         """Replay the source's input on `page`'s display through `inputs` (an XTestInput); the
         first action's pause counts from the start of the recording when `observer` has a clock."""

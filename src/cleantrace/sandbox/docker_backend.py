@@ -1,5 +1,6 @@
 """The `docker` backend: one episode per container of the docker/ image, through the Docker SDK.
 
+Works with a Docker engine or with podman's Docker API (`podman system service` + DOCKER_HOST).
 The container is the sandbox: no network (`--network none`), a read-only root filesystem with a
 private /tmp, no capabilities, no host environment, host name "sandbox", and one writable host
 path: the episode's folder, mounted at /out. The image carries the package and the task packs;
@@ -9,6 +10,8 @@ the host's tasks folder is mounted over them read-only so that a run uses the cu
 from __future__ import annotations
 
 import os
+import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +22,7 @@ from cleantrace.spec import EpisodeSpec, episode_args
 DEFAULT_IMAGE = "cleantrace/sandbox:latest"
 INSIDE_OUT = "/out"
 INSIDE_TASKS = "/opt/cleantrace/tasks"
-BUILD_HINT = "build it: docker build -f docker/Dockerfile -t cleantrace/sandbox ."
+STOP_POLL_S = 0.5
 
 
 def container_options(spec: EpisodeSpec, episode_dir: Path, image: str = DEFAULT_IMAGE) -> dict[str, Any]:
@@ -68,26 +71,46 @@ def docker_client():
     return client
 
 
-def run_in_docker(
-    spec: EpisodeSpec, episode_dir: Path, log_path: Path, timeout: float, image: str = DEFAULT_IMAGE
-) -> SandboxExit:
-    """Run one episode in a fresh container; kill it after `timeout` seconds; always remove it."""
-    import docker.errors
-    import requests.exceptions
+def build_hint(image: str) -> str:
+    """How to build `image` from the project checkout (its tag as asked, e.g. by --image)."""
+    tag = image.removesuffix(":latest")
+    return f"build it: docker build -f docker/Dockerfile -t {tag} . (podman without a registry: bench/images.py)"
 
-    client = docker_client()
+
+def require_image(client: Any, image: str) -> None:
+    """Raise a SandboxError with the build command when `image` is not in the engine."""
+    import docker.errors
+
     try:
         client.images.get(image)
     except docker.errors.ImageNotFound:
-        raise SandboxError(f"the Docker image {image} does not exist", BUILD_HINT) from None
+        raise SandboxError(f"the container image {image} does not exist", build_hint(image)) from None
+
+
+def run_in_docker(
+    spec: EpisodeSpec, episode_dir: Path, log_path: Path, timeout: float, image: str = DEFAULT_IMAGE,
+    stop: Callable[[], bool] | None = None, client: Any = None,
+) -> SandboxExit:
+    """Run one episode in a fresh container; kill it after `timeout` seconds or once `stop()`; always remove it."""
+    import requests.exceptions
+
+    client = client or docker_client()
+    require_image(client, image)
     container = client.containers.run(**container_options(spec, episode_dir, image))
+    deadline = time.monotonic() + timeout
     try:
-        try:
-            code = container.wait(timeout=timeout)["StatusCode"]
-            return SandboxExit(code)
-        except requests.exceptions.ConnectionError:  # the wait timed out
-            container.kill()
-            return SandboxExit(None, timed_out=True)
+        while True:
+            wait_s = max(0.1, min(STOP_POLL_S, deadline - time.monotonic())) if stop else max(0.1, timeout)
+            try:
+                return SandboxExit(container.wait(timeout=wait_s)["StatusCode"])
+            except requests.exceptions.ConnectionError:  # this wait timed out; the container runs on
+                pass
+            if time.monotonic() >= deadline:
+                container.kill()
+                return SandboxExit(None, timed_out=True)
+            if stop is not None and stop():
+                container.kill()
+                return SandboxExit(None, stopped=True)
     finally:
         with open(log_path, "ab") as log:
             log.write(container.logs())

@@ -18,6 +18,7 @@ from flask import Flask, abort, jsonify, redirect, render_template, request, sen
 from cleantrace.errors import CleantraceError
 from cleantrace.privacy import scan_sealed
 from cleantrace.spec import (
+    DEFAULT_BACKEND,
     DEFAULT_CHANGE_FPS,
     DEFAULT_FPS,
     HEARTBEAT_TIMEOUT_S,
@@ -50,19 +51,25 @@ class StationConfig:
     max_booths: int = 4  # sandboxes at once (one per volunteer)
     fps: float = DEFAULT_FPS
     change_fps: float = DEFAULT_CHANGE_FPS
+    backend: str = DEFAULT_BACKEND  # a backend whose capabilities include the volunteer station
+    image: str | None = None  # its container image, for a backend that uses one
 
 
 class Station:
     """The booths of one station run, one per volunteer at a time, and the run's catalog."""
 
     def __init__(self, config: StationConfig) -> None:
-        from cleantrace.sandbox.requirements import require_host_tools
+        from cleantrace.sandbox.backends import backend_named
         from cleantrace.tasks import load_registry
 
         self.config = config
         self.registry = load_registry(config.tasks_dir)
         self.task = self.registry.get(config.task)
-        require_host_tools()
+        self.backend = backend_named(config.backend, config.image)
+        if not self.backend.capabilities.volunteer:
+            raise CleantraceError(f"the {config.backend} backend cannot host the volunteer station",
+                                  "use the local backend")
+        self.backend.check()
         require_station_tools()
         self.run_dir = _prepare_run_dir(Path(config.out), config.run_id or time.strftime("station-%Y%m%d-%H%M%S"))
         self.booths: dict[str, Booth] = {}
@@ -85,11 +92,12 @@ class Station:
         spec = EpisodeSpec(
             run_id=self.run_dir.name, episode_id=f"{self.task.id.replace('/', '--')}--s{seed}--{volunteer}",
             task=self.task.id, seed=seed, tasks_dir=str(self.registry.root.resolve()),
-            settings=RecordingSettings(fps=self.config.fps, change_fps=self.config.change_fps),
+            settings=RecordingSettings(fps=self.config.fps, change_fps=self.config.change_fps,
+                                       backend=self.config.backend),
             performer=VolunteerPerformer(id=volunteer, consent_version=consent.CONSENT_VERSION,
                                          consent_time=consent_time),
         )
-        booth = Booth(spec, self.run_dir, heartbeat_timeout=self.config.heartbeat_timeout,
+        booth = Booth(spec, self.run_dir, self.backend, heartbeat_timeout=self.config.heartbeat_timeout,
                       max_seconds=self.config.max_seconds, on_sealed=self._catalog)
         booth.open()
         self.booths[volunteer] = booth
