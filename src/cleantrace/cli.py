@@ -276,7 +276,6 @@ def tasks_list(tasks_dir: Path | None) -> None:
 @click.option("--tasks-dir", type=click.Path(path_type=Path), default=None)
 def tasks_show(task_id: str, seed: int, tasks_dir: Path | None) -> None:
     """One task: an example instruction and parameters for --seed, its skills."""
-    import random
     import tempfile
 
     from cleantrace.tasks import load_registry
@@ -291,7 +290,7 @@ def tasks_show(task_id: str, seed: int, tasks_dir: Path | None) -> None:
         params = task.setup(world)
         world.close()
     console.print(f"[bold]{task_id}[/]  app {task.app} · {task.difficulty} · skills: {', '.join(task.skills)}")
-    console.print(f"instruction (seed {seed}): {task.render_instruction(params, random.Random(seed))}")
+    console.print(f"instruction (seed {seed}): {task.instruction_for(params, seed)}")
     console.print(f"parameters: {params}")
     console.print("templates:")
     for template in task.templates():

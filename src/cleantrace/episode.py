@@ -9,7 +9,6 @@ nothing else.
 from __future__ import annotations
 
 import os
-import random
 import sys
 import time
 import traceback
@@ -19,7 +18,7 @@ from pathlib import Path
 from cleantrace.errors import CleantraceError
 from cleantrace.perform.performer import Performer as PerformerType
 from cleantrace.perform.performer import TaskScript
-from cleantrace.spec import EpisodeSpec, ReplayPerformer, SandboxPaths, VolunteerPerformer
+from cleantrace.spec import SEED_DERIVATION, EpisodeSpec, ReplayPerformer, SandboxPaths, VolunteerPerformer
 from cleantrace.trace.schema import Clock, Meta, Outcome, Performer, SandboxInfo, Screen
 
 PROCESS_START_NS = time.monotonic_ns()
@@ -75,7 +74,8 @@ def _record_episode(spec: EpisodeSpec, paths: SandboxPaths, session, db_path: Pa
     clock = EpisodeClock()
     meta = Meta(
         run_id=spec.run_id, episode_id=spec.episode_id, task=task.id, task_version=task.version,
-        seed=spec.seed, params=params, instruction=task.render_instruction(params, random.Random(spec.seed)),
+        seed=spec.seed, seed_derivation=SEED_DERIVATION, params=params,
+        instruction=task.instruction_for(params, spec.seed),
         performer=Performer(kind="script", id=f"script:{task.id}", persona=persona.name),
         sandbox=SandboxInfo(backend=spec.backend, screen=Screen(w=spec.screen[0], h=spec.screen[1])),
         clock=Clock(start=clock.wall_start), outcome=Outcome(status="running"),
@@ -144,7 +144,7 @@ def _performer(spec: EpisodeSpec, paths: SandboxPaths, script: TaskScript, displ
 
         if not paths.replay_source:
             raise CleantraceError("a replay needs its source episode", "the backend must mount it (replay_source)")
-        return load_replay_source(Path(paths.replay_source), spec.task, spec.seed)
+        return load_replay_source(Path(paths.replay_source), spec.task, spec.seed, script.task.version)
     return script
 
 

@@ -26,6 +26,7 @@ from cleantrace.perform.persona import Persona
 from cleantrace.perform.typing import SHIFTED, chord_timeline, typing_timeline
 from cleantrace.perform.xinput import BUTTONS, XTestInput, x_key_name
 from cleantrace.sandbox.browser import page_screen_origin
+from cleantrace.spec import seed_stream
 
 WHEEL_UP, WHEEL_DOWN = 4, 5
 
@@ -73,7 +74,7 @@ class Actor:
         self.persona = persona
         self.screen = screen
         self.timeout_ms = timeout_ms
-        self.rng = np.random.default_rng(seed)
+        self.rng = seed_stream(seed, "actor")
 
     # -- the verbs a task uses -------------------------------------------------------------
     def click(

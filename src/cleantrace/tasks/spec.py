@@ -6,6 +6,8 @@ import random
 import string
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from cleantrace.spec import seed_for
+
 if TYPE_CHECKING:
     from cleantrace.perform.actor import Actor
     from cleantrace.world import World
@@ -24,7 +26,9 @@ class Task:
     instruction: ClassVar[str | tuple[str, ...]]
     skills: ClassVar[tuple[str, ...]] = ()
     difficulty: ClassVar[str] = "easy"
-    version: ClassVar[int] = 1
+    # a task's version changes when the same seed gives other params or steps; 2: every task, when
+    # the seed was split into one random stream per consumer (cleantrace.spec.seed_stream)
+    version: ClassVar[int] = 2
     start_path: ClassVar[str] = "/"
 
     def setup(self, world: World) -> dict[str, Any]:
@@ -57,3 +61,7 @@ class Task:
     def render_instruction(self, params: dict[str, Any], rng: random.Random) -> str:
         """One of the instruction templates, chosen by `rng`, filled with `params`."""
         return rng.choice(self.templates()).format(**params)
+
+    def instruction_for(self, params: dict[str, Any], seed: int) -> str:
+        """The episode's instruction: its wording chosen by the seed's "instruction" stream."""
+        return self.render_instruction(params, random.Random(seed_for(seed, "instruction")))

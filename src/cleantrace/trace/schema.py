@@ -122,6 +122,7 @@ class Meta(Record):
     task: str
     task_version: int
     seed: int
+    seed_derivation: str | None = None  # how each consumer's random stream comes from `seed` (spec.SEED_DERIVATION)
     params: dict[str, object]
     instruction: str
     performer: Performer
