@@ -169,7 +169,7 @@ def test_checks_pass_on_the_right_effect_and_fail_on_the_wrong_one(task_id, tmp_
             client = MAIL.create_app(world.db.path).test_client()
             task = REGISTRY.get(task_id)()
             p = task.setup(world)
-            assert not task.check(world, p)
+            assert not task.verdict(world, p)[0]
             _effect(task_id, client, world, task.wrong_params(world, p) if wrong else p)
-            assert task.check(world, p) is not wrong, (seed, wrong)
+            assert task.verdict(world, p)[0] is not wrong, (seed, wrong)
             world.close()

@@ -177,7 +177,7 @@ def test_endpoints_make_checks_pass_and_wrong_attempts_fail(tmp_path, registry, 
         world = World(11, tmp_path / f"{expected}.sqlite")
         app_module.populate(world)
         p = task.setup(world)
-        assert task.check(world, p) is False
+        assert task.verdict(world, p)[0] is False
         EFFECTS[task_id](app_module.create_app(world.db.path).test_client(), world, solve_params(world, p))
-        assert task.check(world, p) is expected
+        assert task.verdict(world, p)[0] is expected
         world.close()

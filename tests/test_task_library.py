@@ -72,7 +72,7 @@ def test_parameters_come_from_the_seeded_world_and_vary(task_id, tmp_path):
 def test_check_fails_before_anything_is_done_and_a_wrong_attempt_differs(task_id, tmp_path):
     for seed in range(3):
         task, world, params = episode_world(task_id, seed, tmp_path)
-        assert not task.check(world, params), "check passes before anything was done"
+        assert not task.verdict(world, params)[0], "check passes before anything was done"
         wrong = task.wrong_params(world, params)
         assert wrong != params and json.dumps(wrong)
         world.close()

@@ -333,6 +333,10 @@ def tasks_check(task_ids, seeds, first_seed, wrong, out, timeout, json_out, work
         from cleantrace.fleet.verify import write_checks_json
 
         console.print(f"results: {write_checks_json(checks, json_out, seeds=seeds, first_seed=first_seed)}")
+    if wrong:  # how each check caught the mistake, in its own words
+        for c in checks:
+            for reason in c.reasons[:1]:
+                console.print(f"  {c.task}: caught: {reason}", markup=False, soft_wrap=True)
     failing = [c for c in checks if not c.ok]
     for c in failing:
         for problem in c.problems[:3]:

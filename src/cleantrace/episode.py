@@ -172,13 +172,16 @@ def _incomplete(message: str, fault: str | None = None) -> Outcome:
 
 
 def _verdict(task, world, params) -> Outcome:
+    """The check's verdict: success; failure with the check's reason (returned, or raised as
+    CheckFailed); incomplete when the check itself broke."""
     try:
-        success = bool(task.check(world, params))
+        passed, reason = task.verdict(world, params)
     except Exception as exc:
         return Outcome(status="incomplete", message=f"check() raised {type(exc).__name__}: {_one_line(exc)}")
-    if success:
+    if passed:
         return Outcome(status="success", success=True, message="check passed")
-    return Outcome(status="failure", success=False, message="check failed: the app state is not as asked")
+    return Outcome(status="failure", success=False,
+                   message=f"check failed: {reason or 'the app state is not as asked'}")
 
 
 def _one_line(exc: BaseException) -> str:

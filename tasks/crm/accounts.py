@@ -3,7 +3,7 @@ with the keyboard alone, and onboarding a new account with its first contacts.""
 
 from __future__ import annotations
 
-from cleantrace.tasks import Task
+from cleantrace.tasks import Task, expect
 
 from .app import INDUSTRIES, TITLES, slug
 
@@ -110,7 +110,9 @@ class SearchAccountSetIndustry(Task):
 
     def check(self, world, p):
         row = account_row(world, p["account"])
-        return row is not None and row.industry == p["industry"]
+        expect(row is not None, f"there is no account {p['account']}")
+        why = f"{p['account']}'s industry is {row.industry}, not {p['industry']}"
+        return expect(row.industry == p["industry"], why)
 
     def wrong_params(self, world, p):
         return {**p, "account": other_account(world, p["account"])}

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from cleantrace.tasks import Task
+from cleantrace.tasks import Task, expect
 
 from ._shared import SCREEN_ROWS
 from .app import PRIORITIES, STATUSES
@@ -44,7 +44,8 @@ class SetLeadStatus(Task):
         actor.click(role="button", name="Save")
 
     def check(self, world, p):
-        return world.db.scalar("select status from leads where name=?", p["lead"]) == p["status"]
+        status = world.db.scalar("select status from leads where name=?", p["lead"])
+        return expect(status == p["status"], f"{p['lead']}'s status is {status}, not {p['status']}")
 
     def wrong_params(self, world, p):
         return {**p, "lead": other_lead(world, p["lead"])}
@@ -72,7 +73,8 @@ class SetLeadPriority(Task):
         actor.hotkey("ctrl", "s")
 
     def check(self, world, p):
-        return world.db.scalar("select priority from leads where name=?", p["lead"]) == p["priority"]
+        priority = world.db.scalar("select priority from leads where name=?", p["lead"])
+        return expect(priority == p["priority"], f"{p['lead']}'s priority is {priority}, not {p['priority']}")
 
     def wrong_params(self, world, p):
         current = world.db.scalar("select priority from leads where name=?", p["lead"])

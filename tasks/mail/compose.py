@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-from cleantrace.tasks import Task
+from cleantrace.tasks import Task, expect
 
 from ._common import (
     add_recipient,
     contact_params,
+    expect_sent,
     focus_page,
     has_label,
     label_menu,
     new_subject,
     open_compose,
     send,
-    sent_ok,
 )
 from ._common import sentence as seeded_sentence
 
@@ -43,7 +43,7 @@ class ComposeToContact(Task):
         send(actor)
 
     def check(self, world, p):
-        return sent_ok(world, p["subject"], {p["person"]["email"]}, p["body"])
+        return expect_sent(world, p["subject"], {p["person"]["email"]}, p["body"])
 
     def wrong_params(self, world, p):
         other = contact_params(world, exclude=(p["contact"],))
@@ -82,7 +82,7 @@ class KeyboardCompose(Task):
         actor.wait_for(text="Message sent")
 
     def check(self, world, p):
-        return sent_ok(world, p["subject"], {p["person"]["email"]}, p["body"])
+        return expect_sent(world, p["subject"], {p["person"]["email"]}, p["body"])
 
     def wrong_params(self, world, p):
         other = contact_params(world, exclude=(p["contact"],))
@@ -124,7 +124,8 @@ class ComposeAndFile(Task):
 
     def check(self, world, p):
         emails = {person["email"] for person in p["people"]}
-        return sent_ok(world, p["subject"], emails, p["body"]) and has_label(world, p["subject"], p["label"])
+        expect_sent(world, p["subject"], emails, p["body"])
+        return expect(has_label(world, p["subject"], p["label"]), f"{p['subject']!r} is not labelled {p['label']}")
 
     def wrong_params(self, world, p):
         labels = [r.name for r in world.db.rows("select name from labels order by id") if r.name != p["label"]]

@@ -66,3 +66,16 @@ def test_a_solve_that_targets_a_missing_element_names_the_file_the_task_and_the_
     assert "task crm/presses-nothing" in line and f"{root / 'crm' / 'broken_solve.py'}:{solve_line}" in line
     assert "no visible element with role='button' name='Does not exist'" in line
     assert "check the task's solve() against the app" in line
+
+
+def test_a_failing_check_says_why_in_tasks_check(tmp_path):
+    done = subprocess.run(
+        [sys.executable, "-m", "cleantrace.cli", "tasks", "check", "crm/set-lead-status", "--wrong", "--seeds", "1",
+         "--out", str(tmp_path)], capture_output=True, text=True, timeout=300,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    line = next(ln for ln in done.stdout.splitlines() if "caught:" in ln)
+    meta = read_episode(next(p.parent for p in tmp_path.glob("*/*/meta.json"))).meta
+    status = meta.params["status"]  # the wrong solution set it on the neighbouring lead
+    assert f"check failed: {meta.params['lead']}'s status is " in line and f", not {status}" in line
+    assert meta.outcome.message in line and meta.outcome.status == "failure"

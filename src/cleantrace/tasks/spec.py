@@ -13,6 +13,21 @@ if TYPE_CHECKING:
     from cleantrace.world import World
 
 
+class CheckFailed(Exception):  # noqa: N818 - it reads as what happened: the check failed
+    """Raised by a task's `check` to fail the episode with a reason (what is not as asked)."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+def expect(condition: object, reason: str) -> bool:
+    """In a `check`: True when `condition` holds, else raise CheckFailed(`reason`)."""
+    if not condition:
+        raise CheckFailed(reason)
+    return True
+
+
 class Task:
     """A task. Subclass it, set the class attributes and write `setup`, `solve` and `check`.
 
@@ -39,9 +54,25 @@ class Task:
         """Perform the task through the Actor API: the scripted demonstration."""
         raise NotImplementedError
 
-    def check(self, world: World, p: dict[str, Any]) -> bool:
-        """True when the app's state shows the task done; never looks at the trace."""
+    def check(self, world: World, p: dict[str, Any]) -> bool | str:
+        """True when the app's state shows the task done; never looks at the trace.
+
+        To say why it is not done, return the reason as a string or raise `CheckFailed(reason)`
+        (`expect(condition, reason)` does that): the reason reaches meta.json, the report, the
+        station's review and `tasks check`. A bare False reads "the app state is not as asked".
+        """
         raise NotImplementedError
+
+    def verdict(self, world: World, p: dict[str, Any]) -> tuple[bool, str]:
+        """(passed, reason): `check` with its failure reason ("" when it gave none); an error of the
+        check itself (anything but CheckFailed) propagates."""
+        try:
+            result = self.check(world, p)
+        except CheckFailed as failed:
+            return False, " ".join(failed.reason.split())
+        if isinstance(result, str):
+            return False, " ".join(result.split())
+        return bool(result), ""
 
     def wrong_params(self, world: World, p: dict[str, Any]) -> dict[str, Any]:
         """Parameters of a plausible wrong attempt (another row, option or date): solving with them
