@@ -32,7 +32,8 @@ from sklearn.metrics import roc_auc_score
 from sklearn.model_selection import GroupKFold
 
 from cleantrace.errors import CleantraceError
-from cleantrace.perform.measures import Movement, movement_features, movement_of, segment_movements, typing_features
+from cleantrace.perform.fit import read_source
+from cleantrace.perform.measures import Movement, movement_features, movement_of, resample, typing_features
 from cleantrace.perform.motion import (
     EFFECTIVE_WIDTH,
     Box,
@@ -40,11 +41,9 @@ from cleantrace.perform.motion import (
     move_path,
     path_between,
     scroll_ticks,
-    target_width,
 )
 from cleantrace.perform.persona import PERSONAS, Persona, sample_persona
 from cleantrace.perform.typing import KeyEvent, chord_timeline, typing_timeline
-from cleantrace.trace.reader import episode_folders, read_episode
 
 RESULTS = Path(__file__).with_name("results") / "realism.json"
 SCREEN = (1280, 800)
@@ -61,6 +60,35 @@ DETECTOR_FEATURES = (
     "movement_variability_px", "movement_error_px", "movement_offset_px", "sample_interval_ms",
     "sample_interval_cv",
 )
+# the human detector compares movements polled at one rate: no sampling features, the shape ones added
+HUMAN_RATE = 60.0
+SHAPE_FEATURES = (
+    "time_to_10pct", "homing_share", "internal_stop", "first_stroke_short", "first_stroke_sideways",
+    "accel_decel_ratio", "heading_change_sd",
+)
+HUMAN_DETECTOR_FEATURES = tuple(f for f in DETECTOR_FEATURES if not f.startswith("sample_")) + SHAPE_FEATURES
+OFFICE = "office-work mouse-dynamics logs"
+FREE_TEXT = "free-text keystroke logs"
+# the structure of a movement and of typing: human median (and bracket) from public logs (issue 19)
+HUMAN_MEDIANS: dict[str, tuple[float, tuple[float, float] | None, str]] = {
+    "time_to_peak": (0.19, None, OFFICE),
+    "time_to_10pct": (0.09, None, OFFICE),
+    "homing_share": (0.64, None, OFFICE),
+    "internal_stop": (0.34, None, OFFICE + " (share of movements)"),
+    "first_stroke_short": (0.17, None, OFFICE),
+    "first_stroke_sideways": (0.084, None, OFFICE),
+    "speed_peaks": (2.0, (2.0, 4.0), OFFICE),
+    "accel_decel_ratio": (1.07, None, OFFICE),
+    "heading_change_sd": (0.48, None, OFFICE + " (60 Hz)"),
+    "ldlj": (-10.4, None, OFFICE),
+    "curvature": (0.15, None, OFFICE + " (max deviation / distance)"),
+    "shift_lead_ms": (189.0, None, FREE_TEXT),
+    "iki_cv": (0.87, None, FREE_TEXT),
+    "iki_skew": (2.6, None, FREE_TEXT),
+    "hold_mean_ms": (90.0, None, FREE_TEXT),
+}
+TYPING_MEASURES = ("shift_lead_ms", "iki_cv", "iki_skew", "hold_mean_ms")
+TOLERANCE = 0.25  # "like people": our median within 25 % of theirs (or inside their bracket)
 TEXTS = (
     "Dana Whitfield", "dana.whitfield@example.com", "555-0142", "Follow up after the demo on Thursday.",
     "Quarterly review moved to 3 pm, room B.", "Invoice #4471 paid in full", "Marcus O'Neill",
@@ -192,20 +220,24 @@ def bezier_humanizer(start: tuple[int, int], goal: tuple[int, int], rng: np.rand
 
 
 # -- the detector ----------------------------------------------------------------------------------
-def feature_matrix(movements: list[Movement]) -> np.ndarray:
+def feature_matrix(movements: list[Movement], features: tuple[str, ...] = DETECTOR_FEATURES) -> np.ndarray:
     rows = [movement_features(m) for m in movements]
-    return np.array([[row[k] for k in DETECTOR_FEATURES] for row in rows])
+    return np.array([[row[k] for k in features] for row in rows])
 
 
-def detector_auc(ours: list[Movement], others: list[Movement], groups: list[int], seed: int = 0) -> float:
+def detector_auc(
+    ours: list[Movement], others: list[Movement], groups: list[int], seed: int = 0,
+    features: tuple[str, ...] = DETECTOR_FEATURES, groups_b: list[int] | None = None,
+) -> float:
     """Cross-validated AUC of a gradient-boosted classifier telling `others` (1) from `ours` (0).
 
-    `groups` (one per pair of movements, same order in both lists) keeps related movements in one fold.
+    `groups` (one per movement of `ours`; `groups_b` for `others`, the same by default: pairs in
+    the same order) keeps related movements, e.g. one session's, in one fold.
     """
-    x = np.vstack([feature_matrix(ours), feature_matrix(others)])
+    x = np.vstack([feature_matrix(ours, features), feature_matrix(others, features)])
     y = np.concatenate([np.zeros(len(ours)), np.ones(len(others))])
-    g = np.concatenate([groups, groups])
-    folds = min(5, len(set(groups)))
+    g = np.concatenate([groups, groups if groups_b is None else groups_b])
+    folds = min(5, len(set(g)))
     if folds < 2:
         raise CleantraceError("too few groups to cross-validate the detector", "record more than one episode")
     scores = np.zeros(len(y))
@@ -215,59 +247,74 @@ def detector_auc(ours: list[Movement], others: list[Movement], groups: list[int]
     return float(roc_auc_score(y, scores))
 
 
-def telltales(ours: list[Movement], others: list[Movement], seed: int = 0, top: int = 3) -> list[str]:
+def telltales(
+    ours: list[Movement], others: list[Movement], seed: int = 0, top: int = 3,
+    features: tuple[str, ...] = DETECTOR_FEATURES,
+) -> list[str]:
     """The features that give `others` away most (a classifier's importances, fit on everything)."""
-    x = np.vstack([feature_matrix(ours), feature_matrix(others)])
+    x = np.vstack([feature_matrix(ours, features), feature_matrix(others, features)])
     y = np.concatenate([np.zeros(len(ours)), np.ones(len(others))])
     model = GradientBoostingClassifier(random_state=seed).fit(x, y)
-    return [DETECTOR_FEATURES[i] for i in np.argsort(model.feature_importances_)[::-1][:top]]
+    return [features[i] for i in np.argsort(model.feature_importances_)[::-1][:top]]
 
 
-def human_comparison(run_dir: Path, seed: int) -> dict:
-    """Volunteer movements (segmented from a run's events) against ours over the same start/end points."""
-    humans, ours, groups = [], [], []
-    folders = episode_folders(run_dir)
-    if not folders:
-        raise CleantraceError(f"no episodes in {run_dir}", "pass the folder of a run recorded by cleantrace")
-    for n, folder in enumerate(folders):
-        rng = np.random.default_rng([seed, 7, n])
-        persona = sample_persona(seed * 1000 + n)
-        episode = read_episode(folder)
-        targets = [(a.events, a.target.bbox) for a in episode.actions if a.target and a.target.bbox]
-        for m in segment_movements(episode.events):
+def human_comparison(source: Path, seed: int) -> dict:
+    """Human movements (a run of volunteer episodes or a CSV of pointer logs) against ours, the
+    linear tween and the Bézier humanizer over the same start/end points, all polled at 60 Hz;
+    folds grouped by session. With several people, also one half of them against the other."""
+    people = read_source(source)
+    humans, ours, linear, bezier, groups, owners = [], [], [], [], [], []
+    sessions: dict[str, int] = {}
+    for p, (person, rec) in enumerate(sorted(people.items())):
+        for n, (m, session, width) in enumerate(zip(rec.movements, rec.sessions, rec.widths, strict=True)):
+            group = sessions.setdefault(f"{person}/{session}", len(sessions))
+            rng = np.random.default_rng([seed, 7, p, n])
             start, goal = tuple(int(v) for v in m.xy[0]), tuple(int(v) for v in m.xy[-1])
-            width = _width_of(targets, m, start)
+            persona = sample_persona(seed * 1000 + group)
             humans.append(m)
-            ours.append(movement_of(start, path_between(start, goal, width, rng, persona, SCREEN)))
-            groups.append(n)
+            ours.append(movement_of(start, path_between(start, goal, width or HUMAN_WIDTH, rng, persona, SCREEN)))
+            linear.append(pyautogui_linear(start, goal, rng))
+            bezier.append(bezier_humanizer(start, goal, rng))
+            groups.append(group)
+            owners.append(p)
     if len(humans) < 20:
-        raise CleantraceError(f"only {len(humans)} movements found in {run_dir}", "record more volunteer episodes")
-    return {
-        "episodes": len(folders), "movements": len(humans),
-        "auc_human_vs_ours": detector_auc(ours, humans, groups, seed),
-        "telltales": telltales(ours, humans, seed),
+        raise CleantraceError(f"only {len(humans)} movements found in {source}", "record more volunteer episodes")
+    polled = {name: [resample(m, HUMAN_RATE) for m in ms]
+              for name, ms in (("human", humans), ("ours", ours), ("linear", linear), ("bezier", bezier))}
+    features = HUMAN_DETECTOR_FEATURES
+    result = {
+        "source": str(source), "people": len(people), "sessions": len(sessions), "movements": len(humans),
+        "rate_hz": HUMAN_RATE,
+        "auc_human_vs_ours": detector_auc(polled["ours"], polled["human"], groups, seed, features),
+        "auc_human_vs_pyautogui_linear": detector_auc(polled["linear"], polled["human"], groups, seed, features),
+        "auc_human_vs_bezier_humanizer": detector_auc(polled["bezier"], polled["human"], groups, seed, features),
+        "auc_human_vs_human": None,
+        "telltales": telltales(polled["ours"], polled["human"], seed, features=features),
         "human_features": _summaries([movement_features(m) for m in humans]),
     }
-
-
-def _width_of(targets: list[tuple[tuple[int, int], tuple]], m: Movement, start: tuple[int, int]) -> float:
-    """Fitts' W of the element the movement's press landed on (the click action's target), if recorded."""
-    for (first, last), bbox in targets:
-        if first <= m.press <= last:
-            return target_width(Box(*bbox), start)
-    return HUMAN_WIDTH
+    if len(people) >= 2:
+        half = [o % 2 for o in owners]
+        a = [m for m, h in zip(polled["human"], half, strict=True) if h == 0]
+        b = [m for m, h in zip(polled["human"], half, strict=True) if h == 1]
+        ga = [g for g, h in zip(groups, half, strict=True) if h == 0]
+        gb = [g for g, h in zip(groups, half, strict=True) if h == 1]
+        if len(set(ga)) >= 2 and len(set(gb)) >= 2:
+            result["auc_human_vs_human"] = detector_auc(a, b, ga, seed, features, groups_b=gb)
+    return result
 
 
 # -- typing ----------------------------------------------------------------------------------------
 def typing_summary(personas: list[Persona], seed: int) -> dict[str, float]:
     pairs: list[tuple[str, list[KeyEvent]]] = []
-    typist_means = []
+    typists = []
     for n, persona in enumerate(personas):
         rng = np.random.default_rng([seed, 99, n])
         own = [(text, typing_timeline(text, rng, persona)) for text in TEXTS]
-        typist_means.append(typing_features(own)["iki_mean_ms"])
+        typists.append(typing_features(own))
         pairs += own
+    typist_means = [t["iki_mean_ms"] for t in typists]
     result = typing_features(pairs)
+    result["per_typist_median"] = {k: float(np.median([t[k] for t in typists])) for k in TYPING_MEASURES}
     result["keystrokes"] = float(sum(sum(e.down for e in timeline) for _, timeline in pairs))
     result["iki_between_typists_sd_ms"] = float(np.std(typist_means, ddof=1))
     leads, lags = [], []
@@ -287,21 +334,46 @@ REFERENCES: dict[str, tuple[float | None, float | None, bool, str]] = {
     "fitts_r2": (0.9, None, True, "MacKenzie 1992"),
     "throughput_bits_s": (3.7, 4.9, False, "Soukoreff & MacKenzie 2004 (mouse)"),
     "effective_width_ratio": (0.8, 1.18, False, "ISO 9241-9 We=4.133·SD, 1-8 % misses"),
-    "speed_peaks_1_to_3_share": (0.8, None, True, "Meyer et al. 1988; issue gate"),
-    "time_to_peak": (0.25, 0.5, False, "MacKenzie et al. 1987"),
+    "speed_peaks_1_to_3_share": (0.6, None, True, "office-work logs: 68 % (Meyer et al. 1988)"),
+    "time_to_peak": (0.14, 0.5, False, "office-work logs 0.19; lab Fitts tasks 0.25-0.5 (MacKenzie 1987)"),
     "sample_interval_ms": (8.0, 16.7, False, "USB HID mice, 60-125 Hz"),
     "sample_interval_cv": (0.05, None, True, "not constant (issue gate)"),
     "button_hold_ms": (68.0, 164.0, False, "key-press analog: Dhakal 2018 116±24 ms"),
     "iki_mean_ms": (150.0, 350.0, True, "Dhakal et al. 2018: 238.7 ms"),
     "iki_between_typists_sd_ms": (60.0, 170.0, False, "Dhakal et al. 2018: 111.6 ms"),
     "iki_skew": (0.0, None, False, "right-skewed (Dhakal et al. 2018)"),
-    "hold_mean_ms": (90.0, 140.0, True, "Dhakal et al. 2018: 116.3 ms"),
+    "hold_mean_ms": (70.0, 140.0, True, "free-text logs 90 ms; Dhakal et al. 2018: 116.3 ms"),
     "kspc": (1.1, 1.3, True, "Dhakal et al. 2018: 1.17"),
     "kspc_without_modifiers": (1.1, 1.3, False, "Dhakal et al. 2018: 1.17"),
     "corrections": (0.04, 0.09, False, "Dhakal et al. 2018: 6.3 %"),
     "rollover": (0.0001, None, True, "some rollover (gate); Dhakal et al. 2018: ~25 %"),
     "alternating_hands_faster": (1.0, None, False, "Salthouse 1986; Dhakal et al. 2018"),
 }
+
+
+def human_likeness(rows: list[dict[str, float]], typing: dict[str, float]) -> dict[str, dict]:
+    """Each measure of issue 19's table: our median beside the human one, and whether it is within
+    TOLERANCE of it (or inside the human bracket)."""
+    ours = {k: float(np.median([r[k] for r in rows])) for k in HUMAN_MEDIANS if k not in TYPING_MEASURES}
+    ours["internal_stop"] = float(np.mean([r["internal_stop"] for r in rows]))  # a share of movements
+    ours.update(typing)
+    out = {}
+    for name, (human, bracket, source) in HUMAN_MEDIANS.items():
+        value = ours[name]
+        inside = bracket[0] <= value <= bracket[1] if bracket else abs(value - human) <= TOLERANCE * abs(human)
+        out[name] = {"ours": value, "human": human, "bracket": list(bracket) if bracket else None,
+                     "like_people": bool(inside), "kind": "typing" if name in TYPING_MEASURES else "mouse",
+                     "source": source}
+    return out
+
+
+def _mt_spread(trials: list[Trial]) -> float:
+    """SD of log movement time around each condition's mean (Fitts' law explains the means)."""
+    logs = []
+    for condition in {(t.distance, t.width) for t in trials}:
+        times = np.log([t.movement.t[-1] for t in trials if (t.distance, t.width) == condition])
+        logs += list(times - times.mean())
+    return float(np.std(logs))
 
 
 def _summaries(rows: list[dict[str, float]]) -> dict[str, dict[str, float]]:
@@ -325,7 +397,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--personas", type=int, default=6, help="sampled personas (each does 117 movements)")
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--human", type=Path, help="a run folder of volunteer traces")
+    parser.add_argument("--human", type=Path, help="a run folder of volunteer traces or a CSV of pointer logs")
     parser.add_argument("--out", type=Path, default=RESULTS)
     args = parser.parse_args()
     started = time.perf_counter()
@@ -372,6 +444,9 @@ def main() -> None:
     scroll = np.concatenate([scroll_ticks(30, np.random.default_rng([args.seed, n]), personas[0]) for n in range(20)])
 
     assessed = assess(measured)
+    likeness = human_likeness(rows, typing["per_typist_median"])
+    mouse_ok = sum(v["like_people"] for v in likeness.values() if v["kind"] == "mouse")
+    typing_ok = sum(v["like_people"] for v in likeness.values() if v["kind"] == "typing")
     result = {
         "machine": {"python": platform.python_version()},
         "counts": {
@@ -379,6 +454,10 @@ def main() -> None:
             "keystrokes": int(typing["keystrokes"]),
         },
         "features": assessed,
+        "like_people": likeness,
+        "like_people_counts": {"mouse": f"{mouse_ok}/11", "typing": f"{typing_ok}/4",
+                               "done": mouse_ok >= 9 and typing_ok >= 3, "tolerance": TOLERANCE},
+        "movement_time_log_sd": _mt_spread(trials),
         "movement_features": movement,
         "typing": typing,
         "scroll_tick_interval_ms": {"median": float(np.median(scroll[scroll > 0]) * 1000),
@@ -405,13 +484,27 @@ def _print(result: dict) -> None:
         high = "" if f["high"] is None else f"{f['high']:g}"
         mark = {True: "yes", False: "NO", None: "-"}[f["in_range"]] + (" (gate)" if f["gate"] else "")
         print(f"{name:28s} {f['value']:9.3f}  {low + ' .. ' + high:18s} {mark:14s} {f['source'] or ''}")
+    print(f"{'measure (issue 19)':24s} {'ours':>9s} {'human':>9s}  like people  source")
+    for name, f in result["like_people"].items():
+        human = f"{f['human']:g}" + (f" [{f['bracket'][0]:g}-{f['bracket'][1]:g}]" if f["bracket"] else "")
+        print(f"{name:24s} {f['ours']:9.3f} {human:>9s}  {'yes' if f['like_people'] else 'NO':11s}  {f['source']}")
+    counts = result["like_people_counts"]
+    print(f"like people (median within {counts['tolerance']:.0%}): mouse {counts['mouse']}, typing {counts['typing']}"
+          f"; movement time log SD around Fitts {result['movement_time_log_sd']:.2f}")
     print("movement features (mean, reported only):")
     for name, s in result["movement_features"].items():
         print(f"  {name:30s} {s['mean']:9.3f}")
     for name, fitts in result["named_personas"].items():
         print(f"persona {name:10s} throughput {fitts['throughput_bits_s']:.2f} bits/s, R² {fitts['fitts_r2']:.3f}")
     for name, value in result["detector"].items():
-        print(f"{name:34s} {'not measured (no volunteer traces)' if value is None else f'{value:.3f}'}")
+        print(f"{name:34s} {'not measured (no human source)' if value is None else f'{value:.3f}'}")
+    if result["human"]:
+        h = result["human"]
+        print(f"human source: {h['people']} people, {h['sessions']} sessions, {h['movements']} movements "
+              f"(polled at {h['rate_hz']:g} Hz)")
+        for name in ("auc_human_vs_ours", "auc_human_vs_pyautogui_linear", "auc_human_vs_bezier_humanizer",
+                     "auc_human_vs_human"):
+            print(f"  {name:32s} {'-' if h[name] is None else f'{h[name]:.3f}'}")
     for name, features in result["telltales"].items():
         print(f"what gives {name} away most: {', '.join(features)}")
     print(f"gates pass: {result['gates_pass']}   ({result['seconds']:.1f} s)")

@@ -59,17 +59,20 @@ def test_duration_grows_with_distance_and_shrinks_with_width():
     assert far > near * 1.5
 
 
-def test_speed_is_bell_shaped_and_sampling_is_irregular():
-    peaks_inside = 0
-    for seed in range(30):
+def test_an_early_fast_first_stroke_then_a_long_homing_phase_and_irregular_sampling():
+    rows = []
+    for seed in range(40):
         p = path(seed, start=(100, 100), box=Box(1000, 650, 40, 30))
-        steps = np.linalg.norm(np.diff(p.points, axis=0), axis=1) / p.delays[1:]
-        peak = int(np.argmax(steps)) / len(steps)
-        peaks_inside += 0.1 < peak < 0.8
+        rows.append(movement_features(movement_of((100, 100), p)))
         rate = 1 / p.delays[1:]
         assert 40 < np.median(rate) < 160
         assert np.std(p.delays[1:]) / np.mean(p.delays[1:]) > 0.1
-    assert peaks_inside >= 27
+    median = {k: np.median([r[k] for r in rows]) for k in rows[0]}
+    assert 0.1 < median["time_to_peak"] < 0.3       # people: 0.19 (a lognormal-only model: 0.4)
+    assert 0.45 < median["homing_share"] < 0.8      # people: 0.64
+    assert 0.08 < median["first_stroke_short"] < 0.3
+    assert 0.8 < median["accel_decel_ratio"] < 1.35  # decelerates about as sharply as it accelerates
+    assert np.mean([2 <= r["speed_peaks"] <= 4 for r in rows]) > 0.6
 
 
 def test_the_path_is_curved_not_a_straight_line():

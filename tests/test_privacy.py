@@ -146,8 +146,9 @@ def test_a_clean_episode_is_recorded_clean_and_findings_are_recorded_masked(tmp_
     record_scan(dirty, scan_episode(dirty, ocr=False))
     stored = Meta.model_validate_json((dirty / "meta.json").read_text()).privacy
     assert stored.scan == "findings" and stored.notes == ["OCR of frames was turned off"]
-    assert "meta.json params.contact: email 'jane.doe@gmail.com'" in stored.findings
-    assert "meta.json instruction: canary 'jd… (13 chars)'" in stored.findings
+    assert "meta.json params.contact: email ja…om (18 chars)" in stored.findings
+    assert not any("jane.doe" in line for line in stored.findings)  # never stored unmasked
+    assert "meta.json instruction: canary j… (13 chars)" in stored.findings
     assert not any("tok_9f8e7d6c5b4a" in line for line in stored.findings)
     assert found(scan_episode(dirty, ocr=False)) == found(scan_episode(dirty, ocr=False))  # own findings not re-read
 
@@ -185,7 +186,8 @@ def test_scan_run_records_every_episode_and_the_cli_exits_non_zero_on_findings(t
     assert [s.clean for s in scan_run(run_dir, ocr=False)] == [True, False]
     done = subprocess.run([sys.executable, "-m", "cleantrace.cli", "scan", str(run_dir), "--no-ocr"],
                           capture_output=True, text=True, timeout=60)
-    assert done.returncode == 1 and "b@gmail.com" in done.stdout and "1/2 clean" in done.stdout
+    assert done.returncode == 1 and "1/2 clean" in done.stdout
+    assert "b… (11 chars)" in done.stdout and "b@gmail.com" not in done.stdout  # shown masked
     done = subprocess.run([sys.executable, "-m", "cleantrace.cli", "scan", str(run_dir / "a"), "--no-ocr"],
                           capture_output=True, text=True, timeout=60)
     assert done.returncode == 0 and "1/1 clean" in done.stdout

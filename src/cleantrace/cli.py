@@ -40,8 +40,11 @@ def cli(ctx: click.Context, debug: bool) -> None:
 @click.option("--seeds", default=None, help="Seeds instead of --seed/--episodes: 0-9, 1,5,7 or 0-3,10.")
 @click.option("--out", default="runs", show_default=True, help="Folder, or an fsspec URL like s3://bucket/prefix.")
 @click.option("--run-id", default=None, help="Name of the run folder (default: run-<time>).")
-@click.option("--persona", default="default", show_default=True, help="default, fast, careful or sampled-<seed>.")
-@click.option("--personas", default=None, help="Several personas, comma-separated (e.g. default,fast).")
+@click.option("--persona", default="default", show_default=True,
+              help="default, fast, careful, sampled-<seed>, or fitted:FILE (personas fitted by `personas fit`).")
+@click.option("--personas", default=None, help="Several personas, comma-separated (e.g. default,fast,fitted:p.json).")
+@click.option("--motion", default="model", show_default=True,
+              help="Pointer paths: model, or library:RUN (recorded movements of RUN, retargeted).")
 @click.option("--skill", "skills", multiple=True, help="Only tasks with this skill (repeatable).")
 @click.option("--app", "apps", multiple=True, help="Only tasks of this app (repeatable).")
 @click.option("--workers", "-j", type=int, default=None, help="Episodes at once (default: what the machine holds).")
@@ -59,7 +62,7 @@ def cli(ctx: click.Context, debug: bool) -> None:
               help="local: bubblewrap namespaces; docker: a container of the docker/ image per episode.")
 @click.option("--image", default=None, help="Docker image for --backend docker (default cleantrace/sandbox:latest).")
 @click.option("--view/--no-view", default=True, show_default=True, help="Write the HTML report.")
-def run(tasks, episodes, seed, seeds, out, run_id, persona, personas, skills, apps, workers, resume, executor,
+def run(tasks, episodes, seed, seeds, out, run_id, persona, personas, motion, skills, apps, workers, resume, executor,
         address, staging, timeout, fps, change_fps, tasks_dir, backend, image, view) -> None:
     """Run TASKS (ids or globs like 'crm/*'; default every task) on --episodes seeds, each in a fresh sandbox,
     --workers at once."""
@@ -72,7 +75,7 @@ def run(tasks, episodes, seed, seeds, out, run_id, persona, personas, skills, ap
             tasks_dir=tasks_dir, timeout=timeout, fps=fps, change_fps=change_fps, backend=backend, image=image,
             on_episode=progress.on_episode, on_start=progress.on_start, seeds=seeds,
             personas=personas.split(",") if personas else None, skills=list(skills), apps=list(apps),
-            workers=workers, resume=resume, executor=executor, address=address, staging=staging,
+            workers=workers, resume=resume, executor=executor, address=address, staging=staging, motion=motion,
         )
     console.print(f"run: {result.location}  ({result.successes}/{len(result.rows)} successful)")
     if view and result.run_dir.is_dir() and result.location == str(result.run_dir):
@@ -208,8 +211,10 @@ def scan(path: Path, no_ocr: bool, canaries: tuple[str, ...]) -> None:
         console.print(f"{mark}  {s.episode_id}{ocr if s.ocr_frames else ''}")
         for note in s.notes:
             console.print(f"    note: {note}", markup=False)
-        for f in s.findings:
-            table.add_row(f.episode_id, f.record, f.kind, f.text)
+        for line in s.review:
+            console.print(f"    review: {line}", markup=False)
+        for f in s.findings:  # masked: a log must not become a copy of what the scan blocks
+            table.add_row(f.episode_id, f.record, f.kind, f.masked)
     if table.rows:
         console.print(table)
     bad = sum(not s.clean for s in scans)
@@ -375,6 +380,39 @@ def doctor() -> None:
     if failed:
         console.print("a run would fail: fix the parts marked missing")
         sys.exit(1)
+
+
+@cli.group()
+def personas() -> None:
+    """Personas fitted to human recordings (used by `run --persona fitted:FILE`)."""
+
+
+@personas.command("fit")
+@click.argument("source", type=click.Path(exists=True, path_type=Path))
+@click.option("--out", type=click.Path(path_type=Path), default=Path("personas.json"), show_default=True)
+@click.option("--seed", default=0, show_default=True, help="Seed of the simulations the fit compares with.")
+def personas_fit(source: Path, out: Path, seed: int) -> None:
+    """Fit a persona per person (and one pooled) to SOURCE: a run of volunteer episodes or a CSV of
+    pointer/key logs (timestamp, x, y, button, state; timestamp, key, state)."""
+    import json
+
+    from cleantrace.perform.fit import fit_source
+
+    fitted = fit_source(source, seed)
+    out.write_text(json.dumps(fitted, indent=2) + "\n")
+    table = Table(id_column("person", list(fitted["fit"])), "movements", "texts", "Fitts a, b (s)", "MT spread",
+                  "first stroke", "short", "stops", "IKI (ms)", "hold (ms)")
+    for person, report in fitted["fit"].items():
+        p = fitted["personas"].get(person)
+        if p is None:
+            table.add_row(person, "", "", f"skipped: {report['skipped']}")
+            continue
+        table.add_row(person, str(report["movements"]), str(report["texts"]),
+                      f"{p['fitts_a']:.3f}, {p['fitts_b']:.3f}", f"{p['mt_spread']:.2f}", f"{p['primary_share']:.2f}",
+                      f"{p['primary_short']:.2f}", f"{p['stop_rate']:.2f}", f"{p['iki_mean'] * 1000:.0f}",
+                      f"{p['hold_mean'] * 1000:.0f}")
+    console.print(table)
+    console.print(f"personas: {out}  (use: cleantrace run TASK --personas fitted:{out})", soft_wrap=True)
 
 
 def main() -> None:

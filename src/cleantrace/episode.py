@@ -63,13 +63,13 @@ def _record_episode(spec: EpisodeSpec, paths: SandboxPaths, session, db_path: Pa
     task_cls = registry.get(spec.task)
     pack = registry.pack_of(task_cls)
     task = task_cls()
-    persona = persona_named(spec.persona)
+    persona = persona_named(spec.persona, spec.persona_params)
 
     world = World(spec.seed, db_path)
     pack.load_app_module().populate(world)
     params = task.setup(world)
-    performer = _performer(spec, paths, TaskScript(task, params, spec.seed, persona, spec.screen),
-                           session.display.name)
+    script = TaskScript(task, params, spec.seed, persona, spec.screen, spec.settings.motion, paths.motion_library)
+    performer = _performer(spec, paths, script, session.display.name)
     writer = TraceWriter(Path(paths.out))
     clock = EpisodeClock()
     meta = Meta(

@@ -8,7 +8,7 @@ The spec names no path inside a sandbox: each backend tells the episode where it
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -22,6 +22,7 @@ DEFAULT_FPS = 2.0  # interval frames per second (0: only on actions and changes)
 DEFAULT_CHANGE_FPS = 5.0  # at most this many frames a second on a screen change (0: none)
 DEFAULT_BACKEND = "local"
 DEFAULT_PERSONA = "default"
+DEFAULT_MOTION = "model"  # pointer paths from the movement model, or `library:<run folder>`
 EPISODE_TIMEOUT_S = 120.0  # an episode's sandbox is killed after this long (`--timeout`)
 VOLUNTEER_TIMEOUT_S = 1800.0  # a volunteer's episode at the station
 HEARTBEAT_TIMEOUT_S = 15.0  # a station page silent this long has left
@@ -42,12 +43,14 @@ class RecordingSettings(BaseModel):
     fps: float = DEFAULT_FPS
     change_fps: float = DEFAULT_CHANGE_FPS
     backend: str = DEFAULT_BACKEND
+    motion: str = DEFAULT_MOTION  # where pointer paths come from: the model or library:<run folder>
 
 
 class ScriptPerformer(BaseModel):
     """The task's own `solve()`, acted out by the persona's motion model."""
 
     kind: Literal["script"] = "script"
+    motion_library: str | None = None  # for motion library:RUN, RUN's movements saved by the runner (host file)
 
 
 class VolunteerPerformer(BaseModel):
@@ -78,6 +81,7 @@ class EpisodeSpec(BaseModel):
     task: str
     seed: int
     persona: str = DEFAULT_PERSONA
+    persona_params: dict[str, Any] | None = None  # a fitted persona's parameters, read from its file on the host
     tasks_dir: str  # the task packs on the host (a backend may mount them elsewhere inside)
     settings: RecordingSettings = RecordingSettings()
     performer: PerformerSpec = ScriptPerformer()
@@ -98,6 +102,7 @@ class SandboxPaths(BaseModel):
     tasks: str  # the task packs, read-only
     replay_source: str | None = None  # a replay's source episode, read-only
     control: str | None = None  # a volunteer's control folder (the station's sockets)
+    motion_library: str | None = None  # the movement library file, read-only (motion library:RUN)
 
 
 def episode_args(spec: EpisodeSpec, paths: SandboxPaths) -> list[str]:

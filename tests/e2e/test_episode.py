@@ -5,15 +5,18 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 from PIL import Image
 
 from cleantrace.fleet import run
+from cleantrace.perform.library import MovementLibrary
 from cleantrace.trace.reader import read_episode
 from cleantrace.trace.validate import validate_run
 from tests.conftest import REPO, sandboxed_processes, write_pack_with
+from tests.test_fit import ANNA, write_log
 
 pytestmark = pytest.mark.e2e
 CLI = [sys.executable, "-m", "cleantrace.cli"]
@@ -139,7 +142,12 @@ def test_the_same_seed_gives_the_same_trajectory(status_run, tmp_path):
     first = read_episode(status_run / again.rows[0].episode_id)
     second = read_episode(again.run_dir / again.rows[0].episode_id)
     assert first.meta.params == second.meta.params
-    assert [(e.kind, e.x, e.y) for e in first.events] == [(e.kind, e.x, e.y) for e in second.events]
+    # the same presses, keys and releases at the same places; the same path, except that a busy
+    # machine drops a late pointer point rather than bursting it (XTestInput.move_along)
+    assert [(e.kind, e.x, e.y, e.key) for e in first.events if e.kind != "move"] == \
+        [(e.kind, e.x, e.y, e.key) for e in second.events if e.kind != "move"]
+    a, b = ([(e.x, e.y) for e in ep.events if e.kind == "move"] for ep in (first, second))
+    assert len(set(a) & set(b)) >= 0.8 * max(len(a), len(b)), (len(a), len(b), len(set(a) & set(b)))
 
 
 @pytest.mark.parametrize("task", ["crm/set-lead-priority", "crm/add-lead-note"])
@@ -213,3 +221,31 @@ def test_a_failing_episode_is_kept_incomplete_with_its_reason(faulty_tasks, tmp_
     assert "click" in kinds and set(kinds) <= {"scroll", "click"}, "what was recorded before the failure is kept"
     assert all(r.ok for r in validate_run(result.run_dir)), [r.problems for r in validate_run(result.run_dir)]
     assert sandboxed_processes() == before, "the sandbox's processes are gone"
+
+
+def test_the_movement_library_performer_does_the_task_with_recorded_movements(status_run, tmp_path):
+    """`--motion library:RUN`: movements of a recorded run, retargeted, do a whole task. There are
+    no volunteer traces on this machine, so the source is status_run, recorded by the model performer."""
+    library = MovementLibrary.from_run(status_run)
+    assert len(library) >= 6
+    result = run(["crm/set-lead-status"], seed=0, out=tmp_path, run_id="library", motion=f"library:{status_run}")
+    assert result.successes == 1, [r.status for r in result.rows]
+    plan = json.loads((tmp_path / "library" / "run.json").read_text())
+    assert plan["settings"]["motion"] == f"library:{status_run.resolve()}"
+    ep = episodes(tmp_path / "library")[0]
+    assert_grounded(ep)  # every press inside its target
+    model = next(e for e in episodes(status_run) if e.meta.seed == 0)  # the same seed moved by the model
+    assert [(e.x, e.y) for e in ep.events if e.kind == "move"] != [(e.x, e.y) for e in model.events if e.kind == "move"]
+
+
+def test_a_persona_fitted_to_logs_records_a_successful_episode(tmp_path):
+    """`cleantrace personas fit LOGS` then `run --personas fitted:FILE`: the persona file stays on the host."""
+    log = write_log(tmp_path / "logs.csv", [replace(ANNA, name="solo")], movements=30)
+    done = cleantrace("personas", "fit", str(log), "--out", str(tmp_path / "personas.json"))
+    assert done.returncode == 0, done.stdout + done.stderr
+    result = run(["crm/set-lead-status"], seed=2, out=tmp_path, run_id="fitted",
+                 personas=[f"fitted:{tmp_path / 'personas.json'}"])
+    assert [r.episode_id for r in result.rows] == ["crm--set-lead-status--s2--fitted-solo"]
+    ep = read_episode(result.run_dir / result.rows[0].episode_id)
+    assert ep.meta.outcome.status == "success", ep.meta.outcome.message
+    assert ep.meta.performer.persona == "fitted-solo"

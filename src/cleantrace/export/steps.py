@@ -67,7 +67,8 @@ def plan_export(
 ) -> ExportPlan:
     """Select a run's episodes (reading only their meta.json) and count their steps.
 
-    Episodes whose privacy scan has findings are always left out; when none is left, CleantraceError.
+    Episodes whose privacy scan has findings, or whose folder holds a file the trace format does not
+    name, are always left out; when none is left, CleantraceError.
     `skills_of` maps task ids to skills (default: the shipped task packs); a task missing from it has
     no skills, said once in the notes.
     """
@@ -78,7 +79,7 @@ def plan_export(
     selection = selection or StepFilter()
     plan = ExportPlan()
     unknown: set[str] = set()
-    leaks = 0
+    leaks = strays = 0
     for folder in folders:
         meta = Meta.model_validate_json((folder / files.META).read_text(encoding="utf-8"))
         if meta.task not in skills_of:
@@ -87,6 +88,9 @@ def plan_export(
         if meta.privacy.scan == "findings":
             leaks += 1
             continue
+        if files.unexpected_files(folder):
+            strays += 1
+            continue
         if not _selected(meta, skills, selection):
             continue
         plan.episodes.append(EpisodePlan(folder, meta, skills, _count_lines(folder / files.ACTIONS)))
@@ -94,6 +98,9 @@ def plan_export(
         plan.notes.append(f"tasks not in the task packs, exported without skills: {', '.join(sorted(unknown))}")
     if leaks:
         plan.notes.append(f"{leaks} episode(s) left out: their privacy scan has findings (cleantrace scan RUN)")
+    if strays:
+        plan.notes.append(f"{strays} episode(s) left out: their folder holds files that are no part of a trace "
+                          "(cleantrace validate RUN)")
     if not plan.episodes:
         hint = "; ".join(plan.notes) or "loosen --only-success/--task/--skill/--performer"
         raise CleantraceError(f"no episode of {run_dir} matches the filters", hint)

@@ -7,6 +7,7 @@ Pure: the task registry and option values in, a `RunPlan` out. The plan is store
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 from pydantic import BaseModel
 
@@ -40,7 +41,9 @@ class RunPlan(BaseModel):
 
 
 def episode_id_for(task_id: str, seed: int, persona: str) -> str:
-    """Stable id of the episode of (task, seed, persona)."""
+    """Stable id of the episode of (task, seed, persona); a fitted persona is named by its person."""
+    if persona.startswith("fitted:"):
+        persona = "fitted-" + (persona.partition("#")[2] or Path(persona[len("fitted:"):]).stem)
     return f"{task_id.replace('/', '--')}--s{seed}--{persona}"
 
 

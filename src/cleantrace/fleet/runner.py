@@ -34,17 +34,20 @@ from cleantrace.fleet.resume import (
     seal_unfinished,
 )
 from cleantrace.fleet.sizing import WorkerChoice, machine_workers
+from cleantrace.perform.fit import expand_persona_names, persona_params
 from cleantrace.perform.persona import persona_named
 from cleantrace.sandbox.backends import backend_named
 from cleantrace.spec import (
     DEFAULT_BACKEND,
     DEFAULT_CHANGE_FPS,
     DEFAULT_FPS,
+    DEFAULT_MOTION,
     DEFAULT_PERSONA,
     DEFAULT_SCREEN,
     EPISODE_TIMEOUT_S,
     EpisodeSpec,
     RecordingSettings,
+    ScriptPerformer,
 )
 from cleantrace.tasks import load_registry
 from cleantrace.trace import files
@@ -84,7 +87,7 @@ def run(
     seeds: str | list[int] | None = None, personas: list[str] | None = None, skills: list[str] | None = None,
     apps: list[str] | None = None, workers: int | None = None, resume: bool = False, executor: str = "local",
     address: str | None = None, staging: Path | None = None, storage_options: dict[str, Any] | None = None,
-    on_start: Callable[[RunStart], None] | None = None,
+    on_start: Callable[[RunStart], None] | None = None, motion: str = DEFAULT_MOTION,
 ) -> RunResult:
     """Record every (task, seed, persona) of the selection, `workers` at a time; returns the run's catalog.
 
@@ -102,13 +105,14 @@ def run(
         raise CleantraceError(f"unknown executor {executor!r}", "use --executor local or --executor ray")
     backend_named(backend, image)  # an unknown backend fails before anything is written
     run_id = run_id or (_latest_run(out) if resume else None) or time.strftime("run-%Y%m%d-%H%M%S")
-    settings = RecordingSettings(screen=tuple(screen), fps=fps, change_fps=change_fps, backend=backend)
+    motion = _checked_motion(motion, backend)
+    settings = RecordingSettings(screen=tuple(screen), fps=fps, change_fps=change_fps, backend=backend, motion=motion)
     asked = None
     if tasks or skills or apps or not resume:  # a selection; checked before anything is written
         chosen = select_tasks(registry, list(tasks or []), skills, apps)
         seed_list = parse_seeds(seeds) if seeds is not None else list(range(seed, seed + episodes))
-        asked = RunPlan(run_id=run_id, settings=settings, episodes=plan_episodes(chosen, seed_list,
-                                                                                 personas or [persona]))
+        asked = RunPlan(run_id=run_id, settings=settings, episodes=plan_episodes(
+            chosen, seed_list, expand_persona_names(personas or [persona])))
         for name in {e.persona for e in asked.episodes}:
             persona_named(name)
     _check_backend(backend, image)
@@ -130,7 +134,8 @@ def run(
     book = reconcile(output)
     catalog = CatalogWriter(output.local_dir / files.CATALOG, list(book.done.values()))
     output.publish_run_file(files.CATALOG)
-    specs = {e.episode_id: _spec(e, plan, registry.root) for e in plan.episodes}
+    library = _save_library(plan.settings.motion, output.local_dir)
+    specs = {e.episode_id: _spec(e, plan, registry.root, library) for e in plan.episodes}
     for episode_id in book.interrupted:
         if not output.remote and episode_id in specs:  # remote episodes are sealed before their upload
             seal_unfinished(output.local_dir / episode_id, specs[episode_id], RUNNER_DIED)
@@ -187,11 +192,40 @@ def _drive(
         raise error
 
 
-def _spec(episode: PlannedEpisode, plan: RunPlan, tasks_dir: Path) -> EpisodeSpec:
+def _spec(episode: PlannedEpisode, plan: RunPlan, tasks_dir: Path, library: Path | None = None) -> EpisodeSpec:
     return EpisodeSpec(
         run_id=plan.run_id, episode_id=episode.episode_id, task=episode.task, seed=episode.seed,
-        persona=episode.persona, tasks_dir=str(Path(tasks_dir).resolve()), settings=plan.settings,
+        persona=episode.persona, persona_params=persona_params(episode.persona),
+        tasks_dir=str(Path(tasks_dir).resolve()), settings=plan.settings,
+        performer=ScriptPerformer(motion_library=str(library) if library else None),
     )
+
+
+MOTION_LIBRARY = "motion-library.npz"
+
+
+def _checked_motion(motion: str, backend: str) -> str:
+    """`model`, or `library:<absolute run folder>` once the library is known to hold movements."""
+    from cleantrace.perform.library import LIBRARY_PREFIX, motion_source
+
+    if motion.startswith(LIBRARY_PREFIX):
+        if backend != "local":
+            raise CleantraceError("--motion library: needs the local backend", "use --backend local")
+        motion = LIBRARY_PREFIX + str(Path(motion[len(LIBRARY_PREFIX):]).resolve())
+    motion_source(motion)  # a clear error now rather than in every episode
+    return motion
+
+
+def _save_library(motion: str, run_dir: Path) -> Path | None:
+    """For --motion library:RUN, the movements of RUN saved in this run's folder as MOTION_LIBRARY
+    (each sandbox gets that one file read-only: other runs are out of its sight)."""
+    from cleantrace.perform.library import LIBRARY_PREFIX, MovementLibrary
+
+    if not motion.startswith(LIBRARY_PREFIX):
+        return None
+    path = run_dir / MOTION_LIBRARY
+    MovementLibrary.from_run(Path(motion[len(LIBRARY_PREFIX):])).save(path)
+    return path
 
 
 def _executor(kind: str, workers: int | None, address: str | None, jobs: int):

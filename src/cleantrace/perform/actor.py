@@ -15,11 +15,10 @@ from playwright.sync_api import Locator, Page
 from cleantrace.errors import PerformError
 from cleantrace.perform.motion import (
     Box,
+    ModelMotion,
     button_hold,
     double_click_gap,
-    drag_path,
     drag_timing,
-    move_path,
     scroll_ticks,
 )
 from cleantrace.perform.persona import Persona
@@ -66,9 +65,10 @@ class Actor:
 
     def __init__(
         self, page: Page, inputs: XTestInput, observer: Observer, seed: int, persona: Persona,
-        screen: tuple[int, int] = (1280, 800), timeout_ms: float = 5000,
+        screen: tuple[int, int] = (1280, 800), timeout_ms: float = 5000, motion: Any = None,
     ) -> None:
         self.page = page
+        self.motion = motion or ModelMotion()  # where pointer paths come from: the model or a movement library
         self.inputs = inputs
         self.observer = observer
         self.persona = persona
@@ -120,7 +120,8 @@ class Actor:
             self.inputs.button(BUTTONS["left"], True)
             time.sleep(timing.before_move)
             box = self._screen_box(drop)
-            self.inputs.move_along(drag_path(self.inputs.position, box, self.rng, self.persona, self.screen))
+            self.inputs.move_along(self.motion.drag_path(self.inputs.position, box, self.rng, self.persona,
+                                                         self.screen))
             time.sleep(timing.before_release)
             self.inputs.button(BUTTONS["left"], False)
 
@@ -238,7 +239,7 @@ class Actor:
     def _point(self, target: Locator, glance: float | None = None) -> None:
         """Move the pointer along a humanlike path to a point inside the target, then glance."""
         box = self._screen_box(target)
-        self.inputs.move_along(move_path(self.inputs.position, box, self.rng, self.persona, self.screen))
+        self.inputs.move_along(self.motion.move_path(self.inputs.position, box, self.rng, self.persona, self.screen))
         time.sleep(float(self.rng.uniform(0.05, 0.15)) if glance is None else glance)  # confirm before pressing
 
     def _press(self, button: int, probe: bool = True) -> None:
@@ -310,7 +311,8 @@ class Actor:
             if flick == 0:  # the wheel scrolls what is under the pointer: go over the container first
                 view = self._to_screen(vx + vw * 0.2, vy + vh * 0.2, vw * 0.6, vh * 0.6)
                 if not _inside(self.inputs.position, view):
-                    self.inputs.move_along(move_path(self.inputs.position, view, self.rng, self.persona, self.screen))
+                    self.inputs.move_along(
+                        self.motion.move_path(self.inputs.position, view, self.rng, self.persona, self.screen))
             down = bottom > vy + vh
             distance = bottom - (vy + vh) if down else vy - top
             ticks = 1 if not per_tick else max(1, int(np.ceil(distance / per_tick)))

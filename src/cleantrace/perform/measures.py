@@ -86,7 +86,7 @@ def movement_features(m: Movement, box: Box | None = None) -> dict[str, float]:
         "duration_s": duration,
         "distance_px": distance,
         "path_efficiency": distance / max(float(steps.sum()), 1e-9),
-        "speed_peaks": float(_count_peaks(speed)),
+        "speed_peaks": float(len(peaks := _prominent_peaks(speed))),
         "time_to_peak": float(ts[peak] / max(duration, 1e-9)),
         "peak_speed_ratio": float(speed[peak] * duration / max(distance, 1e-9)),
         "curvature": float(np.abs(across).max() / max(distance, 1e-9)),
@@ -100,9 +100,87 @@ def movement_features(m: Movement, box: Box | None = None) -> dict[str, float]:
         "sample_interval_ms": float(intervals.mean() * 1000) if len(intervals) else 0.0,
         "sample_interval_cv": float(intervals.std() / intervals.mean()) if len(intervals) > 1 else 0.0,
     }
+    features.update(shape_features(m, ts, speed, peaks))
     if box is not None:
         features["target_reentries"] = float(_reentries(xy, box))
     return features
+
+
+def shape_features(
+    m: Movement, ts: np.ndarray | None = None, speed: np.ndarray | None = None, peaks: list[int] | None = None,
+) -> dict[str, float]:
+    """The structure of one movement: its first stroke, homing phase, stops and noise.
+
+    The first stroke ends at the first speed valley after the first prominent speed peak (or, with
+    one peak, where the speed falls under 5 % of the peak); the homing phase is the rest. An internal
+    stop is the pointer still for ≥ 50 ms between its first and last move, seen by polling it at
+    60 Hz; the heading change is measured on a 60 Hz resampling, steps under half a pixel skipped.
+    """
+    if ts is None or speed is None:
+        ts, speed = _speed_profile(m.t, m.xy)
+    t, xy = m.t - m.t[0], m.xy
+    duration = max(float(t[-1]), 1e-9)
+    chord = xy[-1] - xy[0]
+    distance = max(float(np.linalg.norm(chord)), 1e-9)
+    axis = chord / distance
+    along = (xy - xy[0]) @ axis / distance
+    across = (xy - xy[0]) @ np.array([-axis[1], axis[0]]) / distance
+    reached = np.nonzero(along >= 0.1)[0]
+    t10 = float(t[reached[0]]) if len(reached) else duration
+    end = _first_stroke_end(speed, _prominent_peaks(speed) if peaks is None else peaks)
+    t_end = float(ts[end])
+    accel = np.gradient(speed[: end + 1], RESAMPLE_S) if end >= 2 else np.array([0.0, 0.0])
+    return {
+        "time_to_10pct": min(t10 / duration, 1.0),
+        "homing_share": max(0.0, 1.0 - t_end / duration),
+        "internal_stop": float(_longest_still(resample(m, 60.0)) >= 0.05 - 1e-9),
+        "first_stroke_short": float(1.0 - np.interp(t_end, t, along)),
+        "progress_at_peak": float(np.interp(ts[int(np.argmax(speed))], t, along)),
+        "first_stroke_sideways": float(abs(np.interp(t_end, t, across))),
+        "accel_decel_ratio": float(max(accel.max(), 0.0) / max(-accel.min(), 1e-9)),
+        "heading_change_sd": _heading_change_sd(t, xy),
+    }
+
+
+def resample(m: Movement, rate: float = 60.0) -> Movement:
+    """The movement as a poll of the pointer at `rate` Hz would see it (the last reported position)."""
+    ts = np.arange(m.t[0], m.t[-1] + 0.5 / rate, 1 / rate)
+    ts[-1] = max(ts[-1], m.t[-1]) if len(ts) else m.t[-1]
+    idx = np.clip(np.searchsorted(m.t, ts, side="right") - 1, 0, len(m.t) - 1)
+    idx[-1] = len(m.t) - 1
+    return Movement(ts - ts[0], m.xy[idx].astype(float), m.press)
+
+
+def _longest_still(m: Movement) -> float:
+    """The longest time (s) the pointer stays on one point between its first and its last move."""
+    moved = np.nonzero(np.any(np.diff(m.xy, axis=0) != 0, axis=1))[0]
+    if len(moved) < 2:
+        return 0.0
+    return float(np.diff(m.t[moved + 1]).max() - (m.t[1] - m.t[0]))
+
+
+def _first_stroke_end(speed: np.ndarray, peaks: list[int]) -> int:
+    """Index where the first stroke ends on a smoothed speed profile (see `shape_features`)."""
+    top = float(speed.max())
+    if not peaks:
+        return len(speed) - 1
+    first = peaks[0]
+    if len(peaks) > 1:
+        return first + int(np.argmin(speed[first : peaks[1] + 1]))
+    low = np.nonzero(speed[first:] < 0.05 * top)[0]
+    return first + int(low[0]) if len(low) else len(speed) - 1
+
+
+def _heading_change_sd(t: np.ndarray, xy: np.ndarray, rate: float = 60.0) -> float:
+    ts = np.arange(t[0], t[-1] + 0.5 / rate, 1 / rate)
+    pos = np.column_stack([np.interp(ts, t, xy[:, 0]), np.interp(ts, t, xy[:, 1])])
+    steps = np.diff(pos, axis=0)
+    steps = steps[np.linalg.norm(steps, axis=1) >= 0.5]
+    if len(steps) < 3:
+        return 0.0
+    heading = np.arctan2(steps[:, 1], steps[:, 0])
+    turns = (np.diff(heading) + np.pi) % (2 * np.pi) - np.pi
+    return float(np.std(turns))
 
 
 def _speed_profile(t: np.ndarray, xy: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -122,10 +200,14 @@ def _speed_profile(t: np.ndarray, xy: np.ndarray) -> tuple[np.ndarray, np.ndarra
 
 def _count_peaks(speed: np.ndarray) -> int:
     """Local maxima of the speed that stand out by PEAK_PROMINENCE of the top speed (topographic prominence)."""
+    return len(_prominent_peaks(speed))
+
+
+def _prominent_peaks(speed: np.ndarray) -> list[int]:
     top = float(speed.max())
     if top <= 0:
-        return 0
-    count = 0
+        return []
+    found = []
     for i in range(1, len(speed) - 1):
         if not (speed[i] > speed[i - 1] and speed[i] >= speed[i + 1]):
             continue
@@ -133,8 +215,8 @@ def _count_peaks(speed: np.ndarray) -> int:
         base_left = _base(speed[:i][::-1], lambda v, h=speed[i]: v >= h)
         base_right = _base(speed[i + 1 :], lambda v, h=speed[i]: v > h)
         if speed[i] - max(base_left, base_right) >= PEAK_PROMINENCE * top:
-            count += 1
-    return count
+            found.append(i)
+    return found
 
 
 def _base(side: np.ndarray, ends) -> float:
@@ -174,12 +256,13 @@ def typing_features(timelines: Sequence[tuple[str, list[KeyEvent]]]) -> dict[str
     presses (Shift and BackSpace included) per character of the text; rollover: share of key presses
     made while the previous non-modifier key is still down.
     """
-    ikis, holds, rolled, alternating, same_hand = [], [], [], [], []
+    ikis, holds, rolled, alternating, same_hand, shift_leads = [], [], [], [], [], []
     presses = modifier_presses = chars = backspaces = 0
     for text, timeline in timelines:
         chars += len(text)
         down_at: dict[str, float] = {}
         prev: tuple[str, float] | None = None
+        shift_down: float | None = None
         for e in timeline:
             if not e.down:
                 if e.key in down_at:
@@ -189,7 +272,11 @@ def typing_features(timelines: Sequence[tuple[str, list[KeyEvent]]]) -> dict[str
             backspaces += e.key == "BackSpace"
             if e.key in MODIFIERS:
                 modifier_presses += 1
+                shift_down = e.t if e.key.startswith("Shift") else shift_down
                 continue
+            if shift_down is not None:
+                shift_leads.append(e.t - shift_down)
+                shift_down = None
             if prev:
                 ikis.append(e.t - prev[1])
                 rolled.append(prev[0] in down_at)
@@ -203,6 +290,8 @@ def typing_features(timelines: Sequence[tuple[str, list[KeyEvent]]]) -> dict[str
         "iki_mean_ms": float(iki.mean() * 1000),
         "iki_sd_ms": float(iki.std() * 1000),
         "iki_skew": _skew(iki),
+        "iki_cv": float(iki.std() / iki.mean()),
+        "shift_lead_ms": float(np.median(shift_leads) * 1000) if shift_leads else 0.0,
         "hold_mean_ms": float(np.mean(holds) * 1000),
         "hold_sd_ms": float(np.std(holds) * 1000),
         "kspc": presses / max(chars, 1),

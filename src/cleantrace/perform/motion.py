@@ -15,17 +15,16 @@ Button holds, double clicks, drags and wheel scrolling have timing models here t
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from math import erf
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from cleantrace.perform.persona import Persona
+if TYPE_CHECKING:  # a type only: persona → fit → measures → motion must not circle back
+    from cleantrace.perform.persona import Persona
 
-SQRT2 = np.sqrt(2.0)
 EFFECTIVE_WIDTH = 4.133  # ISO 9241-9: We = 4.133·SD of the endpoints (4 % outside the target)
 SCATTER_CAP = 100.0      # people aim at a label, not anywhere along a wide row
 DRAG_SLOWDOWN = 1.3      # Fitts slope of dragging relative to pointing
-_erf = np.vectorize(erf)
 
 
 @dataclass(frozen=True)
@@ -127,72 +126,146 @@ def path_between(
     distance = float(np.linalg.norm(end - origin))
     if distance < 1.0:
         return Path(np.array([goal], dtype=int), np.array([0.02]))
-    duration = fitts_duration(distance, width, persona) * float(rng.lognormal(0.0, 0.1))
-    strokes = _plan_strokes(origin, end, distance, width, duration, rng)
+    duration = fitts_duration(distance, width, persona) * float(rng.lognormal(0.0, persona.mt_spread))
+    strokes = plan_strokes(origin, end, distance, width, duration, rng, persona)
     times = np.cumsum(_sample_delays(duration, rng))
     times[-1] = duration
-    points = origin + sum(_stroke(s, times) for s in strokes) + _tremor(times, rng)
+    points = origin + sum(_stroke(s, times) for s in strokes)
+    points = points + _velocity_noise(times, strokes, rng, persona) + _tremor(times, rng, persona)
     points[-1] = end  # the last sample is exactly the click point
     limit = np.array(screen) - 1
     return _dedupe(np.clip(np.rint(points), 0, limit).astype(int), np.diff(times, prepend=0.0))
 
 
+def sample_trajectory(
+    t: np.ndarray, xy: np.ndarray, rng: np.random.Generator, screen: tuple[int, int] = (1280, 800)
+) -> Path:
+    """A continuous trajectory (times from 0, positions) as a mouse reports it: sampled at a
+    hardware-like irregular rate, integer pixels, the last sample exactly its end."""
+    duration = float(t[-1])
+    times = np.cumsum(_sample_delays(duration, rng))
+    times[-1] = duration
+    points = np.column_stack([np.interp(times, t, xy[:, 0]), np.interp(times, t, xy[:, 1])])
+    points[-1] = xy[-1]
+    limit = np.array(screen) - 1
+    return _dedupe(np.clip(np.rint(points), 0, limit).astype(int), np.diff(times, prepend=0.0))
+
+
+class ModelMotion:
+    """The movement model as a motion source (what the Actor moves with by default)."""
+
+    name = "model"
+
+    def move_path(self, start: tuple[int, int], box: Box, rng: np.random.Generator, persona: Persona,
+                  screen: tuple[int, int] = (1280, 800)) -> Path:
+        return move_path(start, box, rng, persona, screen)
+
+    def drag_path(self, start: tuple[int, int], box: Box, rng: np.random.Generator, persona: Persona,
+                  screen: tuple[int, int] = (1280, 800)) -> Path:
+        return drag_path(start, box, rng, persona, screen)
+
+
 @dataclass(frozen=True)
 class _Stroke:
-    """One sigma-lognormal submovement: displacement `vector`, from `t0` lasting `span` seconds."""
+    """One submovement: displacement `vector`, from `t0` lasting `span` seconds, with a sideways `bend`."""
 
     vector: np.ndarray
     t0: float
     span: float
-    sigma: float
-    bend: float  # sideways bulge, as a share of the stroke's length
+    bend: float  # sideways bulge at mid-stroke, as a share of the stroke's length
+    skew: float  # > 1: the stroke accelerates a little faster than it decelerates
 
 
-def _plan_strokes(
-    origin: np.ndarray, goal: np.ndarray, distance: float, width: float, duration: float, rng: np.random.Generator
+def plan_strokes(
+    origin: np.ndarray, goal: np.ndarray, distance: float, width: float, duration: float,
+    rng: np.random.Generator, persona: Persona,
 ) -> list[_Stroke]:
-    """A primary stroke aimed near the goal and 0–2 overlapping corrections, ending on the goal."""
+    """A fast primary stroke that lands short and to one side, then 0-3 slower corrections to the goal.
+
+    The primary covers most of the distance in the first third of the time; the rest of the time
+    is the homing phase: corrective submovements, each removing most of the error left, the last
+    ending on the goal, now and then after a stop.
+    """
     axis = (goal - origin) / distance
     normal = np.array([-axis[1], axis[0]])
-    aims: list[np.ndarray] = []
-    # the primary lands short (more often) or long, with an error proportional to the distance
-    error = axis * rng.normal(-0.04, 0.055) * distance + normal * rng.normal(0, 0.02) * distance
-    for _ in range(2):
-        if np.linalg.norm(error) <= width / 2 or distance < 20:
-            break  # landed inside the target: no (further) correction
-        aims.append(goal + error)
-        error = error * rng.uniform(0.1, 0.35) * rng.choice([-1.0, 1.0])
-    aims.append(goal)
-    shares = {1: [1.0], 2: [0.72, 0.28], 3: [0.6, 0.22, 0.18]}[len(aims)]
-    strokes, start, t0 = [], origin, 0.0
-    for n, (aim, share) in enumerate(zip(aims, shares, strict=True)):
-        span = duration - t0 if n == len(aims) - 1 else duration * share  # the last ends the movement
-        strokes.append(_Stroke(
-            vector=aim - start, t0=t0, span=span, sigma=float(rng.uniform(0.25, 0.4)),
-            bend=float(rng.normal(0, 0.07 if n == 0 else 0.04)),
-        ))
-        t0 += duration * share * rng.uniform(0.75, 0.9)  # the next starts while this one decelerates
-        start = aim
+    corrections = int(rng.choice(4, p=_correction_odds(distance, width, persona)))
+    if corrections == 0:
+        return [_Stroke(goal - origin, 0.0, duration, float(rng.normal(0, persona.bend_sd)),
+                        float(rng.uniform(1.0, 1.15)))]
+    short = float(rng.normal(persona.primary_short, persona.primary_short_sd))
+    miss = float(rng.normal(0, persona.primary_miss_sd))
+    aim = goal - axis * short * distance + normal * miss * distance
+    primary = duration * float(np.clip(rng.normal(persona.primary_share, 0.07), 0.18, 0.6))
+    strokes = [_Stroke(aim - origin, 0.0, primary, float(rng.normal(0, persona.bend_sd)),
+                       float(rng.uniform(1.0, 1.15)))]
+    # the homing phase: corrections share what is left of the time, some after a stop
+    left = duration - primary * 0.8
+    weights = rng.uniform(0.6, 1.4, corrections)
+    spans = left * weights / weights.sum()
+    t0, here = primary * 0.8, aim
+    for n in range(corrections):
+        last = n == corrections - 1
+        target = goal if last else goal + (here - goal) * rng.uniform(0.1, 0.4) * rng.choice([-1.0, 1.0], p=[0.3, 0.7])
+        stop = float(rng.uniform(0.05, 0.12)) if rng.random() < persona.stop_rate else 0.0
+        stop = min(stop, spans[n] * 0.4)
+        start_at = t0 + stop
+        span = (duration - start_at) if last else spans[n] - stop
+        strokes.append(_Stroke(target - here, start_at, max(span, 0.03), float(rng.normal(0, 0.05)),
+                               float(rng.uniform(0.9, 1.2))))
+        t0 = start_at + span * float(rng.uniform(0.6, 0.85))
+        here = target
     return strokes
 
 
+def _correction_odds(distance: float, width: float, persona: Persona) -> np.ndarray:
+    """Chances of 0, 1, 2, 3 corrective submovements: more for harder targets (Fitts' index)."""
+    difficulty = np.log2(distance / max(width, 1.0) + 1.0)
+    if distance < 20:
+        return np.array([1.0, 0.0, 0.0, 0.0])
+    base = np.array(persona.correction_odds, dtype=float)
+    shift = np.clip((difficulty - 3.5) * 0.05, -0.1, 0.1)  # easy targets: fewer corrections
+    odds = base + np.array([-shift, -shift / 2, shift, shift / 2])
+    odds = np.clip(odds, 0.01, None)
+    return odds / odds.sum()
+
+
 def _stroke(s: _Stroke, times: np.ndarray) -> np.ndarray:
-    """Displacement of one stroke at `times`: a lognormal-CDF progress along a slightly bent chord."""
-    u = np.clip((times - s.t0) / s.span, 1e-6, 1.0)
-    mu = np.log(0.45) + s.sigma**2  # the speed peaks at ~45 % of the stroke
-    cdf = 0.5 * (1 + _erf((np.log(u) - mu) / (s.sigma * SQRT2)))
-    end = 0.5 * (1 + erf(-mu / (s.sigma * SQRT2)))
-    progress = np.where(times <= s.t0, 0.0, np.minimum(cdf / end, 1.0))
+    """Displacement of one stroke at `times`: minimum-jerk progress, warped so it peaks a little early,
+    along a chord bent sideways."""
+    u = np.clip((times - s.t0) / s.span, 0.0, 1.0)
+    warped = 1 - (1 - u) ** s.skew  # skew > 1: earlier peak, sharper acceleration
+    progress = warped**3 * (10 - 15 * warped + 6 * warped**2)
     normal = np.array([-s.vector[1], s.vector[0]])
     return progress[:, None] * s.vector + (s.bend * np.sin(np.pi * progress))[:, None] * normal
 
 
-def _tremor(times: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    """8–12 Hz physiological tremor, a fraction of a pixel, plus sensor noise."""
+def _velocity_noise(
+    times: np.ndarray, strokes: list[_Stroke], rng: np.random.Generator, persona: Persona
+) -> np.ndarray:
+    """Pointer noise that grows with speed: a smooth random wander of the velocity's direction and size.
+
+    Zero at the start and end, and zero while the hand is still (stops stay still).
+    """
+    fine = np.arange(0.0, times[-1] + 0.004, 0.002)
+    velocity = np.gradient(sum(_stroke(s, fine) for s in strokes), fine, axis=0)
+    kernel = np.exp(-0.5 * (np.arange(-40, 41) * 0.002 / persona.noise_time) ** 2)
+    white = rng.normal(0, 1, (len(fine) + len(kernel) - 1, 2))
+    wander = np.column_stack([np.convolve(white[:, i], kernel, mode="valid") for i in range(2)])
+    wander /= max(float(wander.std()), 1e-9)
+    speed = np.linalg.norm(velocity, axis=1)[:, None]
+    drift = np.cumsum(wander * speed * persona.noise_gain * 0.002, axis=0)
+    travelled = np.cumsum(speed[:, 0]) / max(float(speed.sum()), 1e-9)
+    drift -= travelled[:, None] * drift[-1]  # the noise cancels out by the end
+    return np.column_stack([np.interp(times, fine, drift[:, i]) for i in range(2)])
+
+
+def _tremor(times: np.ndarray, rng: np.random.Generator, persona: Persona) -> np.ndarray:
+    """8-12 Hz physiological tremor of a fraction of a pixel, faded in and out at the ends."""
     freq = rng.uniform(8, 12, 2)
     phase = rng.uniform(0, 2 * np.pi, 2)
-    amplitude = rng.uniform(0.2, 0.6, 2)
-    return amplitude * np.sin(2 * np.pi * freq * times[:, None] + phase) + rng.normal(0, 0.2, (len(times), 2))
+    amplitude = persona.tremor_px * rng.uniform(0.6, 1.4, 2)
+    fade = np.sin(np.pi * np.clip(times / max(float(times[-1]), 1e-9), 0, 1))[:, None]
+    return fade * amplitude * np.sin(2 * np.pi * freq * times[:, None] + phase)
 
 
 def _sample_delays(duration: float, rng: np.random.Generator) -> np.ndarray:
@@ -208,13 +281,15 @@ def _sample_delays(duration: float, rng: np.random.Generator) -> np.ndarray:
 
 
 def _dedupe(points: np.ndarray, delays: np.ndarray) -> Path:
-    """Drop samples that do not move the pointer (X reports no motion for them); keep the time."""
+    """Drop samples that do not move the pointer (X reports no motion for them).
+
+    The path ends when the pointer reaches its last pixel, as a recording of it would; the slow
+    sub-pixel creep after that is the hand at rest on the target.
+    """
     keep = np.ones(len(points), dtype=bool)
     keep[1:] = np.any(points[1:] != points[:-1], axis=1)
     times = np.cumsum(delays)
-    kept_times = times[keep]
-    kept_times[-1] = times[-1]  # the movement still lasts its whole duration
-    return Path(points[keep], np.diff(kept_times, prepend=0.0))
+    return Path(points[keep], np.diff(times[keep], prepend=0.0))
 
 
 def _direction(origin: tuple[float, float] | None, to: tuple[float, float]) -> np.ndarray:

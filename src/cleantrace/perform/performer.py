@@ -35,6 +35,8 @@ class TaskScript:
     seed: int
     persona: Persona
     screen: tuple[int, int]
+    motion: str = "model"  # where pointer paths come from (RecordingSettings.motion)
+    motion_library: str | None = None  # the movement library's file inside the sandbox (motion library:RUN)
 
     def describe(self, meta: Meta) -> Meta:
         who = PerformerInfo(kind="script", id=f"script:{self.task.id}", persona=self.persona.name)
@@ -42,5 +44,8 @@ class TaskScript:
 
     def perform(self, page: Any, inputs: Any, recorder: Any) -> None:
         from cleantrace.perform.actor import Actor
+        from cleantrace.perform.library import motion_source
 
-        self.task.solve(Actor(page, inputs, recorder, self.seed, self.persona, self.screen), self.params)
+        motion = motion_source(self.motion, self.motion_library)
+        actor = Actor(page, inputs, recorder, self.seed, self.persona, self.screen, motion=motion)
+        self.task.solve(actor, self.params)

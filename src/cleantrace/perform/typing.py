@@ -1,23 +1,27 @@
 """Humanlike typing (pure, seeded): a timeline of key presses and releases for a text.
 
 Modelled on measurements of 168 000 typists (Dhakal et al., CHI 2018; docs/realism.md):
-- inter-key intervals are right-skewed (lognormal) around the persona's mean, shorter when the two
+- inter-key intervals are heavy-tailed (lognormal, CV ≈ 0.85 as in free-text keystroke logs) around
+  the persona's mean, shorter when the two
   keys are typed by different hands than by the same hand, longest on the same finger;
 - holds are near-normal around the persona's mean, and the next key often goes down before the
   previous one is up (rollover);
 - mistakes (a neighbouring key, an extra key, a skipped key) are often noticed a few keys late, then
   erased with BackSpace and retyped, so the text typed is always exactly the text asked for;
-- Shift goes down before a shifted character (or a run of them) and up after it; chords press
+- Shift goes down well before a shifted character (~190 ms, as in free-text logs) or a run of them,
+  and up after it; chords press
   modifiers first and release them last.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from cleantrace.perform.persona import Persona
+if TYPE_CHECKING:  # a type only: persona → fit → measures → typing must not circle back
+    from cleantrace.perform.persona import Persona
 
 SHIFTED = set('~!@#$%^&*()_+{}|:"<>?') | set("ABCDEFGHIJKLMNOPQRSTUVWXYZ")
 UNSHIFTED = dict(zip('~!@#$%^&*()_+{}|:"<>?', "`1234567890-=[]\\;',./", strict=True))
@@ -29,7 +33,6 @@ FINGER = {c: i for i, cols in enumerate(("1qaz", "2wsx", "3edc", "45rtfgvb", "67
           for c in cols}
 # inter-key interval relative to the persona's mean, by what the two keys have in common
 ALTERNATING, SAME_HAND, SAME_FINGER, REPEAT, ERASE = 0.85, 1.05, 1.3, 0.9, 0.6
-IKI_CV = 0.55         # spread of one typist's intervals
 LATE_NOTICE = (0.5, 0.27, 0.15, 0.08)  # chance a mistake is noticed 0, 1, 2, 3 keys later
 
 
@@ -84,15 +87,16 @@ def typing_timeline(text: str, rng: np.random.Generator, persona: Persona) -> li
     keys = keystrokes(text, rng, persona)
     for n, key in enumerate(keys):
         if n:
-            t += persona.iki_mean * _bigram_factor(prev_key, key) * _lognormal(rng, 1.0, IKI_CV)
+            t += persona.iki_mean * _bigram_factor(prev_key, key) * _lognormal(rng, 1.0, persona.iki_cv)
             if key == "BackSpace" and prev_key != "BackSpace":
                 t += _lognormal(rng, 0.2, 0.5)  # noticing the mistake
         hold = float(np.clip(rng.normal(persona.hold_mean, persona.hold_mean * 0.2), 0.04, 0.3))
         t = max(t, released.get(_physical(key), -1.0) + 0.01)  # a key cannot go down while it is still down
         if key in SHIFTED:
             if not shift_held:
-                shift_down = max(t - _lognormal(rng, 0.07, 0.3), prev_up + 0.01, shift_up + 0.01)
-                t = max(t, shift_down + 0.02)  # Shift must not change the previous key, and leads this one
+                lead = _lognormal(rng, persona.shift_lead, 0.4)
+                shift_down = max(t - lead, prev_up + 0.01, shift_up + 0.01)
+                t = max(t, shift_down + lead)  # Shift must not change the previous key, and leads this one
                 timeline.append(KeyEvent(shift_down, "Shift_L", True))
             timeline += [KeyEvent(t, key, True), KeyEvent(t + hold, key, False)]
             shift_held = n + 1 < len(keys) and keys[n + 1] in SHIFTED  # a run of capitals keeps Shift down

@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import Iterable
 
+import numpy as np
 from Xlib import X, display
 from Xlib.ext import xtest
 
@@ -21,6 +22,7 @@ KEY_ALIASES = {
     "pageup": "Prior", "pagedown": "Next",
 }
 BUTTONS = {"left": 1, "middle": 2, "right": 3}
+MIN_GAP_S = 0.004  # pointer points go out at least this far apart (a mouse reports at ≤ 250 Hz)
 
 
 def x_key_name(key: str) -> str:
@@ -38,13 +40,26 @@ class XTestInput:
         pointer = self._d.screen().root.query_pointer()
         self.position = (pointer.root_x, pointer.root_y)
 
-    def move_along(self, path: Path) -> None:
-        """Move the pointer through the path's points, waiting each point's delay first."""
-        due = time.perf_counter()
-        for (x, y), delay in zip(path.points.tolist(), path.delays.tolist(), strict=True):
-            due += delay
-            _sleep_until(due)
+    def move_along(self, path: Path) -> list[float]:
+        """Move the pointer through the path's points, each at its due time; returns when each was sent.
+
+        Paced by the clock: a point that can no longer go out before the next one is due (the
+        machine was busy) is dropped rather than sent in a burst with it; each point waits until
+        the X server has taken the previous one and then MIN_GAP_S more; the last point, where the
+        click lands, is always sent.
+        """
+        points = path.points.tolist()
+        due = time.perf_counter() + np.cumsum(path.delays)
+        sent: list[float] = []
+        for i, (x, y) in enumerate(points):
+            at = max(float(due[i]), sent[-1] + MIN_GAP_S if sent else 0.0)
+            if i + 1 < len(points) and max(at, time.perf_counter()) >= due[i + 1]:
+                continue  # late: the next point is already due
+            _sleep_until(at)
             self.move(x, y)
+            self._d.sync()  # the server has taken it: the next point cannot join it in a burst there
+            sent.append(time.perf_counter())
+        return sent
 
     def move(self, x: int, y: int) -> None:
         if (x, y) == self.position:

@@ -1,5 +1,6 @@
-"""Finds identifiers in text: e-mail addresses, phone numbers, payment cards, IP addresses, URLs and
-host canaries, keeping only those outside the reserved fake ranges (see `ranges`).
+"""Finds identifiers in text: e-mail addresses, phone numbers, payment cards, IP addresses, URLs,
+bank accounts, national ids, street addresses, dates of birth (see `personal`) and host canaries,
+keeping only those outside the reserved fake ranges (see `ranges`).
 
 Pure: text in, hits out. URLs are found first and their spans hidden from the e-mail, IP, card and
 phone passes (one URL is one finding); canaries are looked for everywhere, URLs included.
@@ -22,6 +23,7 @@ import phonenumbers
 from publicsuffixlist import PublicSuffixList
 
 from cleantrace.privacy.cards import is_card_number
+from cleantrace.privacy.personal import foreign_phone_numbers, personal_identifiers
 from cleantrace.privacy.ranges import (
     RESERVED_DOMAINS,
     RESERVED_TLDS,
@@ -48,19 +50,27 @@ _PUBLIC_SUFFIXES = PublicSuffixList(accept_unknown=False)  # the bundled Public 
 
 @dataclass(frozen=True)
 class Hit:
-    kind: str  # email | phone | card | ip | url | canary
+    kind: str  # email | phone | card | ip | url | iban | national-id | address | birth-date | canary
     text: str
 
 
-def find_identifiers(text: str, canaries: re.Pattern[str] | None = None, *, ocr: bool = False) -> list[Hit]:
-    """Identifiers in `text` that are not from the reserved fake ranges, in order of kind."""
+def find_identifiers(
+    text: str, canaries: re.Pattern[str] | None = None, *, ocr: bool = False, typed: bool = False
+) -> list[Hit]:
+    """Identifiers in `text` that are not from the reserved fake ranges, in order of kind.
+
+    `typed` marks text a person typed or pasted: phone numbers are then also read in the national
+    formats of other countries (elsewhere, e.g. in figures on screen, that would read too much).
+    """
     if not text or not text.strip():
         return []
     hits: list[Hit] = []
     rest = text
-    for pass_ in (_urls, _emails, _ips, _cards, _phones):
+    for pass_ in (_urls, _emails, _personal, _ips, _cards, _phones):
         found, rest = pass_(rest, ocr)
         hits += found
+    if typed:
+        hits += [Hit("phone", raw) for raw in foreign_phone_numbers(rest)]
     if canaries is not None:
         hits += [Hit("canary", m.group(0)) for m in canaries.finditer(text)]
     return hits
@@ -131,6 +141,15 @@ def _emails(text: str, ocr: bool) -> tuple[list[Hit], str]:
         if not _allowed_domain(m.group(1), ocr):
             hits.append(Hit("email", m.group(0)))
         text = _hide(text, m)
+    return hits, text
+
+
+def _personal(text: str, ocr: bool) -> tuple[list[Hit], str]:
+    hits = []
+    for kind, found in personal_identifiers(text):
+        hits.append(Hit(kind, found))
+        if kind in ("iban", "national-id"):  # their digits are no card or phone number
+            text = text.replace(found, " " * len(found))
     return hits, text
 
 

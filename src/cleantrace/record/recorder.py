@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import threading
+from contextlib import suppress
 from typing import Any
 
 from cleantrace.record.changes import ChangeWatcher
+from cleantrace.record.clipboard import PasteWatcher, SelectionReader
 from cleantrace.record.clock import EpisodeClock
 from cleantrace.record.frames import FrameCapture
 from cleantrace.record.grounding import TargetResolver
@@ -30,6 +32,7 @@ class Recorder:
         self.frames: list[Frame] = []
         self.probes: list[TargetProbe] = []
         self._input = XRecordCapture(display_name, clock, self._on_events)
+        self._pastes = PasteWatcher(SelectionReader(display_name))
         self._frames = FrameCapture(display_name, writer.frames_dir, clock, self._on_frame, writer.failed)
         self._changes = (
             ChangeWatcher(display_name, lambda: self._frames.capture("change"), change_fps) if change_fps > 0 else None
@@ -87,6 +90,8 @@ class Recorder:
                 self._input.error = self._input.error or exc
             if self._changes:
                 self._changes.stop()
+        with suppress(Exception):  # the X server may be gone already
+            self._pastes.reader.close()
         self._frames.close()
         actions = attach_observations(reduce_events(self.events), self.events, self.frames, self.probes)
         try:
@@ -131,6 +136,7 @@ class Recorder:
             events = [e for e in events if not self._in_pause(e.t_ms)]
             if not events:
                 return
+        events = self._pastes.with_pastes(events)
         self.events.extend(events)
         self.writer.append_events(events)
 

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from cleantrace.errors import SandboxError
-from cleantrace.sandbox.local import SandboxExit, performer_mounts, sandbox_paths
+from cleantrace.sandbox.local import SandboxExit, motion_library_file, performer_mounts, sandbox_paths
 from cleantrace.spec import EpisodeSpec, episode_args
 
 DEFAULT_IMAGE = "cleantrace/sandbox:latest"
@@ -36,6 +36,8 @@ def container_options(spec: EpisodeSpec, episode_dir: Path, image: str = DEFAULT
     paths = sandbox_paths(spec, out=INSIDE_OUT, tasks=INSIDE_TASKS)
     if source is not None:
         volumes[str(source)] = {"bind": paths.replay_source, "mode": "ro"}
+    if (library := motion_library_file(spec)) is not None:
+        volumes[str(library)] = {"bind": paths.motion_library, "mode": "ro"}
     return {
         "image": image,
         "command": episode_args(spec, paths),

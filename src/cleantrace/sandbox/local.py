@@ -28,6 +28,7 @@ from cleantrace.spec import EpisodeSpec, ReplayPerformer, SandboxPaths, Voluntee
 
 INSIDE_OUT = "/tmp/episode"
 INSIDE_REPLAY_SOURCE = "/tmp/replay-source"  # a replay's source episode, read-only
+INSIDE_MOTION_LIBRARY = "/tmp/motion-library.npz"  # recorded movements for --motion library:RUN, read-only
 INSIDE_CONTROL = "/tmp/control"  # a volunteer's control folder (the station's sockets)
 PR_SET_CHILD_SUBREAPER = 36
 STOP_POLL_S = 0.25
@@ -55,7 +56,7 @@ class SandboxExit:
 
 def sandbox_command(
     argv: list[str], episode_dir: Path, tasks_dir: Path, etc_dir: Path, binds: dict[str, Path] | None = None,
-    replay_source: Path | None = None,
+    replay_source: Path | None = None, motion_library: Path | None = None,
 ) -> list[str]:
     """The bwrap command line that runs `argv` inside a fresh sandbox for `episode_dir`; `binds`
     maps more writable host folders (e.g. a volunteer's control folder) to paths inside; a
@@ -72,6 +73,7 @@ def sandbox_command(
         "--bind", str(episode_dir), INSIDE_OUT,
         *[arg for inside, host in (binds or {}).items() for arg in ("--bind", str(host), inside)],
         *(["--ro-bind", str(replay_source), INSIDE_REPLAY_SOURCE] if replay_source else []),
+        *(["--ro-bind", str(motion_library), INSIDE_MOTION_LIBRARY] if motion_library else []),
         *NAMESPACES, "--die-with-parent", "--new-session", "--clearenv",
     ]
     for key, value in SANDBOX_ENV.items():
@@ -86,7 +88,14 @@ def sandbox_paths(spec: EpisodeSpec, out: str = INSIDE_OUT, tasks: str | None = 
         out=out, tasks=tasks or spec.tasks_dir,
         replay_source=INSIDE_REPLAY_SOURCE if isinstance(spec.performer, ReplayPerformer) else None,
         control=INSIDE_CONTROL if isinstance(spec.performer, VolunteerPerformer) else None,
+        motion_library=INSIDE_MOTION_LIBRARY if motion_library_file(spec) else None,
     )
+
+
+def motion_library_file(spec: EpisodeSpec) -> Path | None:
+    """The host file of the movement library a scripted episode moves with (motion library:RUN)."""
+    library = getattr(spec.performer, "motion_library", None)
+    return Path(library).resolve() if library else None
 
 
 def episode_argv(spec: EpisodeSpec) -> list[str]:
@@ -144,14 +153,14 @@ def run_sandboxed(
     binds, source = performer_mounts(spec)
     return run_in_sandbox(
         episode_argv(spec), episode_dir, Path(spec.tasks_dir), log_path, timeout, binds=binds, stop=stop,
-        replay_source=source,
+        replay_source=source, motion_library=motion_library_file(spec),
     )
 
 
 def run_in_sandbox(
     argv: list[str], episode_dir: Path, tasks_dir: Path, log_path: Path, timeout: float,
     binds: dict[str, Path] | None = None, stop: Callable[[], bool] | None = None,
-    replay_source: Path | None = None,
+    replay_source: Path | None = None, motion_library: Path | None = None,
 ) -> SandboxExit:
     """Run `argv` in a fresh sandbox, its output appended to `log_path`.
 
@@ -163,7 +172,7 @@ def run_in_sandbox(
     _become_subreaper()
     with _sandbox_etc() as etc_dir:
         info_read, info_write = os.pipe()
-        command = sandbox_command(argv, episode_dir, tasks_dir, etc_dir, binds, replay_source)
+        command = sandbox_command(argv, episode_dir, tasks_dir, etc_dir, binds, replay_source, motion_library)
         command[1:1] = ["--info-fd", str(info_write)]
         with open(log_path, "ab") as log:
             proc = subprocess.Popen(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from pathlib import Path
 from typing import IO, Any
 
@@ -15,6 +16,30 @@ ACTIONS = "actions.jsonl"
 FRAMES = "frames.jsonl"
 FRAMES_DIR = "frames"
 CATALOG = "catalog.jsonl"
+TRACE_FILES = frozenset({META, EVENTS, ACTIONS, FRAMES})
+FRAME_FILE_RE = re.compile(r"\d{6}\.(?:png|webp)")
+LEFTOVER_SUFFIX = ".tmp"  # an atomic replace killed mid-way leaves `<name>.tmp` next to a whole file
+
+
+def unexpected_files(folder: Path) -> list[str]:
+    """Paths (relative to the episode folder) that are no part of a trace.
+
+    Only the recorder writes an episode folder; anything else in it (a PDF the browser printed, a
+    download, a file a volunteer managed to save) may hold host or personal data.
+    """
+    extra: list[str] = []
+    for path in sorted(folder.rglob("*")):
+        rel = path.relative_to(folder)
+        name = str(rel).removesuffix(LEFTOVER_SUFFIX)
+        if path.is_dir() and str(rel) == FRAMES_DIR:
+            continue
+        if len(rel.parts) == 1 and name in TRACE_FILES and path.is_file():
+            continue
+        if len(rel.parts) == 2 and rel.parts[0] == FRAMES_DIR and FRAME_FILE_RE.fullmatch(rel.parts[1]) \
+                and path.is_file():
+            continue
+        extra.append(str(rel))
+    return extra
 
 
 def dumps(record: BaseModel | dict[str, Any]) -> str:

@@ -8,7 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 SCHEMA_VERSION = 1
 
-EventKind = Literal["move", "down", "up", "wheel", "key_down", "key_up"]
+EventKind = Literal["move", "down", "up", "wheel", "key_down", "key_up", "paste"]
 ActionKind = Literal["click", "double_click", "right_click", "drag", "scroll", "type", "hotkey", "key"]
 OutcomeStatus = Literal["running", "success", "failure", "incomplete"]
 FrameReason = Literal["action", "interval", "change", "final"]
@@ -19,7 +19,12 @@ class Record(BaseModel):
 
 
 class Event(Record):
-    """One raw input event as the X server saw it; `t_ms` counts from the episode's clock start."""
+    """One raw input event as the X server saw it; `t_ms` counts from the episode's clock start.
+
+    A `paste` event is no input of its own: it holds the clipboard's `text` at the moment a paste
+    (Ctrl+V, Shift+Insert, a middle click) was pressed, at that press's time and place, so that text
+    that reached the sandbox without keystrokes is in the trace (and in the privacy scan).
+    """
 
     t_ms: float
     kind: EventKind
@@ -28,6 +33,7 @@ class Event(Record):
     button: int | None = None
     key: str | None = None
     keysym: int | None = None
+    text: str | None = None
 
 
 class Target(Record):
@@ -109,7 +115,8 @@ class Outcome(Record):
 
 class Privacy(Record):
     scan: Literal["not_run", "clean", "findings"] = "not_run"
-    findings: list[str] = Field(default_factory=list)
+    findings: list[str] = Field(default_factory=list)  # blocking, each masked
+    review: list[str] = Field(default_factory=list)  # typed text the task doesn't explain, for a reviewer
     notes: list[str] = Field(default_factory=list)  # what the scan could not look at (e.g. no OCR)
 
 

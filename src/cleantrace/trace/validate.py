@@ -53,6 +53,9 @@ def validate_episode(folder: Path, check_pixels: bool = True) -> EpisodeReport:
         report.notes.append("never sealed (its recording process was killed): read as an incomplete prefix")
     if meta.outcome.status in ("success", "failure") and not (folder / files.ACTIONS).exists():
         p.append("actions.jsonl: missing in a finished episode")
+    for extra in files.unexpected_files(folder):
+        p.append(f"{extra}: not part of a trace (only the recorder writes an episode folder) — "
+                 "delete the episode; it may hold what the sandbox let out")
     w, h = meta.sandbox.screen.w, meta.sandbox.screen.h
 
     for n in range(1, len(events)):
