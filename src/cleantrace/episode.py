@@ -54,6 +54,7 @@ def _record_episode(spec: EpisodeSpec, paths: SandboxPaths, session, db_path: Pa
     from cleantrace.record.grounding import TargetResolver
     from cleantrace.record.recorder import Recorder
     from cleantrace.tasks import load_registry
+    from cleantrace.trace.reduce import REDUCTION
     from cleantrace.trace.writer import TraceWriter
     from cleantrace.world import World
 
@@ -121,6 +122,7 @@ def _record_episode(spec: EpisodeSpec, paths: SandboxPaths, session, db_path: Pa
             outcome = _incomplete(f"TraceError: {writer.error}")
         meta = meta.model_copy(update={
             "outcome": outcome, "duration_ms": round((time.monotonic() - started) * 1000, 1),
+            "reduction": REDUCTION if recorder is not None else None,  # the recorder reduced the actions
         })
         try:
             writer.write_meta(meta)

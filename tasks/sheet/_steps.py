@@ -63,10 +63,3 @@ def paste(actor: Any) -> None:
         actor.hotkey("ctrl", "v")
     else:
         menu(actor, "Edit", "Paste")
-
-
-def replace_cell(actor: Any, ref: str, text: str) -> None:
-    """Select cell `ref` and type `text` over its content, committed with Enter."""
-    actor.click(**cell(ref))
-    actor.type(text)
-    actor.press("Return")

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from cleantrace.spec import PlaceholderMeta
 from cleantrace.trace import files
-from cleantrace.trace.reduce import attach_observations, reduce_events
+from cleantrace.trace.reduce import REDUCTION, attach_observations, reduce_events
 from cleantrace.trace.schema import (
     CatalogRow,
     Clock,
@@ -38,6 +38,7 @@ def seal_incomplete(folder: Path, message: str, placeholder: PlaceholderMeta) ->
         frames = [Frame.model_validate(r) for r in files.read_jsonl(folder / files.FRAMES)]
         actions = attach_observations(reduce_events(events), events, frames, [])
         (folder / files.ACTIONS).write_text("".join(files.dumps(a) + "\n" for a in actions), encoding="utf-8")
+        meta = meta.model_copy(update={"reduction": REDUCTION})
     meta = meta.model_copy(update={"outcome": Outcome(status="incomplete", message=message)})
     files.replace_json(meta_path, meta)
     return meta

@@ -16,7 +16,6 @@ from cleantrace.spec import seed_for
 
 EMAIL_DOMAINS = ("example.com", "example.org", "acme.test", "corp.test")
 TEST_CARD_NUMBERS = ("4242424242424242", "4000056655665556", "5555555555554444", "378282246310005")
-FAKE_PHONE_RE = re.compile(r"\(?\b\d{3}\)?[-. ]?555[-. ]?01\d\d\b")
 
 
 class FakeData:
