@@ -178,6 +178,33 @@ def timed_episode(backend_name: str, out: Path, seed: int) -> dict:
     }
 
 
+def stopped_episode(out: Path, env: dict) -> dict:
+    """A `docker` episode stopped once its first frame is on disk: it ends `stopped`, its container gone."""
+    from cleantrace.sandbox.backends import backend_named
+    from cleantrace.spec import EpisodeSpec, RecordingSettings
+    from cleantrace.tasks import default_tasks_dir
+
+    def containers() -> int:
+        return len(podman("ps", "-a", "-q", env=env).stdout.split())
+
+    folder = out / "docker-stopped"
+    folder.mkdir()
+    spec = EpisodeSpec(run_id="images", episode_id=folder.name, task=TASK, seed=1,
+                       tasks_dir=str(default_tasks_dir().resolve()), settings=RecordingSettings(backend="docker"))
+    before = containers()
+    watch = FirstFrame(folder)
+    watch.start()
+    backend = backend_named("docker")
+    started = time.perf_counter()
+    try:
+        ended = backend.run(spec, folder, out / "docker-stopped.log", timeout=180, stop=lambda: watch.at is not None)
+    finally:
+        backend.teardown()
+        watch.done.set()
+    return {"stopped": ended.stopped, "seconds": round(time.perf_counter() - started, 2),
+            "containers_left": containers() - before}
+
+
 def by_hand_run(out: Path, env: dict) -> dict:
     """The README's by-hand `docker run` line, run as written in a fresh folder (needs a docker CLI)."""
     match = README_RUN.search((REPO / "README.md").read_text())
@@ -242,6 +269,7 @@ def run_all(work: Path, rebuild_base: bool = False, pip_conf: Path | None = None
     os.environ["DOCKER_HOST"] = docker_host
     try:
         episodes = [timed_episode("docker", work, 0), timed_episode("local", work, 0)]
+        stopped = stopped_episode(work, env)
         by_hand = by_hand_run(work, {**env, "DOCKER_HOST": docker_host})
     finally:
         service.terminate()
@@ -255,7 +283,8 @@ def run_all(work: Path, rebuild_base: bool = False, pip_conf: Path | None = None
         "machine": {"cores": os.cpu_count(), "python": platform.python_version(), "kernel": platform.release()},
         "engine": {"podman": version, "runtime": "runc", "containers_conf": CONTAINERS_CONF.strip().splitlines(),
                    "docker_api": "podman system service + DOCKER_HOST"},
-        "base": base, "builds": builds, "episodes": episodes, "by_hand_docker_run": by_hand, "ray_image": ray,
+        "load_average": os.getloadavg(), "base": base, "builds": builds, "episodes": episodes,
+        "docker_stop": stopped, "by_hand_docker_run": by_hand, "ray_image": ray,
     }
     results.parent.mkdir(exist_ok=True)
     results.write_text(json.dumps(result, indent=2) + "\n")
@@ -271,6 +300,9 @@ def _print(r: dict, results: Path) -> None:
     for e in r["episodes"]:
         print(f"episode --backend {e['backend']:6} {e['status']:10} start → first frame {e['start_to_first_frame_s']} s"
               f"   total {e['total_s']} s")
+    stop = r["docker_stop"]
+    print(f"docker episode stopped after its first frame: stopped={stop['stopped']}, "
+          f"containers left {stop['containers_left']}")
     print(f"README by-hand docker run: {r['by_hand_docker_run']['status']}")
     ray = r["ray_image"]
     print(f"Ray image episode: {ray['status']} (privacy scan {ray.get('privacy_scan')}, "
