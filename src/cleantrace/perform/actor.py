@@ -25,7 +25,7 @@ from cleantrace.perform.persona import Persona
 from cleantrace.perform.typing import SHIFTED, chord_timeline, typing_timeline
 from cleantrace.perform.xinput import BUTTONS, XTestInput, x_key_name
 from cleantrace.sandbox.browser import page_screen_origin
-from cleantrace.spec import seed_stream
+from cleantrace.spec import DEFAULT_SCREEN, seed_stream
 
 WHEEL_UP, WHEEL_DOWN = 4, 5
 
@@ -65,7 +65,7 @@ class Actor:
 
     def __init__(
         self, page: Page, inputs: XTestInput, observer: Observer, seed: int, persona: Persona,
-        screen: tuple[int, int] = (1280, 800), timeout_ms: float = 5000, motion: Any = None,
+        screen: tuple[int, int] = DEFAULT_SCREEN, timeout_ms: float = 5000, motion: Any = None,
     ) -> None:
         self.page = page
         self.motion = motion or ModelMotion()  # where pointer paths come from: the model or a movement library

@@ -12,6 +12,7 @@ from cleantrace.record.clock import EpisodeClock
 from cleantrace.record.frames import FrameCapture
 from cleantrace.record.grounding import TargetResolver
 from cleantrace.record.xrecord import XRecordCapture
+from cleantrace.spec import DEFAULT_CHANGE_FPS, DEFAULT_FPS
 from cleantrace.trace.reduce import TargetProbe, attach_observations, reduce_events
 from cleantrace.trace.schema import Action, Event, Frame
 from cleantrace.trace.writer import TraceWriter
@@ -22,7 +23,7 @@ class Recorder:
 
     def __init__(
         self, writer: TraceWriter, display_name: str, clock: EpisodeClock,
-        resolver: TargetResolver | None = None, fps: float = 2.0, change_fps: float = 5.0,
+        resolver: TargetResolver | None = None, fps: float = DEFAULT_FPS, change_fps: float = DEFAULT_CHANGE_FPS,
     ) -> None:
         self.writer = writer
         self.clock = clock
