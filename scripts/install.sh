@@ -5,7 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 APT_PACKAGES=(chromium xvfb xdotool x11-utils xauth bubblewrap fonts-dejavu-core ca-certificates tesseract-ocr)
-APT_PACKAGES+=(x11vnc novnc websockify)  # the volunteer station (cleantrace record)
+APT_PACKAGES+=(x11vnc novnc nginx)  # the volunteer station (cleantrace station / record; nginx: TLS in front)
 python3 -c 'import sys; sys.exit(sys.version_info < (3, 11))' || {
   echo "error: cleantrace needs Python >= 3.11 (found $(python3 --version 2>&1)) — install python3.11" >&2
   exit 1

@@ -41,6 +41,7 @@ def run_dir(tmp_path):
     meta = Meta.model_validate_json((leak / "meta.json").read_text())
     meta = meta.model_copy(update={"privacy": Privacy(scan="findings", findings=["meta.json x: email 'a@b.co'"])})
     (leak / "meta.json").write_text(meta.model_dump_json())
+    (run / "reviews.json").write_text('{"b-priority": "accepted"}')  # the station's reviewers accepted it
     return run
 
 
@@ -60,6 +61,17 @@ def test_filters_select_episodes_and_leaky_ones_are_never_exported(run_dir):
     assert [e.folder.name for e in plan(run_dir, performer="volunteer").episodes] == ["b-priority"]
     with pytest.raises(CleantraceError, match="no episode .* matches the filters"):
         plan(run_dir, skill="drag")
+
+
+def test_volunteer_episodes_are_exported_only_once_accepted_unless_asked(run_dir):
+    for reviews in ('{"b-priority": "rejected"}', "{}"):
+        (run_dir / "reviews.json").write_text(reviews)
+        every = plan(run_dir)
+        assert [e.meta.episode_id for e in every.episodes] == ["a-note", "c-unknown"]
+        assert any("1 volunteer episode(s) left out: not accepted" in n for n in every.notes)
+        assert "b-priority" in [e.meta.episode_id for e in plan(run_dir, unreviewed_volunteers=True).episodes]
+    (run_dir / "reviews.json").unlink()  # a run no station reviewed
+    assert "b-priority" not in [e.meta.episode_id for e in plan(run_dir).episodes]
 
 
 def test_steps_carry_the_frame_before_and_the_episode_labels(run_dir):

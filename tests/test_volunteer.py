@@ -114,3 +114,35 @@ def test_discard_and_abandon_end_the_episode_with_their_reason(booth, cmd, ended
     assert reply["ok"] and reply["state"] == ("discarded" if cmd == "discard" else "abandoned")
     thread.join(10)
     assert outcome["ended"] == ended
+
+
+def test_the_control_socket_answers_many_commands_at_once(tmp_path):
+    """A burst of commands (the page, the watchdog, a closing screen) is answered, none refused for a full backlog."""
+
+    from cleantrace.perform.volunteer import CONTROL_SOCKET, ControlServer, send_command
+
+    class Booth:
+        state = "recording"
+
+        def command(self, cmd: str, reason: str = "") -> dict:
+            time.sleep(0.01)
+            return {"ok": True, "state": self.state}
+
+    server = ControlServer(tmp_path / CONTROL_SOCKET, Booth())
+    server.start()
+    answers: list[object] = []
+
+    def burst() -> None:
+        for _ in range(30):
+            try:
+                answers.append(send_command(tmp_path, "status"))
+            except OSError as exc:
+                answers.append(exc)
+
+    threads = [threading.Thread(target=burst) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    server.stop()
+    assert answers == [{"ok": True, "state": "recording"}] * 240

@@ -86,27 +86,154 @@ def run(tasks, episodes, seed, seeds, out, run_id, persona, personas, motion, sk
         sys.exit(3)
 
 
-@cli.command()
-@click.argument("task")
-@click.option("--port", default=8600, show_default=True, help="Loopback port of the station page.")
-@click.option("--seed", default=0, show_default=True, help="Seed of the first volunteer's episode (then +1 each).")
-@click.option("--out", type=click.Path(path_type=Path), default=Path("runs"), show_default=True)
-@click.option("--run-id", default=None, help="Name of the run folder (default: station-<time>).")
-@click.option("--tasks-dir", type=click.Path(path_type=Path), default=None, help="Folder of task packs.")
-@click.option("--heartbeat-timeout", default=HEARTBEAT_TIMEOUT_S, show_default=True,
-              help="Seconds without the volunteer's page before their episode is kept as incomplete.")
-@click.option("--max-volunteers", default=4, show_default=True, help="Sandboxes at once (one per volunteer).")
-def record(task, port, seed, out, run_id, tasks_dir, heartbeat_timeout, max_volunteers) -> None:
-    """Serve a volunteer station for TASK on 127.0.0.1:PORT: consent, the sandbox through noVNC, review, submit."""
-    from cleantrace.station.app import StationConfig, serve_station
+def station_options(f):
+    """The options `cleantrace station` and `cleantrace record` share."""
+    for option in reversed([
+        click.option("--host", default="127.0.0.1", show_default=True,
+                     help="Address to listen on (keep loopback behind a TLS reverse proxy; see docs/volunteer.md)."),
+        click.option("--port", default=8600, show_default=True, help="Port of the station (0: any free one)."),
+        click.option("--public-url", default=None,
+                     help="The URL volunteers open, e.g. https://station.example.com/ behind a TLS proxy "
+                          "(its origin is the only one the screen's websocket accepts)."),
+        click.option("--seed", default=0, show_default=True, help="Seed of the first episode (then +1 each)."),
+        click.option("--out", type=click.Path(path_type=Path), default=Path("runs"), show_default=True),
+        click.option("--run-id", default=None, help="Name of the run folder (default: station-<time>)."),
+        click.option("--tasks-dir", type=click.Path(path_type=Path), default=None, help="Folder of task packs."),
+        click.option("--heartbeat-timeout", default=HEARTBEAT_TIMEOUT_S, show_default=True,
+                     help="Seconds without the volunteer's page before their episode is kept as incomplete."),
+        click.option("--max-volunteers", default=4, show_default=True, help="Sandboxes at once (one per volunteer)."),
+        click.option("--max-per-ip", default=2, show_default=True, help="Open tasks at once from one address."),
+        click.option("--db", default=None,
+                     help="SQLAlchemy URL of the station's database (default: sqlite:///<out>/station.sqlite)."),
+        click.option("--retention-hours", default=24.0, show_default=True,
+                     help="Blocked, abandoned and rejected episodes are deleted after this long."),
+    ]):
+        f = option(f)
+    return f
 
-    config = StationConfig(task=task, out=out, seed=seed, run_id=run_id, tasks_dir=tasks_dir,
-                           heartbeat_timeout=heartbeat_timeout, max_booths=max_volunteers)
+
+def _serve(task, host, port, public_url, seed, out, run_id, tasks_dir, heartbeat_timeout, max_volunteers, max_per_ip,
+           db, retention_hours, campaign=None) -> None:
+    from cleantrace.station.app import StationConfig, serve_station
+    from cleantrace.station.campaign import load_campaign
+
+    config = StationConfig(task=task, out=out, seed=seed, run_id=run_id, tasks_dir=tasks_dir, public_url=public_url,
+                           heartbeat_timeout=heartbeat_timeout, max_booths=max_volunteers, max_per_ip=max_per_ip,
+                           db_url=db, retention_hours=retention_hours,
+                           campaign=load_campaign(campaign) if campaign else None)
 
     def ready(url, station) -> None:
-        console.print(f"station: {url}  (traces in {station.run_dir}; Ctrl-C stops)")
+        shown = f"{url}  public: {public_url}" if public_url else url
+        console.print(f"station: {shown}  (traces in {station.run_dir}; Ctrl-C or SIGTERM stops)", soft_wrap=True)
+        if station.campaign is not None:
+            base = (public_url or url).rstrip("/")
+            console.print(f"crowd link: {base}/c/{station.campaign.id}?workerId=<worker id>", soft_wrap=True)
 
-    serve_station(config, port, on_ready=ready)
+    reason = serve_station(config, port, on_ready=ready, host=host)
+    err_console.print(f"stopped: {reason or 'the station shut down'}; live episodes were kept as incomplete")
+
+
+@cli.group(invoke_without_command=True)
+@click.option("--task", default=None, help="The task volunteers perform (or --campaign).")
+@click.option("--campaign", type=click.Path(path_type=Path), default=None,
+              help="A campaign file (TOML: tasks × seeds × quota, pay; see docs/volunteer.md#campaigns).")
+@station_options
+@click.pass_context
+def station(ctx, task, campaign, **options) -> None:
+    """Serve the volunteer station (a long-running service) until SIGTERM or Ctrl-C."""
+    if ctx.invoked_subcommand is not None:
+        return
+    if (task is None) == (campaign is None):
+        raise CleantraceError("a station serves one task or one campaign", "pass --task TASK or --campaign FILE")
+    _serve(task, campaign=campaign, **options)
+
+
+def _store(out: Path, db: str | None):
+    from cleantrace.station.store import Store, default_url
+
+    return Store(db or default_url(out))
+
+
+db_options = [
+    click.option("--out", type=click.Path(path_type=Path), default=Path("runs"), show_default=True,
+                 help="The station's output folder (its database is <out>/station.sqlite)."),
+    click.option("--db", default=None, help="SQLAlchemy URL of the station's database instead."),
+]
+
+
+def with_db(f):
+    for option in reversed(db_options):
+        f = option(f)
+    return f
+
+
+@station.command("ledger")
+@click.option("--csv", "as_csv", is_flag=True, help="Write CSV to standard output (default: a table).")
+@with_db
+def station_ledger(as_csv: bool, out: Path, db: str | None) -> None:
+    """What each volunteer is owed: worker id, time on task, accepted and rejected episodes, amount."""
+    rows = _store(out, db).ledger()
+    columns = ["worker_id", "volunteer_id", "seconds_on_task", "episodes", "accepted", "rejected", "amount_owed",
+               "currency"]
+    if as_csv:
+        import csv
+
+        writer = csv.DictWriter(sys.stdout, columns, lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+        return
+    table = Table(*columns)
+    for row in rows:
+        table.add_row(*(str(row[c]) for c in columns))
+    console.print(table)
+
+
+@station.command("nginx-conf")
+@click.option("--listen", default="443", show_default=True, help="nginx's listen address (port, or host:port).")
+@click.option("--cert", type=click.Path(path_type=Path), required=True, help="TLS certificate (PEM).")
+@click.option("--key", type=click.Path(path_type=Path), required=True, help="Its private key (PEM).")
+@click.option("--upstream", default="127.0.0.1:8600", show_default=True, help="Where the station listens.")
+def station_nginx_conf(listen: str, cert: Path, key: Path, upstream: str) -> None:
+    """Print an nginx server block (for /etc/nginx/conf.d/) that puts the station behind TLS."""
+    from cleantrace.station.proxy import server_block
+
+    click.echo(server_block(listen, cert.resolve(), key.resolve(), upstream), nl=False)
+
+
+@station.command("invite")
+@click.option("--campaign", "campaign_file", type=click.Path(path_type=Path), required=True, help="The campaign file.")
+@click.option("--worker", "workers", multiple=True, required=True, help="A worker id to invite (repeatable).")
+@click.option("--public-url", required=True, help="The station's public URL, e.g. https://station.example.com/")
+@with_db
+def station_invite(campaign_file: Path, workers: tuple[str, ...], public_url: str, out: Path, db: str | None) -> None:
+    """Print a signed invitation link per worker (valid 72 h; the station's key signs it)."""
+    from cleantrace.station.campaign import invite_token, load_campaign
+
+    campaign = load_campaign(campaign_file)
+    key = _store(out, db).signing_key()
+    for worker in workers:
+        click.echo(f"{worker}\t{public_url.rstrip('/')}/i/{invite_token(key, campaign.id, worker)}")
+
+
+@station.command("reviewer")
+@click.argument("name")
+@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True,
+              help="The reviewer's password (asked when not given).")
+@with_db
+def station_reviewer(name: str, password: str, out: Path, db: str | None) -> None:
+    """Add a reviewer who signs in at /admin (or set their password)."""
+    if len(password) < 8:
+        raise CleantraceError("the password is too short", "use at least 8 characters")
+    _store(out, db).set_reviewer(name, password)
+    console.print(f"reviewer {name} can sign in at /admin/login")
+
+
+@cli.command()
+@click.argument("task")
+@station_options
+def record(task, **options) -> None:
+    """Serve a volunteer station for TASK: consent, the sandbox's screen, review, submit (`station --task TASK`)."""
+    _serve(task, **options)
 
 
 @cli.command()
@@ -232,15 +359,17 @@ def scan(path: Path, no_ocr: bool, canaries: tuple[str, ...]) -> None:
 @click.option("--task", "task_glob", default=None, help="Task id or glob, e.g. 'crm/*'.")
 @click.option("--skill", default=None, help="Only tasks with this skill.")
 @click.option("--performer", type=click.Choice(["script", "volunteer"]), default=None)
+@click.option("--include-unreviewed", is_flag=True,
+              help="Also volunteer episodes the station's reviewers have not accepted (default: accepted only).")
 def export_cmd(run_dir: Path, fmt: str, out: Path, only_success: bool, task_glob: str | None, skill: str | None,
-               performer: str | None) -> None:
+               performer: str | None, include_unreviewed: bool) -> None:
     """Export a run as training data, one step per action (docs/export.md)."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     from cleantrace.export import StepFilter, export_run, plan_export
     from cleantrace.export.layout import empty_out_dir
 
-    plan = plan_export(run_dir, StepFilter(only_success, task_glob, skill, performer))
+    plan = plan_export(run_dir, StepFilter(only_success, task_glob, skill, performer, include_unreviewed))
     empty_out_dir(out)
     for note in plan.notes:
         err_console.print(f"[yellow]note:[/] {note}", highlight=False, soft_wrap=True)

@@ -40,6 +40,7 @@ class StepFilter:
     task: str | None = None  # a glob over task ids, e.g. 'crm/*'
     skill: str | None = None
     performer: str | None = None  # script | volunteer
+    unreviewed_volunteers: bool = False  # also volunteer episodes not accepted in the station's review
 
 
 @dataclass
@@ -79,7 +80,8 @@ def plan_export(
     selection = selection or StepFilter()
     plan = ExportPlan()
     unknown: set[str] = set()
-    leaks = strays = 0
+    leaks = strays = unaccepted = 0
+    reviews = _reviews(run_dir)
     for folder in folders:
         meta = Meta.model_validate_json((folder / files.META).read_text(encoding="utf-8"))
         if meta.task not in skills_of:
@@ -93,9 +95,16 @@ def plan_export(
             continue
         if not _selected(meta, skills, selection):
             continue
+        if meta.performer.kind == "volunteer" and not selection.unreviewed_volunteers and (
+                reviews.get(meta.episode_id) != "accepted"):
+            unaccepted += 1
+            continue
         plan.episodes.append(EpisodePlan(folder, meta, skills, _count_lines(folder / files.ACTIONS)))
     if unknown:
         plan.notes.append(f"tasks not in the task packs, exported without skills: {', '.join(sorted(unknown))}")
+    if unaccepted:
+        plan.notes.append(f"{unaccepted} volunteer episode(s) left out: not accepted in the station's review "
+                          "(--include-unreviewed exports them)")
     if leaks:
         plan.notes.append(f"{leaks} episode(s) left out: their privacy scan has findings (cleantrace scan RUN)")
     if strays:
@@ -126,6 +135,17 @@ def iter_steps(plan: ExportPlan) -> Iterator[Step]:
                     frame_before=frames.get(action.frame_before) if action.frame_before is not None else None,
                     screen=meta.sandbox.screen,
                 )
+
+
+def _reviews(run_dir: Path) -> dict[str, str]:
+    """The station's review decisions for a run (`reviews.json`: episode id → accepted | rejected)."""
+    import json
+
+    path = Path(run_dir) / "reviews.json"
+    try:
+        return json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+    except (OSError, ValueError) as exc:
+        raise CleantraceError(f"cannot read {path} ({exc})", "restore it, or pass --include-unreviewed") from None
 
 
 def task_skills() -> dict[str, tuple[str, ...]]:

@@ -24,7 +24,15 @@ import numpy as np
 from cleantrace.errors import CleantraceError
 from cleantrace.perform.measures import Movement, movement_features, movement_of, segment_movements, typing_features
 from cleantrace.perform.motion import path_between
-from cleantrace.perform.persona import FITTED_PREFIX, Persona, fitted_persona, load_personas
+from cleantrace.perform.persona import (  # noqa: F401 - the personas file's readers, used with fitting
+    FITTED_PREFIX,
+    Persona,
+    expand_persona_names,
+    fitted_persona,
+    load_personas,
+    persona_from_params,
+    persona_params,
+)
 from cleantrace.perform.typing import KeyEvent
 
 ASSUMED_WIDTH = 32.0   # Fitts' W when the recording does not say what was clicked
@@ -328,22 +336,3 @@ def _to_json(persona: Persona) -> dict:
     data = asdict(persona)
     data.pop("name")
     return {k: (list(v) if isinstance(v, tuple) else v) for k, v in data.items()}
-
-
-def persona_params(name: str) -> dict | None:
-    """The parameters of the fitted persona `name` (`fitted:FILE#person`), for an episode's spec; None for others."""
-    if not name.startswith(FITTED_PREFIX):
-        return None
-    return asdict(fitted_persona(name))
-
-
-def expand_persona_names(names: list[str]) -> list[str]:
-    """`fitted:FILE` becomes one name per person in FILE (`fitted:<abs FILE>#<person>`); others stay."""
-    out = []
-    for name in names:
-        if name.startswith(FITTED_PREFIX) and "#" not in name:
-            path = Path(name[len(FITTED_PREFIX):]).resolve()
-            out += [f"{FITTED_PREFIX}{path}#{person}" for person in load_personas(path)]
-        else:
-            out.append(name)
-    return out

@@ -8,7 +8,7 @@ gives the sources), so demonstrations of one task vary the way different people'
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, fields
+from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 
 import numpy as np
@@ -16,7 +16,6 @@ import numpy as np
 from cleantrace.errors import CleantraceError
 
 SAMPLED_PREFIX = "sampled-"
-FITTED_PREFIX = "fitted:"  # fitted:<personas.json>[#<person>] (cleantrace personas fit)
 
 
 @dataclass(frozen=True)
@@ -82,9 +81,9 @@ def persona_named(name: str, params: dict | None = None) -> Persona:
     (with `params`, the fitted persona's parameters as the host read them: the file is not read)."""
     from cleantrace.errors import PerformError
 
-    if name.startswith("fitted:") and params is not None:
+    if name.startswith(FITTED_PREFIX) and params is not None:
         return persona_from_params(name, params)
-    if name.startswith("fitted:"):
+    if name.startswith(FITTED_PREFIX):
         return fitted_persona(name)
     if name.startswith(SAMPLED_PREFIX) and name[len(SAMPLED_PREFIX):].isdigit():
         return sample_persona(int(name[len(SAMPLED_PREFIX):]))
@@ -99,12 +98,21 @@ def _lognormal(rng: np.random.Generator, mean: float, sd: float) -> float:
     return float(rng.lognormal(np.log(mean) - sigma2 / 2, np.sqrt(sigma2)))
 
 
+# A personas file (`cleantrace personas fit`): read here, written by perform.fit.
+FITTED_PREFIX = "fitted:"
+
+
+def persona_params(name: str) -> dict | None:
+    """The parameters of the fitted persona `name` (`fitted:FILE#person`), for an episode's spec; None for others."""
+    if not name.startswith(FITTED_PREFIX):
+        return None
+    return asdict(fitted_persona(name))
+
 def persona_from_params(name: str, params: dict) -> Persona:
     """The persona of `persona_params`' output."""
     known = {f.name for f in fields(Persona)}
     values = {k: (tuple(v) if isinstance(v, list) else v) for k, v in params.items() if k in known}
     return Persona(**values)
-
 
 def load_personas(path: Path) -> dict[str, Persona]:
     """The personas of a personas file, named `fitted-<person>`."""
@@ -120,6 +128,16 @@ def load_personas(path: Path) -> dict[str, Persona]:
         raise CleantraceError(f"cannot read personas file {path}: {exc}",
                               "write it with `cleantrace personas fit SOURCE --out FILE`") from None
 
+def expand_persona_names(names: list[str]) -> list[str]:
+    """`fitted:FILE` becomes one name per person in FILE (`fitted:<abs FILE>#<person>`); others stay."""
+    out = []
+    for name in names:
+        if name.startswith(FITTED_PREFIX) and "#" not in name:
+            path = Path(name[len(FITTED_PREFIX):]).resolve()
+            out += [f"{FITTED_PREFIX}{path}#{person}" for person in load_personas(path)]
+        else:
+            out.append(name)
+    return out
 
 def fitted_persona(name: str) -> Persona:
     """The persona `fitted:<FILE>#<person>` (or `fitted:<FILE>`: its pooled or only person)."""

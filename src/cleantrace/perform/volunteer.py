@@ -208,7 +208,10 @@ class ControlServer:
                     reply = {"ok": False, "state": booth.state, "error": f"{type(exc).__name__}: {exc}"}
                 self.wfile.write((json.dumps(reply) + "\n").encode())
 
-        self._server = socketserver.ThreadingUnixStreamServer(str(path), Handler)
+        class Server(socketserver.ThreadingUnixStreamServer):
+            request_queue_size = 64  # a full backlog makes a unix connect fail at once (EAGAIN), not wait
+
+        self._server = Server(str(path), Handler)
         self._server.daemon_threads = True
         self._thread = threading.Thread(target=self._server.serve_forever, name="control", daemon=True)
 
@@ -235,4 +238,7 @@ def send_command(control_dir: Path, cmd: str, timeout: float = 15.0, **fields: s
             if not chunk:
                 break
             data += chunk
-    return json.loads(data or b"{}")
+    try:
+        return json.loads(data or b"{}")
+    except ValueError:
+        raise OSError(f"unreadable reply {data[:120]!r}") from None

@@ -1,15 +1,15 @@
-"""One volunteer's episode on the host: its sandbox, its noVNC bridge, its control channel, its fate.
+"""One volunteer's episode on the host: its sandbox, its control channel, its one viewer, its fate.
 
-A booth owns three places: the episode folder (the trace, and nothing else), a control folder
-(x11vnc's and the episode's unix sockets; bound into the sandbox at /tmp/control, removed when the
-booth closes) and a websockify process on a loopback port that bridges noVNC to x11vnc's socket.
+A booth owns two places: the episode folder (the trace, and nothing else) and a control folder
+(x11vnc's and the episode's unix sockets; mode 0700, bound into the sandbox at /tmp/control, removed
+when the booth closes). The volunteer's screen reaches x11vnc only through the station's own
+websocket (`station/viewer.py`), one viewer at a time, authorised by the booth's token.
 """
 
 from __future__ import annotations
 
+import secrets
 import shutil
-import socket
-import subprocess
 import tempfile
 import threading
 import time
@@ -23,7 +23,6 @@ from cleantrace.perform.volunteer import VNC_SOCKET, send_command
 from cleantrace.privacy import Finding, record_scan, scan_episode
 from cleantrace.sandbox.backends import Backend
 from cleantrace.sandbox.local import SandboxExit
-from cleantrace.sandbox.processes import stop_process
 from cleantrace.spec import HEARTBEAT_TIMEOUT_S, VOLUNTEER_TIMEOUT_S, EpisodeSpec, placeholder_meta
 from cleantrace.trace import files
 from cleantrace.trace.schema import Meta
@@ -52,6 +51,7 @@ class Booth:
     def __init__(
         self, spec: EpisodeSpec, run_dir: Path, backend: Backend, *, heartbeat_timeout: float = HEARTBEAT_TIMEOUT_S,
         max_seconds: float = VOLUNTEER_TIMEOUT_S, on_sealed: Callable[[Booth, Meta], None] | None = None,
+        on_change: Callable[[Booth], None] | None = None,
     ) -> None:
         self.control_dir = Path(tempfile.mkdtemp(prefix="ct-booth-"))  # short: unix socket paths ≤ 107 bytes
         self.spec = spec.model_copy(update={
@@ -63,35 +63,50 @@ class Booth:
         self.heartbeat_timeout = heartbeat_timeout
         self.max_seconds = max_seconds
         self.on_sealed = on_sealed  # called with (booth, meta) when a kept trace is final (catalog row)
-        self.ws_port = _free_port()
-        self.state = "starting"
+        self.on_change = on_change  # called with the booth after each change of state (set the message first)
+        self.ip = ""  # the volunteer's address (limits booths per address)
+        self.token = secrets.token_urlsafe(18)  # in the volunteer's signed session: this booth, no other
         self.message = ""
+        self._state = "starting"
+        self._recording_since: float | None = None
+        self.seconds_recorded = 0.0  # time on task: how long the volunteer was recording
         self.meta: Meta | None = None
         self.findings: list[Finding] = []
         self._last_heartbeat = time.monotonic()
         self._lock = threading.RLock()
         self._sandbox_done = threading.Event()
-        self._websockify: subprocess.Popen | None = None
         self._threads: list[threading.Thread] = []
+        self._viewer = False  # a viewer websocket is open (one at a time)
+        self._opened = time.monotonic()
+        self.ready_after: float | None = None  # seconds from open() until the volunteer could press Start
+
+    @property
+    def state(self) -> str:
+        return self._state
+
+    @state.setter
+    def state(self, new: str) -> None:
+        old, self._state = self._state, new
+        if old == "recording" and new != "recording" and self._recording_since is not None:
+            self.seconds_recorded += time.monotonic() - self._recording_since
+            self._recording_since = None
+        elif new == "recording" and old != "recording":
+            self._recording_since = time.monotonic()
+        if new != old and self.on_change is not None:
+            self.on_change(self)
 
     @property
     def vnc_socket(self) -> Path:
-        """x11vnc's unix socket (an RFB endpoint: what websockify bridges, and what tests may speak to)."""
+        """x11vnc's unix socket (an RFB endpoint: what the station's viewer websocket bridges to)."""
         return self.control_dir / VNC_SOCKET
 
     def open(self) -> None:
-        """Start the sandbox, websockify and the heartbeat watchdog."""
+        """Start the sandbox and the heartbeat watchdog."""
         if self.folder.exists():
             raise CleantraceError(f"episode {self.folder} already exists", "use another --out")
         self.folder.mkdir(parents=True)
-        logs = self.run_dir / "logs"
-        logs.mkdir(exist_ok=True)
-        with open(logs / f"{self.spec.episode_id}.websockify.log", "ab") as log:
-            self._websockify = subprocess.Popen(
-                ["websockify", "--web", str(NOVNC_DIR), f"127.0.0.1:{self.ws_port}",
-                 f"--unix-target={self.vnc_socket}"],
-                stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
-            )
+        (self.run_dir / "logs").mkdir(exist_ok=True)
+        self._opened = time.monotonic()
         for target, name in ((self._run_sandbox, "sandbox"), (self._watch, "watchdog")):
             thread = threading.Thread(target=target, name=f"booth-{name}", daemon=True)
             thread.start()
@@ -101,6 +116,30 @@ class Booth:
     def holds_sandbox(self) -> bool:
         """Its sandbox is running (from open() until the episode is sealed and torn down)."""
         return bool(self._threads) and not self._sandbox_done.is_set()
+
+    def attach_viewer(self) -> str | None:
+        """Take the booth's one viewer seat; why not, if it cannot be taken."""
+        with self._lock:
+            if self.state not in ACTING:
+                return f"the booth is {self.state}"
+            if self._viewer:
+                return "the booth already has a viewer"
+            self._viewer = True
+            return None
+
+    def detach_viewer(self) -> None:
+        """The viewer's websocket closed (its RFB connection is already cut): recording pauses, so nothing
+        reaches the trace until the volunteer is back and resumes."""
+        with self._lock:
+            self._viewer = False
+            if self.state == "recording":
+                view = self.command("pause")
+                self.message = "paused: the screen was closed" if view.state == "paused" else (
+                    f"the screen was closed; pausing failed: {view.message}")
+
+    @property
+    def has_viewer(self) -> bool:
+        return self._viewer
 
     def heartbeat(self) -> BoothView:
         """The volunteer's page is still there; returns the booth's state."""
@@ -125,46 +164,58 @@ class Booth:
             reply = self._send(cmd)
             if reply.get("ok"):
                 state = reply["state"]
-                self.state = {"done": "finishing", "discarded": "discarding"}.get(state, state)
                 self.message = ""
+                self.state = {"done": "finishing", "discarded": "discarding"}.get(state, state)
             else:
                 self.message = reply.get("error", "the sandbox did not answer")
         if cmd in ("done", "discard"):
             self._sandbox_done.wait(60)
         return self.view()
 
+    def submit_in_background(self, scan=None) -> BoothView:
+        """Start submitting (state `checking` while the privacy scan runs); returns at once."""
+        with self._lock:
+            if self.state not in ("review", "blocked"):
+                self.message = f"cannot submit while {self.state}"
+                return self.view()
+            self.message = "checking the recording for personal data"
+            self.state = "checking"
+        threading.Thread(target=self.submit, args=(scan,), name="booth-submit", daemon=True).start()
+        return self.view()
+
     def submit(self, scan=None) -> BoothView:
         """Submit a reviewed trace: the privacy scan runs first and blocks it on any finding."""
         with self._lock:
-            if self.state not in ("review", "blocked"):
+            if self.state not in ("review", "blocked", "checking"):
                 self.message = f"cannot submit while {self.state}"
                 return self.view()
             try:
                 findings = (scan or privacy_findings)(self.folder)
             except Exception as exc:  # no scan, no submission
                 self.message = f"not submitted: the privacy scan failed ({type(exc).__name__}: {exc})"
+                self.state = "review"
                 return self.view()
             if findings:
                 self.findings = findings
-                self.state = "blocked"
                 self.message = "not submitted: the trace holds data that looks real"
+                self.state = "blocked"
             else:
                 self.findings = []
-                self.state = "submitted"
                 self.message = "submitted, thank you"
+                self.state = "submitted"
                 self._sealed_and_kept()
             return self.view()
 
-    def close(self) -> None:
-        """Abandon a live episode and free everything (the station is shutting down)."""
+    def close(self, reason: str = "the station shut down") -> None:
+        """Abandon a live episode (sealed `incomplete` with `reason`) and free everything."""
         if self.holds_sandbox and self.view().state == "starting":
             with suppress(CleantraceError):
                 self.wait_ready()  # then it can be told to end
         with self._lock:
             if self.state in ACTING:
-                self._abandon("the station shut down")
-        self._sandbox_done.wait(30)
-        self._stop_bridge()
+                self._abandon(reason)
+        self._sandbox_done.wait(60)
+        self._remove_control()
 
     def _run_sandbox(self) -> None:
         log = self.run_dir / "logs" / f"{self.spec.episode_id}.log"
@@ -172,7 +223,7 @@ class Booth:
         try:
             ended = self.backend.run(self.spec, self.folder, log, self.max_seconds)
         finally:
-            self._stop_bridge()
+            self._remove_control()
             with self._lock:
                 self._after_sandbox(ended)
             self._sandbox_done.set()
@@ -191,10 +242,10 @@ class Booth:
             meta = seal_incomplete(self.folder, why, placeholder_meta(self.spec))
         self.meta = meta
         if meta.outcome.status == "incomplete":
-            self.state, self.message = "incomplete", meta.outcome.message
+            self.message, self.state = meta.outcome.message, "incomplete"
             self._sealed_and_kept()  # kept without the volunteer's review: scanned when cataloged
         else:
-            self.state, self.message = "review", meta.outcome.message
+            self.message, self.state = meta.outcome.message, "review"
 
     def _watch(self) -> None:
         """Abandon the episode when the volunteer's page stopped sending heartbeats."""
@@ -214,6 +265,7 @@ class Booth:
                 return  # the episode is not listening yet
             if reply.get("state") == "ready":
                 self.state = "ready"
+                self.ready_after = time.monotonic() - self._opened
                 self._last_heartbeat = time.monotonic()  # the page could not act before: count from now
 
     def wait_ready(self, timeout: float = 60.0) -> None:
@@ -248,7 +300,7 @@ class Booth:
 
     def _delete(self, reason: str) -> None:
         shutil.rmtree(self.folder, ignore_errors=True)
-        self.state, self.message, self.meta = "discarded", reason, None
+        self.message, self.meta, self.state = reason, None, "discarded"
 
     def _sealed_and_kept(self) -> None:
         meta = Meta.model_validate_json((self.folder / files.META).read_text())
@@ -256,8 +308,7 @@ class Booth:
         if self.on_sealed:
             self.on_sealed(self, meta)
 
-    def _stop_bridge(self) -> None:
-        stop_process(self._websockify)
+    def _remove_control(self) -> None:
         shutil.rmtree(self.control_dir, ignore_errors=True)
 
 
@@ -266,10 +317,3 @@ def privacy_findings(folder: Path) -> list[Finding]:
     scan = scan_episode(folder)
     record_scan(folder, scan)
     return scan.findings
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-

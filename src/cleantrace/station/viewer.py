@@ -1,0 +1,74 @@
+"""The booth's screen on the station's own origin: a websocket bridged to x11vnc's unix socket.
+
+The browser's noVNC speaks RFB over a websocket to `/booth/ws` on the station; the station checks
+the request (Origin, the booth's signed session, one viewer per booth) *before* the handshake, then
+relays bytes both ways between the websocket and the booth's `vnc.sock`. No other port exists: the
+socket lives in the booth's control folder (mode 0700), so only the station can reach x11vnc.
+When the websocket closes, the RFB connection is closed at once (its input can no longer arrive).
+"""
+
+from __future__ import annotations
+
+import socket
+import threading
+from contextlib import suppress
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from simple_websocket import ConnectionClosed, Server
+
+CHUNK = 65536
+
+
+def origin_of(url: str) -> str:
+    """`scheme://host[:port]` of a URL, as a browser sends it in the Origin header."""
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}".lower()
+
+
+def bridge(environ: dict, vnc_socket: Path) -> None:
+    """Accept the websocket in `environ` and relay it to the RFB server on `vnc_socket` until either side
+    closes (then both are closed). Raises OSError when the RFB server cannot be reached (before the handshake)."""
+    rfb = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    try:
+        rfb.connect(str(vnc_socket))
+    except OSError:
+        rfb.close()
+        raise
+    ws = Server(environ, receive_bytes=CHUNK, max_message_size=1 << 24)
+    gone = threading.Event()
+
+    def down() -> None:  # x11vnc → browser
+        try:
+            while data := rfb.recv(CHUNK):
+                ws.send(data)
+        except (OSError, ConnectionClosed):
+            pass
+        finally:
+            gone.set()
+            with suppress(Exception):
+                ws.close()
+
+    relay = threading.Thread(target=down, name="viewer-down", daemon=True)
+    relay.start()
+    try:
+        while not gone.is_set():  # browser → x11vnc
+            data = ws.receive(timeout=0.5)
+            if data is None:
+                continue
+            rfb.sendall(data.encode() if isinstance(data, str) else data)
+    except (OSError, ConnectionClosed):
+        pass
+    finally:
+        gone.set()
+        with suppress(OSError):
+            rfb.shutdown(socket.SHUT_RDWR)  # the viewer's input is cut here, whatever is in flight
+        with suppress(Exception):
+            ws.close()
+        # No thread may still read a socket once it is closed: its descriptor number is soon another
+        # connection's (a request of this very server), and a late read would take that one's bytes.
+        with suppress(OSError):
+            environ["werkzeug.socket"].shutdown(socket.SHUT_RDWR)  # wakes the websocket's reader
+        relay.join(10)
+        ws.thread.join(10)
+        rfb.close()
