@@ -47,7 +47,8 @@ def test_the_container_is_isolated_and_writes_only_the_episode_folder(tmp_path):
     assert options["volumes"][str((REPO / "tasks").resolve())] == {"bind": INSIDE_TASKS, "mode": "ro"}
     assert set(options["environment"]) == {"LANG", "DISPLAY"}, "no host variable enters the container"
     assert options["hostname"] == "sandbox"
-    assert options["user"] == f"{os.getuid()}:{os.getgid()}"
+    uid, gid = (1000, 1000) if os.geteuid() == 0 else (os.getuid(), os.getgid())  # never root
+    assert options["user"] == f"{uid}:{gid}"
     inner, paths = (json.loads(arg) for arg in options["command"])
     assert paths["out"] == INSIDE_OUT and paths["tasks"] == INSIDE_TASKS
     assert inner["settings"]["backend"] == "docker" and "out_dir" not in inner

@@ -132,7 +132,8 @@ def test_pyautogui_trajectories_are_valid_code_with_normalised_coordinates(run_d
     assert [t["episode_id"] for t in trajectories] == ["a-note", "b-priority", "c-unknown"]
     first = trajectories[0]
     assert first["instruction"] == "Click Save." and first["success"] is True
-    assert first["screen"] == {"w": 640, "h": 360}
+    assert first["screen"] == {"w": 640, "h": 360, "device_scale_factor": 1.0}
+    assert first["appearance"]["theme"] == "classic" and first["appearance"]["locale"] == "en_US"
     for step in (s for t in trajectories for s in t["traj"]):
         assert (tmp_path / "pg" / step["image"]).is_file()
         for name, kwargs in pyautogui_calls(step["code"]):
@@ -233,3 +234,150 @@ def test_the_cli_exports_with_filters_and_refuses_a_used_folder(run_dir, tmp_pat
     assert len((tmp_path / "o" / "trajectories.jsonl").read_text().splitlines()) == 1
     done = subprocess.run([*cli, "--out", str(tmp_path / "o")], capture_output=True, text=True, timeout=120)
     assert done.returncode == 1 and done.stderr.strip().startswith("error: output folder") and "--out" in done.stderr
+
+
+def damage(run_dir):
+    """The audit's failing cases: a corrupt frame PNG (a-note) and a truncated events.jsonl (c-unknown)."""
+    png = run_dir / "a-note" / "frames" / "000001.png"
+    png.write_bytes(png.read_bytes()[: png.stat().st_size // 2])
+    events = run_dir / "c-unknown" / "events.jsonl"
+    events.write_bytes(events.read_bytes()[: events.stat().st_size // 2])
+
+
+@pytest.mark.parametrize("fmt", ["hf", "webdataset", "pyautogui", "mind2web"])
+def test_every_export_leaves_out_a_corrupt_frame_or_a_truncated_log_and_names_it(run_dir, tmp_path, fmt):
+    damage(run_dir)
+    result = export_run(run_dir, fmt, tmp_path / fmt, plan=plan(run_dir))
+    assert result.episodes == 1 and result.steps == 1  # only b-priority is whole
+    assert [r.split(":")[0] for r in result.invalid] == ["a-note", "c-unknown"]
+    assert "000001.png is not a readable image" in result.invalid[0]
+    assert "do not continue" in result.invalid[1]  # actions point at events that are gone
+    if fmt == "hf":
+        rows = datasets.load_dataset("parquet", data_files=str(tmp_path / fmt / "data" / "*.parquet"), split="train")
+        assert [r["episode_id"] for r in rows] == ["b-priority"] and rows[0]["image"].size == SIZE
+    if fmt == "webdataset":
+        samples = list(webdataset.WebDataset(str(tmp_path / fmt / "shard-000000.tar"), shardshuffle=False))
+        assert len(samples) == 1
+
+
+def test_validate_and_export_report_damaged_episodes_without_a_traceback(run_dir, tmp_path):
+    damage(run_dir)
+    cli = [sys.executable, "-m", "cleantrace.cli"]
+    done = subprocess.run([*cli, "validate", str(run_dir)], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 1 and "Traceback" not in done.stderr + done.stdout
+    assert "invalid  a-note" in done.stdout and "invalid  c-unknown" in done.stdout
+    export = [*cli, "export", str(run_dir), "--format", "pyautogui"]
+    done = subprocess.run([*export, "--out", str(tmp_path / "o")], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 1 and "Traceback" not in done.stderr
+    assert "skipped invalid episode a-note" in done.stderr and "skipped invalid episode c-unknown" in done.stderr
+    assert "2 invalid skipped" in done.stdout
+    done = subprocess.run([*export, "--out", str(tmp_path / "p"), "--skip-invalid"], capture_output=True, text=True,
+                          timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert len((tmp_path / "p" / "trajectories.jsonl").read_text().splitlines()) == 1  # b-priority (no skills known)
+
+
+def test_a_shift_click_keeps_its_modifier_in_pyautogui_and_mind2web(tmp_path):
+    """The audit's case: shift-click on a grid cell exported as a plain click."""
+    cell = Target(role="gridcell", name="B7", tag="td", selector="#b7", bbox=(100, 100, 80, 20))
+    shift_click = act(kind="click", x=140, y=110, keys=["shift"], target=cell)
+    code = action_code(shift_click, Screen(w=640, h=360))
+    assert code == "pyautogui.keyDown('shift')\npyautogui.click(x=0.2188, y=0.3056)\npyautogui.keyUp('shift')"
+    assert [name for name, _ in pyautogui_calls(code)] == ["keyDown", "click", "keyUp"]
+    assert operation(shift_click) == {"op": "CLICK", "original_op": "SHIFT+CLICK", "value": "", "modifiers": ["shift"]}
+    steps = [Step(episode_id="e", task="sheet/x", skills=(), performer="script", success=True, instruction="Select.",
+                  index=0, action=shift_click, frame_before=None, screen=Screen(w=640, h=360))]
+    export_mind2web(steps, tmp_path)
+    task = json.loads((tmp_path / "data" / "tasks.json").read_text())[0]
+    assert task["action_reprs"] == ["[gridcell]  B7 -> CLICK (shift held)"]
+    assert task["actions"][0]["operation"]["modifiers"] == ["shift"]
+
+
+def test_hf_and_agentnet_carry_step_text_history_frame_after_and_a_terminate_step(tmp_path):
+    run = tmp_path / "run"
+    write_episode(run / "ep", screens=(("Leads",), ("Lead",), ("Saved",)), typed="Call back.", size=SIZE, done=True)
+    hf = export_run(run, "hf", tmp_path / "hf", plan=plan(run))
+    rows = datasets.load_dataset("parquet", data_files=str(tmp_path / "hf" / "data" / "*.parquet"), split="train")
+    assert hf.steps == len(rows) == 4
+    assert [r["step_instruction"] for r in rows] == [
+        "Click the Save button", "Click the Save button", "Type 'Call back.' into the Save button",
+        "Done: the task is complete"]
+    assert [len(r["previous_steps"]) for r in rows] == [0, 1, 2, 3]
+    assert rows[2]["previous_steps"][1] == rows[1]["step_instruction"]
+    assert rows[0]["image_after"].size == SIZE and rows[0]["device_scale_factor"] == 1.0
+    assert [r["terminate"] for r in rows] == [False, False, False, True]
+    assert rows[3]["code"] == "computer.terminate(status='success')"
+    assert rows[0]["code_abs"] == "pyautogui.click(x=110, y=52)"
+    export_run(run, "agentnet", tmp_path / "an", plan=plan(run))
+    tasks = datasets.load_dataset("json", data_files=str(tmp_path / "an" / "tasks.jsonl"), split="train",
+                                  cache_dir=str(tmp_path / "cache"))
+    task = tasks[0]
+    assert task["instruction"] == "Click Save." and task["task_completed"] is True
+    assert [s["value"]["action"] for s in task["traj"]] == [r["step_instruction"] for r in rows]
+    assert [s["value"]["code"] for s in task["traj"]] == [r["code"] for r in rows]
+    assert all((tmp_path / "an" / s["image"]).is_file() for s in task["traj"])
+
+
+@pytest.fixture
+def labelled_run(tmp_path):
+    """Two episodes with labelled frames; the second shows the same screens (deduplicated)."""
+    run = tmp_path / "labelled"
+    for name in ("a-one", "b-two"):
+        write_episode(run / name, screens=(("Leads",), ("Lead",), ("Saved",)), size=SIZE, labels=True, done=True)
+    return run
+
+
+def test_grounding_pairs_read_back_with_datasets_one_row_per_distinct_screenshot(labelled_run, tmp_path):
+    result = export_run(labelled_run, "grounding", tmp_path / "g", plan=plan(labelled_run))
+    rows = datasets.load_dataset("parquet", data_files=str(tmp_path / "g" / "data" / "*.parquet"), split="train")
+    assert result.written == len(rows) == 3  # three distinct screens; b-two's identical ones are left out
+    assert len({r["image_id"] for r in rows}) == 3 and {r["episode_id"] for r in rows} == {"a-one"}
+    row = rows[0]
+    assert row["image"].size == SIZE and (row["width"], row["height"]) == SIZE
+    pairs = {e["instruction"]: e for e in row["elements"]}
+    assert set(pairs) == {"the Save button", "the Cancel button", "the Notes field"}
+    save = pairs["the Save button"]
+    assert save["bbox"] == pytest.approx([80 / 640, 40 / 360, 140 / 640, 64 / 360], abs=1e-4)
+    assert save["bbox_px"] == [80.0, 40.0, 60.0, 24.0]
+
+
+def test_mind2web_from_labelled_frames_has_real_html_and_negative_candidates(labelled_run, tmp_path):
+    export_run(labelled_run, "mind2web", tmp_path / "m", plan=plan(labelled_run))
+    task = json.loads((tmp_path / "m" / "data" / "tasks.json").read_text())[0]
+    jsonschema.validate(task, MIND2WEB_TASK)
+    click = task["actions"][0]
+    assert click["pos_candidates"][0]["backend_node_id"] == "41" and click["pos_candidates"][0]["is_original_target"]
+    assert [c["backend_node_id"] for c in click["neg_candidates"]] == ["42", "43"]
+    assert '<button backend_node_id="41" name="Save">' in click["cleaned_html"]
+    assert "generic" in click["raw_html"] and "generic" not in click["cleaned_html"]
+
+
+def test_damaged_labels_make_an_episode_invalid(labelled_run):
+    from cleantrace.trace.validate import validate_episode
+
+    folder = labelled_run / "a-one"
+    assert validate_episode(folder).ok
+    victim = next((folder / "labels").iterdir())
+    victim.write_bytes(victim.read_bytes()[:20])
+    assert any("is not readable labels" in p for p in validate_episode(folder).problems)
+
+
+def test_frames_can_be_exported_as_lossless_webp_with_the_pointer_drawn_in(tmp_path):
+    import numpy as np
+    from PIL import Image
+
+    from cleantrace.export import ImageOptions
+
+    run = tmp_path / "run"
+    folder = write_episode(run / "ep", size=SIZE)
+    export_run(run, "webdataset", tmp_path / "w", plan=plan(run), images=ImageOptions("webp", cursor=True))
+    [sample] = list(webdataset.WebDataset(str(tmp_path / "w" / "shard-000000.tar"), shardshuffle=False).decode("pil"))
+    assert "webp" in sample and "after.webp" in sample and "png" not in sample
+    original = np.asarray(Image.open(folder / "frames" / "000000.png").convert("RGB")).astype(int)
+    exported = np.asarray(sample["webp"].convert("RGB")).astype(int)
+    x, y = json.loads(sample["json"]["action"])["x"], json.loads(sample["json"]["action"])["y"]
+    changed = np.argwhere((original != exported).any(axis=2))
+    assert len(changed) > 30  # the arrow, its tip at the pointer (its white outline is unseen on white)
+    assert x <= changed[:, 1].min() <= x + 2 and y <= changed[:, 0].min() <= y + 2
+    assert changed[:, 1].max() <= x + 13 and changed[:, 0].max() <= y + 21  # nothing else: lossless
+    assert (exported[y + 8, x + 2] == 0).all()  # black inside the arrow

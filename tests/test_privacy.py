@@ -305,3 +305,16 @@ def test_a_highlighted_word_does_not_merge_its_neighbours_into_one_cell():
     assert [text for text, _ in _cells(row)] == ["[25", "26", "27", "28"]
     words = [(20, 100, 40, 12, "(415)"), (64, 100, 70, 12, "867-5309")]  # an ordinary space stays inside
     assert [text for text, _ in _cells(words)] == ["(415) 867-5309"]
+
+
+def test_the_catalog_row_counts_the_bytes_after_the_scan_rewrote_meta_json(tmp_path, monkeypatch):
+    """The audit's case: `bytes` was counted before the scan rewrote meta.json (off in 16/16 rows)."""
+    from cleantrace.privacy.scan import scan_sealed
+    from cleantrace.trace.seal import catalog_row
+
+    monkeypatch.setattr(scan_module, "tesseract_missing", lambda: True)  # no OCR needed here
+    folder = write_episode(tmp_path / "ep")
+    meta = Meta.model_validate_json((folder / "meta.json").read_text())
+    row = scan_sealed(folder, catalog_row(folder, meta))
+    assert row.privacy == "clean"
+    assert row.bytes == sum(p.stat().st_size for p in folder.rglob("*") if p.is_file())

@@ -93,6 +93,19 @@ def test_actions_reduced_from_a_recording_reproduce_what_was_typed(xvfb, tmp_pat
     assert actions[2].keys == ["ctrl", "s"]
 
 
+def test_characters_off_the_keyboard_are_typed_and_recorded_as_themselves(xvfb, tmp_path):
+    writer = TraceWriter(tmp_path / "ep")
+    recorder = Recorder(writer, xvfb, EpisodeClock(), resolver=None, fps=0)
+    inputs = XTestInput(xvfb)
+    text = "Müller & Söhne, Éloïse Lefèvre, 山田 太郎 œ, 藤井通信株式会社 鈴木一郎佐藤次郎高橋三郎"  # > 19 spare keys
+    recorder.start()
+    inputs.play(typing_timeline(text, np.random.default_rng(4), Persona(typo_rate=0.0)))
+    inputs.sync()
+    time.sleep(0.2)
+    actions = recorder.stop()
+    assert [a.kind for a in actions] == ["type"] and actions[0].text == text
+
+
 def test_frames_are_stored_once_per_distinct_screen(xvfb, tmp_path):
     writer = TraceWriter(tmp_path / "ep")
     recorder = Recorder(writer, xvfb, EpisodeClock(), resolver=None, fps=0)
@@ -103,6 +116,22 @@ def test_frames_are_stored_once_per_distinct_screen(xvfb, tmp_path):
     writer.close()
     assert len(files.read_jsonl(tmp_path / "ep" / files.FRAMES)) == 1
     assert (tmp_path / "ep" / "frames" / "000000.png").exists()
+
+
+def test_every_frame_records_where_the_pointer_was(xvfb, tmp_path):
+    from cleantrace.perform.xinput import XTestInput
+
+    inputs = XTestInput(xvfb)
+    inputs.move(321, 123)
+    inputs.sync()
+    writer = TraceWriter(tmp_path / "ep")
+    recorder = Recorder(writer, xvfb, EpisodeClock(), resolver=None, fps=0)
+    recorder.start()
+    recorder.stop()
+    writer.close()
+    inputs.close()
+    [frame] = files.read_jsonl(tmp_path / "ep" / files.FRAMES)
+    assert frame["pointer"] == [321, 123]
 
 
 def test_a_recorder_trace_validates(xvfb, tmp_path):
@@ -201,3 +230,58 @@ def test_nothing_is_recorded_while_paused(xvfb, tmp_path):
     assert recorded(recorder.events) == [("move", 10, 10, None), ("move", 30, 30, None)]
     assert len(files.read_jsonl(tmp_path / "ep" / files.EVENTS)) == 2
     assert len(recorder.frames) > frames_at_pause  # the screen as it is on resume
+
+
+def test_frames_can_be_stored_as_lossless_webp(xvfb, tmp_path):
+    import hashlib
+
+    from PIL import Image
+
+    writer = TraceWriter(tmp_path / "ep")
+    recorder = Recorder(writer, xvfb, EpisodeClock(), resolver=None, fps=0, frame_format="webp")
+    recorder.start()
+    recorder.stop()
+    writer.close()
+    [frame] = files.read_jsonl(tmp_path / "ep" / files.FRAMES)
+    assert frame["file"] == "frames/000000.webp" and (tmp_path / "ep" / frame["file"]).read_bytes()[8:12] == b"WEBP"
+    pixels = Image.open(tmp_path / "ep" / frame["file"]).convert("RGB").tobytes()
+    assert hashlib.sha256(pixels).hexdigest() == frame["sha256"]  # lossless: the grabbed pixels exactly
+
+
+class FixedLabeller:
+    """A labeller that always sees the same screen (the recorder's logic is what is tested)."""
+
+    def label(self) -> dict:
+        return {"url": "http://127.0.0.1:8000/", "elements": [
+            {"role": "button", "name": "Save", "tag": "button", "bbox": [0, 0, 40, 20], "state": {}}],
+            "tree": {"columns": [], "nodes": []}}
+
+
+def test_a_frame_stored_between_labelling_and_the_first_input_shares_the_steps_labels(xvfb, tmp_path):
+    """Found by bench/data_quality.py: a caret blink stored a frame after the step was labelled and
+    before its input, so the action's frame_before had no labels."""
+    from Xlib import display
+
+    from cleantrace.perform.xinput import XTestInput
+
+    writer = TraceWriter(tmp_path / "ep")
+    recorder = Recorder(writer, xvfb, EpisodeClock(), resolver=None, fps=0, change_fps=0, labeller=FixedLabeller())
+    inputs = XTestInput(xvfb)
+    recorder.start()
+    labelled = recorder.observe("action", label=True)
+    d = display.Display(xvfb)
+    root = d.screen().root
+    root.fill_rectangle(root.create_gc(foreground=0x3366CC), 0, 0, 50, 50)  # the caret blinks
+    d.sync()
+    blink = recorder.observe("change")
+    inputs.move(100, 100)
+    inputs.button(1, True)
+    inputs.button(1, False)
+    inputs.sync()
+    time.sleep(0.3)
+    [click] = recorder.stop()
+    writer.close()
+    inputs.close()
+    assert blink == labelled + 1 and click.frame_before == blink
+    rows = {r["frame"]: r for r in files.read_jsonl(tmp_path / "ep" / files.LABELS)}
+    assert rows[blink]["file"] == rows[labelled]["file"] and rows[blink]["elements"] == 1

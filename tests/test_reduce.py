@@ -161,3 +161,112 @@ def test_shift_with_a_non_printable_key_is_a_hotkey_but_shifted_letters_are_type
     assert kinds(actions) == ["hotkey", "hotkey", "type"]
     assert actions[0].keys == ["shift", "Down"] and actions[1].keys == ["shift", "Down"]
     assert actions[2].text == "Ab"
+
+
+BODY = Target(role="", name="", tag="body", selector="body")
+SEARCH = Target(role="searchbox", name="Search mail", tag="input", selector="#q")
+
+
+def frame(i, t):
+    return Frame(i=i, t_ms=t, file=f"frames/{i:06d}.png", sha256=str(i), reason="action")
+
+
+def test_single_key_shortcuts_outside_a_text_field_are_one_step_each():
+    """The audit's case (mail/archive-with-keys): j j j j j e with the focus on the page was one
+    `type "jjjjje"` without a target; and `/` then the query merged the same way."""
+    s = Stream()
+    probes = []
+    for key in "jjjjje/":
+        probes.append(TargetProbe(s.t + 0.5, None, None, BODY, kind="focus"))
+        s.wait(1).tap(key)
+    probes.append(TargetProbe(s.t + 0.5, None, None, SEARCH, kind="focus"))
+    for key in "invoice":
+        s.wait(1).tap(key)
+    actions = attach_observations(reduce_events(s.events, probes), s.events, [frame(0, 0.0)], probes)
+    assert kinds(actions) == ["key"] * 7 + ["type"]
+    assert [a.keys for a in actions[:7]] == [[k] for k in "jjjjje/"]
+    assert actions[-1].text == "invoice" and actions[-1].target == SEARCH
+    assert reduce_events(s.events)[0].text == "jjjjje/invoice"  # without focus probes: typing, as before
+
+
+def test_a_click_after_the_last_focus_probe_makes_the_focus_unknown_so_keys_stay_typing():
+    s = Stream()
+    probes = [TargetProbe(0.5, None, None, BODY, kind="focus")]
+    s.wait(1).move(50, 50).click().wait(50).tap("a").tap("b")
+    assert kinds(reduce_events(s.events, probes)) == ["click", "type"]
+
+
+def test_a_declared_hover_is_its_own_action_and_the_click_after_it_sees_the_opened_submenu():
+    """The audit's case (mail/move-with-more-menu): the hover over "Move to ▸" merged into the click
+    on "Archive", whose frame_before then showed no submenu."""
+    more = Target(role="menuitem", name="Move to ▸", tag="div", bbox=(90, 90, 80, 20))
+    archive = Target(role="menuitem", name="Archive", tag="div", bbox=(180, 90, 80, 20))
+    s = Stream().wait(100).move(100, 100)
+    hover_t = s.t + 5
+    s.wait(500)
+    submenu_t = s.t  # the frame after the hover shows the submenu
+    s.wait(100).move(200, 100)
+    press_t = s.t + 1
+    s.click().wait(400)
+    probes = [TargetProbe(hover_t, 100, 100, more, kind="hover"), TargetProbe(press_t - 1, 200, 100, archive)]
+    frames = [frame(0, 0.0), frame(1, submenu_t), frame(2, s.t)]
+    actions = attach_observations(reduce_events(s.events, probes), s.events, frames, probes)
+    assert kinds(actions) == ["hover", "click"]
+    hover, click = actions
+    assert hover.target == more and (hover.x, hover.y) == (100, 100)
+    assert hover.frame_before == 0 and hover.frame_after == 1
+    assert click.frame_before == 1 and click.target == archive and click.frame_after == 2
+    assert hover.events[1] + 1 == click.events[0]
+
+
+def test_a_drag_records_the_dragged_element_the_drop_element_and_the_drop_point():
+    card = Target(role="listitem", name="Acme renewal", tag="li", selector="li.deal", bbox=(10, 10, 100, 40))
+    lane = Target(role="region", name="Won", tag="section", selector="section.lane", bbox=(300, 0, 200, 400))
+    s = Stream().move(50, 30)
+    press_t = s.t + 1
+    s.button("down").move(400, 200, steps=10)
+    drop_t = s.t + 0.5
+    s.wait(100).button("up")
+    probes = [TargetProbe(press_t - 1, 50, 30, card), TargetProbe(drop_t, 400, 200, None, "CDP: detached", "drop"),
+              TargetProbe(drop_t + 1, 400, 200, lane, kind="drop")]
+    [drag] = attach_observations(reduce_events(s.events, probes), s.events, [frame(0, 0.0)], probes)
+    assert drag.kind == "drag" and drag.target == card and drag.drop_target == lane
+    assert (drag.x2, drag.y2) == (400, 200)
+
+
+def test_a_failed_grounding_is_recorded_with_its_reason_never_dropped():
+    """The audit's case (scroll-then-click): the CDP error was swallowed and the click had no target
+    and no reason."""
+    s = Stream().move(80, 80)
+    probes = [TargetProbe(s.t, 80, 80, None, "CDP: No node found at given location at (80, 80)")]
+    s.click()
+    s.wait(300).move(90, 90).click()
+    first, second = attach_observations(reduce_events(s.events, probes), s.events, [frame(0, 0.0)], probes)
+    assert first.target is None and first.target_error == "CDP: No node found at given location at (80, 80)"
+    assert second.target is None and second.target_error == "no element was probed under the press point"
+
+
+def test_the_last_action_has_a_frame_after_even_when_the_result_frame_came_before_the_key_release():
+    """The audit's case: Enter's result was captured at the key press (a change frame); the frame
+    taken after the release was identical, so not stored, and frame_after was null."""
+    s = Stream().wait(100).key("key_down", "Return")
+    changed = s.t + 30
+    s.wait(80).key("key_up", "Return")
+    identical_after = s.t + 300
+    frames = [frame(0, 0.0), frame(1, changed)]
+    [enter] = attach_observations(reduce_events(s.events), s.events, frames, [], captures=[identical_after])
+    assert enter.frame_before == 0 and enter.frame_after == 1
+    [unseen] = attach_observations(reduce_events(s.events), s.events, frames, [])
+    assert unseen.frame_after is None  # no capture after the release: not claimed
+
+
+def test_typing_into_a_grid_cell_the_performer_said_it_types_into_stays_one_type():
+    """Found by bench/data_quality.py on sheet/update-order-status: 'Pending' typed into a focused
+    grid cell (no text field until typing starts) was split into seven shortcuts."""
+    cell = Target(role="gridcell", name="F90", tag="td", selector="#f90")
+    s = Stream()
+    probes = [TargetProbe(0.5, None, None, cell, kind="typing")]
+    for key in "Pending":
+        s.wait(1).tap(key)
+    [typed] = attach_observations(reduce_events(s.events, probes), s.events, [frame(0, 0.0)], probes)
+    assert typed.kind == "type" and typed.text == "Pending" and typed.target == cell

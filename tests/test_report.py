@@ -115,6 +115,8 @@ def test_the_index_summarizes_the_run(report, browser):
     assert skills["form"] == ["2", "1"] and skills["native-select"] == ["1", "1"] and skills["typing"] == ["1", "0"]
     assert not any("unknown" in s for s in skills), "an unknown task has no skills"
     assert "mean 8.0 s" in page.locator("table.summary").inner_text()
+    look = page.locator("tr.episode td.appearance").first.inner_text()
+    assert look == "1280×800@1 light classic 100% DejaVu Sans en_US"
     links = page.locator("tr.episode a")
     assert links.count() == 3
     links.nth(2).click()
@@ -179,3 +181,18 @@ def test_frames_are_referenced_not_inlined(report):
     index, episodes = report
     html = (index.parent / PAGES_DIR / f"{episodes[0]['name']}.html").read_text()
     assert "data:image" not in html and f'src="../{episodes[0]["name"]}/frames/000000.png"' in html
+
+
+def test_a_done_step_and_step_descriptions_render(tmp_path):
+    """The closing `done` step covers no events: the report (and the volunteer review) must show it."""
+    from cleantrace.station.review import review_of
+    from tests.synthetic import write_episode
+
+    run_dir = tmp_path / "run"
+    folder = write_episode(run_dir / "ep", done=True)
+    (run_dir / files.CATALOG).write_text(json.dumps({"episode_id": "ep", "task": "crm/add-lead-note", "seed": 0,
+                                                     "performer": "script", "status": "success"}) + "\n")
+    write_report(run_dir)
+    page = (run_dir / PAGES_DIR / "ep.html").read_text()
+    assert "Click the Save button" in page and "Done: the task is complete" in page
+    assert [s.label for s in review_of(folder).steps][-1] == "done"

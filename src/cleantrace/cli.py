@@ -16,6 +16,7 @@ from cleantrace.spec import DEFAULT_BACKEND, DEFAULT_CHANGE_FPS, DEFAULT_FPS, EP
 console = Console()
 err_console = Console(stderr=True)
 
+SHOWN_PROBLEMS = 3  # per task in `tasks check`; the count of the rest is printed
 OUTCOME_STYLE = {"success": "green", "failure": "red", "incomplete": "yellow", "running": "yellow"}
 
 
@@ -57,13 +58,18 @@ def cli(ctx: click.Context, debug: bool) -> None:
 @click.option("--fps", default=DEFAULT_FPS, show_default=True, help="Interval frames per second (0: only on actions).")
 @click.option("--change-fps", default=DEFAULT_CHANGE_FPS, show_default=True,
               help="At most this many frames per second on visual change (0: none).")
+@click.option("--frame-format", type=click.Choice(["png", "webp"]), default="png", show_default=True,
+              help="How frames are stored: png (fast) or webp (lossless, about a third of the size, slower).")
 @click.option("--tasks-dir", type=click.Path(path_type=Path), default=None, help="Folder of task packs.")
 @click.option("--backend", type=click.Choice(sorted(BACKENDS)), default=DEFAULT_BACKEND, show_default=True,
               help="local: bubblewrap namespaces; docker: a container of the docker/ image per episode.")
 @click.option("--image", default=None, help="Docker image for --backend docker (default cleantrace/sandbox:latest).")
 @click.option("--view/--no-view", default=True, show_default=True, help="Write the HTML report.")
+@click.option("--appearance", default="random", show_default=True,
+              help="default (today's look), random (drawn from each seed) or a YAML/JSON file of axes.")
 def run(tasks, episodes, seed, seeds, out, run_id, persona, personas, motion, skills, apps, workers, resume, executor,
-        address, staging, timeout, fps, change_fps, tasks_dir, backend, image, view) -> None:
+        address, staging, timeout, fps, change_fps, frame_format, tasks_dir, backend, image, view,
+        appearance) -> None:
     """Run TASKS (ids or globs like 'crm/*'; default every task) on --episodes seeds, each in a fresh sandbox,
     --workers at once."""
     from cleantrace.fleet import run as run_tasks
@@ -73,9 +79,11 @@ def run(tasks, episodes, seed, seeds, out, run_id, persona, personas, motion, sk
         result = run_tasks(
             list(tasks), episodes=episodes, seed=seed, out=out, run_id=run_id, persona=persona,
             tasks_dir=tasks_dir, timeout=timeout, fps=fps, change_fps=change_fps, backend=backend, image=image,
+            frame_format=frame_format,
             on_episode=progress.on_episode, on_start=progress.on_start, seeds=seeds,
             personas=personas.split(",") if personas else None, skills=list(skills), apps=list(apps),
             workers=workers, resume=resume, executor=executor, address=address, staging=staging, motion=motion,
+            appearance=appearance,
         )
     console.print(f"run: {result.location}  ({result.successes}/{len(result.rows)} successful)")
     if view and result.run_dir.is_dir() and result.location == str(result.run_dir):
@@ -352,8 +360,11 @@ def scan(path: Path, no_ocr: bool, canaries: tuple[str, ...]) -> None:
 
 @cli.command("export")
 @click.argument("run_dir", type=click.Path(exists=True, file_okay=False, path_type=Path))
-@click.option("--format", "fmt", type=click.Choice(["hf", "webdataset", "pyautogui", "mind2web"]), required=True,
-              help="hf: parquet dataset; webdataset: tar shards; pyautogui: code trajectories; mind2web: web tasks.")
+@click.option("--format", "fmt",
+              type=click.Choice(["hf", "webdataset", "pyautogui", "mind2web", "agentnet", "grounding"]),
+              required=True, help="hf: parquet dataset; webdataset: tar shards; pyautogui: code trajectories "
+              "(normalised and absolute); mind2web: web tasks; agentnet: tasks with per-step instructions; "
+              "grounding: screenshot, element description and box.")
 @click.option("--out", type=click.Path(path_type=Path), required=True, help="A new (or empty) folder.")
 @click.option("--only-success", is_flag=True, help="Only episodes whose check passed.")
 @click.option("--task", "task_glob", default=None, help="Task id or glob, e.g. 'crm/*'.")
@@ -361,27 +372,42 @@ def scan(path: Path, no_ocr: bool, canaries: tuple[str, ...]) -> None:
 @click.option("--performer", type=click.Choice(["script", "volunteer"]), default=None)
 @click.option("--include-unreviewed", is_flag=True,
               help="Also volunteer episodes the station's reviewers have not accepted (default: accepted only).")
+@click.option("--skip-invalid", is_flag=True, help="Exit 0 even when invalid episodes were left out.")
+@click.option("--frame-format", type=click.Choice(["png", "webp"]), default=None,
+              help="Re-encode frames (both lossless; default: as recorded).")
+@click.option("--cursor", is_flag=True, help="Draw the pointer into the frames (screenshots do not show it).")
 def export_cmd(run_dir: Path, fmt: str, out: Path, only_success: bool, task_glob: str | None, skill: str | None,
-               performer: str | None, include_unreviewed: bool) -> None:
+               performer: str | None, include_unreviewed: bool, skip_invalid: bool, frame_format: str | None,
+               cursor: bool) -> None:
     """Export a run as training data, one step per action (docs/export.md)."""
+    from rich.markup import escape
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-    from cleantrace.export import StepFilter, export_run, plan_export
+    from cleantrace.export import ImageOptions, StepFilter, export_run, plan_export
     from cleantrace.export.layout import empty_out_dir
 
     plan = plan_export(run_dir, StepFilter(only_success, task_glob, skill, performer, include_unreviewed))
     empty_out_dir(out)
+    for invalid in plan.invalid:
+        err_console.print(f"[yellow]warning:[/] skipped invalid episode {escape(invalid)}", highlight=False,
+                          soft_wrap=True)
     for note in plan.notes:
         err_console.print(f"[yellow]note:[/] {note}", highlight=False, soft_wrap=True)
     with Progress(
         TextColumn("[bold]steps"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=console,
     ) as progress:
         bar = progress.add_task("", total=plan.steps)
-        result = export_run(run_dir, fmt, out, plan=plan, on_step=lambda _: progress.advance(bar))
+        result = export_run(run_dir, fmt, out, plan=plan, on_step=lambda _: progress.advance(bar),
+                            images=ImageOptions(frame_format, cursor))
     console.print(
-        f"{fmt}: {result.out}  ({result.episodes} episodes, {result.steps} steps, {result.written} written)",
+        f"{fmt}: {result.out}  ({result.episodes} episodes, {result.steps} steps, {result.written} written, "
+        f"{len(result.invalid)} invalid skipped)",
         soft_wrap=True,
     )
+    if result.invalid and not skip_invalid:
+        err_console.print(f"error: {len(result.invalid)} invalid episode(s) left out — see the warnings above; "
+                          "--skip-invalid exports the rest with exit 0", highlight=False, soft_wrap=True, markup=False)
+        sys.exit(1)
 
 
 @cli.group()
@@ -410,19 +436,14 @@ def tasks_list(tasks_dir: Path | None) -> None:
 @click.option("--tasks-dir", type=click.Path(path_type=Path), default=None)
 def tasks_show(task_id: str, seed: int, tasks_dir: Path | None) -> None:
     """One task: an example instruction and parameters for --seed, its skills."""
-    import tempfile
 
     from cleantrace.tasks import load_registry
-    from cleantrace.world import World
+    from cleantrace.tasks.lint import setup_on_host
 
     registry = load_registry(tasks_dir)
     task_cls = registry.get(task_id)
-    with tempfile.TemporaryDirectory() as tmp:
-        world = World(seed, Path(tmp) / "world.sqlite")
-        registry.pack_of(task_cls).load_app_module().populate(world)
-        task = task_cls()
-        params = task.setup(world)
-        world.close()
+    task = task_cls()
+    params = setup_on_host(registry, task_cls, seed)
     console.print(f"[bold]{task_id}[/]  app {task.app} · {task.difficulty} · skills: {', '.join(task.skills)}")
     console.print(f"instruction (seed {seed}): {task.instruction_for(params, seed)}")
     console.print(f"parameters: {params}")
@@ -440,11 +461,22 @@ def tasks_show(task_id: str, seed: int, tasks_dir: Path | None) -> None:
 @click.option("--timeout", default=EPISODE_TIMEOUT_S, show_default=True, help="Seconds before an episode is killed.")
 @click.option("--json", "json_out", type=click.Path(path_type=Path), default=None, help="Also write the results here.")
 @click.option("--workers", "-j", type=int, default=None, help="Episodes at once (default: what the machine holds).")
+@click.option("--personas", default=None,
+              help="Personas, comma-separated; keyboard,mouse runs both branches of every prefers_keyboard().")
 @click.option("--tasks-dir", type=click.Path(path_type=Path), default=None)
-def tasks_check(task_ids, seeds, first_seed, wrong, out, timeout, json_out, workers, tasks_dir) -> None:
-    """Run the scripted solution of TASK_IDS (ids or globs; default all) in sandboxes; report success rates."""
+@click.option("--appearance", default="random", show_default=True,
+              help="default (today's look), random (drawn from each seed) or a YAML/JSON file of axes.")
+def tasks_check(task_ids, seeds, first_seed, wrong, out, timeout, json_out, workers, personas, tasks_dir,
+                appearance) -> None:
+    """Lint TASK_IDS (ids or globs; default all), then run their scripted solutions in sandboxes; report success
+    rates."""
     from cleantrace.fleet.verify import check_tasks
+    from cleantrace.tasks import load_registry
 
+    report = _lint_and_print(load_registry(tasks_dir), list(task_ids))
+    if not report.ok:
+        console.print("no sandbox started: fix the problems above (`cleantrace tasks lint` lists them again)")
+        sys.exit(1)
     with console.status("running episodes") as status:
         done = 0
 
@@ -454,7 +486,8 @@ def tasks_check(task_ids, seeds, first_seed, wrong, out, timeout, json_out, work
             status.update(f"{done} episodes done; last: {row.episode_id} {row.status}")
 
         checks = check_tasks(list(task_ids), seeds=seeds, first_seed=first_seed, wrong=wrong, out=out,
-                             tasks_dir=tasks_dir, timeout=timeout, on_episode=on_episode, workers=workers)
+                             tasks_dir=tasks_dir, timeout=timeout, on_episode=on_episode, workers=workers,
+                             personas=personas.split(",") if personas else None, appearance=appearance)
     table = Table(id_column("task", [c.task for c in checks]), "episodes", "success", "failure", "incomplete",
                   "success rate")
     for c in checks:
@@ -466,19 +499,108 @@ def tasks_check(task_ids, seeds, first_seed, wrong, out, timeout, json_out, work
     if json_out:
         from cleantrace.fleet.verify import write_checks_json
 
-        console.print(f"results: {write_checks_json(checks, json_out, seeds=seeds, first_seed=first_seed)}")
+        written = write_checks_json(checks, json_out, seeds=seeds, first_seed=first_seed, appearance=str(appearance))
+        console.print(f"results: {written}")
     if wrong:  # how each check caught the mistake, in its own words
         for c in checks:
             for reason in c.reasons[:1]:
                 console.print(f"  {c.task}: caught: {reason}", markup=False, soft_wrap=True)
     failing = [c for c in checks if not c.ok]
     for c in failing:
-        for problem in c.problems[:3]:
+        for problem in c.problems[:SHOWN_PROBLEMS]:
             console.print(f"  {c.task}: {problem}", markup=False, soft_wrap=True)
+        if len(c.problems) > SHOWN_PROBLEMS:
+            console.print(f"  {c.task}: … and {len(c.problems) - SHOWN_PROBLEMS} more problem(s) not shown "
+                          f"(--json FILE keeps them all)", markup=False, soft_wrap=True)
     if failing:
         what = "a wrong solution did not fail its check" if wrong else "not every episode succeeded"
         console.print(f"{len(failing)} task(s): {what}")
         sys.exit(3)
+
+
+@tasks.command("lint")
+@click.argument("task_ids", nargs=-1)
+@click.option("--seeds", default=20, show_default=True, help="Seeds on which setup() runs.")
+@click.option("--tasks-dir", type=click.Path(path_type=Path), default=None)
+def tasks_lint(task_ids, seeds, tasks_dir) -> None:
+    """Check TASK_IDS (default all) without a sandbox: declarations, setup on --seeds seeds, check, wrong_params,
+    effect. Every problem is one line `file:line: task: what — fix`."""
+    from cleantrace.tasks import load_registry
+
+    report = _lint_and_print(load_registry(tasks_dir), list(task_ids), seeds=seeds)
+    if not report.ok:
+        sys.exit(1)
+
+
+def _lint_and_print(registry, task_ids: list[str], seeds: int = 20):
+    """Lint, print every problem (none cut) and a summary line; the report."""
+    from cleantrace.tasks.lint import lint_tasks
+
+    report = lint_tasks(registry, task_ids, seeds=seeds, include_load_problems=not task_ids)
+    for problem in report.problems:
+        err_console.print(f"problem: {problem}", highlight=False, soft_wrap=True, markup=False)
+    n = len(report.problems)
+    console.print(f"lint: {len(report.tasks)} task(s) ({report.with_effect} with an effect) in {report.seconds:.1f} s: "
+                  f"{'no problems' if not n else f'{n} problem(s)'}")
+    return report
+
+
+@tasks.command("try")
+@click.argument("task_id")
+@click.option("--seed", default=0, show_default=True)
+@click.option("--persona", default="default", show_default=True, help="e.g. keyboard or mouse to force a branch.")
+@click.option("--out", type=click.Path(path_type=Path), default=Path("runs"), show_default=True)
+@click.option("--timeout", default=120.0, show_default=True)
+@click.option("--tasks-dir", type=click.Path(path_type=Path), default=None)
+def tasks_try(task_id: str, seed: int, persona: str, out: Path, timeout: float, tasks_dir: Path | None) -> None:
+    """The inner loop: lint TASK_ID, run one episode on --seed, print each action's target and the outcome."""
+    import json as _json
+    import time
+
+    from cleantrace.fleet import run as run_tasks
+    from cleantrace.tasks import load_registry
+
+    report = _lint_and_print(load_registry(tasks_dir), [task_id])
+    if not report.ok:
+        sys.exit(1)
+    result = run_tasks([task_id], seed=seed, persona=persona, out=out, tasks_dir=tasks_dir, timeout=timeout,
+                       run_id=f"try-{task_id.replace('/', '-')}-{seed}-{time.strftime('%H%M%S')}")
+    row = result.rows[0]
+    folder = result.run_dir / row.episode_id
+    actions = folder / "actions.jsonl"
+    for line in (actions.read_text().splitlines() if actions.exists() else []):
+        a = _json.loads(line)
+        t = a.get("target") or {}
+        what = f"{t.get('role') or t.get('tag') or ''} {t.get('name') or ''!r}" if t else ""
+        extra = a.get("text") or " ".join(a.get("keys") or [])
+        console.print(f"  {a['i']:>3} {a['kind']:<12} {what}" + (f" {extra!r}" if extra else ""), markup=False,
+                      highlight=False)
+    style = OUTCOME_STYLE.get(row.status, "")
+    console.print(f"[{style}]{row.status}[/]: {row.message}", soft_wrap=True, highlight=False)
+    from cleantrace.view import write_report
+
+    console.print(f"episode: {folder}\nreport: {write_report(result.run_dir)}")
+    if row.status != "success":
+        sys.exit(3)
+
+
+@tasks.command("draft")
+@click.argument("task_id")
+@click.option("--from", "episode", type=click.Path(exists=True, file_okay=False, path_type=Path), required=True,
+              help="A recorded episode folder (<run>/<episode_id>), scripted or volunteer.")
+@click.option("--no-probe", is_flag=True, help="Do not run the transcribed solution in a sandbox (no check).")
+@click.option("--tasks-dir", type=click.Path(path_type=Path), default=None)
+def tasks_draft(task_id: str, episode: Path, no_probe: bool, tasks_dir: Path | None) -> None:
+    """Draft a task APP/NAME from a recorded episode: solve() from its grounded actions, check() from the database
+    difference, literals lifted into parameters, templates from the instruction; then lint it."""
+    from cleantrace.fleet.draft import draft_task
+    from cleantrace.tasks import load_registry
+
+    drafted = draft_task(load_registry(tasks_dir), episode, task_id, probe=not no_probe)
+    console.print(f"wrote {drafted.path} ({len(drafted.changes)} database change(s) seen); linting it:")
+    report = _lint_and_print(load_registry(tasks_dir), [task_id])
+    if not report.ok:
+        sys.exit(1)
 
 
 @tasks.command("new")
@@ -492,6 +614,32 @@ def tasks_new(task_id: str, tasks_dir: Path | None) -> None:
     path = write_skeleton(load_registry(tasks_dir), task_id)
     console.print(f"wrote {path}: fill in setup, solve, check and wrong_params (see docs/authoring.md), then "
                   f"`cleantrace tasks show {task_id}` and `cleantrace tasks check {task_id}`")
+
+
+@cli.command("inspect")
+@click.argument("app")
+@click.argument("pages", nargs=-1)
+@click.option("--seed", default=0, show_default=True, help="Seed of the world shown.")
+@click.option("--no-pages", is_flag=True, help="Only the database schema (no sandbox).")
+@click.option("--snapshot", is_flag=True, help="Also print each page's full ARIA snapshot.")
+@click.option("--out", type=click.Path(path_type=Path), default=None, help="Write the reference as markdown here.")
+@click.option("--tasks-dir", type=click.Path(path_type=Path), default=None)
+def inspect_cmd(app, pages, seed, no_pages, snapshot, out, tasks_dir) -> None:
+    """What APP offers a task author: its database schema and, per page (PAGES, default: those linked from "/"),
+    the roles and accessible names the Actor can target, read from a real sandbox."""
+    from cleantrace.sandbox.inspect_app import inspect_app
+    from cleantrace.tasks import load_registry
+
+    found = inspect_app(load_registry(tasks_dir), app, seed, list(pages), with_pages=not no_pages)
+    text = found.markdown()
+    if out:
+        Path(out).write_text(text)
+        console.print(f"reference: {out}")
+    else:
+        click.echo(text, nl=False)
+    if snapshot:
+        for pattern, page in found.pages.items():
+            click.echo(f"\n--- {pattern} ({page['path']})\n{page['snapshot']}")
 
 
 @cli.command()

@@ -36,7 +36,8 @@ def run_inside(spec: EpisodeSpec, paths: SandboxPaths) -> Meta:
     SCRATCH.mkdir(parents=True, exist_ok=True)
     db_path = SCRATCH / "world.sqlite"
     pack_name = spec.task.split("/", 1)[0]  # a task's id starts with its app (the loader checks it)
-    session = SandboxSession(Path(paths.tasks), pack_name, db_path, SCRATCH, spec.screen, APP_PORT)
+    hidden = [p for p in (paths.out, paths.control, paths.replay_source) if p]  # out of the browser's sight
+    session = SandboxSession(Path(paths.tasks), pack_name, db_path, SCRATCH, spec.look, APP_PORT, hidden)
     session.launch()  # first: the processes come up while this one imports and seeds the world
     stage("launched")
     try:
@@ -52,6 +53,7 @@ def _record_episode(spec: EpisodeSpec, paths: SandboxPaths, session, db_path: Pa
     from cleantrace.perform.xinput import XTestInput
     from cleantrace.record.clock import EpisodeClock
     from cleantrace.record.grounding import TargetResolver
+    from cleantrace.record.labels import ScreenLabeller
     from cleantrace.record.recorder import Recorder
     from cleantrace.tasks import load_registry
     from cleantrace.trace.reduce import REDUCTION
@@ -66,10 +68,12 @@ def _record_episode(spec: EpisodeSpec, paths: SandboxPaths, session, db_path: Pa
     task = task_cls()
     persona = persona_named(spec.persona, spec.persona_params)
 
-    world = World(spec.seed, db_path)
+    look = session.appearance
+    world = World(spec.seed, db_path, locale=look.locale)
     pack.load_app_module().populate(world)
     params = task.setup(world)
-    script = TaskScript(task, params, spec.seed, persona, spec.screen, spec.settings.motion, paths.motion_library)
+    script = TaskScript(task, params, spec.seed, persona, look.screen, spec.settings.motion, paths.motion_library,
+                        look.device_scale_factor)
     performer = _performer(spec, paths, script, session.display.name)
     writer = TraceWriter(Path(paths.out))
     clock = EpisodeClock()
@@ -78,8 +82,9 @@ def _record_episode(spec: EpisodeSpec, paths: SandboxPaths, session, db_path: Pa
         seed=spec.seed, seed_derivation=SEED_DERIVATION, params=params,
         instruction=task.instruction_for(params, spec.seed),
         performer=Performer(kind="script", id=f"script:{task.id}", persona=persona.name),
-        sandbox=SandboxInfo(backend=spec.backend, screen=Screen(w=spec.screen[0], h=spec.screen[1])),
-        clock=Clock(start=clock.wall_start), outcome=Outcome(status="running"),
+        sandbox=SandboxInfo(backend=spec.backend, screen=Screen(w=look.screen[0], h=look.screen[1],
+                                                                device_scale_factor=look.device_scale_factor)),
+        clock=Clock(start=clock.wall_start), outcome=Outcome(status="running"), appearance=look,
     )
     meta = performer.describe(meta)
     writer.write_meta(meta)
@@ -93,8 +98,9 @@ def _record_episode(spec: EpisodeSpec, paths: SandboxPaths, session, db_path: Pa
         stage("page loaded")
         inputs = XTestInput(session.display.name)
         settings = spec.settings
-        recorder = Recorder(writer, session.display.name, clock, TargetResolver(page), settings.fps,
-                            settings.change_fps)
+        resolver = TargetResolver(page, look.device_scale_factor)
+        recorder = Recorder(writer, session.display.name, clock, resolver, settings.fps,
+                            settings.change_fps, ScreenLabeller(page, look.device_scale_factor), settings.frame_format)
         recorder.start()
         stage("recording")
         performer.perform(page, inputs, recorder)
@@ -113,7 +119,7 @@ def _record_episode(spec: EpisodeSpec, paths: SandboxPaths, session, db_path: Pa
         if recorder is not None:
             with suppress(Exception):  # the display may be gone: keep what was recorded
                 recorder.observe("final")
-            recorder.stop()
+            recorder.stop(done=outcome.status == "success")
         if inputs is not None:
             with suppress(Exception):
                 inputs.close()
@@ -123,6 +129,7 @@ def _record_episode(spec: EpisodeSpec, paths: SandboxPaths, session, db_path: Pa
         meta = meta.model_copy(update={
             "outcome": outcome, "duration_ms": round((time.monotonic() - started) * 1000, 1),
             "reduction": REDUCTION if recorder is not None else None,  # the recorder reduced the actions
+            "decisions": len(recorder.notes) if recorder is not None and recorder.notes else None,
         })
         try:
             writer.write_meta(meta)

@@ -29,3 +29,7 @@ class PerformError(CleantraceError):
 
 class TraceError(CleantraceError):
     """A trace that cannot be written or read."""
+
+
+class GroundingError(CleantraceError):
+    """The recorder could not find or describe the element of an action (kept as the reason)."""

@@ -1,6 +1,6 @@
 """The episode contract: what the host asks a sandbox to record, and the defaults it is recorded with.
 
-The lowest layer of the package (it imports nothing of it but `errors`): the host side (fleet,
+The lowest layer of the package (it imports nothing of it but `errors` and `appearance`): the host side (fleet,
 station, backends) builds an `EpisodeSpec`, the sandbox side (`cleantrace.episode`) reads it.
 The spec names no path inside a sandbox: each backend tells the episode where its folders are
 (`SandboxPaths`). Every default that shapes a recording has one constant here.
@@ -8,14 +8,17 @@ The spec names no path inside a sandbox: each backend tells the episode where it
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated, Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from cleantrace.errors import CleantraceError
-
-if TYPE_CHECKING:
-    import numpy
+from cleantrace.appearance import RANDOM_CHOICE, Appearance, Choice
+from cleantrace.seeds import (  # noqa: F401 - re-exported: the seed streams are part of the contract
+    SEED_CONSUMERS,
+    SEED_DERIVATION,
+    seed_for,
+    seed_stream,
+)
 
 DEFAULT_SCREEN: tuple[int, int] = (1280, 800)
 DEFAULT_FPS = 2.0  # interval frames per second (0: only on actions and changes)
@@ -27,23 +30,18 @@ EPISODE_TIMEOUT_S = 120.0  # an episode's sandbox is killed after this long (`--
 VOLUNTEER_TIMEOUT_S = 1800.0  # a volunteer's episode at the station
 HEARTBEAT_TIMEOUT_S = 15.0  # a station page silent this long has left
 
-SEED_CONSUMERS = ("world", "fake", "instruction", "actor", "appearance")
-SEED_DERIVATION = (
-    "numpy.random.SeedSequence(seed).spawn(5)[i], i = 0 world, 1 fake, 2 instruction, 3 actor, 4 appearance; "
-    "a numpy stream is PCG64 of it, an int seed (random.Random, Faker) its generate_state(1, uint64)[0]"
-)
-
-
 class RecordingSettings(BaseModel):
     """Settings that shape the recorded data: every episode of a run shares them (kept in run.json)."""
 
     model_config = ConfigDict(frozen=True)
 
-    screen: tuple[int, int] = DEFAULT_SCREEN
+    screen: tuple[int, int] | None = None  # overrides each episode's drawn screen size (default look: DEFAULT_SCREEN)
+    appearance: Choice = RANDOM_CHOICE  # the axes each episode's look is drawn within (cleantrace.appearance)
     fps: float = DEFAULT_FPS
     change_fps: float = DEFAULT_CHANGE_FPS
     backend: str = DEFAULT_BACKEND
     motion: str = DEFAULT_MOTION  # where pointer paths come from: the model or library:<run folder>
+    frame_format: Literal["png", "webp"] = "png"  # how frames are stored (both lossless)
 
 
 class ScriptPerformer(BaseModel):
@@ -85,10 +83,16 @@ class EpisodeSpec(BaseModel):
     tasks_dir: str  # the task packs on the host (a backend may mount them elsewhere inside)
     settings: RecordingSettings = RecordingSettings()
     performer: PerformerSpec = ScriptPerformer()
+    appearance: Appearance = Appearance()  # this episode's look, drawn on the host from its seed
 
     @property
     def screen(self) -> tuple[int, int]:
-        return self.settings.screen
+        return tuple(self.settings.screen) if self.settings.screen else self.appearance.screen
+
+    @property
+    def look(self) -> Appearance:
+        """The appearance at the screen size the display really has."""
+        return self.appearance.model_copy(update={"screen": self.screen})
 
     @property
     def backend(self) -> str:
@@ -124,6 +128,7 @@ class PlaceholderMeta(BaseModel):
     consent_time: str | None = None
     backend: str
     screen: tuple[int, int]
+    appearance: Appearance | None = None
 
 
 def placeholder_meta(spec: EpisodeSpec) -> PlaceholderMeta:
@@ -136,35 +141,5 @@ def placeholder_meta(spec: EpisodeSpec) -> PlaceholderMeta:
         performer_id=volunteer.id if volunteer else f"script:{spec.task}",
         consent_version=volunteer.consent_version if volunteer else None,
         consent_time=volunteer.consent_time if volunteer else None,
-        backend=spec.backend, screen=spec.screen,
+        backend=spec.backend, screen=spec.screen, appearance=spec.look,
     )
-
-
-def seed_stream(seed: int, consumer: str) -> numpy.random.Generator:
-    """The random stream of one consumer of an episode's seed, independent of every other consumer's.
-
-    Consumers: world (the task's choices in the seeded world), fake (fake people and values),
-    instruction (its wording), actor (the performer's motion and timing), appearance (the app's
-    look). Derived as SEED_DERIVATION says, so more draws by one consumer never shift another's.
-    """
-    import numpy as np
-
-    return np.random.Generator(np.random.PCG64(_seed_sequence(seed, consumer)))
-
-
-def seed_for(seed: int, consumer: str) -> int:
-    """An integer seed for one consumer (for libraries seeded with an int: `random.Random`, Faker),
-    the first 64 bits of that consumer's `SeedSequence` state."""
-    import numpy as np
-
-    return int(_seed_sequence(seed, consumer).generate_state(1, np.uint64)[0])
-
-
-def _seed_sequence(seed: int, consumer: str):
-    import numpy as np
-
-    if consumer not in SEED_CONSUMERS:
-        raise CleantraceError(f"unknown seed consumer {consumer!r}", f"use one of {', '.join(SEED_CONSUMERS)}")
-    if seed < 0:
-        raise CleantraceError(f"seeds must not be negative: {seed}", "use a seed of 0 or more")
-    return np.random.SeedSequence(seed, spawn_key=(SEED_CONSUMERS.index(consumer),))

@@ -3,8 +3,13 @@ with the keyboard alone, and onboarding a new account with its first contacts.""
 
 from __future__ import annotations
 
-from cleantrace.tasks import Task, expect
+import re
+import zlib
 
+from cleantrace.tasks import Task, expect
+from cleantrace.world.fake import ascii_fold
+
+from ._common import add_contact, create_account, post, row_named
 from .app import INDUSTRIES, TITLES, slug
 
 
@@ -25,7 +30,10 @@ def new_person(world) -> tuple[str, str]:
     taken = {r.name for r in world.db.rows("select name from contacts union select name from leads")}
     while (name := world.fake.name()) in taken:
         pass
-    return name, f"{name.lower().replace(' ', '.').replace(chr(39), '')}@example.com"
+    local = name.lower().replace(" ", ".").replace(chr(39), "")
+    if not local.isascii():  # a name of another locale: its letters without accents, or a made-up mailbox
+        local = re.sub(r"[^a-z.]", "", ascii_fold(local)).strip(".") or f"contact{zlib.crc32(name.encode()) % 10000}"
+    return name, f"{local}@example.com"
 
 
 def other_account(world, name: str) -> str:
@@ -78,6 +86,9 @@ class CreateAccount(Task):
         row = account_row(world, p["account"])
         return row is not None and (row.industry, row.phone, row.email) == (p["industry"], p["phone"], p["email"])
 
+    def effect(self, app, world, p):
+        create_account(app, world, p["account"], p["industry"], p["phone"], p["email"])
+
     def wrong_params(self, world, p):
         return {**p, "industry": next(i for i in INDUSTRIES if i != p["industry"])}
 
@@ -113,6 +124,11 @@ class SearchAccountSetIndustry(Task):
         expect(row is not None, f"there is no account {p['account']}")
         why = f"{p['account']}'s industry is {row.industry}, not {p['industry']}"
         return expect(row.industry == p["industry"], why)
+
+    def effect(self, app, world, p):
+        account = row_named(world, "accounts", p["account"])
+        form = {"industry": p["industry"], "phone": account.phone, "email": account.email}
+        post(app, f"/accounts/{account.id}", form)
 
     def wrong_params(self, world, p):
         return {**p, "account": other_account(world, p["account"])}
@@ -153,6 +169,9 @@ class AddContactWithKeyboard(Task):
 
     def check(self, world, p):
         return has_contact(world, p["account"], p["contact"], title=p["title"], email=p["email"], phone=p["phone"])
+
+    def effect(self, app, world, p):
+        add_contact(app, world, p["account"], p["contact"], p["title"], p["email"], p["phone"])
 
     def wrong_params(self, world, p):
         return {**p, "account": other_account(world, p["account"])}
@@ -204,6 +223,11 @@ class OnboardAccount(Task):
             and has_contact(world, p["account"], p["contact1"], title=p["title1"], email=p["email1"])
             and has_contact(world, p["account"], p["contact2"], title=p["title2"], email=p["email2"])
         )
+
+    def effect(self, app, world, p):
+        create_account(app, world, p["account"], p["industry"], p["phone"])
+        for n in ("1", "2"):
+            add_contact(app, world, p["account"], p[f"contact{n}"], p[f"title{n}"], p[f"email{n}"])
 
     def wrong_params(self, world, p):
         return {**p, "industry": next(i for i in INDUSTRIES if i != p["industry"])}

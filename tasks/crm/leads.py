@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from cleantrace.tasks import Task, expect
 
-from ._shared import SCREEN_ROWS
+from ._common import SCREEN_ROWS, bulk_edit, post, row_named, save_lead
 from .app import PRIORITIES, STATUSES
 
 NOTE_TOPICS = ("the renewal quote", "the pilot timeline", "a volume discount", "the onboarding call")
@@ -47,6 +47,9 @@ class SetLeadStatus(Task):
         status = world.db.scalar("select status from leads where name=?", p["lead"])
         return expect(status == p["status"], f"{p['lead']}'s status is {status}, not {p['status']}")
 
+    def effect(self, app, world, p):
+        save_lead(app, world, p["lead"], status=p["status"])
+
     def wrong_params(self, world, p):
         return {**p, "lead": other_lead(world, p["lead"])}
 
@@ -75,6 +78,9 @@ class SetLeadPriority(Task):
     def check(self, world, p):
         priority = world.db.scalar("select priority from leads where name=?", p["lead"])
         return expect(priority == p["priority"], f"{p['lead']}'s priority is {priority}, not {p['priority']}")
+
+    def effect(self, app, world, p):
+        save_lead(app, world, p["lead"], priority=p["priority"])
 
     def wrong_params(self, world, p):
         current = world.db.scalar("select priority from leads where name=?", p["lead"])
@@ -105,6 +111,10 @@ class AddLeadNote(Task):
     def check(self, world, p):
         notes = world.db.scalar("select notes from leads where name=?", p["lead"]) or ""
         return p["note"] in notes
+
+    def effect(self, app, world, p):
+        notes = row_named(world, "leads", p["lead"]).notes or ""  # typing into Notes appends
+        save_lead(app, world, p["lead"], notes=notes + p["note"])
 
     def wrong_params(self, world, p):
         return {**p, "lead": other_lead(world, p["lead"])}
@@ -143,6 +153,9 @@ class BulkChangeLeadStatus(Task):
         statuses = [world.db.scalar("select status from leads where name=?", n) for n in names]
         total = world.db.scalar("select count(*) from leads where status=?", p["status"])
         return statuses == [p["status"]] * 3 and total == p["count_after"]  # only these three changed
+
+    def effect(self, app, world, p):
+        bulk_edit(app, world, [p["lead1"], p["lead2"], p["lead3"]], "status", p["status"])
 
     def wrong_params(self, world, p):
         taken = {p["lead1"], p["lead2"], p["lead3"]}
@@ -189,6 +202,10 @@ class FilterLeadsSetPriority(Task):
         priority = world.db.scalar("select priority from leads where name=?", p["lead"])
         return view.get("status") == p["status"] and view.get("owner") == p["owner"] and priority == p["priority"]
 
+    def effect(self, app, world, p):
+        app.get("/", query_string={"apply": "1", "status": p["status"], "owner": p["owner"], "q": ""})
+        save_lead(app, world, p["lead"], priority=p["priority"])
+
     def wrong_params(self, world, p):
         same = world.db.rows("select name from leads where status=? and owner=? and name<>? order by id",
                              p["status"], p["owner"], p["lead"])
@@ -218,6 +235,9 @@ class StarLeadByScrolling(Task):
     def check(self, world, p):
         starred = [r.name for r in world.db.rows("select name from leads where starred=1")]
         return starred == [p["lead"]]
+
+    def effect(self, app, world, p):
+        post(app, f"/api/leads/{row_named(world, 'leads', p['lead']).id}/star")
 
     def wrong_params(self, world, p):
         return {**p, "lead": other_lead(world, p["lead"])}

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from cleantrace.tasks import Task
 
-from ._shared import date_params, next_day, pick_date, shifted_date
+from ._common import bulk_edit, date_params, next_day, pick_date, post, row_named, save_deal, shifted_date
 from .app import STAGES, lead_matches
 
 
@@ -35,6 +35,9 @@ class MoveDealStage(Task):
 
     def check(self, world, p):
         return deal_row(world, p["deal"]).stage == p["stage"]
+
+    def effect(self, app, world, p):
+        post(app, f"/api/deals/{row_named(world, 'deals', p['deal']).id}/stage", json={"stage": p["stage"]})
 
     def wrong_params(self, world, p):
         current = deal_row(world, p["deal"]).stage
@@ -68,6 +71,9 @@ class SetDealCloseDate(Task):
 
     def check(self, world, p):
         return deal_row(world, p["deal"]).close_date == p["date_iso"]
+
+    def effect(self, app, world, p):
+        save_deal(app, world, p["deal"], close_date=p["date_iso"])
 
     def wrong_params(self, world, p):
         return {**p, **date_params(next_day(p["date_iso"]))}
@@ -122,6 +128,10 @@ class ReassignCompanyLeads(Task):
         total = world.db.scalar("select count(*) from leads where owner=?", p["owner"])
         return owners == {p["owner"]} and total == p["owner_total"] and (
             deal_row(world, p["deal"]).close_date == p["date_iso"])
+
+    def effect(self, app, world, p):
+        bulk_edit(app, world, p["leads"], "owner", p["owner"])
+        save_deal(app, world, p["deal"], close_date=p["date_iso"])
 
     def wrong_params(self, world, p):
         owners = [r.name for r in world.db.rows("select name from owners order by name") if r.name != p["owner"]]

@@ -139,3 +139,35 @@ def label_menu(actor, label: str) -> None:
     actor.click(role="button", name="Labels")
     actor.click(role="menuitemcheckbox", name=label)
     actor.press("Escape")
+
+
+# -- effects: what solve() does to the mailbox, done through the app's own HTTP API -------------------
+def api(app, path: str, body: dict) -> dict:
+    """POST `body` to the app; the JSON answer (an error status raises)."""
+    response = app.post(path, json=body)
+    if response.status_code >= 400:
+        raise RuntimeError(f"POST {path} answered {response.status_code}: {response.get_data(as_text=True)[:200]}")
+    return response.get_json(silent=True) or {}
+
+
+def send_mail(app, world, to: list[str], subject: str, body: str, reply_to: str | None = None) -> None:
+    """Send a message to the contacts named `to` (a reply in the thread `reply_to` when given)."""
+    emails = [world.db.scalar("select email from contacts where name = ?", name) for name in to]
+    api(app, "/api/send", {"to": emails, "subject": subject, "body": body,
+                           "thread": thread_id(world, reply_to) if reply_to else None})
+
+
+def label_threads(app, world, subjects: list[str], label: str) -> None:
+    """Put `label` (created if missing) on the threads with these subjects."""
+    label_id = world.db.scalar("select id from labels where name = ?", label)
+    if label_id is None:
+        label_id = api(app, "/api/labels", {"name": label})["id"]
+    api(app, "/api/label", {"threads": [thread_id(world, s) for s in subjects], "label": label_id, "on": True})
+
+
+def move_threads(app, world, subjects: list[str], folder: str) -> None:
+    api(app, "/api/move", {"threads": [thread_id(world, s) for s in subjects], "folder": folder})
+
+
+def star_thread(app, world, subject: str) -> None:
+    api(app, "/api/star", {"threads": [thread_id(world, subject)], "starred": True})

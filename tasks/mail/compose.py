@@ -11,9 +11,11 @@ from ._common import (
     focus_page,
     has_label,
     label_menu,
+    label_threads,
     new_subject,
     open_compose,
     send,
+    send_mail,
 )
 from ._common import sentence as seeded_sentence
 
@@ -44,6 +46,9 @@ class ComposeToContact(Task):
 
     def check(self, world, p):
         return expect_sent(world, p["subject"], {p["person"]["email"]}, p["body"])
+
+    def effect(self, app, world, p):
+        send_mail(app, world, [p["contact"]], p["subject"], p["body"])
 
     def wrong_params(self, world, p):
         other = contact_params(world, exclude=(p["contact"],))
@@ -83,6 +88,9 @@ class KeyboardCompose(Task):
 
     def check(self, world, p):
         return expect_sent(world, p["subject"], {p["person"]["email"]}, p["body"])
+
+    def effect(self, app, world, p):
+        send_mail(app, world, [p["contact"]], p["subject"], p["body"])
 
     def wrong_params(self, world, p):
         other = contact_params(world, exclude=(p["contact"],))
@@ -126,6 +134,10 @@ class ComposeAndFile(Task):
         emails = {person["email"] for person in p["people"]}
         expect_sent(world, p["subject"], emails, p["body"])
         return expect(has_label(world, p["subject"], p["label"]), f"{p['subject']!r} is not labelled {p['label']}")
+
+    def effect(self, app, world, p):
+        send_mail(app, world, [p["first"], p["second"]], p["subject"], p["body"])
+        label_threads(app, world, [p["subject"]], p["label"])
 
     def wrong_params(self, world, p):
         labels = [r.name for r in world.db.rows("select name from labels order by id") if r.name != p["label"]]

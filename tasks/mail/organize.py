@@ -7,7 +7,17 @@ from datetime import datetime
 
 from cleantrace.tasks import Task
 
-from ._common import focus_page, has_label, inbox, label_menu, sent_ok
+from ._common import (
+    focus_page,
+    has_label,
+    inbox,
+    label_menu,
+    label_threads,
+    move_threads,
+    send_mail,
+    sent_ok,
+    star_thread,
+)
 from ._common import sentence as seeded_sentence
 from .app import INBOX_COUNT
 from .app.data import NEW_LABEL_NAMES
@@ -68,6 +78,9 @@ class SearchAndLabel(Task):
     def check(self, world, p):
         return has_label(world, p["subject"], p["label"])
 
+    def effect(self, app, world, p):
+        label_threads(app, world, [p["subject"]], p["label"])
+
     def wrong_params(self, world, p):
         return {**p, "label": _other_label(world, p["subject"], but=p["label"])}
 
@@ -100,6 +113,9 @@ class SelectAndArchive(Task):
     def check(self, world, p):
         chosen = [p["first"], p["second"], p["third"]]
         return all(_folder(world, s) == "archive" for s in chosen) and len(inbox(world)) == INBOX_COUNT - 3
+
+    def effect(self, app, world, p):
+        move_threads(app, world, [p["first"], p["second"], p["third"]], "archive")
 
     def wrong_params(self, world, p):
         taken = {p["first"], p["second"], p["third"]}
@@ -139,6 +155,9 @@ class LabelSelected(Task):
     def check(self, world, p):
         return has_label(world, p["first"], p["label"]) and has_label(world, p["second"], p["label"])
 
+    def effect(self, app, world, p):
+        label_threads(app, world, [p["first"], p["second"]], p["label"])
+
     def wrong_params(self, world, p):
         return {**p, "label": world.choice([n for n in _label_names(world) if n != p["label"]])}
 
@@ -173,6 +192,9 @@ class CreateLabelAndApply(Task):
     def check(self, world, p):
         return has_label(world, p["subject"], p["label"])
 
+    def effect(self, app, world, p):
+        label_threads(app, world, [p["subject"]], p["label"])
+
     def wrong_params(self, world, p):
         other = world.choice([t.subject for t in inbox(world)[:FIRST_SCREEN] if t.subject != p["subject"]])
         return {**p, "subject": other}
@@ -204,6 +226,9 @@ class MoveWithMoreMenu(Task):
     def check(self, world, p):
         return _folder(world, p["subject"]) == p["folder"].lower()
 
+    def effect(self, app, world, p):
+        move_threads(app, world, [p["subject"]], p["folder"].lower())
+
     def wrong_params(self, world, p):
         return {**p, "folder": world.choice([f for f in ("Archive", "Spam", "Trash") if f != p["folder"]])}
 
@@ -231,6 +256,9 @@ class ScrollAndStar(Task):
 
     def check(self, world, p):
         return world.db.scalar("select starred from threads where subject = ?", p["subject"]) == 1
+
+    def effect(self, app, world, p):
+        star_thread(app, world, p["subject"])
 
     def wrong_params(self, world, p):
         rows = inbox(world)
@@ -271,6 +299,10 @@ class ReplyAndLabel(Task):
 
     def check(self, world, p):
         return sent_ok(world, p["subject"], {p["email"]}, p["body"]) and has_label(world, p["subject"], p["label"])
+
+    def effect(self, app, world, p):
+        send_mail(app, world, [p["sender"]], f"Re: {p['subject']}", p["body"], reply_to=p["subject"])
+        label_threads(app, world, [p["subject"]], p["label"])
 
     def wrong_params(self, world, p):
         return {**p, "label": _other_label(world, p["subject"], but=p["label"])}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from cleantrace.tasks import Task
 
-from ._common import focus_page, inbox, sent_ok
+from ._common import focus_page, inbox, move_threads, send_mail, sent_ok, star_thread
 from ._common import sentence as seeded_sentence
 from .app import INBOX_COUNT
 
@@ -68,6 +68,9 @@ class ArchiveWithKeys(Task):
     def check(self, world, p):
         return _folder(world, p["subject"]) == "archive" and len(inbox(world)) == INBOX_COUNT - 1
 
+    def effect(self, app, world, p):
+        move_threads(app, world, [p["subject"]], "archive")
+
     def wrong_params(self, world, p):
         return _neighbour(world, p)
 
@@ -96,6 +99,9 @@ class StarWithKeys(Task):
         total = world.db.scalar("select count(*) from threads where starred = 1")
         return starred == 1 and total == p["starred_before"] + 1
 
+    def effect(self, app, world, p):
+        star_thread(app, world, p["subject"])
+
     def wrong_params(self, world, p):
         return _neighbour(world, p, keep=lambda t: not t.starred)
 
@@ -121,6 +127,9 @@ class DeleteWithKeys(Task):
 
     def check(self, world, p):
         return _folder(world, p["subject"]) == "trash" and len(inbox(world)) == INBOX_COUNT - 1
+
+    def effect(self, app, world, p):
+        move_threads(app, world, [p["subject"]], "trash")
 
     def wrong_params(self, world, p):
         return _neighbour(world, p)
@@ -156,6 +165,9 @@ class ReplyWithKeys(Task):
 
     def check(self, world, p):
         return sent_ok(world, p["subject"], {p["email"]}, p["body"])
+
+    def effect(self, app, world, p):
+        send_mail(app, world, [p["sender"]], f"Re: {p['subject']}", p["body"], reply_to=p["subject"])
 
     def wrong_params(self, world, p):
         wrong = _neighbour(world, p)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from cleantrace.tasks import Task
 
-from ._steps import cell, copy, menu, open_sheet, paste, select_range
+from ._common import cell, copy, menu, open_sheet, paste, select_range, sheet_api
 from .app import BUDGET, CATEGORIES, INVENTORY, LOCATIONS, MONTHS, find_row, model, sheet_id
 from .app import cell as read_cell
 from .app.formula import col_index, col_name, parse_ref, ref_name
@@ -50,6 +50,13 @@ class CopyRange(Task):
         kept = [[read_cell(world.db, INVENTORY, ref).raw for ref in line] for line in source]
         return pasted == values and kept == values
 
+    def effect(self, app, world, p):
+        first, last = (parse_ref(ref) for ref in p["source"].split(":"))
+        refs = block_refs(p["source"].split(":")[0], last[0] - first[0] + 1, last[1] - first[1] + 1)
+        block = [[read_cell(world.db, INVENTORY, ref).raw for ref in line] for line in refs]  # what Ctrl+C takes
+        row, col = parse_ref(p["target"])
+        sheet_api(app, world, INVENTORY, "paste", {"row": row, "col": col, "block": block, "origin": list(first)})
+
     def wrong_params(self, world, p):
         row, col = parse_ref(p["target"])
         return {**p, "target": ref_name(row + 1 if row < 19 else row - 1, col)}
@@ -94,6 +101,13 @@ class CopyAndFormat(Task):
             and all(c.format == "" for c in source)
         )
 
+    def effect(self, app, world, p):
+        row, col = parse_ref(p["target"])  # copy the column as it stands, paste it, format the pasted block
+        block = [[read_cell(world.db, BUDGET, f"{p['column']}{r}").raw] for r in range(2, 10)]
+        sheet_api(app, world, BUDGET, "paste", {"row": row, "col": col, "block": block,
+                                                "origin": [2, col_index(p["column"])]})
+        sheet_api(app, world, BUDGET, "format", {"r1": row, "c1": col, "r2": row + 7, "c2": col, "format": "currency"})
+
     def wrong_params(self, world, p):
         other = MONTHS[(MONTHS.index(p["month"]) + 1) % 3]
         column = col_name(MONTHS.index(other) + 2)
@@ -137,6 +151,9 @@ class UndoClear(Task):
     def check(self, world, p):
         return [read_cell(world.db, BUDGET, ref).raw for ref in p["cells"]] == p["values"]
 
+    def effect(self, app, world, p):
+        sheet_api(app, world, p["sheet"], "undo")
+
     def wrong_params(self, world, p):
         return {**p, "sheet": INVENTORY}  # undo in the wrong sheet: it has nothing to undo
 
@@ -172,6 +189,9 @@ class RedoMove(Task):
     def check(self, world, p):
         row = find_row(world.db, INVENTORY, "B", p["item"])
         return row is not None and read_cell(world.db, INVENTORY, f"E{row}").raw == p["location"]
+
+    def effect(self, app, world, p):
+        sheet_api(app, world, p["sheet"], "redo")
 
     def wrong_params(self, world, p):
         return {**p, "sheet": BUDGET}  # redo in the wrong sheet: it has nothing to redo

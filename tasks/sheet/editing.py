@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from cleantrace.tasks import Task, expect
 
-from ._steps import arrow_to, cell, menu, open_sheet
+from ._common import arrow_to, cell, menu, open_sheet, set_cells
 from .app import BUDGET, CATEGORIES, CONTACTS, INVENTORY, ORDERS, STATUSES, find_row
 from .app import cell as read_cell
 
@@ -40,6 +40,9 @@ class EditQuantity(Task):
         expect(row is not None, f"no row of {INVENTORY} is {p['item']}")
         qty = read_cell(world.db, INVENTORY, f"C{row}").raw
         return expect(qty == str(p["qty"]), f"{p['item']}'s quantity (C{row}) is {qty or 'empty'}, not {p['qty']}")
+
+    def effect(self, app, world, p):
+        set_cells(app, world, INVENTORY, {p["ref"]: p["qty"]})
 
     def wrong_params(self, world, p):
         row = int(p["ref"][1:])
@@ -82,6 +85,9 @@ class FillOctober(Task):
                 return False
         return True
 
+    def effect(self, app, world, p):
+        set_cells(app, world, BUDGET, {f"E{p['start'] + i}": p[k] for i, k in enumerate(("v1", "v2", "v3"))})
+
     def wrong_params(self, world, p):
         return {**p, "start": p["start"] + 1}
 
@@ -103,11 +109,9 @@ class AddContact(Task):
     def setup(self, world):
         existing = {r.raw for r in world.db.rows("select raw from cells where col=1")}
         name = world.fake.name()
-        while name in existing or not name.isascii():
+        while name in existing:
             name = world.fake.name()
         company = world.fake.company()
-        while not company.isascii():
-            company = world.fake.company()
         first_empty = int(world.db.scalar(
             "select max(row) + 1 from cells c join sheets s on s.id = c.sheet_id where s.name=?", CONTACTS))
         return {"name": name, "company": company, "email": world.fake.email(name), "phone": world.fake.phone(),
@@ -128,6 +132,10 @@ class AddContact(Task):
             return False
         got = [read_cell(world.db, CONTACTS, f"{col}{row}").raw for col in "BCDE"]
         return got == [p["company"], p["email"], p["phone"], p["city"]]
+
+    def effect(self, app, world, p):
+        keys = ("name", "company", "email", "phone", "city")
+        set_cells(app, world, CONTACTS, {f"{'ABCDE'[i]}{p['row']}": p[k] for i, k in enumerate(keys)})
 
     def wrong_params(self, world, p):
         return {**p, "name": p["name"] + " Jr", "email": "jr." + p["email"]}
@@ -167,6 +175,10 @@ class FindOrderQuantity(Task):
         row = find_row(world.db, ORDERS, "A", p["order"])
         return row is not None and read_cell(world.db, ORDERS, f"D{row}").raw == str(p["qty"])
 
+    def effect(self, app, world, p):
+        row = find_row(world.db, ORDERS, "A", p["order"])
+        set_cells(app, world, ORDERS, {f"D{row}": p["qty"]})
+
     def wrong_params(self, world, p):
         number = int(p["order"].split("-")[1])
         return {**p, "order": f"ORD-{number + 1 if number < 1090 else number - 1}"}
@@ -200,6 +212,9 @@ class UpdateOrderStatus(Task):
     def check(self, world, p):
         row = find_row(world.db, ORDERS, "A", p["order"])
         return row is not None and read_cell(world.db, ORDERS, f"F{row}").raw == p["status"]
+
+    def effect(self, app, world, p):
+        set_cells(app, world, ORDERS, {p["ref"]: p["status"]})
 
     def wrong_params(self, world, p):
         row = int(p["ref"][1:])

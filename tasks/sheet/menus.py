@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from cleantrace.tasks import Task
 
-from ._steps import cell, menu, open_sheet, select_range
+from ._common import cell, menu, open_sheet, select_range, set_cells, sheet_api
 from .app import BUDGET, CATEGORIES, CONTACTS, INVENTORY, MONTHS, ORDERS, SHEETS, column, find_row, sheet_id
 from .app import cell as read_cell
 from .app.formula import as_number, col_name
@@ -62,6 +62,12 @@ class InsertCategoryRow(Task):
         moved_total = read_cell(world.db, BUDGET, f"F{old}").raw == f"=SUM(B{old}:E{old})"
         return new == old + (-1 if p["where"] == "above" else 1) and rows == len(CATEGORIES) + 2 and moved_total
 
+    def effect(self, app, world, p):
+        row = find_row(world.db, BUDGET, "A", p["category"])
+        new_row = row if p["where"] == "above" else row + 1
+        sheet_api(app, world, BUDGET, "insert-rows", {"at": new_row})
+        set_cells(app, world, BUDGET, {f"A{new_row}": p["new"]})
+
     def wrong_params(self, world, p):
         return {**p, "where": "below" if p["where"] == "above" else "above"}
 
@@ -94,6 +100,9 @@ class DeleteContact(Task):
     def check(self, world, p):
         names = column(world.db, CONTACTS, "A")
         return find_row(world.db, CONTACTS, "A", p["name"]) is None and len(names) == p["count"] - 1
+
+    def effect(self, app, world, p):
+        sheet_api(app, world, CONTACTS, "delete-rows", {"r1": p["row"], "r2": p["row"]})
 
     def wrong_params(self, world, p):
         row = p["row"] + 1 if p["row"] < 21 else p["row"] - 1
@@ -132,6 +141,11 @@ class FormatCurrency(Task):
                 if row > 1 and c.format != wanted:
                     return False
         return True
+
+    def effect(self, app, world, p):
+        col = ord(p["column"]) - 64
+        body = {"r1": p["rows"][0], "r2": p["rows"][1], "c1": col, "c2": col, "format": "currency"}
+        sheet_api(app, world, BUDGET, "format", body)
 
     def wrong_params(self, world, p):
         other = MONTHS[(MONTHS.index(p["month"]) + 1) % 3]
@@ -177,6 +191,9 @@ class SortSheet(Task):
             and read_cell(world.db, p["sheet"], f"{p['column']}1").raw == p["title"]
         )
 
+    def effect(self, app, world, p):
+        sheet_api(app, world, p["sheet"], "sort", {"col": ord(p["column"]) - 64, "descending": p["descending"]})
+
     def wrong_params(self, world, p):
         titles = SORTABLE[p["sheet"]]
         other = titles[(titles.index(p["title"]) + 1) % len(titles)]
@@ -211,6 +228,9 @@ class RenameSheet(Task):
         names = {r.name for r in world.db.rows("select name from sheets")}
         return p["name"] in names and p["sheet"] not in names and sheet_id(world.db, p["name"]) == SHEETS.index(
             p["sheet"]) + 1
+
+    def effect(self, app, world, p):
+        sheet_api(app, world, p["sheet"], "rename", {"name": p["name"]})
 
     def wrong_params(self, world, p):
         return {**p, "sheet": SHEETS[(SHEETS.index(p["sheet"]) + 1) % len(SHEETS)]}
@@ -265,6 +285,12 @@ class AddBudgetLine(Task):
         amounts = [as_number(c.value) for r, c in column(world.db, BUDGET, "B").items() if 1 < r < total]
         expected = sum(a for a in amounts if a is not None)
         return july.raw.replace(" ", "").upper().startswith("=SUM(") and as_number(july.value) == expected
+
+    def effect(self, app, world, p):
+        row = p["row"]
+        set_cells(app, world, BUDGET, {f"A{row}": p["category"], f"B{row}": p["july"], f"C{row}": p["august"],
+                                       f"D{row}": p["september"]})
+        set_cells(app, world, BUDGET, {f"A{row + 1}": "Total", f"B{row + 1}": f"=SUM(B2:B{row})"})
 
     def wrong_params(self, world, p):
         return {**p, "category": NEW_CATEGORIES[(NEW_CATEGORIES.index(p["category"]) + 1) % len(NEW_CATEGORIES)]}

@@ -4,8 +4,9 @@ import json
 import os
 import sys
 
-PLACES = ["/tmp/canary", "/root/canary", "/root/Downloads/canary", "/root/.config/canary", "/run/canary",
-          "/dev/shm/canary", "/home/canary"]
+HOME = os.environ["HOME"]  # the sandbox user's home; the rest of the root is read-only
+PLACES = ["/tmp/canary", "/var/tmp/canary", f"{HOME}/canary", f"{HOME}/Downloads/canary", f"{HOME}/.config/canary",
+          "/run/canary", "/dev/shm/canary"]
 
 if sys.argv[1] == "leave":
     for place in PLACES:

@@ -25,4 +25,18 @@ def test_every_verb_reaches_the_page_and_is_reduced_to_the_right_actions(tmp_pat
     ctrl_click = [a for a in ep.actions if a.kind == "click" and a.keys == ["ctrl"]]
     assert len(ctrl_click) == 1 and ctrl_click[0].target.name == "Blue"
     assert any(a.kind == "hotkey" and a.keys == ["ctrl", "a"] for a in ep.actions)
-    assert ep.actions[-1].kind == "type" and ep.actions[-1].text == "#"
+    # the audit's cases, each its own regression check
+    assert drag.drop_target is not None and drag.drop_target.name == "Zone B"  # the drop element
+    hover = next(a for a in ep.actions if a.kind == "hover")  # a hover is its own step with its frames
+    deeper = ep.actions[hover.i + 1]
+    assert hover.target.name == "More ▸" and deeper.target.name == "Deeper"
+    assert deeper.frame_before == hover.frame_after != hover.frame_before  # the click sees the submenu
+    keys = [a for a in ep.actions if a.kind == "key" and a.keys in (["j"], ["#"])]
+    assert [a.keys for a in keys] == [["j"], ["j"], ["#"]]  # one step per shortcut, never one `type "jj#"`
+    assert len({a.frame_before for a in keys}) == 3
+    far = ep.actions[-2]  # a click after the page itself scrolled is grounded
+    assert far.kind == "click" and far.target is not None and far.target.name == "Far away", far
+    assert far.description == "Click the Far away button" and far.why == "the last widget is below the fold"
+    assert ep.actions[-1].kind == "done" and ep.actions[-1].events is None
+    assert all(a.frame_after is not None and a.description for a in ep.actions)
+    assert row.missing_targets == 0 and all(a.target_error is None for a in ep.actions)

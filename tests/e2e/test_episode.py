@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from dataclasses import replace
@@ -29,9 +30,10 @@ def cleantrace(*args: str, **kw) -> subprocess.CompletedProcess:
 
 @pytest.fixture(scope="module")
 def status_run(tmp_path_factory) -> Path:
-    """`cleantrace run crm/set-lead-status --episodes 3`, through the CLI."""
+    """`cleantrace run crm/set-lead-status --episodes 3`, through the CLI, in the default look (1280×800)."""
     out = tmp_path_factory.mktemp("runs")
-    done = cleantrace("run", "crm/set-lead-status", "--episodes", "3", "--out", str(out), "--run-id", "e2e")
+    done = cleantrace("run", "crm/set-lead-status", "--episodes", "3", "--out", str(out), "--run-id", "e2e",
+                      "--appearance", "default")
     assert done.returncode == 0, done.stdout + done.stderr
     assert "report:" in done.stdout
     return out / "e2e"
@@ -77,11 +79,12 @@ def test_every_action_is_grounded_and_observed(status_run):
     for ep in episodes(status_run):
         assert_grounded(ep)
         kinds = [a.kind for a in ep.actions]
-        assert kinds[0] == "click" and kinds[-1] == "click" and "key" in kinds
+        assert kinds[0] == "click" and kinds[-2:] == ["click", "done"] and "key" in kinds
         first = ep.actions[0].target
         assert (first.role, first.name) == ("link", ep.meta.params["lead"])
         assert ep.actions[1].target.tag == "select" and ep.actions[1].target.name == "Status"
-        assert (ep.actions[-1].target.role, ep.actions[-1].target.name) == ("button", "Save")
+        assert (ep.actions[-2].target.role, ep.actions[-2].target.name) == ("button", "Save")
+        assert ep.actions[-2].description == "Click the Save button"
         for a in ep.actions:
             assert a.frame_before is not None and a.frame_after is not None
             assert a.frame_before <= a.frame_after
@@ -96,8 +99,10 @@ def test_recorded_actions_match_the_actors_steps(status_run):
     """Every X event is explained: moves and presses before each action belong to it."""
     for ep in episodes(status_run):
         downs = [e for e in ep.events if e.kind in ("down", "key_down")]
-        assert len(downs) == sum(2 if a.kind == "hotkey" else 1 for a in ep.actions)
-        assert ep.actions[-1].events[1] >= len(ep.events) - 1 - sum(1 for e in ep.events[-5:] if e.kind == "move")
+        steps = [a for a in ep.actions if a.kind != "done"]  # the closing done step has no input
+        assert len(downs) == sum(2 if a.kind == "hotkey" else 1 for a in steps)
+        assert steps[-1].events[1] >= len(ep.events) - 1 - sum(1 for e in ep.events[-5:] if e.kind == "move")
+        assert ep.meta.decisions == len(steps)  # one step per decision
 
 
 def test_no_host_path_leaks_into_the_trace(status_run):
@@ -142,7 +147,7 @@ def test_the_report_renders_in_a_real_browser(status_run):
 
 
 def test_the_same_seed_gives_the_same_trajectory(status_run, tmp_path):
-    again = run(["crm/set-lead-status"], episodes=1, seed=1, out=tmp_path, run_id="again")
+    again = run(["crm/set-lead-status"], episodes=1, seed=1, out=tmp_path, run_id="again", appearance="default")
     assert again.rows[0].status == "success"
     first = read_episode(status_run / again.rows[0].episode_id)
     second = read_episode(again.run_dir / again.rows[0].episode_id)
@@ -163,9 +168,9 @@ def test_other_crm_tasks_succeed(task, tmp_path):
     assert_grounded(ep)
     kinds = [a.kind for a in ep.actions]
     if task == "crm/set-lead-priority":
-        assert kinds == ["click", "click", "click", "hotkey"]
+        assert kinds == ["click", "click", "click", "hotkey", "done"]
         assert ep.actions[1].target.role == "combobox" and ep.actions[2].target.role == "option"
-        assert ep.actions[-1].keys == ["ctrl", "s"]
+        assert ep.actions[-2].keys == ["ctrl", "s"]
     else:
         assert "type" in kinds
         typed = [a for a in ep.actions if a.kind == "type"]
@@ -210,8 +215,9 @@ def faulty_tasks(tmp_path_factory) -> Path:
     ("task", "timeout", "message"),
     [
         ("crm/click-missing", 120, "no visible element with role='button' name='Archive'"),
+        ("crm/click-missing", 120, "— did you mean role='button' name="),  # what the page has instead
         ("crm/check-raises", 120, "check() raised OperationalError"),
-        ("crm/hangs", 15, "timed out after 15 s"),
+        ("crm/hangs", 15, "timed out after 15 s; last action: click(role='link', name="),
     ],
 )
 def test_a_failing_episode_is_kept_incomplete_with_its_reason(faulty_tasks, tmp_path, task, timeout, message):
@@ -220,6 +226,8 @@ def test_a_failing_episode_is_kept_incomplete_with_its_reason(faulty_tasks, tmp_
     row = result.rows[0]
     assert row.status == "incomplete" and row.success is None
     assert message in row.message
+    if task == "crm/hangs":
+        assert re.search(r"at \S+faulty\.py:\d+$", row.message), row.message  # the solve() line under way
     ep = read_episode(result.run_dir / row.episode_id)
     assert ep.meta.outcome.status == "incomplete"
     kinds = [a.kind for a in ep.actions]  # the lead may be further down the long list: scrolls come first

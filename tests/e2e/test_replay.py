@@ -42,22 +42,23 @@ def test_a_recorded_episode_replays_to_success_in_a_fresh_sandbox(recorded, tmp_
     assert all(r.ok for r in validate_run(tmp_path / "rep")), [r.problems for r in validate_run(tmp_path / "rep")]
     assert (tmp_path / "rep" / "report.html").exists()
     assert sorted(p.name for p in recorded.iterdir()) == sorted(["meta.json", "events.jsonl", "actions.jsonl",
-                                                                 "frames.jsonl", "frames"]), "source untouched"
+                                                                 "frames.jsonl", "frames", "labels.jsonl",
+                                                                 "labels"]), "source untouched"
 
 
 def test_a_replay_without_the_decisive_click_fails_the_check(recorded, tmp_path):
     tampered = tmp_path / "tampered" / recorded.name
     shutil.copytree(recorded, tampered)
     actions = files.read_jsonl(tampered / files.ACTIONS)
-    save = actions[-1]
-    assert save["target"]["name"] == "Save"
+    save = actions[-2]  # the last is the closing done step
+    assert save["target"]["name"] == "Save" and actions[-1]["kind"] == "done"
     events = files.read_jsonl(tampered / files.EVENTS)[: save["events"][0]]  # Save's moves and click dropped
     (tampered / files.EVENTS).write_text("".join(json.dumps(e) + "\n" for e in events))
-    (tampered / files.ACTIONS).write_text("".join(json.dumps(a) + "\n" for a in actions[:-1]))
+    (tampered / files.ACTIONS).write_text("".join(json.dumps(a) + "\n" for a in actions[:-2]))
 
     result = replay(tampered, out=tmp_path / "out", run_id="rep")
     row = result.replays[0].row
     assert row.status == "failure" and row.success is False, row.message
     assert result.rate == 0.0
     again = read_episode(result.run_dir / row.episode_id)
-    assert [a.kind for a in again.actions] == [a["kind"] for a in actions[:-1]]
+    assert [a.kind for a in again.actions] == [a["kind"] for a in actions[:-2]]  # no Save, no done step

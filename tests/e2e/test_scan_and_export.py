@@ -22,7 +22,7 @@ CLI = [sys.executable, "-m", "cleantrace.cli"]
 def recorded_run(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("runs")
     done = subprocess.run([*CLI, "run", "crm/add-lead-note", "--episodes", "1", "--out", str(out), "--run-id", "r",
-                           "--no-view"], capture_output=True, text=True, timeout=600)
+                           "--no-view", "--appearance", "default"], capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stdout + done.stderr
     return out / "r"
 

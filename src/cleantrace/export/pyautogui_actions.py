@@ -1,8 +1,9 @@
-"""Actions as pyautogui code with normalised coordinates (the OSWorld / AgentNet action space).
-
-Coordinates are fractions of the screen: x / screen width, y / screen height, in [0, 1], rounded to
-4 decimals (under a tenth of a pixel at 1280×800). Multiply by a screen's size to get pixels back.
+"""Actions as pyautogui code (the OSWorld / AgentNet action space), in two variants named by their
+coordinates: `code` with normalised coordinates (AgentNet's convention: x / screen width,
+y / screen height, in [0, 1], rounded to 4 decimals, under a tenth of a pixel at 1280×800) and
+`code_abs` with absolute screen pixels (pyautogui's own convention, for a screen of the recorded size).
 Scroll amounts are wheel clicks (pyautogui: positive scrolls up; the trace's dy > 0 is down).
+A hover is `moveTo`; the closing `done` step is AgentNet's `computer.terminate(status='success')`.
 """
 
 from __future__ import annotations
@@ -33,22 +34,53 @@ def normalised(x: int | float, y: int | float, screen: Screen) -> tuple[float, f
     return round(x / screen.w, 4), round(y / screen.h, 4)
 
 
-def action_code(action: Action, screen: Screen) -> str:
-    """One or two lines of pyautogui code doing `action` (coordinates normalised to [0, 1])."""
+def absolute(x: int | float, y: int | float, screen: Screen) -> tuple[int, int]:
+    return int(x), int(y)
+
+
+TERMINATE = "computer.terminate(status='success')"
+
+
+def action_code(action: Action, screen: Screen, coords: Callable = normalised) -> str:
+    """Lines of pyautogui code doing `action` (coordinates normalised to [0, 1]); a click or drag
+    made with modifiers held (shift-click, ctrl-click) holds them with keyDown/keyUp around it."""
+    code = _bare_code(action, screen, coords)
+    if action.kind in MODIFIED_KINDS and action.keys:
+        held = [pyautogui_key(k) for k in action.keys]
+        down = "\n".join(f"pyautogui.keyDown({k!r})" for k in held)
+        up = "\n".join(f"pyautogui.keyUp({k!r})" for k in reversed(held))
+        code = f"{down}\n{code}\n{up}"
+    return code
+
+
+MODIFIED_KINDS = {"click", "double_click", "right_click", "drag"}
+
+
+def action_code_abs(action: Action, screen: Screen) -> str:
+    """`action_code` with absolute screen pixels."""
+    return action_code(action, screen, absolute)
+
+
+def _bare_code(action: Action, screen: Screen, coords: Callable = normalised) -> str:
     kind = action.kind
+    if kind == "done":
+        return TERMINATE
+    if kind == "hover":
+        x, y = coords(action.x or 0, action.y or 0, screen)
+        return f"pyautogui.moveTo(x={x}, y={y})"
     if kind in ("click", "double_click", "right_click"):
-        x, y = normalised(action.x or 0, action.y or 0, screen)
+        x, y = coords(action.x or 0, action.y or 0, screen)
         call = {"click": "click", "double_click": "doubleClick", "right_click": "rightClick"}[kind]
         return f"pyautogui.{call}(x={x}, y={y})"
     if kind == "drag":
-        x, y = normalised(action.x or 0, action.y or 0, screen)
-        x2, y2 = normalised(action.x2 or 0, action.y2 or 0, screen)
+        x, y = coords(action.x or 0, action.y or 0, screen)
+        x2, y2 = coords(action.x2 or 0, action.y2 or 0, screen)
         return f"pyautogui.moveTo(x={x}, y={y})\npyautogui.dragTo(x={x2}, y={y2}, button='left')"
     if kind == "scroll":
         lines = []
         where = ""
         if action.x is not None and action.y is not None:
-            x, y = normalised(action.x, action.y, screen)
+            x, y = coords(action.x, action.y, screen)
             where = f", x={x}, y={y}"
         if action.dy:
             lines.append(f"pyautogui.scroll({-action.dy}{where})")
@@ -69,9 +101,13 @@ def describe(action: Action) -> str:
     what = f'the {target.role or target.tag or "element"} "{target.name or target.text}"' if target else ""
     if action.kind == "type":
         return f"type {action.text!r}" + (f" into {what}" if what else "")
+    if action.kind == "done":
+        return "done"
     if action.kind in ("hotkey", "key"):
         return "press " + "+".join(action.keys or [])
     verb = action.kind.replace("_", " ")
+    if action.kind in MODIFIED_KINDS and action.keys:
+        verb = "+".join(action.keys) + "+" + verb
     return f"{verb} {what}".strip()
 
 
@@ -86,17 +122,18 @@ def export_pyautogui(steps: Iterable[Step], out: Path, on_step: Callable[[Step],
                 first = first or step
                 image = None
                 if step.frame_before is not None:
-                    image = f"images/{step_key(episode_id, step.index)}.png"
+                    image = f"images/{step_key(episode_id, step.index)}{step.frame_before.suffix}"
                     link_or_copy(step.frame_before, out / image)
                 traj.append({"index": step.index, "image": image, "action": describe(step.action),
-                             "code": action_code(step.action, step.screen)})
+                             "instruction": step.description, "code": action_code(step.action, step.screen),
+                             "code_abs": action_code_abs(step.action, step.screen)})
                 if on_step:
                     on_step(step)
             assert first is not None
             lines.write(json.dumps({
                 "episode_id": episode_id, "task_id": first.task, "instruction": first.instruction,
                 "success": first.success, "performer": first.performer, "skills": list(first.skills),
-                "screen": {"w": first.screen.w, "h": first.screen.h}, "traj": traj,
+                "screen": first.screen.model_dump(), "appearance": first.appearance.model_dump(), "traj": traj,
             }) + "\n")
             episodes += 1
     return episodes

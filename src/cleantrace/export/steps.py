@@ -8,14 +8,18 @@ Only one episode's actions are in memory at a time; frames are passed as file pa
 from __future__ import annotations
 
 import fnmatch
+import gzip
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
+from cleantrace.appearance import DEFAULT, Appearance
 from cleantrace.errors import CleantraceError
 from cleantrace.trace import files
 from cleantrace.trace.reader import episode_folders
-from cleantrace.trace.schema import Action, Meta, Screen
+from cleantrace.trace.schema import Action, Meta, Screen, ScreenLabels
+from cleantrace.trace.validate import validate_episode
 
 
 @dataclass(frozen=True)
@@ -30,6 +34,24 @@ class Step:
     action: Action  # absolute screen pixels, as recorded
     frame_before: Path | None  # the screenshot the action was decided on
     screen: Screen
+    frame_after: Path | None = None  # the screen once the action took effect
+    previous: tuple[str, ...] = ()  # the descriptions of the episode's earlier steps, in order
+    labels: Path | None = None  # the screen labels of frame_before (labels/<hash>.json.gz), if recorded
+    frame_sha256: str = ""  # of frame_before's pixels
+    pointer_before: tuple[int, int] | None = None  # where the pointer was in frame_before
+    pointer_after: tuple[int, int] | None = None
+    appearance: Appearance = DEFAULT  # the look the episode was recorded in
+
+    def screen_labels(self) -> ScreenLabels | None:
+        """The labelled screen of frame_before (elements and accessibility tree), or None."""
+        return read_labels(self.labels) if self.labels is not None else None
+
+    @property
+    def description(self) -> str:
+        """The step's plain-language instruction (made from the action for schema-1 traces)."""
+        from cleantrace.trace.describe import describe_action
+
+        return self.action.description or describe_action(self.action)
 
 
 @dataclass(frozen=True)
@@ -57,6 +79,7 @@ class ExportPlan:
 
     episodes: list[EpisodePlan] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    invalid: list[str] = field(default_factory=list)  # "<episode>: <first problem>", left out
 
     @property
     def steps(self) -> int:
@@ -69,7 +92,8 @@ def plan_export(
     """Select a run's episodes (reading only their meta.json) and count their steps.
 
     Episodes whose privacy scan has findings, or whose folder holds a file the trace format does not
-    name, are always left out; when none is left, CleantraceError.
+    name, are always left out, and so are episodes that do not validate (a damaged frame, a truncated
+    log: named in `invalid`); when none is left, CleantraceError.
     `skills_of` maps task ids to skills (default: the shipped task packs); a task missing from it has
     no skills, said once in the notes.
     """
@@ -83,7 +107,11 @@ def plan_export(
     leaks = strays = unaccepted = 0
     reviews = _reviews(run_dir)
     for folder in folders:
-        meta = Meta.model_validate_json((folder / files.META).read_text(encoding="utf-8"))
+        try:
+            meta = Meta.model_validate_json((folder / files.META).read_text(encoding="utf-8"))
+        except ValueError as exc:
+            plan.invalid.append(f"{folder.name}: meta.json does not follow the trace schema ({_first_line(exc)})")
+            continue
         if meta.task not in skills_of:
             unknown.add(meta.task)
         skills = skills_of.get(meta.task, ())
@@ -99,9 +127,15 @@ def plan_export(
                 reviews.get(meta.episode_id) != "accepted"):
             unaccepted += 1
             continue
+        report = validate_episode(folder)
+        if not report.ok:
+            plan.invalid.append(f"{folder.name}: {report.problems[0]}")
+            continue
         plan.episodes.append(EpisodePlan(folder, meta, skills, _count_lines(folder / files.ACTIONS)))
     if unknown:
         plan.notes.append(f"tasks not in the task packs, exported without skills: {', '.join(sorted(unknown))}")
+    if plan.invalid:
+        plan.notes.append(f"{len(plan.invalid)} episode(s) left out as invalid (cleantrace validate RUN)")
     if unaccepted:
         plan.notes.append(f"{unaccepted} volunteer episode(s) left out: not accepted in the station's review "
                           "(--include-unreviewed exports them)")
@@ -111,7 +145,7 @@ def plan_export(
         plan.notes.append(f"{strays} episode(s) left out: their folder holds files that are no part of a trace "
                           "(cleantrace validate RUN)")
     if not plan.episodes:
-        hint = "; ".join(plan.notes) or "loosen --only-success/--task/--skill/--performer"
+        hint = "; ".join(plan.invalid + plan.notes) or "loosen --only-success/--task/--skill/--performer"
         raise CleantraceError(f"no episode of {run_dir} matches the filters", hint)
     return plan
 
@@ -120,7 +154,13 @@ def iter_steps(plan: ExportPlan) -> Iterator[Step]:
     """Every step of the planned episodes, in order, reading one episode at a time."""
     for episode in plan.episodes:
         meta = episode.meta
-        frames = {row["i"]: episode.folder / row["file"] for row in files.read_jsonl(episode.folder / files.FRAMES)}
+        rows = files.read_jsonl(episode.folder / files.FRAMES)
+        frames = {row["i"]: episode.folder / row["file"] for row in rows}
+        shas = {row["i"]: row["sha256"] for row in rows}
+        pointers = {row["i"]: tuple(row["pointer"]) for row in rows if row.get("pointer")}
+        labels = {row["frame"]: episode.folder / row["file"]
+                  for row in files.read_jsonl(episode.folder / files.LABELS) if row.get("file")}
+        previous: list[str] = []
         with open(episode.folder / files.ACTIONS, encoding="utf-8") as lines:
             for line in lines:
                 if not line.strip():
@@ -129,12 +169,24 @@ def iter_steps(plan: ExportPlan) -> Iterator[Step]:
                     action = Action.model_validate_json(line)
                 except ValueError:
                     break  # a torn last line of an episode killed mid-way
-                yield Step(
+                step = Step(
                     episode_id=meta.episode_id, task=meta.task, skills=episode.skills, performer=meta.performer.kind,
                     success=bool(meta.outcome.success), instruction=meta.instruction, index=action.i, action=action,
                     frame_before=frames.get(action.frame_before) if action.frame_before is not None else None,
-                    screen=meta.sandbox.screen,
+                    screen=meta.sandbox.screen, appearance=meta.appearance,
+                    frame_after=frames.get(action.frame_after) if action.frame_after is not None else None,
+                    previous=tuple(previous), labels=labels.get(action.frame_before),
+                    frame_sha256=shas.get(action.frame_before, ""),
+                    pointer_before=pointers.get(action.frame_before), pointer_after=pointers.get(action.frame_after),
                 )
+                previous.append(step.description)
+                yield step
+
+
+@lru_cache(maxsize=8)
+def read_labels(path: Path) -> ScreenLabels:
+    """A labels file (gzipped JSON), cached: consecutive steps often share a screen."""
+    return ScreenLabels.model_validate_json(gzip.decompress(path.read_bytes()))
 
 
 def _reviews(run_dir: Path) -> dict[str, str]:
@@ -162,6 +214,11 @@ def _selected(meta: Meta, skills: tuple[str, ...], s: StepFilter) -> bool:
         and (s.skill is None or s.skill in skills)
         and (s.performer is None or meta.performer.kind == s.performer)
     )
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return text[0] if text else type(exc).__name__
 
 
 def _count_lines(path: Path) -> int:

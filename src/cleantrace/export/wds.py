@@ -1,5 +1,6 @@
-"""WebDataset export: tar shards of samples `<key>.png` (the frame before the action, as recorded)
-and `<key>.json` (instruction, action, target, labels), readable by the `webdataset` package."""
+"""WebDataset export: tar shards of samples `<key>.png` (the frame before the action, as recorded;
+`.webp` for WebP frames), `<key>.after.png` (the frame after) and `<key>.json` (the hf row without
+images), readable by the `webdataset` package."""
 
 from __future__ import annotations
 
@@ -22,10 +23,12 @@ def export_webdataset(steps: Iterable[Step], out: Path, on_step: Callable[[Step]
     with webdataset.ShardWriter(str(out / SHARD_PATTERN), maxcount=SAMPLES_PER_SHARD, verbose=0) as sink:
         for step in steps:
             row = step_row(step)
-            image = row.pop("image")
+            image, after = row.pop("image"), row.pop("image_after")
             sample = {"__key__": step_key(step.episode_id, step.index), "json": row}
             if image is not None:
-                sample["png"] = image["bytes"]
+                sample[step.frame_before.suffix.lstrip(".")] = image["bytes"]
+            if after is not None:
+                sample["after." + step.frame_after.suffix.lstrip(".")] = after["bytes"]
             sink.write(sample)
             total += 1
             if on_step:

@@ -81,7 +81,7 @@ def _record(spec: EpisodeSpec, run_dir: Path, timeout: float, image: str | None,
     if ended.stopped:
         reason = stop() or f"{INTERRUPTED}: the run was stopped"
     elif ended.timed_out:
-        reason = f"timed out after {timeout:.0f} s"
+        reason = f"timed out after {timeout:.0f} s{_last_action(log_path)}"
     else:
         reason = f"the sandbox exited with code {ended.code}: {_last_line(log_path)}"
     return _seal(folder, spec, reason)
@@ -111,6 +111,15 @@ def _require_free_space(run_dir: Path) -> None:
 def disk_error(run_dir: Path, exc: OSError) -> CleantraceError:
     reason = "the disk is full" if exc.errno == errno.ENOSPC else exc.strerror or str(exc)
     return CleantraceError(f"cannot write to {run_dir}: {reason}", "free disk space or choose another --out")
+
+
+def _last_action(log_path: Path) -> str:
+    """`; last action: click(…) at tasks/…py:31`: the Actor's last verb, from the sandbox's log."""
+    try:
+        lines = [ln for ln in log_path.read_text(errors="replace").splitlines() if ln.startswith("actor: ")]
+    except OSError:
+        return ""
+    return f"; last action: {lines[-1].removeprefix('actor: ')[:300]}" if lines else "; no action was begun"
 
 
 def _last_line(log_path: Path) -> str:

@@ -114,6 +114,7 @@ def replay(
             persona=_known_persona(meta.performer.persona), tasks_dir=str(registry.root.resolve()),
             settings=RecordingSettings(screen=(screen.w, screen.h), backend=backend),
             performer=ReplayPerformer(source=str(folder.resolve())),
+            appearance=meta.appearance,  # the recorded look: the same pixels under the same input
         )
         done = Replayed(meta, run_episode(spec, run_dir, timeout, image))
         result.replays.append(done)

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from cleantrace.appearance import Choice, draw, load_choice
 from cleantrace.errors import CleantraceError
 from cleantrace.fleet.episodes import CTRL_C, disk_error
 from cleantrace.fleet.executors import LocalExecutor, Stop
@@ -43,13 +44,13 @@ from cleantrace.spec import (
     DEFAULT_FPS,
     DEFAULT_MOTION,
     DEFAULT_PERSONA,
-    DEFAULT_SCREEN,
     EPISODE_TIMEOUT_S,
     EpisodeSpec,
     RecordingSettings,
     ScriptPerformer,
 )
 from cleantrace.tasks import load_registry
+from cleantrace.tasks.lint import check_setups
 from cleantrace.trace import files
 from cleantrace.trace.schema import CatalogRow
 
@@ -81,13 +82,14 @@ class RunStart:
 def run(
     tasks: list[str] | None = None, episodes: int = 1, seed: int = 0, out: Path | str = Path("runs"),
     run_id: str | None = None, persona: str = DEFAULT_PERSONA, tasks_dir: Path | None = None,
-    timeout: float = EPISODE_TIMEOUT_S, screen: tuple[int, int] = DEFAULT_SCREEN, fps: float = DEFAULT_FPS,
+    timeout: float = EPISODE_TIMEOUT_S, screen: tuple[int, int] | None = None, fps: float = DEFAULT_FPS,
     change_fps: float = DEFAULT_CHANGE_FPS, backend: str = DEFAULT_BACKEND, image: str | None = None,
     on_episode: Callable[[CatalogRow], None] | None = None, *,
     seeds: str | list[int] | None = None, personas: list[str] | None = None, skills: list[str] | None = None,
     apps: list[str] | None = None, workers: int | None = None, resume: bool = False, executor: str = "local",
     address: str | None = None, staging: Path | None = None, storage_options: dict[str, Any] | None = None,
-    on_start: Callable[[RunStart], None] | None = None, motion: str = DEFAULT_MOTION,
+    on_start: Callable[[RunStart], None] | None = None, motion: str = DEFAULT_MOTION, frame_format: str = "png",
+    appearance: str | Path | Choice | dict | None = "random",
 ) -> RunResult:
     """Record every (task, seed, persona) of the selection, `workers` at a time; returns the run's catalog.
 
@@ -99,6 +101,10 @@ def run(
     done episodes are kept, interrupted ones set aside under `interrupted/` and run again; without
     tasks, the stored plan (run.json) is used. `backend` names one of `cleantrace.sandbox.backends.BACKENDS`
     ("local": bubblewrap, "docker": a container of `image` per episode).
+    `frame_format` is how frames are stored: "png" or "webp" (both lossless).
+    `appearance` is "random" (each episode's look drawn from its seed), "default" (the look of
+    1280×800, light, classic theme, en_US) or a file / mapping fixing or narrowing axes
+    (docs/appearance.md); `screen` overrides the drawn screen size.
     """
     registry = load_registry(tasks_dir)
     if executor not in ("local", "ray"):
@@ -106,7 +112,9 @@ def run(
     backend_named(backend, image)  # an unknown backend fails before anything is written
     run_id = run_id or (_latest_run(out) if resume else None) or time.strftime("run-%Y%m%d-%H%M%S")
     motion = _checked_motion(motion, backend)
-    settings = RecordingSettings(screen=tuple(screen), fps=fps, change_fps=change_fps, backend=backend, motion=motion)
+    settings = RecordingSettings(screen=tuple(screen) if screen else None, appearance=load_choice(appearance),
+                                 fps=fps, change_fps=change_fps, backend=backend, motion=motion,
+                                 frame_format=frame_format)
     asked = None
     if tasks or skills or apps or not resume:  # a selection; checked before anything is written
         chosen = select_tasks(registry, list(tasks or []), skills, apps)
@@ -115,6 +123,7 @@ def run(
             chosen, seed_list, expand_persona_names(personas or [persona])))
         for name in {e.persona for e in asked.episodes}:
             persona_named(name)
+        check_setups(registry, [(e.task, e.seed) for e in asked.episodes])  # setup errors before any sandbox
     _check_backend(backend, image)
     where = str(out) if "://" in str(out) else str(Path(out).resolve())  # Ray workers may start elsewhere
     output = RunOutput(OutputSpec(out=where, run_id=run_id, staging=str(Path(staging).resolve()) if staging else None,
@@ -198,6 +207,7 @@ def _spec(episode: PlannedEpisode, plan: RunPlan, tasks_dir: Path, library: Path
         persona=episode.persona, persona_params=persona_params(episode.persona),
         tasks_dir=str(Path(tasks_dir).resolve()), settings=plan.settings,
         performer=ScriptPerformer(motion_library=str(library) if library else None),
+        appearance=draw(episode.seed, plan.settings.appearance),
     )
 
 
@@ -258,7 +268,7 @@ def _plan(output: RunOutput, resume: bool, asked: RunPlan | None) -> RunPlan:
     if asked is not None and stored is not None and stored.settings != asked.settings:
         raise CleantraceError(
             f"run {run_id} was recorded with {stored.settings.model_dump()}",
-            "pass the same --fps/--change-fps/--backend to resume it, or use a new --run-id",
+            "pass the same --fps/--change-fps/--frame-format/--backend to resume it, or use a new --run-id",
         )
     return asked or stored
 

@@ -72,7 +72,7 @@ def check_tasks(
         if row.status == "failure":
             check.reasons.append(f"seed {row.seed}: {row.message}")
         if row.status != ("failure" if wrong else "success"):
-            check.problems.append(f"seed {row.seed}: {row.status}: {row.message}")
+            check.problems.append(f"seed {row.seed} ({row.episode_id}): {row.status}: {row.message}")
     return list(checks.values())
 
 
@@ -82,12 +82,7 @@ def write_wrong_pack(registry: TaskRegistry, task_ids: list[str], root: Path) ->
     for task_id in task_ids:
         by_pack[registry.get(task_id).app].append(task_id)
     for pack_name, ids in by_pack.items():
-        pack = registry.packs[pack_name]
-        mirror = root / pack_name
-        mirror.mkdir(parents=True)
-        (mirror / "app").symlink_to(pack.app_dir.resolve())
-        for module in pack.root.glob("*.py"):
-            (mirror / module.name).symlink_to(module.resolve())
+        mirror = mirror_pack(registry, pack_name, root) / pack_name
         lines = ["from cleantrace.tasks import Task  # noqa: F401", ""]
         for n, task_id in enumerate(ids):
             task = registry.get(task_id)
@@ -104,6 +99,18 @@ def write_wrong_pack(registry: TaskRegistry, task_ids: list[str], root: Path) ->
                 "        super().solve(actor, self._wrong)", "",
             ]
         (mirror / WRONG_MODULE).write_text("\n".join(lines))
+    return root
+
+
+def mirror_pack(registry: TaskRegistry, pack_name: str, root: Path) -> Path:
+    """A tasks folder `root` holding a mirror of one pack (its app and modules, as symlinks), to which
+    extra modules can be added without touching the pack."""
+    pack = registry.packs[pack_name]
+    mirror = root / pack_name
+    mirror.mkdir(parents=True)
+    (mirror / "app").symlink_to(pack.app_dir.resolve())
+    for module in pack.root.glob("*.py"):
+        (mirror / module.name).symlink_to(module.resolve())
     return root
 
 

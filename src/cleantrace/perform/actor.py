@@ -3,10 +3,14 @@ text), found through the browser, and acted on with real X input along humanlike
 
 from __future__ import annotations
 
+import difflib
+import functools
+import re
+import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 import numpy as np
 from playwright.sync_api import Error as PlaywrightError
@@ -26,6 +30,7 @@ from cleantrace.perform.typing import SHIFTED, chord_timeline, typing_timeline
 from cleantrace.perform.xinput import BUTTONS, XTestInput, x_key_name
 from cleantrace.sandbox.browser import page_screen_origin
 from cleantrace.spec import DEFAULT_SCREEN, seed_stream
+from cleantrace.trace.describe import element_phrase, key_phrase
 
 WHEEL_UP, WHEEL_DOWN = 4, 5
 
@@ -37,22 +42,69 @@ e => {
     const s = getComputedStyle(n);
     if (/(auto|scroll)/.test(s.overflowY) && n.scrollHeight > n.clientHeight + 1) break;
   }
-  const r = (n && n !== document.body && n !== document.documentElement)
-    ? n.getBoundingClientRect() : {x: 0, y: 0, width: innerWidth, height: innerHeight};
+  // client areas: without scroll bars (a horizontal one appears when a wide table overflows a small page)
+  const W = document.documentElement.clientWidth, H = document.documentElement.clientHeight;
+  let r = {x: 0, y: 0, width: W, height: H};
+  if (n && n !== document.body && n !== document.documentElement) {
+    const b = n.getBoundingClientRect();
+    r = {x: b.x + n.clientLeft, y: b.y + n.clientTop, width: n.clientWidth, height: n.clientHeight};
+  }
   const x = Math.max(r.x, 0), y = Math.max(r.y, 0);
-  return [x, y, Math.min(r.x + r.width, innerWidth) - x, Math.min(r.y + r.height, innerHeight) - y];
+  return [x, y, Math.min(r.x + r.width, W) - x, Math.min(r.y + r.height, H) - y];
 }
 """
+
+
+F = TypeVar("F", bound=Callable[..., Any])
+ARIA_LINE = re.compile(r'^\s*-\s+([a-z]+)\s+"((?:[^"\\]|\\.)*)"', re.MULTILINE)
+
+
+def announced(verb: F) -> F:
+    """Log each call of a verb, with the task's file:line, to the sandbox's log (never the trace): a
+    timeout then names the action that was under way."""
+
+    @functools.wraps(verb)
+    def wrapper(self, *args: Any, **kwargs: Any) -> Any:
+        shown = [repr(a) for a in args] + [f"{k}={v!r}" for k, v in kwargs.items() if v not in (None, (), False)]
+        print(f"actor: {verb.__name__}({', '.join(shown)}) at {call_site()}", file=sys.stderr, flush=True)
+        return verb(self, *args, **kwargs)
+
+    return wrapper  # type: ignore[return-value]
+
+
+def call_site() -> str:
+    """file:line of the innermost caller outside this module (the task's solve, or its helper)."""
+    frame = sys._getframe(1)
+    while frame is not None and frame.f_code.co_filename == __file__:
+        frame = frame.f_back
+    return f"{frame.f_code.co_filename}:{frame.f_lineno}" if frame is not None else "?"
+
+
+def nearest_targets(aria_snapshot: str, role: str | None, name: str | None, label: str | None = None,
+                    text: str | None = None, placeholder: str | None = None, n: int = 3) -> list[str]:
+    """The targets on the page (from Playwright's ARIA snapshot) closest to the one asked for, as
+    locators a task can use: same role first, then by name similarity."""
+    found = {(r, nm.replace('\\"', '"')) for r, nm in ARIA_LINE.findall(aria_snapshot) if nm}
+    wanted = (name or label or text or placeholder or "").lower()
+
+    def score(item: tuple[str, str]) -> float:
+        similar = difflib.SequenceMatcher(None, wanted, item[1].lower()).ratio()
+        return similar + (0.5 if role and item[0] == role else 0.0)
+
+    ranked = sorted(found, key=lambda item: (-score(item), item))
+    return [f"role={r!r} name={nm!r}" for r, nm in ranked[:n] if score((r, nm)) >= 0.5]
 
 
 class Observer(Protocol):
     """What the actor tells the recorder: when to take a frame, and where it is about to press."""
 
-    def observe(self, reason: str = "action") -> int: ...
+    def observe(self, reason: str = "action", label: bool = False) -> int: ...
 
-    def probe(self, x: int, y: int) -> Any: ...
+    def probe(self, x: int, y: int, kind: str = "press", skip: str = "") -> Any: ...
 
-    def probe_focus(self) -> Any: ...
+    def probe_focus(self, typing: bool = False) -> Any: ...
+
+    def note(self, description: str, why: str | None = None) -> None: ...
 
 
 class Actor:
@@ -60,80 +112,98 @@ class Actor:
 
     Every verb that acts on an element takes a locator by meaning: `role` + `name` (accessible role
     and exact accessible name), or `label`, `text` or `placeholder`; `within` (a dict of the same
-    keys) scopes the search to one container, e.g. a table row or a dialog.
+    keys) scopes the search to one container, e.g. a table row or a dialog. Every verb also takes
+    `why`, the reason for the step, kept with the step's description in the trace.
     """
 
     def __init__(
         self, page: Page, inputs: XTestInput, observer: Observer, seed: int, persona: Persona,
         screen: tuple[int, int] = DEFAULT_SCREEN, timeout_ms: float = 5000, motion: Any = None,
+        device_scale: float = 1.0,
     ) -> None:
         self.page = page
         self.motion = motion or ModelMotion()  # where pointer paths come from: the model or a movement library
+        self.device_scale = device_scale  # screen pixels per DIP (the appearance's device scale factor)
         self.inputs = inputs
         self.observer = observer
         self.persona = persona
         self.screen = screen
         self.timeout_ms = timeout_ms
         self.rng = seed_stream(seed, "actor")
+        self._described: str | None = None  # the description of the next step, set by a verb using another
 
     # -- the verbs a task uses -------------------------------------------------------------
+    @announced
     def click(
         self, role: str | None = None, name: str | None = None, *, label: str | None = None,
         text: str | None = None, placeholder: str | None = None, within: dict | None = None,
-        button: str = "left", hold: tuple[str, ...] = (),
+        button: str = "left", hold: tuple[str, ...] = (), why: str | None = None,
     ) -> None:
         """Click the element (`button="right"` for a right click; `hold=("ctrl",)` for a ctrl-click)."""
         target = self._locate(role, name, label, text, placeholder, within)
-        with self._step():
+        verb = "Right-click" if button == "right" else f"{key_phrase(hold)}-click" if hold else "Click"
+        with self._step(f"{verb} {_phrase(role, name, label, text, placeholder, within)}", why):
             self._point(target)
             with self._held(hold):
                 self._press(BUTTONS[button])
 
+    @announced
     def double_click(
         self, role: str | None = None, name: str | None = None, *, label: str | None = None,
-        text: str | None = None, placeholder: str | None = None, within: dict | None = None,
+        text: str | None = None, placeholder: str | None = None, within: dict | None = None, why: str | None = None,
     ) -> None:
         """Double-click the element."""
         target = self._locate(role, name, label, text, placeholder, within)
-        with self._step():
+        with self._step(f"Double-click {_phrase(role, name, label, text, placeholder, within)}", why):
             self._point(target)
             self._press(BUTTONS["left"])
             time.sleep(double_click_gap(self.rng, self.persona))
             self._press(BUTTONS["left"], probe=False)
 
+    @announced
     def hover(
         self, role: str | None = None, name: str | None = None, *, label: str | None = None,
-        text: str | None = None, placeholder: str | None = None, within: dict | None = None,
+        text: str | None = None, placeholder: str | None = None, within: dict | None = None, why: str | None = None,
     ) -> None:
-        """Move the pointer onto the element and rest there (e.g. to open a submenu)."""
+        """Move the pointer onto the element and rest there (e.g. to open a submenu): a step of its
+        own, a `hover` action with its own frames, so the next step sees what the hover opened."""
         target = self._locate(role, name, label, text, placeholder, within)
-        self._point(target)
-        time.sleep(float(self.rng.uniform(0.3, 0.6)))
+        with self._step(f"Hover over {_phrase(role, name, label, text, placeholder, within)}", why):
+            self._point(target)
+            self.observer.probe(*self.inputs.position, kind="hover")
+            time.sleep(float(self.rng.uniform(0.3, 0.6)))
 
-    def drag(self, source: dict, target: dict) -> None:
-        """Press on `source`, move with the button held, release on `target` (each a locator dict)."""
+    @announced
+    def drag(self, source: dict, target: dict, why: str | None = None) -> None:
+        """Press on `source`, move with the button held, release on `target` (each a locator dict).
+
+        The recorder notes the dragged element under the press and the drop element under the release.
+        """
         grabbed, drop = self._locate(**source), self._locate(**target)
         timing = drag_timing(self.rng, self.persona)
-        with self._step():
+        with self._step(f"Drag {_phrase(**source)} to {_phrase(**target)}", why):
             self._point(grabbed, glance=timing.before_press)
-            self.observer.probe(*self.inputs.position)
+            dragged = self.observer.probe(*self.inputs.position)
             self.inputs.button(BUTTONS["left"], True)
             time.sleep(timing.before_move)
             box = self._screen_box(drop)
             self.inputs.move_along(self.motion.drag_path(self.inputs.position, box, self.rng, self.persona,
                                                          self.screen))
             time.sleep(timing.before_release)
+            self.observer.probe(*self.inputs.position, kind="drop", skip=getattr(dragged, "selector", "") or "")
             self.inputs.button(BUTTONS["left"], False)
 
+    @announced
     def scroll_to(
         self, role: str | None = None, name: str | None = None, *, label: str | None = None,
-        text: str | None = None, placeholder: str | None = None, within: dict | None = None,
+        text: str | None = None, placeholder: str | None = None, within: dict | None = None, why: str | None = None,
     ) -> None:
         """Turn the wheel over the element's scrollable container until the element is in view."""
         target = self._locate(role, name, label, text, placeholder, within)
-        with self._step():
+        with self._step(f"Scroll to {_phrase(role, name, label, text, placeholder, within)}", why):
             self._scroll_into_view(target)
 
+    @announced
     def wait_for(
         self, role: str | None = None, name: str | None = None, *, label: str | None = None,
         text: str | None = None, placeholder: str | None = None, within: dict | None = None,
@@ -141,20 +211,23 @@ class Actor:
         """Wait until the element is visible (e.g. after the page updates itself); no input."""
         self._locate(role, name, label, text, placeholder, within)
 
-    def select(self, label: str, option: str) -> None:
+    @announced
+    def select(self, label: str, option: str, why: str | None = None) -> None:
         """Choose `option` in the dropdown labelled `label`: a native <select> or an ARIA combobox."""
         dropdown = self._locate(label=label)
         if dropdown.evaluate("e => e.localName") == "select":
-            self._select_native(dropdown, label, option)
+            self._select_native(dropdown, label, option, why)
         else:
-            with self._step():
+            with self._step(f"Open the {label} list", why):
                 self._point(dropdown)
                 self._press(BUTTONS["left"])
-            self.click(role="option", name=option)
+            self._described = f"Choose '{option}' in the {label} list"
+            self.click(role="option", name=option, why=why)
 
+    @announced
     def type(
         self, text: str, role: str | None = None, name: str | None = None, *, label: str | None = None,
-        placeholder: str | None = None, within: dict | None = None, replace: bool = False,
+        placeholder: str | None = None, within: dict | None = None, replace: bool = False, why: str | None = None,
     ) -> None:
         """Type `text`, first clicking into the field if one is named (`replace=True`: select all first).
 
@@ -162,33 +235,42 @@ class Actor:
         """
         for ch in set(text):
             self.inputs.keycode(ch)  # fail before acting if a character cannot be typed
-        if label or role or placeholder:
+        where = _phrase(role, name, label, None, placeholder, within) if label or role or placeholder else ""
+        if where:
             field = self._locate(role, name, label, None, placeholder, within)
-            with self._step():
+            with self._step(f"Click into {where}", why):
                 self._point(field)
                 self._press(BUTTONS["left"])
             if replace:
-                self.hotkey("ctrl", "a")
+                self._described = f"Select all the text in {where}"
+                self.hotkey("ctrl", "a", why=why)
             elif field.evaluate("e => typeof e.value === 'string' && e.value.length > 0"):
-                self.hotkey("ctrl", "End")  # append after what is there
+                self._described = f"Move to the end of {where}"
+                self.hotkey("ctrl", "End", why=why)  # append after what is there
         elif replace:
-            self.hotkey("ctrl", "a")
-        with self._step():
-            self.observer.probe_focus()
+            self._described = "Select all the text"
+            self.hotkey("ctrl", "a", why=why)
+        shown = text if len(text) <= 60 else text[:57] + "..."
+        with self._step(f"Type '{shown}'" + (f" into {where}" if where else ""), why):
+            self.observer.probe_focus(typing=True)
             self.inputs.play(typing_timeline(text, self.rng, self.persona))
 
-    def hotkey(self, *keys: str) -> None:
+    @announced
+    def hotkey(self, *keys: str, why: str | None = None) -> None:
         """Press a shortcut chord, e.g. hotkey("ctrl", "s")."""
-        with self._step():
+        with self._step(f"Press {key_phrase(keys)}", why):
+            self.observer.probe_focus()
             self.inputs.play(chord_timeline([x_key_name(k) for k in keys], self.rng, self.persona))
 
-    def press(self, key: str, times: int = 1) -> None:
-        """Press and release one key (e.g. "Enter", "Tab", "Down", "e", "#"), `times` times."""
+    @announced
+    def press(self, key: str, times: int = 1, why: str | None = None) -> None:
+        """Press and release one key (e.g. "Enter", "Tab", "Down", "e", "#"), `times` times: each
+        press is a step of its own (a decision with its own frames), the repeats without a pause to think."""
         chord = ["Shift_L", key] if key in SHIFTED else [x_key_name(key)]
-        with self._step():
-            for n in range(times):
-                if n:
-                    time.sleep(self._lognormal(self.persona.iki_mean * 1.3))
+        for n in range(times):
+            think = self._lognormal(self.persona.iki_mean * 1.3) if n else None
+            with self._step(f"Press {key_phrase([key])}", why, think=think):
+                self.observer.probe_focus()
                 self.inputs.play(chord_timeline(chord, self.rng, self.persona))
 
     def prefers_keyboard(self) -> bool:
@@ -198,10 +280,13 @@ class Actor:
 
     # -- how the verbs are carried out ------------------------------------------------------
     @contextmanager
-    def _step(self) -> Iterator[None]:
-        """Think, take the frame before, act, let the page settle, take the frame after."""
-        time.sleep(self._lognormal(self.persona.think_mean))
-        self.observer.observe("action")
+    def _step(self, description: str, why: str | None = None, think: float | None = None) -> Iterator[None]:
+        """Think, take the frame before, say what the step does, act, let the page settle, take the
+        frame after. A verb carried out through another one names the step (`_described`)."""
+        description, self._described = self._described or description, None
+        time.sleep(self._lognormal(self.persona.think_mean) if think is None else think)
+        self.observer.observe("action", label=True)
+        self.observer.note(description, why)
         yield
         time.sleep(float(self.rng.uniform(0.25, 0.4)))
         self._wait_for_page()
@@ -219,7 +304,7 @@ class Actor:
             time.sleep(self._lognormal(0.08))
             self.inputs.key(name, False)
 
-    def _select_native(self, dropdown: Locator, label: str, option: str) -> None:
+    def _select_native(self, dropdown: Locator, label: str, option: str, why: str | None) -> None:
         options: list[str] = dropdown.evaluate("e => [...e.options].map(o => o.label)")
         if option not in options:
             raise PerformError(
@@ -227,12 +312,15 @@ class Actor:
             )
         current = dropdown.evaluate("e => e.selectedIndex")
         wanted = options.index(option)
-        with self._step():  # a click opens the popup, then the keyboard picks the option
+        with self._step(f"Open the {label} list", why):  # a click opens the popup, the keyboard picks
             self._point(dropdown)
             self._press(BUTTONS["left"])
-        if wanted != current:
-            self.press("Down" if wanted > current else "Up", times=abs(wanted - current))
-        self.press("Return")
+        for _ in range(abs(wanted - current)):
+            self._described = f"Move to the next option towards '{option}'" if wanted > current else \
+                f"Move to the previous option towards '{option}'"
+            self.press("Down" if wanted > current else "Up", why=why)
+        self._described = f"Choose '{option}' in the {label} list"
+        self.press("Return", why=why)
         if dropdown.evaluate("e => e.value") != option:
             raise PerformError(f"dropdown {label!r} did not take option {option!r}", "check the page by hand")
 
@@ -275,22 +363,36 @@ class Actor:
         try:
             visible.first.wait_for(state="visible", timeout=self.timeout_ms)
         except PlaywrightError:
-            raise PerformError(
-                f"no visible element with {what} on {self.page.url}", "check the task's solve() against the app"
-            ) from None
+            near = self._nearest(scope, role, name, label, text, placeholder)
+            hint = f"did you mean {' or '.join(near)}? " if near else ""
+            raise PerformError(f"no visible element with {what} on {self.page.url}",
+                               f"{hint}check the task's solve() against the app (`cleantrace inspect`)") from None
         if (count := visible.count()) > 1:
             raise PerformError(f"{count} elements match {what} on {self.page.url}", "name the target more precisely")
         return visible.first
+
+    def _nearest(self, scope: Page | Locator, role, name, label, text, placeholder) -> list[str]:
+        """What is on the page instead (best effort: the page may be gone)."""
+        try:
+            root = scope.locator("body") if scope is self.page else scope
+            snapshot = root.aria_snapshot(timeout=2000)  # type: ignore[union-attr]
+        except PlaywrightError:
+            return []
+        return nearest_targets(snapshot, role, name, label, text, placeholder)
 
     def _screen_box(self, target: Locator) -> Box:
         self._scroll_into_view(target)
         bbox = target.bounding_box()
         if bbox is None:
             raise PerformError("the target disappeared before it could be reached", "wait for the page first")
-        return self._to_screen(bbox["x"], bbox["y"], bbox["width"], bbox["height"])
+        x, y, w, h = bbox["x"], bbox["y"], bbox["width"], bbox["height"]
+        vx, vy, vw, vh = target.evaluate(SCROLL_BOX_JS)
+        if h > vh:  # taller than what shows of it (a board lane on a small page): aim at the part in sight
+            y, h = max(y, vy), min(y + h, vy + vh) - max(y, vy)
+        return self._to_screen(x, y, w, h)
 
     def _to_screen(self, x: float, y: float, w: float, h: float) -> Box:
-        ox, oy, scale = page_screen_origin(self.page)
+        ox, oy, scale = page_screen_origin(self.page, self.device_scale)
         return Box(ox + x * scale, oy + y * scale, w * scale, h * scale)
 
     def _scroll_into_view(self, target: Locator, max_flicks: int = 15) -> None:
@@ -308,6 +410,8 @@ class Actor:
             top, bottom = bbox["y"], bbox["y"] + bbox["height"]
             if top >= vy and bottom <= vy + vh:
                 return
+            if bottom - top > vh and min(bottom, vy + vh) - max(top, vy) >= vh / 2:
+                return  # taller than the view and filling half of it: as much as can be seen at once
             if flick == 0:  # the wheel scrolls what is under the pointer: go over the container first
                 view = self._to_screen(vx + vw * 0.2, vy + vh * 0.2, vw * 0.6, vh * 0.6)
                 if not _inside(self.inputs.position, view):
@@ -320,7 +424,7 @@ class Actor:
                 time.sleep(float(delay))
                 self.inputs.button(WHEEL_DOWN if down else WHEEL_UP, True)
                 self.inputs.button(WHEEL_DOWN if down else WHEEL_UP, False)
-            self._wait_until_still(target)
+            self._wait_until_still(target, before=bbox)
             moved = abs((target.bounding_box() or bbox)["y"] - top)
             if per_tick is None and moved > 0:
                 per_tick = moved / ticks
@@ -328,10 +432,20 @@ class Actor:
                 break  # the container cannot scroll further
         raise PerformError("could not scroll the target into view", "check that the page can scroll to it")
 
-    def _wait_until_still(self, target: Locator, timeout: float = 2.0) -> None:
-        """Wait for a smooth scroll to come to rest: the target in the same place twice in a row."""
+    def _wait_until_still(self, target: Locator, timeout: float = 2.0, before: dict | None = None) -> None:
+        """Wait for a smooth scroll to come to rest: the target in the same place twice in a row.
+
+        With `before` (the target's box before the wheel turned), first wait for it to move at all:
+        on a loaded machine the browser may handle the wheel later than one look takes, and a page
+        that starts to scroll after the Actor measured it would move the target from under the press.
+        """
         deadline = time.monotonic() + timeout
         last = target.bounding_box()
+        if before is not None:
+            while last == before and time.monotonic() < deadline:  # at the end of the page it never moves
+                time.sleep(0.03)
+                last = target.bounding_box()
+            deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             time.sleep(0.08)
             now = target.bounding_box()
@@ -356,6 +470,22 @@ def _describe(
 ) -> str:
     given = {"role": role, "name": name, "label": label, "text": text, "placeholder": placeholder}
     return " ".join(f"{k}={v!r}" for k, v in given.items() if v is not None) or "no locator"
+
+
+def _phrase(
+    role: str | None = None, name: str | None = None, label: str | None = None, text: str | None = None,
+    placeholder: str | None = None, within: dict | None = None,
+) -> str:
+    """How a person names the located element: 'the Save button', 'the Status field', "'Zone A'"."""
+    if role:
+        what = element_phrase(role, name or "")
+    elif label:
+        what = f"the {label} field"
+    elif placeholder:
+        what = f"the {placeholder} field"
+    else:
+        what = f"'{text}'"
+    return f"{what} in {_phrase(**within)}" if within else what
 
 
 def _inside(point: tuple[int, int], box: Box) -> bool:

@@ -37,6 +37,7 @@ class TaskScript:
     screen: tuple[int, int]
     motion: str = "model"  # where pointer paths come from (RecordingSettings.motion)
     motion_library: str | None = None  # the movement library's file inside the sandbox (motion library:RUN)
+    device_scale: float = 1.0  # the appearance's device scale factor
 
     def describe(self, meta: Meta) -> Meta:
         who = PerformerInfo(kind="script", id=f"script:{self.task.id}", persona=self.persona.name)
@@ -47,5 +48,6 @@ class TaskScript:
         from cleantrace.perform.library import motion_source
 
         motion = motion_source(self.motion, self.motion_library)
-        actor = Actor(page, inputs, recorder, self.seed, self.persona, self.screen, motion=motion)
+        actor = Actor(page, inputs, recorder, self.seed, self.persona, self.screen, motion=motion,
+                      device_scale=self.device_scale)
         self.task.solve(actor, self.params)

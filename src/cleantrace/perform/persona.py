@@ -54,6 +54,9 @@ PERSONAS = {
                     keyboard_preference=0.6),
     "careful": Persona("careful", fitts_a=0.16, fitts_b=0.22, iki_mean=0.28, typo_rate=0.015, think_mean=0.6,
                        keyboard_preference=0.15),
+    # the default person forced down one branch of every prefers_keyboard(): `tasks check --personas keyboard,mouse`
+    "keyboard": Persona("keyboard", keyboard_preference=1.0),
+    "mouse": Persona("mouse", keyboard_preference=0.0),
 }
 
 

@@ -44,7 +44,7 @@ def plan_steps(events: Sequence[Event], actions: Sequence[Action]) -> list[Repla
     steps: list[ReplayStep] = []
     start = 0
     last_t = 0.0
-    for a in sorted(actions, key=lambda a: a.events[0]):
+    for a in sorted((a for a in actions if a.events is not None), key=lambda a: a.events[0]):
         first, last = a.events
         if first != start or last < first or last >= len(events):
             raise TraceError(
@@ -131,7 +131,7 @@ class Replayer:
             _sleep_until(last_event + step.gap_ms / 1000)
             is_action = step.kind != "events"
             if is_action:
-                self.observer.observe("action")
+                self.observer.observe("action", label=True)
             last_event = self._inject(step)
             if is_action:
                 next_gap = steps[n + 1].gap_ms / 1000 if n + 1 < len(steps) else AFTER_S
@@ -147,8 +147,8 @@ class Replayer:
         input: the focused element before the step's first event (typing), the element under a
         press right after the pointer's last move before it (it may have appeared on hover).
         """
-        if step.kind == "type":
-            self.observer.probe_focus()
+        if step.kind in ("type", "key", "hotkey"):
+            self.observer.probe_focus(typing=step.kind == "type")  # typing or a shortcut
         events = step.events
         if events[0].kind == "down":
             self.observer.probe(events[0].x, events[0].y)
@@ -168,6 +168,8 @@ class Replayer:
             following = events[k + 1] if k + 1 < len(events) else None
             if following is not None and following.kind == "down":
                 self.observer.probe(following.x, following.y)  # the target under the coming press
+        if step.kind == "hover":
+            self.observer.probe(events[-1].x, events[-1].y, kind="hover")
         return time.perf_counter()
 
     def wait_settled(self) -> None:

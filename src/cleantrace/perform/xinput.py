@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections import OrderedDict
 from collections.abc import Iterable
 
 import numpy as np
@@ -22,6 +23,7 @@ KEY_ALIASES = {
     "pageup": "Prior", "pagedown": "Next",
 }
 BUTTONS = {"left": 1, "middle": 2, "right": 3}
+SETTLE_S = 0.25  # after a spare keycode is remapped, before its key goes down (measured: 20 ms was not enough)
 MIN_GAP_S = 0.004  # pointer points go out at least this far apart (a mouse reports at ≤ 250 Hz)
 
 
@@ -37,6 +39,10 @@ class XTestInput:
         self._d = display.Display(display_name)
         if not self._d.has_extension("XTEST"):
             raise PerformError(f"X display {display_name} has no XTEST extension", "run Xvfb with XTEST enabled")
+        self._spare: list[int] | None = None  # keycodes without keysyms, for characters not on the keyboard
+        self._bound: OrderedDict[int, int] = OrderedDict()  # keysym -> the spare keycode it is mapped to, LRU first
+        self._held: set[int] = set()  # keycodes pressed and not yet released
+        self._binds = 0  # how many times a spare keycode was (re)mapped
         pointer = self._d.screen().root.query_pointer()
         self.position = (pointer.root_x, pointer.root_y)
 
@@ -73,12 +79,31 @@ class XTestInput:
         self._d.flush()
 
     def key(self, key: str, down: bool) -> None:
+        bound = self._binds
         keycode = self.keycode(key)
+        if self._binds != bound:
+            time.sleep(SETTLE_S)  # the browser re-reads the keyboard mapping (MappingNotify) before the key comes
+        if down:
+            self._held.add(keycode)
+        else:
+            self._held.discard(keycode)
         xtest.fake_input(self._d, X.KeyPress if down else X.KeyRelease, keycode)
         self._d.flush()
 
     def play(self, timeline: Iterable[KeyEvent]) -> None:
-        """Press and release keys at the timeline's times."""
+        """Press and release keys at the timeline's times.
+
+        Characters off the keyboard get their spare keys first (as many as there are spare keys), and
+        the browser a moment to take the new keyboard mapping: it reads it some time after the change.
+        """
+        timeline = list(timeline)
+        bound = self._binds
+        for key in dict.fromkeys(e.key for e in timeline if e.down):
+            if len(self._bound) >= len(self._spares()) or self._binds - bound >= len(self._spares()):
+                break
+            self.keycode(key)
+        if self._binds != bound:
+            time.sleep(SETTLE_S)
         start = time.perf_counter()
         for event in timeline:
             _sleep_until(start + event.t)
@@ -91,9 +116,43 @@ class XTestInput:
             keysym = keysym_of(name)
         except KeyError:
             raise PerformError(f"unknown key {key!r}", "use a character or an X key name like 'Return'") from None
+        if keysym in self._bound:
+            self._bound.move_to_end(keysym)  # least recently used spare keys are remapped first
+            return self._bound[keysym]
         keycode = self._d.keysym_to_keycode(keysym)
-        if not keycode:
-            raise PerformError(f"key {key!r} is not on the sandbox keyboard", "type ASCII text only") from None
+        if keycode and keycode not in self._spares():
+            return keycode
+        if len(name) != 1:
+            raise PerformError(f"key {key!r} is not on the sandbox keyboard", "use an X key name like 'Return'")
+        return self._bind(keysym)
+
+    def _spares(self) -> list[int]:
+        """Keycodes without keysyms in the sandbox's keyboard map (looked up once)."""
+        if self._spare is None:
+            first = self._d.display.info.min_keycode
+            count = self._d.display.info.max_keycode - first + 1
+            mapping = self._d.get_keyboard_mapping(first, count)
+            self._spare = [first + i for i, syms in enumerate(mapping) if not any(syms)]
+        return self._spare
+
+    def _bind(self, keysym: int) -> int:
+        """Map a character missing from the keyboard (é, ß, 山…) to a spare keycode, as xdotool does.
+
+        A free spare if there is one, else the least recently used one that is not held down.
+        """
+        taken = set(self._bound.values())
+        free = [k for k in self._spares() if k not in taken]
+        if free:
+            keycode = free[0]
+        else:
+            old = next((s for s, k in self._bound.items() if k not in self._held), None)
+            if old is None:
+                raise PerformError("the sandbox keyboard has no spare key for a non-ASCII character", "type ASCII text")
+            keycode = self._bound.pop(old)
+        self._d.change_keyboard_mapping(keycode, [(keysym, keysym)])
+        self._d.sync()
+        self._bound[keysym] = keycode
+        self._binds += 1
         return keycode
 
     def sync(self) -> None:

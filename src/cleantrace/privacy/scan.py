@@ -33,6 +33,7 @@ from cleantrace.privacy.ocr import OcrCell, read_closer, read_frames, tesseract_
 from cleantrace.trace import files
 from cleantrace.trace.reader import episode_folders, read_episode
 from cleantrace.trace.schema import CatalogRow, Meta, Privacy
+from cleantrace.trace.seal import folder_bytes
 
 ACTION_FIELDS = ("text", "target.name", "target.text", "target.selector")
 
@@ -193,7 +194,7 @@ def scan_sealed(folder: Path, row: CatalogRow) -> CatalogRow:
         meta = record_scan(folder, scan_episode(folder))
     except Exception:  # noqa: BLE001 - never lose an episode's catalog row to its scan
         return row
-    return row.model_copy(update={"privacy": meta.privacy.scan})
+    return row.model_copy(update={"privacy": meta.privacy.scan, "bytes": folder_bytes(folder)})
 
 
 def _strings(value: Any, path: tuple[str, ...]) -> Iterator[tuple[tuple[str, ...], str]]:

@@ -1,4 +1,5 @@
-"""Screenshots of the sandbox display with mss: deduplicated, PNG-encoded off the capture path."""
+"""Screenshots of the sandbox display with mss: deduplicated, encoded (PNG, or lossless WebP)
+off the capture path."""
 
 from __future__ import annotations
 
@@ -10,11 +11,13 @@ from pathlib import Path
 
 import mss
 import mss.tools
+from PIL import Image
 
 from cleantrace.record.clock import EpisodeClock
 from cleantrace.trace.schema import Frame
 
-PNG_LEVEL = 1  # fast lossless; other encodings are made at export time
+PNG_LEVEL = 1  # fast lossless (the default); exporters re-encode on request
+WEBP_METHOD = 1  # lossless WebP (--frame-format webp): here the fastest, at a third of the PNG size
 
 
 class FrameCapture:
@@ -26,8 +29,9 @@ class FrameCapture:
 
     def __init__(
         self, display_name: str, folder: Path, clock: EpisodeClock, sink: Callable[[Frame], None],
-        on_write_error: Callable[[OSError, str], None] | None = None,
+        on_write_error: Callable[[OSError, str], None] | None = None, frame_format: str = "png",
     ) -> None:
+        self.frame_format = frame_format
         self.display_name = display_name
         self.on_write_error = on_write_error
         self.folder = folder
@@ -42,6 +46,7 @@ class FrameCapture:
         self._interval_stop = threading.Event()
         self._interval_thread: threading.Thread | None = None
         self.paused = False  # while True, capture() takes no frame
+        self.capture_times: list[float] = []  # every capture, also those not stored (unchanged screen)
         self.error: BaseException | None = None
 
     def capture(self, reason: str) -> int:
@@ -52,15 +57,20 @@ class FrameCapture:
             if self.paused:
                 return self._count - 1
             t_ms = self.clock.ms()
+            pointer = self._pointer()
             shot = grabber.grab(grabber.monitors[1])
+            if self.paused:  # paused while this frame was being taken: it may show what must not be kept
+                return self._count - 1
             rgb = shot.rgb
             sha = hashlib.sha256(rgb).hexdigest()  # of the RGB pixels, so a reader can verify the PNG
+            self.capture_times.append(t_ms)
             if sha == self._last_sha:
                 return self._count - 1
             index = self._count
             self._count += 1
             self._last_sha = sha
-            frame = Frame(i=index, t_ms=t_ms, file=f"frames/{index:06d}.png", sha256=sha, reason=reason)
+            frame = Frame(i=index, t_ms=t_ms, file=f"frames/{index:06d}.{self.frame_format}", sha256=sha, reason=reason,
+                          pointer=pointer)
             self._encoder.submit(self._encode, rgb, shot.size, frame)
             return index
 
@@ -89,7 +99,10 @@ class FrameCapture:
     def _encode(self, rgb: bytes, size: tuple[int, int], frame: Frame) -> None:
         path = self.folder.parent / frame.file
         try:
-            mss.tools.to_png(rgb, size, level=PNG_LEVEL, output=str(path))
+            if self.frame_format == "webp":  # lossless; WEBP_METHOD trades size for encoding time
+                Image.frombytes("RGB", size, rgb).save(path, "WEBP", lossless=True, method=WEBP_METHOD)
+            else:
+                mss.tools.to_png(rgb, size, level=PNG_LEVEL, output=str(path))
         except OSError as exc:  # a full disk: no row for a frame that is not on disk
             path.unlink(missing_ok=True)
             self.error = self.error or exc
@@ -97,6 +110,19 @@ class FrameCapture:
                 self.on_write_error(exc, frame.file)
             return
         self.sink(frame)
+
+    def _pointer(self) -> tuple[int, int] | None:
+        """Where the X pointer is now (screenshots do not show it), or None if X cannot say."""
+        try:
+            conn = getattr(self._local, "x", None)
+            if conn is None:
+                from Xlib import display
+
+                conn = self._local.x = display.Display(self.display_name)
+            here = conn.screen().root.query_pointer()
+            return (here.root_x, here.root_y)
+        except Exception:  # noqa: BLE001 - a frame without a pointer position is still a frame
+            return None
 
     def _grabber(self) -> mss.base.MSSBase:
         grabber = getattr(self._local, "mss", None)

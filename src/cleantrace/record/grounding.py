@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from cleantrace.errors import GroundingError
 from cleantrace.sandbox.browser import page_screen_origin
 from cleantrace.trace.schema import Target
 
@@ -11,7 +12,18 @@ from cleantrace.trace.schema import Target
 PICK_JS = """
 function () {
   const el = this.nodeType === 1 ? this : this.parentElement;
-  return el.closest('a,button,select,input,textarea,summary,label,[role],[tabindex],[contenteditable]') || el;
+  return el.closest('a,button,select,input,textarea,summary,label,li,[role],[tabindex],[contenteditable],' +
+                    '[aria-label],[draggable="true"]') || el;
+}
+"""
+
+# The topmost element at a viewport point that is not inside the element being dragged (`skip`, a
+# CSS selector) nor a decorative copy of it (aria-hidden): where a drag is dropped.
+DROP_JS = """
+function (x, y, skip) {
+  const grabbed = skip ? document.querySelector(skip) : null;
+  const open = e => !(grabbed && grabbed.contains(e)) && !e.closest('[aria-hidden="true"]');
+  return document.elementsFromPoint(x, y).find(open) || null;
 }
 """
 
@@ -42,35 +54,58 @@ function () {
 class TargetResolver:
     """Finds and describes the element at a screen point of a page, via CDP."""
 
-    def __init__(self, page: Any) -> None:
+    def __init__(self, page: Any, device_scale: float = 1.0) -> None:
         self.page = page
+        self.device_scale = device_scale
         self._cdp = None
 
-    def at(self, x: int, y: int) -> Target | None:
-        """The target under screen point (x, y), or None when nothing in the page is there."""
+    def at(self, x: int, y: int, skip: str = "") -> Target:
+        """The target under screen point (x, y); `skip` (a CSS selector) looks through the element
+        being dragged. Raises GroundingError with the reason when nothing can be found or described.
+
+        `DOM.getNodeForLocation` takes *document* coordinates: the main frame's scroll offset is
+        added to the viewport point (without it, every press after a page scroll missed its node).
+        """
         cdp = self._session()
         try:
-            ox, oy, scale = page_screen_origin(self.page)
-            css_x, css_y = round((x - ox) / scale), round((y - oy) / scale)
+            ox, oy, scale = page_screen_origin(self.page, self.device_scale)
+            css_x, css_y = (x - ox) / scale, (y - oy) / scale
+            if skip:
+                doc = cdp.send("Runtime.evaluate", {"expression": "document"})["result"]["objectId"]
+                found = cdp.send("Runtime.callFunctionOn", {
+                    "functionDeclaration": DROP_JS, "objectId": doc,
+                    "arguments": [{"value": css_x}, {"value": css_y}, {"value": skip}],
+                })["result"]
+                if "objectId" not in found:
+                    raise GroundingError(f"no element at ({x}, {y}) besides the dragged one", "")
+                return self._describe(found["objectId"], (ox, oy, scale))
+            sx, sy = self.page.evaluate("[scrollX, scrollY]")
             cdp.send("DOM.getDocument", {"depth": 0})
-            hit = cdp.send("DOM.getNodeForLocation", {"x": css_x, "y": css_y, "ignorePointerEventsNone": True})
+            hit = cdp.send("DOM.getNodeForLocation", {
+                "x": round(css_x + sx), "y": round(css_y + sy), "ignorePointerEventsNone": True,
+            })
             hit_obj = cdp.send("DOM.resolveNode", {"backendNodeId": hit["backendNodeId"]})["object"]
             return self._describe(hit_obj["objectId"], (ox, oy, scale))
-        except Exception:  # the page navigated or closed between the hit and the description
+        except GroundingError:
+            raise
+        except Exception as exc:  # the page navigated or closed between the hit and the description
             self._cdp = None
-            return None
+            raise GroundingError(f"CDP: {_one_line(exc)} at ({x}, {y})", "") from None
 
     def focused(self) -> Target | None:
-        """The element that has the keyboard focus (where typing goes), or None."""
+        """The element that has the keyboard focus (where typing goes); the page itself (body)
+        when nothing else has it. Raises GroundingError when the page cannot be asked."""
         cdp = self._session()
         try:
-            active = cdp.send("Runtime.evaluate", {"expression": "document.activeElement"})["result"]
+            active = cdp.send("Runtime.evaluate", {"expression": "document.activeElement || document.body"})["result"]
             if "objectId" not in active:
-                return None
-            return self._describe(active["objectId"], page_screen_origin(self.page))
-        except Exception:  # the page navigated or closed meanwhile
+                raise GroundingError("the page has no focused element and no body", "")
+            return self._describe(active["objectId"], page_screen_origin(self.page, self.device_scale))
+        except GroundingError:
+            raise
+        except Exception as exc:  # the page navigated or closed meanwhile
             self._cdp = None
-            return None
+            raise GroundingError(f"CDP: {_one_line(exc)} (focus)", "") from None
 
     def _describe(self, object_id: str, origin: tuple[float, float, float]) -> Target:
         cdp = self._session()
@@ -96,6 +131,11 @@ class TargetResolver:
         if self._cdp is None:
             self._cdp = self.page.context.new_cdp_session(self.page)
         return self._cdp
+
+
+def _one_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return " ".join(text[:2])[:200] if text else type(exc).__name__
 
 
 def _ax_role_name(nodes: list[dict]) -> tuple[str, str]:

@@ -6,13 +6,16 @@ import threading
 from contextlib import suppress
 from typing import Any
 
+from cleantrace.errors import GroundingError
 from cleantrace.record.changes import ChangeWatcher
 from cleantrace.record.clipboard import PasteWatcher, SelectionReader
 from cleantrace.record.clock import EpisodeClock
 from cleantrace.record.frames import FrameCapture
 from cleantrace.record.grounding import TargetResolver
+from cleantrace.record.labels import ScreenLabeller
 from cleantrace.record.xrecord import XRecordCapture
 from cleantrace.spec import DEFAULT_CHANGE_FPS, DEFAULT_FPS
+from cleantrace.trace.describe import StepNote, attach_descriptions, done_action
 from cleantrace.trace.reduce import TargetProbe, attach_observations, reduce_events
 from cleantrace.trace.schema import Action, Event, Frame
 from cleantrace.trace.writer import TraceWriter
@@ -24,6 +27,7 @@ class Recorder:
     def __init__(
         self, writer: TraceWriter, display_name: str, clock: EpisodeClock,
         resolver: TargetResolver | None = None, fps: float = DEFAULT_FPS, change_fps: float = DEFAULT_CHANGE_FPS,
+        labeller: ScreenLabeller | None = None, frame_format: str = "png",
     ) -> None:
         self.writer = writer
         self.clock = clock
@@ -32,9 +36,12 @@ class Recorder:
         self.events: list[Event] = []
         self.frames: list[Frame] = []
         self.probes: list[TargetProbe] = []
+        self.notes: list[StepNote] = []
+        self.labeller = labeller
+        self._labelled: dict[int, dict] = {}  # frame → its labels.jsonl row
         self._input = XRecordCapture(display_name, clock, self._on_events)
         self._pastes = PasteWatcher(SelectionReader(display_name))
-        self._frames = FrameCapture(display_name, writer.frames_dir, clock, self._on_frame, writer.failed)
+        self._frames = FrameCapture(display_name, writer.frames_dir, clock, self._on_frame, writer.failed, frame_format)
         self._changes = (
             ChangeWatcher(display_name, lambda: self._frames.capture("change"), change_fps) if change_fps > 0 else None
         )
@@ -52,37 +59,63 @@ class Recorder:
         if self._changes:
             self._changes.start()
 
-    def observe(self, reason: str = "action") -> int:
-        """Take a frame now (before or after an action); returns its index.
+    def observe(self, reason: str = "action", label: bool = False) -> int:
+        """Take a frame now (before or after an action); returns its index. `label`: the frame is an
+        action's frame_before: also store the screen's labels (once per distinct frame).
 
         Raises the writer's TraceError once the trace can no longer be written (a full disk).
         """
         if self.writer.error is not None:
             raise self.writer.error
-        return self._frames.capture(reason)
+        if not label or self.labeller is None:
+            return self._frames.capture(reason)
+        # label first, then take the frame: labelling takes a while (~0.1-0.4 s), and a frame taken
+        # before it could be superseded meanwhile (a caret blinks), leaving the action's frame_before unlabelled
+        t_ms = self.clock.ms()
+        try:
+            labels, error = self.labeller.label(), None
+        except GroundingError as exc:  # kept with its reason, never dropped
+            labels, error = None, exc.message
+        index = self._frames.capture(reason)
+        if index >= 0 and index not in self._labelled:
+            self._labelled[index] = self.writer.write_labels(index, t_ms, labels, error)
+        return index
 
-    def probe(self, x: int, y: int) -> Any:
-        """Resolve and remember the element at (x, y): call it right before pressing there."""
+    def probe(self, x: int, y: int, kind: str = "press", skip: str = "") -> Any:
+        """Resolve and remember the element at (x, y): call it right before pressing there
+        (`kind` "hover" for a deliberate rest, "drop" before releasing a drag, whose dragged
+        element `skip`, a CSS selector, is looked through). A failure is kept with its reason."""
         if self.resolver is None:
             return None
         t_ms = self.clock.ms()
-        target = self.resolver.at(x, y)
-        if target is not None:
-            self.probes.append(TargetProbe(t_ms, x, y, target))
+        try:
+            target = self.resolver.at(x, y, skip=skip) if skip else self.resolver.at(x, y)
+            error = None
+        except GroundingError as exc:
+            target, error = None, exc.message
+        self.probes.append(TargetProbe(t_ms, x, y, target, error, kind))
         return target
 
-    def probe_focus(self) -> Any:
-        """Resolve and remember the focused element: call it right before typing."""
+    def probe_focus(self, typing: bool = False) -> Any:
+        """Resolve and remember the focused element: call it right before typing (`typing`: the
+        performer means to enter text, e.g. into a grid cell that edits on typing) or a key."""
         if self.resolver is None:
             return None
         t_ms = self.clock.ms()
-        target = self.resolver.focused()
-        if target is not None:
-            self.probes.append(TargetProbe(t_ms, None, None, target))
+        try:
+            target, error = self.resolver.focused(), None
+        except GroundingError as exc:
+            target, error = None, exc.message
+        self.probes.append(TargetProbe(t_ms, None, None, target, error, "typing" if typing else "focus"))
         return target
 
-    def stop(self) -> list[Action]:
-        """Stop capture, wait for pending frames, reduce events to actions and write them."""
+    def note(self, description: str, why: str | None = None) -> None:
+        """The performer's plain-language description of the step it starts now."""
+        self.notes.append(StepNote(self.clock.ms(), description, why))
+
+    def stop(self, done: bool = False) -> list[Action]:
+        """Stop capture, wait for pending frames, reduce events to actions and write them;
+        `done` (the task's check passed) closes them with a `done` action."""
         if self._running:
             self._running = False
             try:
@@ -94,12 +127,36 @@ class Recorder:
         with suppress(Exception):  # the X server may be gone already
             self._pastes.reader.close()
         self._frames.close()
-        actions = attach_observations(reduce_events(self.events), self.events, self.frames, self.probes)
+        actions = attach_observations(
+            reduce_events(self.events, self.probes), self.events, self.frames, self.probes,
+            self._frames.capture_times,
+        )
+        actions = attach_descriptions(actions, self.events, self.notes)
+        self._label_unlabelled_frames_before(actions)
+        if done:
+            actions.append(done_action(actions, self.frames))
         try:
             self.writer.write_actions(actions)
         except OSError as exc:
             self.writer.failed(exc, "actions.jsonl")
         return actions
+
+    def _label_unlabelled_frames_before(self, actions: list[Action]) -> None:
+        """An action's frame_before may be a frame stored after its step was labelled but before its
+        first input (a caret blinked while the pointer set off): no input came in between, so the
+        step's labels are that frame's too, indexed for it (labels.jsonl rows share the file)."""
+        rows = sorted(self._labelled.values(), key=lambda r: r["t_ms"])
+        since = float("-inf")
+        for a in actions:
+            if a.events is None:
+                continue
+            first = self.events[a.events[0]].t_ms
+            if a.frame_before is not None and a.frame_before not in self._labelled:
+                mine = [r for r in rows if since <= r["t_ms"] <= first]
+                if mine:
+                    self._labelled[a.frame_before] = self.writer.write_labels(
+                        a.frame_before, mine[-1]["t_ms"], None, same_as=mine[-1])
+            since = self.events[a.events[1]].t_ms
 
     def pause(self) -> None:
         """Record nothing from now on until `resume()`: events that happen meanwhile are dropped

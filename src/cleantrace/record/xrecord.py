@@ -40,6 +40,9 @@ class XRecordCapture:
         if not self._data.has_extension("RECORD"):
             raise SandboxError(f"X display {display_name} has no RECORD extension", "run Xvfb with +extension RECORD")
         self._keymap = _keymap(self._control)
+        self._spare = {code for code, (base, _) in self._keymap.items() if not base}  # the injector remaps these
+        self._display_name = display_name
+        self._lookup: display.Display | None = None  # the record thread's own connection for keymap changes
         self._shift_down = 0
         self._pressed_as: dict[int, int] = {}
         self._last_t = 0.0
@@ -70,6 +73,9 @@ class XRecordCapture:
         self._thread.join(5)
         self._control.record_free_context(self._context)
         self._control.close()
+        if self._lookup is not None:
+            with suppress(Exception):
+                self._lookup.close()
 
     def _loop(self) -> None:
         try:
@@ -111,6 +117,8 @@ class XRecordCapture:
             return None if xe.detail in WHEEL_BUTTONS else Event(t_ms=t_ms, kind="up", x=x, y=y, button=xe.detail)
         if xe.type == X.KeyPress:
             base, shifted = self._keymap.get(xe.detail, (0, 0))
+            if xe.detail in self._spare:  # remapped on the fly by the injector (é, ß, 山…): look it up now
+                base, shifted = self._refresh(xe.detail)
             keysym = shifted if self._shift_down and shifted else base
             self._pressed_as[xe.detail] = keysym
             self._shift_down += base in SHIFT_KEYSYMS
@@ -122,6 +130,19 @@ class XRecordCapture:
                 self._shift_down = max(0, self._shift_down - 1)
             return Event(t_ms=t_ms, kind="key_up", x=x, y=y, key=key_label(keysym), keysym=keysym)
         return None
+
+    def _refresh(self, keycode: int) -> tuple[int, int]:
+        """The keycode's keysyms as the server maps them now (the injector remaps a spare keycode only after
+        every other spare was used since, so the press and this lookup see the same mapping)."""
+        try:
+            if self._lookup is None:
+                self._lookup = display.Display(self._display_name)
+            syms = self._lookup.get_keyboard_mapping(keycode, 1)[0]
+        except Exception:  # the display is going away: the key stays unnamed
+            return 0, 0
+        entry = (syms[0], syms[1] if len(syms) > 1 and syms[1] else syms[0])
+        self._keymap[keycode] = entry
+        return entry
 
 
 def _keymap(d: display.Display) -> dict[int, tuple[int, int]]:

@@ -1,6 +1,6 @@
 """Serves a task pack's fake app on loopback, in its own process.
 
-Run as `python -m cleantrace.sandbox.app_server TASKS_DIR PACK DB PORT`.
+Run as `python -m cleantrace.sandbox.app_server TASKS_DIR PACK DB PORT [THEME SCHEME]`.
 """
 
 from __future__ import annotations
@@ -20,8 +20,9 @@ HOST = "127.0.0.1"
 class AppServer:
     """The app of one pack on 127.0.0.1:port, backed by the episode's database."""
 
-    def __init__(self, tasks_dir: Path, pack: str, db_path: Path, port: int = 8000) -> None:
-        self.args = [str(tasks_dir), pack, str(db_path), str(port)]
+    def __init__(self, tasks_dir: Path, pack: str, db_path: Path, port: int = 8000, theme: str = "classic",
+                 scheme: str = "light") -> None:
+        self.args = [str(tasks_dir), pack, str(db_path), str(port), theme, scheme]
         self.url = f"http://{HOST}:{port}"
         self.port = port
         self._proc: subprocess.Popen | None = None
@@ -63,10 +64,11 @@ class AppServer:
 def main(argv: list[str]) -> None:
     from werkzeug.serving import make_server
 
+    from cleantrace.sandbox.themes import themed
     from cleantrace.tasks.loader import Pack
 
-    tasks_dir, pack, db_path, port = argv
-    app = Pack(pack, Path(tasks_dir) / pack).load_app_module().create_app(db_path)
+    tasks_dir, pack, db_path, port, theme, scheme = (*argv, "classic", "light")[:6]
+    app = themed(Pack(pack, Path(tasks_dir) / pack).load_app_module().create_app(db_path), theme, scheme)
     make_server(HOST, int(port), app, threaded=True).serve_forever()
 
 

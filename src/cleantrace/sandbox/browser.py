@@ -2,16 +2,25 @@
 
 Chromium is started as a plain process, so that it comes up while the episode is still
 importing and seeding its world; Playwright attaches to it afterwards over the DevTools
-protocol on the sandbox's own loopback.
+protocol on the sandbox's own loopback. Where bubblewrap can make an unprivileged user namespace
+(the local backend), Chromium runs in a mount namespace of its own in which the episode folder (and
+the other `hidden` folders) are empty: no dialog, download or navigation of the browser can reach
+the trace. (A new PID namespace would need a fresh /proc, which the kernel refuses under the
+sandbox's partly covered one.)
 """
 
 from __future__ import annotations
 
+import json
+import math
+import shutil
 import subprocess
+import sys
 import time
 from pathlib import Path
 from typing import Any
 
+from cleantrace.appearance import DEFAULT, Appearance
 from cleantrace.errors import SandboxError
 from cleantrace.sandbox.requirements import chromium_path
 
@@ -29,29 +38,75 @@ QUIET_FLAGS = (
 DEVTOOLS_FILE = "DevToolsActivePort"
 
 
-def page_screen_origin(page: Any) -> tuple[float, float, float]:
-    """Screen position of the page's (0, 0) and the CSS-to-screen pixel scale (0, 0, 1 in kiosk)."""
-    x, y, scale = page.evaluate(
-        "[screenX + outerWidth - innerWidth, screenY + outerHeight - innerHeight, devicePixelRatio]"
+def page_screen_origin(page: Any, device_scale: float = 1.0) -> tuple[float, float, float]:
+    """Screen position of the page's (0, 0) and the CSS-to-screen pixel scale (0, 0, 1 in kiosk at 100 %).
+
+    Window sizes and positions are in device-independent pixels (DIP), the page's in CSS pixels:
+    one CSS pixel is `devicePixelRatio / device_scale` DIP (the browser zoom), one DIP is
+    `device_scale` screen pixels (Chromium's --force-device-scale-factor).
+    """
+    x, y, inner_w, inner_h, ratio = page.evaluate(
+        "[screenX + outerWidth, screenY + outerHeight, innerWidth, innerHeight, devicePixelRatio]"
     )
-    return float(x), float(y), float(scale)
+    zoom = float(ratio) / device_scale
+    return (float(x) - inner_w * zoom) * device_scale, (float(y) - inner_h * zoom) * device_scale, float(ratio)
 
 
-def chromium_command(profile: Path, size: tuple[int, int]) -> list[str]:
-    """Chromium in a kiosk window at (0, 0), so page pixels are screen pixels, with CDP on loopback."""
-    w, h = size
+def chromium_command(profile: Path, size: tuple[int, int], appearance: Appearance = DEFAULT) -> list[str]:
+    """Chromium in a kiosk window at (0, 0), so page pixels are screen pixels, with CDP on loopback.
+
+    A device scale factor other than 1 is forced (the window size is then in DIP, a screen's worth).
+    """
+    scale = appearance.device_scale_factor
+    w, h = (round(size[0] / scale), round(size[1] / scale))
+    look = [] if scale == 1 else [f"--force-device-scale-factor={scale:g}"]
+    if appearance.color_scheme == "dark":
+        look.append("--force-dark-mode")  # the browser's own surfaces; pages get prefers-color-scheme over CDP
     return [
-        chromium_path(), *QUIET_FLAGS, f"--user-data-dir={profile}", "--remote-debugging-address=127.0.0.1",
+        chromium_path(), *QUIET_FLAGS, *look, f"--user-data-dir={profile}", "--remote-debugging-address=127.0.0.1",
         "--remote-debugging-port=0", "--kiosk", "--window-position=0,0", f"--window-size={w},{h}", "about:blank",
     ]
 
 
-def launch_chromium(profile: Path, display_name: str, size: tuple[int, int]) -> subprocess.Popen:
-    """Start Chromium with a fresh profile on `display_name`; does not wait for it."""
+def write_profile_preferences(profile: Path, appearance: Appearance) -> None:
+    """The browser zoom of the fresh profile (Chromium's default zoom level: log base 1.2 of the factor)."""
+    if appearance.zoom == 1:
+        return
+    default = profile / "Default"
+    default.mkdir(parents=True, exist_ok=True)
+    level = math.log(appearance.zoom) / math.log(1.2)
+    (default / "Preferences").write_text(json.dumps({"partition": {"default_zoom_level": {"x": level}}}))
+
+
+def browser_jail(hidden: list[str]) -> list[str]:
+    """The command prefix that runs the browser with `hidden` folders out of its sight (empty tmpfs),
+    or [] where bubblewrap is missing, cannot make a user namespace here (said in the log), or
+    nothing is to be hidden."""
+    bwrap = shutil.which("bwrap")
+    present = [path for path in hidden if Path(path).exists()]
+    if bwrap is None or not present:
+        return []
+    jail = [bwrap, "--dev-bind", "/", "/", *[arg for path in present for arg in ("--tmpfs", path)],
+            "--unshare-user", "--die-with-parent", "--"]
+    tried = subprocess.run([*jail, "true"], capture_output=True, timeout=10)
+    if tried.returncode != 0:
+        said = tried.stderr.decode(errors="replace").strip()
+        print(f"browser: no mount namespace of its own ({said}); the policy alone guards", file=sys.stderr, flush=True)
+        return []
+    return jail
+
+
+def launch_chromium(
+    profile: Path, display_name: str, size: tuple[int, int], hidden: list[str] | None = None,
+    appearance: Appearance = DEFAULT, extra_env: dict[str, str] | None = None,
+) -> subprocess.Popen:
+    """Start Chromium with a fresh profile on `display_name`, `hidden` folders out of its sight; does not wait."""
     profile.mkdir(parents=True, exist_ok=True)
-    env = {"DISPLAY": display_name, "HOME": str(profile.parent), "LANG": "en_US.UTF-8", "PATH": "/usr/bin:/bin"}
+    write_profile_preferences(profile, appearance)
+    env = {"DISPLAY": display_name, "HOME": str(profile.parent), "LANG": "en_US.UTF-8", "PATH": "/usr/bin:/bin",
+           **(extra_env or {})}
     return subprocess.Popen(
-        chromium_command(profile, size), env=env, stdin=subprocess.DEVNULL,
+        [*browser_jail(hidden or []), *chromium_command(profile, size, appearance)], env=env, stdin=subprocess.DEVNULL,
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )
 

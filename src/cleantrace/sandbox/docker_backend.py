@@ -2,9 +2,11 @@
 
 Works with a Docker engine or with podman's Docker API (`podman system service` + DOCKER_HOST).
 The container is the sandbox: no network (`--network none`), a read-only root filesystem with a
-private /tmp, no capabilities, no host environment, host name "sandbox", and one writable host
-path: the episode's folder, mounted at /out. The image carries the package and the task packs;
-the host's tasks folder is mounted over them read-only so that a run uses the current tasks.
+private /tmp, no capabilities, no host environment, host name "sandbox", never root (the host's
+user, or the image's unprivileged `performer` when the host runs as root), and one writable host
+path: the episode's folder, mounted at /out. The image carries the package, the task packs and the
+managed Chromium policy; the host's tasks folder is mounted over the packs read-only so that a run
+uses the current tasks.
 """
 
 from __future__ import annotations
@@ -16,13 +18,14 @@ from pathlib import Path
 from typing import Any
 
 from cleantrace.errors import SandboxError
-from cleantrace.sandbox.local import SandboxExit, motion_library_file, performer_mounts, sandbox_paths
+from cleantrace.sandbox.local import SandboxExit, lent, motion_library_file, performer_mounts, sandbox_paths
 from cleantrace.spec import EpisodeSpec, episode_args
 
 DEFAULT_IMAGE = "cleantrace/sandbox:latest"
 INSIDE_OUT = "/out"
 INSIDE_TASKS = "/opt/cleantrace/tasks"
 STOP_POLL_S = 0.5
+IMAGE_USER = (1000, 1000)  # `performer` in docker/Dockerfile
 
 
 def container_options(spec: EpisodeSpec, episode_dir: Path, image: str = DEFAULT_IMAGE) -> dict[str, Any]:
@@ -47,13 +50,18 @@ def container_options(spec: EpisodeSpec, episode_dir: Path, image: str = DEFAULT
         "tmpfs": {"/tmp": "rw,size=1g", "/home/performer": "rw,size=64m", "/dev/shm": "rw,size=256m"},
         "volumes": volumes,
         "environment": {"LANG": "C.UTF-8", "DISPLAY": ":0"},
-        "user": f"{os.getuid()}:{os.getgid()}",
+        "user": "{}:{}".format(*container_user()),
         "cap_drop": ["ALL"],
         "security_opt": ["no-new-privileges"],
         "pids_limit": 512,
         "mem_limit": "2g",
         "detach": True,
     }
+
+
+def container_user() -> tuple[int, int]:
+    """The host's user, or the image's unprivileged one when the host runs as root."""
+    return IMAGE_USER if os.geteuid() == 0 else (os.getuid(), os.getgid())
 
 
 def docker_client():
@@ -94,10 +102,17 @@ def run_in_docker(
     stop: Callable[[], bool] | None = None, client: Any = None,
 ) -> SandboxExit:
     """Run one episode in a fresh container; kill it after `timeout` seconds or once `stop()`; always remove it."""
-    import requests.exceptions
-
     client = client or docker_client()
     require_image(client, image)
+    binds, _ = performer_mounts(spec)
+    with lent([Path(episode_dir), *binds.values()], *container_user()):
+        return _run_container(client, spec, episode_dir, log_path, timeout, image, stop)
+
+
+def _run_container(client, spec: EpisodeSpec, episode_dir: Path, log_path: Path, timeout: float,
+                   image: str, stop: Callable[[], bool] | None) -> SandboxExit:
+    import requests.exceptions
+
     container = client.containers.run(**container_options(spec, episode_dir, image))
     deadline = time.monotonic() + timeout
     try:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -86,14 +87,21 @@ def _chromium() -> Check:
 
 
 def _bwrap() -> Check:
+    """A real sandbox (minimal root, the unprivileged user) that starts the browser's inner one."""
+    from cleantrace.sandbox.local import run_in_sandbox
+
     if shutil.which("bwrap") is None:
         return Check("bubblewrap", False, "apt-get install -y bubblewrap")
-    probe = ["bwrap", "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc",
-             "--unshare-net", "--unshare-pid", "true"]
-    if subprocess.run(probe, capture_output=True, timeout=20).returncode != 0:
-        return Check("bubblewrap", False, "namespaces do not work: run as root or enable user namespaces "
-                                          "(sysctl kernel.unprivileged_userns_clone=1)")
-    return Check("bubblewrap", True, "namespaces work (net, pid)")
+    with tempfile.TemporaryDirectory(prefix="cleantrace-doctor-") as tmp:
+        episode = Path(tmp) / "run" / "ep"
+        episode.mkdir(parents=True)
+        inner = ["bwrap", "--dev-bind", "/", "/", "--tmpfs", "/tmp/episode", "--unshare-user", "--", "true"]
+        ended = run_in_sandbox(inner, episode, Path(tmp), Path(tmp) / "log", 20)
+        said = (Path(tmp) / "log").read_text(errors="replace").strip().splitlines()
+    if ended.code != 0:
+        return Check("bubblewrap", False, f"a sandbox does not start ({said[-1] if said else ended}): run as root "
+                                          "or enable user namespaces (sysctl kernel.unprivileged_userns_clone=1)")
+    return Check("bubblewrap", True, "namespaces work (net, pid, user; minimal root, unprivileged user)")
 
 
 def _disk(out: Path) -> Check:

@@ -1,11 +1,12 @@
 """The `local` backend: an episode in bubblewrap namespaces.
 
-Inside: a read-only system; private (tmpfs) /tmp, /root, /home and /run; the project checkout and
-the output folder hidden (so other episodes and runs are out of sight), with only what the
-sandbox needs bound back read-only (the Python installation, the package, the task packs); a
-loopback-only network; its own PID, UTS (host name "sandbox") and IPC namespaces; a cleared
-environment; and one writable host path: the episode's folder, mounted at /tmp/episode. When the
-sandbox's first process ends, the kernel ends every process of its PID namespace, and the host
+Inside: a minimal root of its own (see `rootfs`: /usr, the Python installation, the package and the
+task packs read-only, a generated /etc, private tmpfs for /tmp, /var/tmp, /run and the home), so
+nothing else of the host exists there; every process runs as an unprivileged user that owns nothing
+on the host (`SANDBOX_UID`, no capabilities, no new privileges); a loopback-only network; its own
+PID, UTS (host name "sandbox") and IPC namespaces; a cleared environment; and one writable host
+path: the episode's folder, mounted at /tmp/episode and lent to the sandbox user for the run. When
+the sandbox's first process ends, the kernel ends every process of its PID namespace, and the host
 waits until that namespace is empty, so nothing outlives an episode.
 """
 
@@ -24,6 +25,7 @@ from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 
+from cleantrace.sandbox.rootfs import SANDBOX_GID, SANDBOX_HOME, SANDBOX_UID, root_args, runtime_paths, write_etc
 from cleantrace.spec import EpisodeSpec, ReplayPerformer, SandboxPaths, VolunteerPerformer, episode_args
 
 INSIDE_OUT = "/tmp/episode"
@@ -32,11 +34,9 @@ INSIDE_MOTION_LIBRARY = "/tmp/motion-library.npz"  # recorded movements for --mo
 INSIDE_CONTROL = "/tmp/control"  # a volunteer's control folder (the station's sockets)
 PR_SET_CHILD_SUBREAPER = 36
 STOP_POLL_S = 0.25
-PRIVATE_DIRS = ("/tmp", "/root", "/home", "/run")
-SYSTEM_DIRS = {"usr", "etc", "bin", "sbin", "lib", "lib32", "lib64", "var", "opt", "srv", "proc", "sys", "dev", "boot"}
 SANDBOX_ENV = {
     "PATH": "/usr/local/bin:/usr/bin:/bin",
-    "HOME": "/root",
+    "HOME": SANDBOX_HOME,
     "LANG": "C.UTF-8",
     "DISPLAY": ":0",
     "PYTHONDONTWRITEBYTECODE": "1",
@@ -61,24 +61,31 @@ def sandbox_command(
     """The bwrap command line that runs `argv` inside a fresh sandbox for `episode_dir`; `binds`
     maps more writable host folders (e.g. a volunteer's control folder) to paths inside; a
     replay's source episode folder is bound read-only at INSIDE_REPLAY_SOURCE."""
-    hidden = hidden_paths(episode_dir)
-    cmd = ["bwrap", "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc"]
-    for path in hidden:
-        cmd += ["--tmpfs", path]
-    for path in restored_paths(tasks_dir, hidden):
-        cmd += ["--ro-bind", path, path]
+    cmd = ["bwrap", *root_args(etc_dir, runtime_paths(tasks_dir))]
     cmd += [
-        "--ro-bind", str(etc_dir / "hostname"), "/etc/hostname",
-        "--ro-bind", str(etc_dir / "hosts"), "/etc/hosts",
         "--bind", str(episode_dir), INSIDE_OUT,
         *[arg for inside, host in (binds or {}).items() for arg in ("--bind", str(host), inside)],
         *(["--ro-bind", str(replay_source), INSIDE_REPLAY_SOURCE] if replay_source else []),
         *(["--ro-bind", str(motion_library), INSIDE_MOTION_LIBRARY] if motion_library else []),
-        *NAMESPACES, "--die-with-parent", "--new-session", "--clearenv",
+        "--remount-ro", "/", *NAMESPACES, *_user_args(), "--die-with-parent", "--new-session", "--clearenv",
     ]
     for key, value in SANDBOX_ENV.items():
         cmd += ["--setenv", key, value]
-    return [*cmd, "--chdir", "/tmp", *argv]
+    return [*cmd, "--chdir", "/tmp", *_drop_privileges(), *argv]
+
+
+def _user_args() -> list[str]:
+    """Run as a non-root host user: map it to the sandbox user in a user namespace."""
+    return [] if os.geteuid() == 0 else ["--unshare-user", "--uid", str(SANDBOX_UID), "--gid", str(SANDBOX_GID)]
+
+
+def _drop_privileges() -> list[str]:
+    """Run as root: become the sandbox user for real (a user namespace would map it to host root, who
+    can still read root's files), with no capabilities and no way to gain any."""
+    if os.geteuid() != 0:
+        return []
+    return ["setpriv", f"--reuid={SANDBOX_UID}", f"--regid={SANDBOX_GID}", "--clear-groups",
+            "--inh-caps=-all", "--bounding-set=-all", "--no-new-privs", "--"]
 
 
 def sandbox_paths(spec: EpisodeSpec, out: str = INSIDE_OUT, tasks: str | None = None) -> SandboxPaths:
@@ -111,41 +118,6 @@ def performer_mounts(spec: EpisodeSpec) -> tuple[dict[str, Path], Path | None]:
     return binds, source
 
 
-def hidden_paths(episode_dir: Path) -> list[str]:
-    """Host folders replaced by empty tmpfs inside the sandbox, parents first."""
-    hidden = list(PRIVATE_DIRS)
-    out_root = episode_dir.resolve().parent.parent  # <out>/<run>/<episode>: every run of this --out
-    for path in (out_root, checkout_root()):
-        hideable = path is not None and len(path.parts) > 1 and path.parts[1] not in SYSTEM_DIRS
-        if hideable and not any(_is_within(str(path), h) for h in hidden):
-            hidden = [h for h in hidden if not _is_within(h, str(path))] + [str(path)]
-    return sorted(hidden, key=lambda p: p.count("/"))
-
-
-def restored_paths(tasks_dir: Path, hidden: list[str]) -> list[str]:
-    """What the sandbox needs from under the hidden folders, bound back read-only."""
-    import cleantrace
-
-    tasks_dir = Path(tasks_dir)
-    linked = {str(p.resolve()) for p in tasks_dir.glob("*/*") if p.is_symlink()}  # packs may link their app
-    package_root = str(Path(cleantrace.__file__).resolve().parents[1])
-    needed = {sys.prefix, sys.base_prefix, package_root, str(tasks_dir), *linked}
-    restored = [p for p in needed if any(_is_within(p, h) for h in hidden)]
-    return sorted(restored, key=lambda p: p.count("/"))
-
-
-def checkout_root() -> Path | None:
-    """The project checkout when the package runs from one (an editable install), else None."""
-    import cleantrace
-
-    root = Path(cleantrace.__file__).resolve().parents[2]
-    return root if (root / "pyproject.toml").is_file() and (root / "src" / "cleantrace").is_dir() else None
-
-
-def _is_within(path: str, folder: str) -> bool:
-    return path == folder or path.startswith(folder.rstrip("/") + "/")
-
-
 def run_sandboxed(
     spec: EpisodeSpec, episode_dir: Path, log_path: Path, timeout: float, stop: Callable[[], bool] | None = None
 ) -> SandboxExit:
@@ -170,7 +142,8 @@ def run_in_sandbox(
     at once: each call reaps only its own sandbox's processes.
     """
     _become_subreaper()
-    with _sandbox_etc() as etc_dir:
+    writable = [Path(episode_dir), *(binds or {}).values()]
+    with _sandbox_etc() as etc_dir, lent(writable, SANDBOX_UID, SANDBOX_GID):
         info_read, info_write = os.pipe()
         command = sandbox_command(argv, episode_dir, tasks_dir, etc_dir, binds, replay_source, motion_library)
         command[1:1] = ["--info-fd", str(info_write)]
@@ -197,12 +170,36 @@ def run_in_sandbox(
 
 @contextmanager
 def _sandbox_etc() -> Iterator[Path]:
-    """/etc/hostname and /etc/hosts that name no host."""
+    """The generated /etc of one sandbox (users, host name, browser policy), removed afterwards."""
     with tempfile.TemporaryDirectory(prefix="cleantrace-etc-") as etc:
-        etc_dir = Path(etc)
-        (etc_dir / "hostname").write_text("sandbox\n")
-        (etc_dir / "hosts").write_text("127.0.0.1 localhost sandbox\n::1 localhost\n")
-        yield etc_dir
+        os.chmod(etc, 0o755)  # the sandbox user reads it
+        write_etc(Path(etc))
+        yield Path(etc)
+
+
+@contextmanager
+def lent(folders: list[Path], uid: int, gid: int) -> Iterator[None]:
+    """Lend the writable folders to the sandbox's user `uid` for the run (when the host runs as root),
+    then give them and everything made in them back to the host user."""
+    if os.geteuid() != 0:
+        yield
+        return
+    for folder in folders:
+        os.chown(folder, uid, gid)
+    try:
+        yield
+    finally:
+        for folder in folders:
+            _chown_tree(Path(folder), os.getuid(), os.getgid())
+
+
+def _chown_tree(folder: Path, uid: int, gid: int) -> None:
+    with suppress(FileNotFoundError):
+        os.lchown(folder, uid, gid)
+    for root, dirs, names in os.walk(folder):
+        for name in dirs + names:
+            with suppress(FileNotFoundError):
+                os.lchown(os.path.join(root, name), uid, gid)
 
 
 def _wait(proc: subprocess.Popen, timeout: float, stop: Callable[[], bool] | None) -> SandboxExit:

@@ -33,7 +33,7 @@ def review_of(folder: Path) -> Review:
     frames = {f.i: Path(f.file).name for f in trace.frames}
     review = Review(trace)
     for a in trace.actions:
-        moves = trace.events[a.events[0] : a.events[1] + 1]
+        moves = trace.events[a.events[0] : a.events[1] + 1] if a.events is not None else []
         review.steps.append(ReviewStep(
             label=_label(a), frame=frames.get(a.frame_before) if a.frame_before is not None else None,
             path=_points(moves), x=a.x, y=a.y,

@@ -67,14 +67,38 @@ class TaskRegistry:
     tasks: dict[str, type[Task]] = field(default_factory=dict)
     origins: dict[str, Path] = field(default_factory=dict)
     problems: list[str] = field(default_factory=list)
+    broken: dict[Path, tuple[str, str]] = field(default_factory=dict)  # module or app → (pack, its problem)
 
     def get(self, task_id: str) -> type[Task]:
-        """The task with this id, or a TaskError naming the closest ids."""
+        """The task with this id; else a TaskError saying why it did not load (its module or its app
+        failed, with file:line), or naming the closest ids of the same app."""
         if task_id in self.tasks:
             return self.tasks[task_id]
-        close = difflib.get_close_matches(task_id, list(self.tasks), n=3, cutoff=0.4)
+        app = task_id.partition("/")[0]
+        failure = self.load_failure(task_id)
+        if failure:
+            what, _, fix = failure.rpartition(" — ")
+            raise TaskError(f"task {task_id!r} did not load: {what or failure}", fix or "fix the module")
+        same_app = [t for t in self.tasks if t.startswith(f"{app}/")]
+        pool = same_app if same_app or app in self.packs else list(self.tasks)
+        close = difflib.get_close_matches(task_id, pool, n=3, cutoff=0.4)
         hint = f"did you mean {', '.join(close)}?" if close else "see `cleantrace tasks list`"
         raise TaskError(f"unknown task {task_id!r}", hint)
+
+    def load_failure(self, task_id: str) -> str:
+        """The load problem of the module (or app) that defines `task_id`, if one failed: a module is
+        named by the id written in its source; a pack whose app failed to import, by the id's app."""
+        app = task_id.partition("/")[0]
+        for path, (pack, problem) in self.broken.items():
+            if path.name == "__init__.py" and pack == app:
+                return problem
+            try:
+                source = path.read_text(errors="replace")
+            except OSError:
+                continue
+            if f'"{task_id}"' in source or f"'{task_id}'" in source:
+                return problem
+        return ""
 
     def select(self, patterns: list[str]) -> list[type[Task]]:
         """Tasks matching ids or glob patterns (e.g. `crm/*`), in id order, each once."""
@@ -104,20 +128,47 @@ def load_registry(root: Path | None = None) -> TaskRegistry:
     if not root.is_dir():
         raise TaskError(f"tasks folder {root} does not exist", "pass --tasks-dir DIR or set CLEANTRACE_TASKS")
     registry = TaskRegistry(root=root)
-    for pack_dir in sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith((".", "_"))):
+    pack_dirs = sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith((".", "_")))
+    for pack_dir in pack_dirs:
         if (pack_dir / "app" / "__init__.py").is_file():
             registry.packs[pack_dir.name] = Pack(pack_dir.name, pack_dir)
+    for pack_dir in pack_dirs:
+        pack = registry.packs.get(pack_dir.name)
+        if pack is not None and not _load_app(registry, pack):
+            continue  # its task modules would each fail on `from .app import …`: the app is named once
         for module_path in sorted(pack_dir.glob("*.py")):
             if not module_path.name.startswith("_"):
                 _load_module_tasks(registry, pack_dir.name, module_path)
-    for task_id, task in list(registry.tasks.items()):
-        if task.app not in registry.packs:
-            registry.problems.append(
-                f"{registry.origins[task_id]}: task {task_id!r} uses unknown app {task.app!r} — "
-                f"set `app` to one of: {', '.join(sorted(registry.packs)) or 'none found'}"
-            )
-            del registry.tasks[task_id]
     return registry
+
+
+def _load_app(registry: TaskRegistry, pack: Pack) -> bool:
+    """Import the pack's app; on failure record one problem naming the app's own file and line."""
+    try:
+        pack.load_app_module()
+    except Exception as exc:
+        init = pack.app_dir / "__init__.py"
+        where = _deepest_frame(exc, pack.app_dir) or (init, _error_line(exc, init))
+        problem = (f"{where[0]}:{where[1]}: the app of pack {pack.name!r} cannot be imported: "
+                   f"{type(exc).__name__}: {_one_line(exc)} — fix {pack.app_dir.name}/ (its tasks are not loaded)")
+        registry.problems.append(problem)
+        registry.broken[init] = (pack.name, problem)
+        return False
+    return True
+
+
+def _deepest_frame(exc: BaseException, folder: Path) -> tuple[Path, int] | None:
+    """The innermost file:line of `exc` inside `folder` (a SyntaxError: its own file and line)."""
+    folder = folder.resolve()
+    if isinstance(exc, SyntaxError) and exc.filename and Path(exc.filename).resolve().is_relative_to(folder):
+        return Path(exc.filename), exc.lineno or 0
+    frames = [f for f in traceback.extract_tb(exc.__traceback__) if Path(f.filename).resolve().is_relative_to(folder)]
+    return (Path(frames[-1].filename), frames[-1].lineno or 0) if frames else None
+
+
+def _one_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return text[0] if text else ""
 
 
 def _load_module_tasks(registry: TaskRegistry, pack: str, path: Path) -> None:
@@ -126,15 +177,25 @@ def _load_module_tasks(registry: TaskRegistry, pack: str, path: Path) -> None:
     try:
         module = _import_path(f"{PACKS_NAMESPACE}.{pack}.{path.stem}", path)
     except Exception as exc:  # a task module may fail in any way; report it, keep the others
-        line = _error_line(exc, path)
-        registry.problems.append(f"{path}:{line}: cannot import: {type(exc).__name__}: {exc} — fix the module")
+        where = _deepest_frame(exc, path.parent) or (path, _error_line(exc, path))
+        problem = f"{where[0]}:{where[1]}: cannot import: {type(exc).__name__}: {_one_line(exc)} — fix the module"
+        registry.problems.append(problem)
+        registry.broken[path] = (pack, problem)
         return
     for _, obj in inspect.getmembers(module, inspect.isclass):
-        if not issubclass(obj, Task) or obj is Task or obj.__module__ != module.__name__:
+        if obj.__module__ != module.__name__ or obj is Task:
             continue
-        problem = _task_problem(obj)
+        if not issubclass(obj, Task):
+            if _looks_like_task(obj):
+                problem = (f"{path}:{_class_line(obj)}: class {obj.__name__} looks like a task but is not derived "
+                           f"from Task — write `class {obj.__name__}(Task):` (from cleantrace.tasks import Task)")
+                registry.problems.append(problem)
+                registry.broken.setdefault(path, (pack, problem))
+            continue
+        problem = _task_problem(obj, registry)
         if problem:
-            registry.problems.append(f"{path}: task {obj.__name__}: {problem}")
+            registry.problems.append(f"{path}:{_class_line(obj)}: task {obj.__name__}: {problem}")
+            registry.broken.setdefault(path, (pack, registry.problems[-1]))
         elif obj.id in registry.tasks:
             registry.problems.append(
                 f"{path}: task id {obj.id!r} already defined in {registry.origins[obj.id]} — rename one"
@@ -144,10 +205,28 @@ def _load_module_tasks(registry: TaskRegistry, pack: str, path: Path) -> None:
             registry.origins[obj.id] = path
 
 
-def _task_problem(task: type[Task]) -> str:
+def _looks_like_task(cls: type) -> bool:
+    """A class with a task's id and methods, but not a Task subclass (it would be skipped silently)."""
+    return isinstance(getattr(cls, "id", None), str) and any(
+        callable(getattr(cls, m, None)) for m in ("setup", "solve", "check"))
+
+
+def _class_line(cls: type) -> int:
+    try:
+        return inspect.getsourcelines(cls)[1]
+    except (OSError, TypeError):
+        return 0
+
+
+def _task_problem(task: type[Task], registry: TaskRegistry) -> str:
     for attr in ("id", "app", "instruction"):
         if not getattr(task, attr, None):
             return f"missing class attribute `{attr}` — set it (see docs/authoring.md)"
+    if task.app not in registry.packs:
+        close = difflib.get_close_matches(task.app, list(registry.packs), n=1, cutoff=0.5)
+        known = ", ".join(sorted(registry.packs)) or "none found"
+        fix = f"did you mean app = {close[0]!r}?" if close else f"set `app` to one of: {known}"
+        return f"uses unknown app {task.app!r} (no folder {registry.root / task.app}/app) — {fix}"
     if "/" not in task.id or not task.id.startswith(f"{task.app}/"):
         return f"id {task.id!r} must look like '{task.app}/<name>' — rename it"
     for method in REQUIRED_METHODS:

@@ -46,6 +46,15 @@ class {class_name}(Task):
 
 def write_skeleton(registry: TaskRegistry, task_id: str) -> Path:
     """Write `<pack>/<name>.py` with a task class to fill in; refuses to overwrite or to guess an app."""
+    path = check_new_id(registry, task_id)
+    name = task_id.partition("/")[2]
+    class_name = "".join(part.capitalize() for part in name.split("-"))
+    path.write_text(TEMPLATE.format(task_id=task_id, app=task_id.partition("/")[0], class_name=class_name))
+    return path
+
+
+def check_new_id(registry: TaskRegistry, task_id: str) -> Path:
+    """The module path a new task APP/NAME goes to; a TaskError if the id is bad or taken."""
     app, _, name = task_id.partition("/")
     if not name or not re.fullmatch(r"[a-z][a-z0-9-]*", name):
         raise TaskError(f"bad task id {task_id!r}", "use APP/NAME with NAME in lower case, e.g. crm/merge-leads")
@@ -57,6 +66,4 @@ def write_skeleton(registry: TaskRegistry, task_id: str) -> Path:
     path = registry.packs[app].root / f"{name.replace('-', '_')}.py"
     if path.exists():
         raise TaskError(f"{path} already exists", "choose another name or edit that file")
-    class_name = "".join(part.capitalize() for part in name.split("-"))
-    path.write_text(TEMPLATE.format(task_id=task_id, app=app, class_name=class_name))
     return path

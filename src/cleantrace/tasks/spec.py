@@ -79,6 +79,12 @@ class Task:
         must leave `check(world, p)` False. Tests use it to prove the check is honest."""
         raise NotImplementedError
 
+    def effect(self, app: Any, world: World, p: dict[str, Any]) -> None:
+        """Optional: do the task's outcome through the app's own HTTP API (`app` is a test client of
+        the pack's app on this world's database), as `solve` would through the page. `tasks lint`
+        then proves `check` True after it, and False after the effect of `wrong_params`."""
+        raise NotImplementedError
+
     @classmethod
     def templates(cls) -> tuple[str, ...]:
         return (cls.instruction,) if isinstance(cls.instruction, str) else tuple(cls.instruction)

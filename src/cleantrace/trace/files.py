@@ -15,9 +15,12 @@ EVENTS = "events.jsonl"
 ACTIONS = "actions.jsonl"
 FRAMES = "frames.jsonl"
 FRAMES_DIR = "frames"
+LABELS = "labels.jsonl"
+LABELS_DIR = "labels"
 CATALOG = "catalog.jsonl"
-TRACE_FILES = frozenset({META, EVENTS, ACTIONS, FRAMES})
+TRACE_FILES = frozenset({META, EVENTS, ACTIONS, FRAMES, LABELS})
 FRAME_FILE_RE = re.compile(r"\d{6}\.(?:png|webp)")
+LABELS_FILE_RE = re.compile(r"[0-9a-f]{20}\.json\.gz")  # labels/<content hash>.json.gz
 LEFTOVER_SUFFIX = ".tmp"  # an atomic replace killed mid-way leaves `<name>.tmp` next to a whole file
 
 
@@ -31,12 +34,15 @@ def unexpected_files(folder: Path) -> list[str]:
     for path in sorted(folder.rglob("*")):
         rel = path.relative_to(folder)
         name = str(rel).removesuffix(LEFTOVER_SUFFIX)
-        if path.is_dir() and str(rel) == FRAMES_DIR:
+        if path.is_dir() and str(rel) in (FRAMES_DIR, LABELS_DIR):
             continue
         if len(rel.parts) == 1 and name in TRACE_FILES and path.is_file():
             continue
         if len(rel.parts) == 2 and rel.parts[0] == FRAMES_DIR and FRAME_FILE_RE.fullmatch(rel.parts[1]) \
                 and path.is_file():
+            continue
+        if len(rel.parts) == 2 and rel.parts[0] == LABELS_DIR and LABELS_FILE_RE.fullmatch(
+                rel.parts[1].removesuffix(LEFTOVER_SUFFIX)) and path.is_file():
             continue
         extra.append(str(rel))
     return extra

@@ -7,13 +7,15 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from cleantrace.trace.schema import SCHEMA_VERSION, Action, CatalogRow, Event, Frame, Meta
+from cleantrace.trace.schema import SCHEMA_VERSION, Action, CatalogRow, Event, Frame, LabelRow, Meta, ScreenLabels
 
 RECORDS: dict[str, tuple[str, type[BaseModel]]] = {
     "meta": ("meta.json", Meta),
     "event": ("events.jsonl (one per line)", Event),
     "action": ("actions.jsonl (one per line)", Action),
     "frame": ("frames.jsonl (one per line)", Frame),
+    "label_row": ("labels.jsonl (one per line)", LabelRow),
+    "screen_labels": ("labels/<hash>.json.gz (gzipped JSON, one per distinct labelled screen)", ScreenLabels),
     "catalog_row": ("catalog.jsonl (one per line, per run)", CatalogRow),
 }
 

@@ -33,7 +33,7 @@ def read_episode(folder: Path) -> EpisodeTrace:
     try:
         meta = Meta.model_validate_json(meta_path.read_text(encoding="utf-8"))
     except ValidationError as exc:
-        raise TraceError(f"{meta_path}: {_first_error(exc)}", "the meta does not follow schema v1") from None
+        raise TraceError(f"{meta_path}: {_first_error(exc)}", "see `cleantrace schema`") from None
     return EpisodeTrace(
         folder=folder, meta=meta,
         events=_records(folder / files.EVENTS, Event),
@@ -53,7 +53,7 @@ def _records(path: Path, model: type[R]) -> list[R]:
             out.append(model.model_validate(row))
         except ValidationError as exc:
             raise TraceError(
-                f"{path.name}:{n + 1}: {_first_error(exc)}", "the record does not follow schema v1"
+                f"{path.name}:{n + 1}: {_first_error(exc)}", "see `cleantrace schema`"
             ) from None
     return out
 

@@ -10,7 +10,11 @@ Rules:
 - a key pressed while Control, Alt or Super is held is a hotkey (`keys` = modifiers + key), and so
   is a non-printable key pressed with Shift (e.g. ["shift", "Down"] to extend a selection);
 - printable keys (with or without Shift) in a row merge into one `type` whose `text` has
-  BackSpace corrections applied; any other key is a `key` action;
+  BackSpace corrections applied, unless the focus (probed just before the key) is not a text
+  field: then each printable key is a single-key shortcut, its own `key` action; any other key is
+  a `key` action;
+- a pointer rest the performer declared (a hover probe) ends a `hover` action made of the moves
+  leading to it, so a press that follows starts from the screen the hover opened;
 - every event belongs to exactly one action: an action's range starts right after the previous
   action's range (so the pointer moves leading to a click belong to the click) and ends at its own
   last event (for a hotkey, the release of its modifiers). Events after the last action belong to none.
@@ -22,6 +26,22 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from cleantrace.trace.schema import Action, Event, Frame, Reduction, Target
+
+
+@dataclass(frozen=True)
+class TargetProbe:
+    """The element found under (x, y) at t_ms just before a press there, or (x = y = None) the
+    element that had the keyboard focus just before typing. `kind` "hover" marks a deliberate
+    pointer rest, "drop" the element under a drag's release point, "typing" a focus probe of a
+    performer that means to enter text (a grid cell that edits on typing is no text field). A probe that found nothing
+    says why in `error` (never dropped: the action then records the reason)."""
+
+    t_ms: float
+    x: int | None
+    y: int | None
+    target: Target | None
+    error: str | None = None
+    kind: str = "press"  # press | hover | drop (x, y given); focus | typing (x = y = None)
 
 DRAG_MIN_PX = 5
 DOUBLE_CLICK_MS = 500.0
@@ -48,9 +68,16 @@ class Gesture:
 Pass = Callable[[list[Gesture], Sequence[Event]], list[Gesture]]
 
 
-def reduce_events(events: Sequence[Event]) -> list[Action]:
-    """Reduce raw events to actions (without frames or targets; see `attach_observations`)."""
+def reduce_events(events: Sequence[Event], probes: Sequence[TargetProbe] = ()) -> list[Action]:
+    """Reduce raw events to actions (without frames or targets; see `attach_observations`).
+
+    `probes` (what the recorder grounded while recording) split single-key shortcuts from typing
+    and mark hovers; without them printable keys in a row are one `type`.
+    """
     gestures = collect_gestures(events)
+    if probes:
+        gestures = split_shortcuts(gestures, events, probes)
+        gestures = insert_hovers(gestures, events, probes)
     for one_pass in PASSES:
         gestures = one_pass(gestures, events)
     return to_actions(gestures, events)
@@ -112,8 +139,8 @@ def _key_gesture(e: Event, i: int, held: list[str]) -> Gesture:
         shift = ["shift"] if "shift" in held else []
         return Gesture("hotkey", [i], {"keys": chord + shift + [key.lower() if len(key) == 1 else key],
                                        "open": chord + shift})
-    if len(key) == 1:
-        return Gesture("type", [i], {"text": key})
+    if len(key) == 1:  # a shifted character owns the Shift release, as a chord does
+        return Gesture("type", [i], {"text": key, **({"open": ["shift"]} if "shift" in held else {})})
     if key == "BackSpace":
         return Gesture("type", [i], {"text": "\b"})
     if "shift" in held:
@@ -135,6 +162,57 @@ def _extend_last_with_key(gestures: list[Gesture], down: int, up: int) -> None:
         if down in g.own:
             g.own.append(up)
             return
+
+
+TEXT_ROLES = {"textbox", "searchbox", "combobox", "spinbutton"}
+
+
+def is_text_field(target: Target | None) -> bool:
+    """Whether keys typed into `target` become text (an input, textarea or editable element)."""
+    if target is None or target.tag == "select":
+        return False
+    return target.role in TEXT_ROLES or target.tag == "textarea"
+
+
+def split_shortcuts(gestures: list[Gesture], events: Sequence[Event], probes: Sequence[TargetProbe]) -> list[Gesture]:
+    """A printable key pressed while the focus is known to be outside a text field, and the
+    performer did not say it types, is a shortcut: its own `key` action (`j`, `e`, `/`), never
+    merged into typed text.
+
+    The focus is the last focus probe before the key, unless a press came in between (a click moves
+    the focus): then it is unknown and the key stays typing.
+    """
+    focus = sorted((p for p in probes if p.x is None), key=lambda p: p.t_ms)
+    presses = [e.t_ms for e in events if e.kind == "down"]
+    for g in gestures:
+        if g.kind != "type" or g.fields["text"] == "\b":
+            continue
+        t = events[g.own[0]].t_ms
+        known = [p for p in focus if p.t_ms <= t]
+        if not known or any(known[-1].t_ms < press <= t for press in presses):
+            continue
+        if known[-1].kind != "typing" and known[-1].error is None and not is_text_field(known[-1].target):
+            g.kind = "key"
+            g.fields = {"keys": [events[g.own[0]].key or g.fields["text"]]}
+    return gestures
+
+
+def insert_hovers(gestures: list[Gesture], events: Sequence[Event], probes: Sequence[TargetProbe]) -> list[Gesture]:
+    """A hover probe (the performer rested the pointer to open something) ends a `hover` action at
+    the last pointer move before it; its target is the element probed there."""
+    out = list(gestures)
+    for p in probes:
+        if p.kind != "hover":
+            continue
+        moves = [i for i, e in enumerate(events) if e.kind == "move" and e.t_ms <= p.t_ms]
+        if not moves:
+            continue
+        last = moves[-1]
+        if any(i >= last and events[i].t_ms <= p.t_ms for g in out for i in g.own):
+            continue  # the pointer has not moved since the last action: nothing new to hover
+        fields: dict = {"x": events[last].x, "y": events[last].y, "target": p.target, "target_error": p.error}
+        out.append(Gesture("hover", [last], fields))
+    return sorted(out, key=lambda g: min(g.own))
 
 
 def detect_double_clicks(gestures: list[Gesture], events: Sequence[Event]) -> list[Gesture]:
@@ -217,47 +295,63 @@ def to_actions(gestures: list[Gesture], events: Sequence[Event]) -> list[Action]
     return actions
 
 
-@dataclass(frozen=True)
-class TargetProbe:
-    """The element found under (x, y) at t_ms just before a press there, or (x = y = None) the
-    element that had the keyboard focus just before typing."""
-
-    t_ms: float
-    x: int | None
-    y: int | None
-    target: Target
-
-
 POINTER_KINDS = {"click", "double_click", "right_click", "drag"}
 
 
 def attach_observations(
-    actions: list[Action], events: Sequence[Event], frames: Sequence[Frame], probes: Sequence[TargetProbe]
+    actions: list[Action], events: Sequence[Event], frames: Sequence[Frame], probes: Sequence[TargetProbe],
+    captures: Sequence[float] = (),
 ) -> list[Action]:
-    """Give each action its frame before/after; pointer actions the target under the press, and
-    `type` actions the element that had the focus when typing started."""
+    """Give each action its frame before/after; pointer actions the target under the press (and a
+    drag its drop element), and `type` actions the element that had the focus when typing started.
+
+    `captures` are the times of every screen capture, also those not stored because the screen was
+    unchanged: such a capture after an action shows the last stored frame, so it is a frame after.
+    A pointer or typing action without a target gets `target_error`, the reason.
+    """
+    seen = sorted([f.t_ms for f in frames] + list(captures))
     out = []
     for k, a in enumerate(actions):
+        if a.events is None:
+            out.append(a)
+            continue
         start = events[a.events[0]].t_ms
         before = [f.i for f in frames if f.t_ms <= start]
-        next_start = events[actions[k + 1].events[0]].t_ms if k + 1 < len(actions) else float("inf")
+        nxt = actions[k + 1] if k + 1 < len(actions) else None
+        next_start = events[nxt.events[0]].t_ms if nxt is not None and nxt.events is not None else float("inf")
         # identical screens are stored once, so the screen after the action is the last frame
         # stored before the next action starts (possibly the frame before, if nothing changed)
         after = [f.i for f in frames if f.t_ms <= next_start]
+        observed = any(a.t1_ms <= t <= next_start for t in seen)
         update: dict = {"frame_before": before[-1] if before else None,
-                        "frame_after": after[-1] if after and any(f.t_ms >= a.t1_ms for f in frames) else None}
+                        "frame_after": after[-1] if after and observed else None}
         if a.kind in POINTER_KINDS:
             press_t = _press_time(a, events)
-            hits = [p for p in probes if p.x is not None and p.t_ms <= press_t
+            hits = [p for p in probes if p.x is not None and p.kind == "press" and p.t_ms <= press_t
                     and abs(p.x - a.x) <= 2 and abs(p.y - a.y) <= 2]
-            update["target"] = hits[-1].target if hits else None
+            update.update(_grounded(hits, "no element was probed under the press point"))
+            if a.kind == "drag":
+                drops = [p for p in probes if p.x is not None and p.kind == "drop" and press_t <= p.t_ms <= a.t1_ms
+                         and abs(p.x - a.x2) <= 2 and abs(p.y - a.y2) <= 2]
+                update["drop_target"] = drops[-1].target if drops else None
         elif a.kind == "type":
             first_key = _first_key_time(a, events)
-            since = events[actions[k - 1].events[1]].t_ms if k else float("-inf")
+            prev = actions[k - 1] if k else None
+            since = events[prev.events[1]].t_ms if prev is not None and prev.events is not None else float("-inf")
             focus = [p for p in probes if p.x is None and since <= p.t_ms <= first_key]
-            update["target"] = focus[-1].target if focus else None
+            update.update(_grounded(focus, "the focused element was not probed before typing"))
         out.append(a.model_copy(update=update))
     return out
+
+
+def _grounded(probes: Sequence[TargetProbe], missing: str) -> dict:
+    """The target of the last probe, or the reason there is none."""
+    if not probes:
+        return {"target": None, "target_error": missing}
+    last = probes[-1]
+    if last.target is None:
+        return {"target": None, "target_error": last.error or "nothing found there"}
+    return {"target": last.target, "target_error": None}
 
 
 def _first_key_time(a: Action, events: Sequence[Event]) -> float:

@@ -1,4 +1,10 @@
-"""Schema version 1 of a trace (DESIGN.md, "Trace format"): one pydantic model per record."""
+"""Schema version 2 of a trace (DESIGN.md, "Trace format"): one pydantic model per record.
+
+Version 2 adds to version 1 (whose traces stay readable and valid): the `hover` and `done` action
+kinds, an action's `description`, `why`, `target_error` and `drop_target`, `missing_targets`
+in catalog rows, `decisions` in meta, a frame's `pointer` position, and the screen labels of each action's frame_before
+(labels.jsonl, labels/); single-key shortcuts typed outside a text field are `key` actions, one per key.
+"""
 
 from __future__ import annotations
 
@@ -6,10 +12,15 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-SCHEMA_VERSION = 1
+from cleantrace.appearance import Appearance
+
+SCHEMA_VERSION = 2
+READABLE_VERSIONS = (1, 2)
 
 EventKind = Literal["move", "down", "up", "wheel", "key_down", "key_up", "paste"]
-ActionKind = Literal["click", "double_click", "right_click", "drag", "scroll", "type", "hotkey", "key"]
+ActionKind = Literal[
+    "click", "double_click", "right_click", "drag", "scroll", "type", "hotkey", "key", "hover", "done",
+]
 OutcomeStatus = Literal["running", "success", "failure", "incomplete"]
 FrameReason = Literal["action", "interval", "change", "final"]
 
@@ -48,7 +59,8 @@ class Target(Record):
 
 
 class Action(Record):
-    """A reduced action covering raw events `events[0]..events[1]` (inclusive)."""
+    """A reduced action covering raw events `events[0]..events[1]` (inclusive); the closing `done`
+    action of a successful episode covers none (`events` is null)."""
 
     i: int
     t0_ms: float
@@ -63,9 +75,13 @@ class Action(Record):
     text: str | None = None
     keys: list[str] | None = None
     target: Target | None = None
+    target_error: str | None = None  # why a pointer or typing action has no target
+    drop_target: Target | None = None  # a drag's drop element, under (x2, y2)
     frame_before: int | None = None
     frame_after: int | None = None
-    events: tuple[int, int]
+    events: tuple[int, int] | None = None
+    description: str | None = None  # a short plain-language instruction for this step
+    why: str | None = None  # the reason for the step, when the task gives one
 
 
 class Frame(Record):
@@ -76,6 +92,38 @@ class Frame(Record):
     file: str
     sha256: str
     reason: FrameReason
+    pointer: tuple[int, int] | None = None  # where the pointer was (screenshots do not show it)
+
+
+class Element(Record):
+    """A visible interactive element of a labelled screen: `bbox` is [x, y, w, h] in screen pixels;
+    `state` holds what is set of focused, checked, selected, expanded, disabled, pressed, value…"""
+
+    role: str
+    name: str = ""
+    tag: str = ""
+    bbox: tuple[float, float, float, float]
+    state: dict[str, object] = Field(default_factory=dict)
+    backend_node_id: int | None = None  # the DOM node, as in the tree's rows
+
+
+class ScreenLabels(Record):
+    """labels/<hash>.json.gz: the screen at a frame, as the browser structures it. `tree` is the
+    accessibility tree without ignored nodes: rows [id, parent, role, name, backend_node_id]."""
+
+    url: str = ""
+    elements: list[Element]
+    tree: dict[str, object]
+
+
+class LabelRow(Record):
+    """One row of labels.jsonl: the labels of frame `frame` (taken at t_ms), or why there are none."""
+
+    frame: int
+    t_ms: float
+    file: str | None = None
+    elements: int | None = None
+    error: str | None = None
 
 
 class Screen(Record):
@@ -148,6 +196,8 @@ class Meta(Record):
     privacy: Privacy = Field(default_factory=Privacy)
     reduction: Reduction | None = None  # absent in traces recorded before it was recorded
     duration_ms: float | None = None
+    decisions: int | None = None  # steps the performer announced (Actor verbs); None when unknown
+    appearance: Appearance = Field(default_factory=Appearance)  # the look it was recorded in (absent: the default)
 
 
 class CatalogRow(Record):
@@ -164,4 +214,6 @@ class CatalogRow(Record):
     actions: int = 0
     frames: int = 0
     bytes: int = 0
+    missing_targets: int = 0  # pointer and typing actions recorded without a target
     privacy: Literal["not_run", "clean", "findings"] = "not_run"
+    appearance: Appearance | None = None

@@ -5,10 +5,12 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from pathlib import Path
 
+from cleantrace.appearance import Appearance
 from cleantrace.spec import PlaceholderMeta
 from cleantrace.trace import files
 from cleantrace.trace.reduce import REDUCTION, attach_observations, reduce_events
 from cleantrace.trace.schema import (
+    Action,
     CatalogRow,
     Clock,
     Consent,
@@ -47,13 +49,15 @@ def seal_incomplete(folder: Path, message: str, placeholder: PlaceholderMeta) ->
 def meta_from_placeholder(known: PlaceholderMeta) -> Meta:
     """The meta.json of an episode that never wrote one: what the host knew, task version 0, no params."""
     consent = Consent(version=known.consent_version, time=known.consent_time) if known.consent_version else None
+    look = known.appearance or Appearance(screen=known.screen)
     return Meta(
         run_id=known.run_id, episode_id=known.episode_id, task=known.task, task_version=0, seed=known.seed,
         params={}, instruction="", consent=consent,
         performer=Performer(kind=known.performer, id=known.performer_id, persona=known.persona),
-        sandbox=SandboxInfo(backend=known.backend, screen=Screen(w=known.screen[0], h=known.screen[1])),
+        sandbox=SandboxInfo(backend=known.backend, screen=Screen(w=known.screen[0], h=known.screen[1],
+                                                                 device_scale_factor=look.device_scale_factor)),
         clock=Clock(start=datetime.now(UTC).isoformat(timespec="milliseconds")),
-        outcome=Outcome(status="incomplete"),
+        outcome=Outcome(status="incomplete"), appearance=look,
     )
 
 
@@ -64,9 +68,16 @@ def catalog_row(folder: Path, meta: Meta) -> CatalogRow:
         path = folder / name
         return sum(1 for line in path.open(encoding="utf-8") if line.strip()) if path.exists() else 0
 
-    size = sum(p.stat().st_size for p in folder.rglob("*") if p.is_file())
+    actions = [Action.model_validate(r) for r in files.read_jsonl(folder / files.ACTIONS)]
     return CatalogRow(
         episode_id=meta.episode_id, task=meta.task, seed=meta.seed, performer=meta.performer.kind,
         status=meta.outcome.status, success=meta.outcome.success, message=meta.outcome.message,
-        events=count(files.EVENTS), actions=count(files.ACTIONS), frames=count(files.FRAMES), bytes=size,
+        events=count(files.EVENTS), actions=count(files.ACTIONS), frames=count(files.FRAMES),
+        bytes=folder_bytes(folder), missing_targets=sum(1 for a in actions if a.target_error),
+        appearance=meta.appearance,
     )
+
+
+def folder_bytes(folder: Path) -> int:
+    """The size of every file of an episode folder; count it after the last write to meta.json."""
+    return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file())

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -12,7 +13,7 @@ from pydantic import ValidationError
 from cleantrace.errors import TraceError
 from cleantrace.trace import files
 from cleantrace.trace.reader import episode_folders, read_episode
-from cleantrace.trace.schema import SCHEMA_VERSION, CatalogRow
+from cleantrace.trace.schema import READABLE_VERSIONS, SCHEMA_VERSION, CatalogRow, LabelRow, ScreenLabels
 
 
 @dataclass
@@ -43,10 +44,13 @@ def validate_episode(folder: Path, check_pixels: bool = True) -> EpisodeReport:
     except TraceError as exc:
         report.problems.append(exc.message)
         return report
+    except (OSError, ValueError) as exc:  # unreadable bytes: a damaged file is invalid, not a crash
+        report.problems.append(f"unreadable trace file: {type(exc).__name__}: {_first_line(exc)}")
+        return report
     meta, events, actions, frames = trace.meta, trace.events, trace.actions, trace.frames
     report.status = meta.outcome.status
     p = report.problems
-    if meta.schema_version != SCHEMA_VERSION:
+    if meta.schema_version not in READABLE_VERSIONS:
         p.append(f"meta.json: schema_version {meta.schema_version}, expected {SCHEMA_VERSION}")
     if meta.outcome.status == "running":
         report.status = "incomplete"
@@ -73,17 +77,42 @@ def validate_episode(folder: Path, check_pixels: bool = True) -> EpisodeReport:
         path = folder / f.file
         if not path.exists():
             p.append(f"frames.jsonl:{n + 1}: {f.file} does not exist")
-        elif check_pixels and hashlib.sha256(Image.open(path).convert("RGB").tobytes()).hexdigest() != f.sha256:
-            p.append(f"frames.jsonl:{n + 1}: {f.file} does not match its sha256")
+        elif check_pixels:
+            try:
+                pixels = Image.open(path).convert("RGB").tobytes()
+            except (OSError, ValueError, SyntaxError) as exc:  # PIL raises these for damaged images
+                p.append(f"frames.jsonl:{n + 1}: {f.file} is not a readable image ({_first_line(exc)})")
+            else:
+                if hashlib.sha256(pixels).hexdigest() != f.sha256:
+                    p.append(f"frames.jsonl:{n + 1}: {f.file} does not match its sha256")
         if n and f.t_ms < frames[n - 1].t_ms:
             p.append(f"frames.jsonl:{n + 1}: time goes backwards")
+
+    for n, row in enumerate(files.read_jsonl(folder / files.LABELS)):
+        where = f"labels.jsonl:{n + 1}"
+        try:
+            label = LabelRow.model_validate(row)
+        except ValidationError as exc:
+            p.append(f"{where}: {_first_error(exc)}")
+            continue
+        if not 0 <= label.frame < len(frames):
+            p.append(f"{where}: frame {label.frame} does not exist")
+        if label.file is not None:
+            try:
+                ScreenLabels.model_validate_json(gzip.decompress((folder / label.file).read_bytes()))
+            except (OSError, EOFError, ValueError) as exc:
+                p.append(f"{where}: {label.file} is not readable labels ({_first_line(exc)})")
 
     expected_first = 0
     for n, a in enumerate(actions):
         where = f"actions.jsonl:{n + 1}"
-        first, last = a.events
         if a.i != n:
             p.append(f"{where}: index {a.i}, expected {n}")
+        if a.events is None:
+            if a.kind != "done" or n != len(actions) - 1:
+                p.append(f"{where}: only the closing done action may cover no events")
+            continue
+        first, last = a.events
         if first != expected_first or last < first or last >= len(events):
             p.append(f"{where}: events [{first}, {last}] do not continue the previous action's range "
                      f"(expected to start at {expected_first}, {len(events)} events)")
@@ -115,6 +144,11 @@ def validate_run(run_dir: Path, check_pixels: bool = True) -> list[EpisodeReport
     if catalog_problems:
         reports.insert(0, EpisodeReport(run_dir / files.CATALOG, "catalog", catalog_problems))
     return reports
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return text[0] if text else type(exc).__name__
 
 
 def _first_error(exc: Exception) -> str:

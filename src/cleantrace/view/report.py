@@ -104,7 +104,7 @@ def episode_view(trace: EpisodeTrace, page_dir: Path, page: str = "") -> Episode
     frames = {f.i: f"{rel}/{f.file}" for f in trace.frames}
     view = EpisodeView(trace, page, rel)
     for a in trace.actions:
-        span = trace.events[a.events[0] : a.events[1] + 1]
+        span = trace.events[a.events[0] : a.events[1] + 1] if a.events is not None else []
         view.steps.append(StepView(
             action=a, label=action_label(a),
             frame_before=frames.get(a.frame_before) if a.frame_before is not None else None,

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import random
 import re
+import unicodedata
 
 from faker import Faker
 
@@ -21,10 +22,11 @@ TEST_CARD_NUMBERS = ("4242424242424242", "4000056655665556", "5555555555554444",
 class FakeData:
     """Seeded generator of fake people and companies, all identifiers in reserved ranges."""
 
-    def __init__(self, seed: int) -> None:
+    def __init__(self, seed: int, locale: str = "en_US") -> None:
         """`seed` is the episode's seed; the data come from its "fake" stream."""
         self.rng = random.Random(seed_for(seed, "fake"))
-        self.faker = Faker("en_US")
+        self.locale = locale
+        self.faker = Faker(locale)
         self.faker.seed_instance(seed_for(seed, "fake"))
 
     def name(self) -> str:
@@ -34,7 +36,9 @@ class FakeData:
         return self.faker.company()
 
     def email(self, name: str) -> str:
-        local = re.sub(r"[^a-z.]", "", name.lower().replace(" ", "."))
+        local = re.sub(r"[^a-z.]", "", ascii_fold(name).lower().replace(" ", "."))
+        if not local.strip("."):  # a name in a script without Latin letters (ja_JP)
+            local = f"user{self.rng.randint(1000, 9999)}"
         return f"{local}@{self.rng.choice(EMAIL_DOMAINS)}"
 
     def phone(self) -> str:
@@ -43,3 +47,9 @@ class FakeData:
 
     def card(self) -> str:
         return self.rng.choice(TEST_CARD_NUMBERS)
+
+
+def ascii_fold(text: str) -> str:
+    """`text` without accents ('Müller' → 'Muller', 'Éloïse' → 'Eloise'), other non-ASCII letters dropped."""
+    text = text.replace("ß", "ss").replace("Æ", "AE").replace("æ", "ae").replace("Ø", "O").replace("ø", "o")
+    return unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()

@@ -22,10 +22,10 @@ class World:
     the seed (`cleantrace.spec.seed_stream`), so a pack adding fake records never changes a task's picks.
     """
 
-    def __init__(self, seed: int, db_path: str | Path) -> None:
+    def __init__(self, seed: int, db_path: str | Path, locale: str = "en_US") -> None:
         self.seed = seed
         self.rng = random.Random(seed_for(seed, "world"))
-        self.fake = FakeData(seed)
+        self.fake = FakeData(seed, locale)
         self.db = Database(db_path)
 
     def pick(self, table: str) -> SimpleNamespace:

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import zlib
 
 from cleantrace.world import World
+from cleantrace.world.fake import ascii_fold
 
 STATUSES = ("New", "Contacted", "Qualified", "Proposal", "Won", "Lost")
 PRIORITIES = ("Low", "Medium", "High", "Urgent")
@@ -65,7 +67,7 @@ create table ui_state (key text primary key, value text not null);
 
 def slug(text: str) -> str:
     """Lower-case letters and digits only: the local part of a made-up e-mail address."""
-    return re.sub(r"[^a-z0-9]", "", text.lower())
+    return re.sub(r"[^a-z0-9]", "", ascii_fold(text).lower()) or f"office{zlib.crc32(text.encode()) % 10000}"
 
 
 def populate(world: World) -> None:

@@ -58,6 +58,8 @@ create table thread_labels (
     label_id integer not null references labels(id),
     primary key (thread_id, label_id)
 );
+create index messages_by_thread on messages (thread_id, sent_at);  -- the list's per-thread subqueries
+create index recipients_by_message on recipients (message_id);
 """
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from cleantrace.tasks import Task
 
 EXPECTED = ["clicked Item 47", "double Twice", "dropped Zone B", "menu Deeper", "selected Red",
-            "selected Red,Blue", "saved new words", "key #"]
+            "selected Red,Blue", "saved new words", "key j", "key j", "key #", "clicked Far away"]
 
 
 class EveryVerb(Task):
@@ -28,7 +28,10 @@ class EveryVerb(Task):
         actor.type("new words", label="Field", replace=True)
         actor.click(role="button", name="Save")
         actor.click(text="Zone A")  # leave the field, so that keys go to the page
+        actor.press("j", times=2)  # single-key shortcuts, as in the mail app: a step each
         actor.press("#")
+        actor.scroll_to(role="button", name="Far away")  # the page itself scrolls (not a container)
+        actor.click(role="button", name="Far away", why="the last widget is below the fold")
 
     def check(self, world, p):
         return [r.entry for r in world.db.rows("select entry from log order by id")] == EXPECTED

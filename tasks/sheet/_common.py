@@ -1,4 +1,4 @@
-"""Steps the sheet tasks share: opening a sheet, reaching and selecting cells, running menu commands."""
+"""What the sheet tasks share: opening a sheet, reaching and selecting cells, menu commands, and effects."""
 
 from __future__ import annotations
 
@@ -63,3 +63,19 @@ def paste(actor: Any) -> None:
         actor.hotkey("ctrl", "v")
     else:
         menu(actor, "Edit", "Paste")
+
+
+
+# -- effects: what solve() makes the page send, done through the app's own HTTP API -------------------
+def sheet_api(app: Any, world: Any, sheet: str, action: str, body: dict | None = None) -> None:
+    """POST one action (cells, paste, format, insert-rows, delete-rows, sort, undo, redo, rename, clear) to
+    the sheet named `sheet`; an error status raises."""
+    sid = world.db.scalar("select id from sheets where name=?", sheet)
+    response = app.post(f"/api/sheets/{sid}/{action}", json=body or {})
+    if response.status_code >= 400:
+        raise RuntimeError(f"{action} on {sheet!r} answered {response.status_code}: {response.get_data(as_text=True)}")
+
+
+def set_cells(app: Any, world: Any, sheet: str, values: dict[str, Any]) -> None:
+    """Type `values` ({"B3": "12", …}) into the cells of `sheet`."""
+    sheet_api(app, world, sheet, "cells", {"cells": [[*parse_ref(ref), str(v)] for ref, v in values.items()]})

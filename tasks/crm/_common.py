@@ -1,4 +1,4 @@
-"""Helpers shared by the crm task modules: seeded choices and the date-picker steps."""
+"""What the crm tasks share: seeded choices, the date-picker steps, and effects through the app's HTTP API."""
 
 from __future__ import annotations
 
@@ -52,3 +52,46 @@ def pick_date(actor, current_iso: str, target_iso: str) -> None:
         actor.wait_for(role="heading", name=f"{target:%B} {target.year}")
         actor.click(role="gridcell", name=str(target.day))
         actor.click(role="button", name="OK")
+
+
+# -- effects: what solve() does, through the app's own HTTP API (forms and JSON endpoints) -----------
+def post(app, path: str, form: dict | None = None, json: dict | None = None):
+    """POST a form (or JSON) to the app, as the page does; an error status raises."""
+    response = app.post(path, data=form, json=json)
+    if response.status_code >= 400:
+        raise RuntimeError(f"POST {path} answered {response.status_code}")
+    return response
+
+
+def row_named(world, table: str, name: str):
+    """The row of `table` (leads, accounts, deals) whose name is `name`."""
+    return world.db.rows(f"select * from {table} where name=?", name)[0]  # noqa: S608 (a fixed table name)
+
+
+def save_lead(app, world, name: str, **changes) -> None:
+    """Save the lead form of `name` with `changes` (status, priority, notes) over its current values."""
+    lead = row_named(world, "leads", name)
+    form = {"status": lead.status, "priority": lead.priority, "notes": lead.notes or "", **changes}
+    post(app, f"/leads/{lead.id}", form)
+
+
+def bulk_edit(app, world, names: list[str], field: str, value: str) -> None:
+    """Tick the leads `names` and set `field` (status or owner) of all of them to `value`."""
+    ids = [str(row_named(world, "leads", n).id) for n in names]
+    post(app, "/leads/bulk", {"ids": ids, "field": field, "value": value})
+
+
+def save_deal(app, world, name: str, **changes) -> None:
+    """Save the deal form of `name` with `changes` (stage, amount, close_date)."""
+    deal = row_named(world, "deals", name)
+    form = {"stage": deal.stage, "amount": str(deal.amount), "close_date": deal.close_date, **changes}
+    post(app, f"/deals/{deal.id}", form)
+
+
+def create_account(app, world, name: str, industry: str, phone: str = "", email: str = "") -> None:
+    post(app, "/accounts", {"name": name, "industry": industry, "phone": phone, "email": email})
+
+
+def add_contact(app, world, account: str, name: str, title: str = "", email: str = "", phone: str = "") -> None:
+    post(app, f"/accounts/{row_named(world, 'accounts', account).id}/contacts",
+         {"name": name, "title": title, "email": email, "phone": phone})

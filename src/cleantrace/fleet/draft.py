@@ -1,0 +1,486 @@
+"""`cleantrace tasks draft --from EPISODE APP/NAME`: a task module drafted from a recorded episode.
+
+- `solve()` repeats the episode's grounded actions by role and accessible name;
+- the episode's parameter values found in those names and texts become `p[...]`;
+- `setup()` returns the recorded values on the recorded seed, and elsewhere picks a row of the table
+  where those values live (and another value of an option-like column);
+- `check()` is suggested from the database difference between the start and the end of the
+  episode, worked out by running the transcribed solution once in a sandbox;
+- the instruction templates are the episode's instruction with the values as `{fields}`.
+
+The draft loads and lints as written; generalising it is the author's job (comments say where).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sqlite3
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from cleantrace.errors import TaskError
+from cleantrace.tasks.loader import TaskRegistry
+
+PROBE_MODULE = "zz_draft_probe.py"
+START_DB, END_DB = "world-start.sqlite", "world-end.sqlite"
+MAX_CONDITIONS = 4
+
+
+@dataclass
+class Episode:
+    task: str
+    seed: int
+    params: dict[str, Any]
+    instruction: str
+    actions: list[dict]
+    start_path: str = "/"
+
+
+def read_episode(folder: Path) -> Episode:
+    meta_path = folder / "meta.json"
+    if not meta_path.is_file():
+        raise TaskError(f"{folder} is not an episode (no meta.json)", "pass an episode folder: <run>/<episode_id>")
+    meta = json.loads(meta_path.read_text())
+    actions_path = folder / "actions.jsonl"
+    actions = [json.loads(line) for line in actions_path.read_text().splitlines() if line.strip()] \
+        if actions_path.is_file() else []
+    if not actions:
+        raise TaskError(f"{folder} has no actions", "draft from an episode with recorded actions")
+    return Episode(meta["task"], int(meta["seed"]), meta.get("params") or {}, meta.get("instruction", ""), actions)
+
+
+# -- literals → parameters ----------------------------------------------------------------------------
+@dataclass
+class Lifter:
+    """Replaces the episode's parameter values inside literals by references to `p`."""
+
+    params: dict[str, str]  # only str/int top-level values (as text), longest first
+    numbers: set[str] = field(default_factory=set)  # the keys whose value is an int
+    used: set[str] = field(default_factory=set)
+
+    @classmethod
+    def of(cls, params: dict[str, Any]) -> Lifter:
+        flat = {k: str(v) for k, v in params.items() if isinstance(v, (str, int)) and not isinstance(v, bool)
+                and len(str(v)) >= 2 and re.fullmatch(r"[A-Za-z_]\w*", k)}
+        numbers = {k for k in flat if isinstance(params[k], int)}
+        return cls(dict(sorted(flat.items(), key=lambda kv: -len(kv[1]))), numbers)
+
+    def expr(self, text: str) -> str:
+        """A Python expression for `text`: p["k"] when it is a value, an f-string when it holds one."""
+        for key, value in self.params.items():
+            if text == value:
+                self.used.add(key)
+                return f'str(p["{key}"])' if key in self.numbers else f'p["{key}"]'
+        parts, rest = [], text
+        for key, value in self.params.items():
+            if len(value) >= 3 and value in rest:
+                self.used.add(key)
+                rest = rest.replace(value, "\x00" + key + "\x00")
+        if "\x00" not in rest:
+            return repr(text)
+        for n, chunk in enumerate(rest.split("\x00")):
+            parts.append(f"{{p[{chunk!r}]}}" if n % 2 else chunk.replace("{", "{{").replace("}", "}}"))
+        body = "".join(parts).replace("\\", "\\\\").replace('"', '\\"')
+        return f'f"{body}"'
+
+    def template(self, instruction: str) -> str:
+        out = instruction.replace("{", "{{").replace("}", "}}")
+        for key, value in self.params.items():
+            if len(value) >= 2 and value in out:
+                out = out.replace(value, "{" + key + "}")
+        return out
+
+
+def transcribe(actions: list[dict], lifter: Lifter) -> list[str]:
+    """solve()'s body: one Actor call per grounded action (scrolls are implicit in every verb)."""
+    lines: list[str] = []
+    for a in _collapse_selects(actions, lifter):
+        if a["kind"] == "select":
+            lines.append(f"actor.select(label={lifter.expr(a['label'])}, option={a['option']})")
+            continue
+        kind, target = a["kind"], a.get("target") or {}
+        locator = _locator(target, lifter)
+        if kind in ("click", "double_click", "right_click"):
+            verb = "double_click" if kind == "double_click" else "click"
+            extra = ', button="right"' if kind == "right_click" else ""
+            if locator:
+                lines.append(f"actor.{verb}({locator}{extra})")
+            else:
+                lines.append(f"# {kind} at ({a.get('x')}, {a.get('y')}) hit no named element: name it and uncomment")
+                lines.append(f"# actor.{verb}(role=..., name=...)")
+        elif kind == "type" and a.get("text"):
+            lines.append(f"actor.type({lifter.expr(a['text'])})")
+        elif kind == "hotkey" and a.get("keys"):
+            lines.append(f"actor.hotkey({', '.join(repr(k) for k in a['keys'])})")
+        elif kind == "key" and a.get("keys"):
+            key = a["keys"][-1]
+            previous = re.fullmatch(r'actor\.press\((\'[^\']*\'|"[^"]*")(?:, times=(\d+))?\)', lines[-1]) \
+                if lines else None
+            if previous and previous.group(1) == repr(key):
+                lines[-1] = f"actor.press({repr(key)}, times={int(previous.group(2) or 1) + 1})"
+            else:
+                lines.append(f"actor.press({key!r})")
+        elif kind == "drag":
+            lines.append(f"# a drag from {locator or 'an unnamed element'}: name the drop target and uncomment")
+            lines.append(f"# actor.drag(dict({locator}), dict(role=..., name=...))")
+    if all(line.startswith("#") for line in lines):
+        lines.append("pass  # no action could be transcribed")
+    return lines
+
+
+def _collapse_selects(actions: list[dict], lifter: Lifter) -> list[dict]:
+    """A click on a combobox, then a click on an option (or keys ending in Return when a parameter is named
+    like the box), is one `actor.select(label=…, option=…)`: it works whatever the current value."""
+    out: list[dict] = []
+    n = 0
+    while n < len(actions):
+        a = actions[n]
+        target = a.get("target") or {}
+        if a["kind"] == "click" and target.get("role") == "combobox" and target.get("name"):
+            label = target["name"]
+            nxt = actions[n + 1] if n + 1 < len(actions) else {}
+            option = (nxt.get("target") or {}) if nxt.get("kind") == "click" else {}
+            if option.get("role") == "option" and option.get("name"):
+                out.append({"kind": "select", "label": label, "option": lifter.expr(option["name"])})
+                n += 2
+                continue
+            key = next((k for k in lifter.params if k.lower() == label.lower().split()[0]), None)
+            end = n + 1
+            while end < len(actions) and actions[end]["kind"] == "key" and actions[end].get("keys") != ["Return"]:
+                end += 1
+            if key and end < len(actions) and actions[end].get("keys") == ["Return"]:
+                lifter.used.add(key)
+                out.append({"kind": "select", "label": label, "option": f'p["{key}"]'})
+                n = end + 1
+                continue
+        out.append(a)
+        n += 1
+    return out
+
+
+def _locator(target: dict, lifter: Lifter) -> str:
+    role, name = target.get("role") or "", target.get("name") or ""
+    if role and name:
+        return f'role="{role}", name={lifter.expr(name)}'
+    text = (target.get("text") or "").strip()
+    if text and len(text) <= 60:
+        return f"text={lifter.expr(text)}"
+    return ""
+
+
+# -- the database difference ----------------------------------------------------------------------------
+@dataclass
+class Change:
+    table: str
+    kind: str  # changed | inserted | deleted
+    row: dict[str, Any]  # the row at the start (changed, deleted) or at the end (inserted)
+    columns: dict[str, tuple[Any, Any]] = field(default_factory=dict)  # changed: column → (before, after)
+
+
+def db_difference(start: Path, end: Path) -> list[Change]:
+    """Rows changed, inserted and deleted between two databases of the same schema (rows keyed by rowid)."""
+    changes: list[Change] = []
+    with sqlite3.connect(start) as a, sqlite3.connect(end) as b:
+        a.row_factory = b.row_factory = sqlite3.Row
+        tables = [r[0] for r in a.execute("select name from sqlite_master where type='table' "
+                                          "and name not like 'sqlite_%' order by name")]
+        for table in tables:
+            before, after = _keyed(a, table), _keyed(b, table)
+            for rowid, row in after.items():
+                old = before.get(rowid)
+                if old is None:
+                    changes.append(Change(table, "inserted", _plain(row)))
+                elif old != row:
+                    diff = {c: (old[c], row[c]) for c in row if c != "_rid" and old.get(c) != row[c]}
+                    changes.append(Change(table, "changed", _plain(old), diff))
+            changes += [Change(table, "deleted", _plain(row)) for rowid, row in before.items() if rowid not in after]
+    a.close()
+    b.close()
+    return changes
+
+
+def _keyed(conn: sqlite3.Connection, table: str) -> dict[Any, dict]:
+    """The rows of `table` by rowid (by their whole content for a table without rowid)."""
+    try:
+        return {r["_rid"]: dict(r) for r in conn.execute(f"select rowid as _rid, * from {table}")}  # noqa: S608
+    except sqlite3.OperationalError:
+        return {tuple(r): dict(r) for r in conn.execute(f"select * from {table}")}  # noqa: S608
+
+
+def _plain(row: dict) -> dict:
+    return {k: v for k, v in row.items() if k != "_rid"}
+
+
+NOISE_COLUMNS = ("saves", "position", "updated", "updated_at", "unread")
+
+
+def suggest_check(changes: list[Change], lifter: Lifter) -> tuple[list[str], str | None]:
+    """check()'s body from the changes; and the parameter that identifies the changed row (for wrong_params).
+
+    A changed row is named by a column holding a parameter (else by its unchanged integer columns, as
+    literals); an inserted row by its columns holding parameters (else, if nothing else changed, by its
+    short literal values); a deleted row by a column holding a parameter."""
+    conditions: list[str] = []
+    key_param = None
+    lifted_first = sorted(changes, key=lambda c: not any(
+        _value(new, lifter).startswith(("p[", "str(p[", 'f"')) for _, new in c.columns.values()))
+    for change in lifted_first:
+        ident = _identify(change.row, lifter)
+        if change.kind == "changed":
+            cols = [(c, new) for c, (_, new) in change.columns.items()
+                    if c not in NOISE_COLUMNS and not isinstance(new, float)]
+            where_args = _where(change, ident)
+            if not cols or where_args is None:
+                continue
+            if ident:
+                key_param = key_param or ident[1]
+            where, args = where_args
+            conditions += [f'world.db.scalar("select {c} from {change.table} where {where}", {args}) == '
+                           f"{_value(new, lifter)}" for c, new in cols[:2]]
+        elif change.kind == "inserted":
+            matched = [(c, lifter.expr(v)) for c, v in change.row.items()
+                       if isinstance(v, str) and len(v) <= 80 and lifter.expr(v).startswith(("p[", 'f"'))]
+            if matched:
+                where = " and ".join(f"{c}=?" for c, _ in matched[:3])
+                args = ", ".join(e for _, e in matched[:3])
+                conditions.append(f'world.db.scalar("select count(*) from {change.table} where {where}", {args}) > 0')
+        elif change.kind == "deleted" and ident is not None:
+            column, key = ident
+            key_param = key_param or key
+            conditions.append(f'world.db.scalar("select count(*) from {change.table} where {column}=?", '
+                              f'p["{key}"]) == 0')
+    if not conditions:  # rows that name no parameter: their literal values, as recorded
+        for change in [c for c in changes if c.kind == "inserted"][:2]:
+            literal = [(c, v) for c, v in change.row.items()
+                       if c not in ("id", "_rid") and (isinstance(v, int) or (isinstance(v, str) and len(v) <= 40))]
+            if literal:
+                where = " and ".join(f"{c}=?" for c, _ in literal[:3])
+                args = ", ".join(repr(v) for _, v in literal[:3])
+                conditions.append(f'world.db.scalar("select count(*) from {change.table} where {where}", {args}) > 0'
+                                  "  # the recorded row: generalise")
+    conditions = conditions[:MAX_CONDITIONS]
+    if not conditions:
+        return ["return False  # the episode changed nothing in the database that names a parameter: write it"], None
+    return ["return (", *[f"    {'and ' if n else ''}{c}" for n, c in enumerate(conditions)], ")"], key_param
+
+
+def _where(change: Change, ident: tuple[str, str] | None) -> tuple[str, str] | None:
+    """The where clause (and its arguments) naming a changed row."""
+    if ident:
+        return f"{ident[0]}=?", f'p["{ident[1]}"]'
+    keys = [(c, v) for c, v in change.row.items() if c not in change.columns and isinstance(v, int)
+            and not isinstance(v, bool)][:3]
+    if not keys:
+        return None
+    return " and ".join(f"{c}=?" for c, _ in keys), ", ".join(repr(v) for _, v in keys)
+
+
+def _identify(row: dict, lifter: Lifter) -> tuple[str, str] | None:
+    """(column, param) naming this row: a text column whose value is a parameter's value."""
+    for column, value in row.items():
+        if isinstance(value, str):
+            for key, pv in lifter.params.items():
+                if value == pv:
+                    return column, key
+    return None
+
+
+def _value(value: Any, lifter: Lifter) -> str:
+    if isinstance(value, str):
+        return lifter.expr(value)
+    return repr(value)
+
+
+# -- setup: the recorded values on the recorded seed, a seeded row elsewhere ----------------------------------
+def locate_params(db: Path, lifter: Lifter) -> dict[str, tuple[str, str, bool]]:
+    """For each parameter found in the seeded database: (table, column, unique column?)."""
+    found: dict[str, tuple[str, str, bool]] = {}
+    with sqlite3.connect(db) as conn:
+        tables = [r[0] for r in conn.execute("select name from sqlite_master where type='table' "
+                                             "and name not like 'sqlite_%' order by name")]
+        for key, value in lifter.params.items():
+            for table in tables:
+                columns = [r[1] for r in conn.execute(f"pragma table_info({table})") if r[2].lower() == "text"]
+                hit = next((c for c in columns if conn.execute(
+                    f"select 1 from {table} where {c}=? limit 1", (value,)).fetchone()), None)  # noqa: S608
+                if hit:
+                    unique = conn.execute(f"select count(*) = count(distinct {hit}) from {table}").fetchone()[0]
+                    found[key] = (table, hit, bool(unique))
+                    break
+    conn.close()
+    return found
+
+
+def write_setup(params: dict[str, Any], located: dict[str, tuple[str, str, bool]], seed: int,
+                key_param: str | None, changed_column: str | None) -> list[str]:
+    lines = [f"recorded = {params!r}",
+             f"if world.seed == {seed}:  # the recorded episode's own values",
+             "    return dict(recorded)",
+             "p = dict(recorded)  # elsewhere: a seeded row of the table the values came from (generalise the rest)"]
+    rows: dict[str, str] = {}
+    for key, (table, column, unique) in located.items():
+        if unique:
+            var = rows.setdefault(table, f"{table}_row")
+            if len(rows) and f"{var} = " not in "\n".join(lines):
+                lines.append(f'{var} = world.pick("{table}")')
+            lines.append(f'p["{key}"] = {var}.{column}')
+    for key, (table, column, unique) in located.items():
+        if not unique:
+            other = ""
+            if table in rows and changed_column == column:
+                other = f" if r.v != {rows[table]}.{column}"
+            lines.append(f'p["{key}"] = world.choice([r.v for r in world.db.rows('
+                         f'"select distinct {column} as v from {table} order by 1"){other}])')
+    lines.append("return p")
+    return lines
+
+
+def write_wrong(located: dict[str, tuple[str, str, bool]], key_param: str | None) -> list[str]:
+    key = key_param if key_param in located else next(iter(located), None)
+    if key is None:
+        return ['return {**p, "_wrong": True}  # write a plausible mistake (another row, option or date)']
+    table, column, _ = located[key]
+    return [f'others = world.db.rows("select {column} as v from {table} where {column}<>? order by rowid", p["{key}"])',
+            f'return {{**p, "{key}": others[0].v}}  # another {table} row: the check must fail for it']
+
+
+# -- putting it together --------------------------------------------------------------------------------
+MODULE = '''"""{task_id}: drafted from {source} (`cleantrace tasks draft`). Generalise it, then lint and check it."""
+
+from __future__ import annotations
+
+from cleantrace.tasks import Task
+
+
+class {class_name}(Task):
+    id = "{task_id}"
+    app = "{app}"
+    skills = {skills!r}  # from cleantrace.tasks.skills.SKILLS
+    difficulty = "{difficulty}"
+    start_path = "{start_path}"
+    instruction = (  # paraphrase these three
+{templates}
+    )
+
+    def setup(self, world):
+{setup}
+
+    def solve(self, actor, p):
+{solve}
+
+    def check(self, world, p):
+{check}
+
+    def wrong_params(self, world, p):
+{wrong}
+'''
+
+
+@dataclass
+class Draft:
+    path: Path
+    task_id: str
+    episode: Episode
+    changes: list[Change]
+
+
+def draft_task(registry: TaskRegistry, episode_dir: Path, task_id: str, probe: bool = True,
+               timeout: float = 180.0) -> Draft:
+    """Write `<pack>/<name>.py` drafted from the episode in `episode_dir`."""
+    from cleantrace.tasks.skeleton import check_new_id
+
+    path = check_new_id(registry, task_id)
+    episode = read_episode(Path(episode_dir))
+    source_task = registry.tasks.get(episode.task)
+    app = task_id.split("/")[0]
+    lifter = Lifter.of(episode.params)
+    solve = transcribe(episode.actions, lifter)
+    start_path = source_task.start_path if source_task else "/"
+    changes = _probe(registry, app, task_id, episode, solve, start_path, timeout) if probe else []
+    check, key_param = suggest_check(changes, lifter)
+    located = _located(registry, app, episode.seed, lifter)
+    changed_column = next((c for ch in changes if ch.kind == "changed" for c in ch.columns), None)
+    templates = [lifter.template(episode.instruction)]
+    templates += [f"Please {templates[0][:1].lower()}{templates[0][1:]}", f"Your task: {templates[0]}"]
+    text = MODULE.format(
+        task_id=task_id, source=f"{Path(episode_dir).name} (seed {episode.seed})", app=app,
+        class_name="".join(w.capitalize() for w in task_id.split("/")[1].split("-")),
+        skills=tuple(source_task.skills) if source_task else ("click",),
+        difficulty=source_task.difficulty if source_task else "easy", start_path=start_path,
+        templates="\n".join(f"        {t!r}," for t in templates),
+        setup=_indent(write_setup(episode.params, located, episode.seed, key_param, changed_column)),
+        solve=_indent(solve), check=_indent(check), wrong=_indent(write_wrong(located, key_param)))
+    path.write_text(text)
+    return Draft(path, task_id, episode, changes)
+
+
+def _indent(lines: list[str]) -> str:
+    return "\n".join(f"        {line}" for line in lines)
+
+
+def _located(registry: TaskRegistry, app: str, seed: int, lifter: Lifter) -> dict[str, tuple[str, str, bool]]:
+    from cleantrace.tasks.lint import SeededWorlds
+
+    with SeededWorlds(registry) as worlds:
+        world = worlds.fresh(app, seed)
+        world.close()
+        return locate_params(world.db.path, lifter)
+
+
+def _probe(registry: TaskRegistry, app: str, task_id: str, episode: Episode, solve: list[str], start_path: str,
+           timeout: float) -> list[Change]:
+    """Run the transcribed solution once in a sandbox on the recorded seed; the database difference."""
+    from cleantrace.fleet.episodes import run_episode
+    from cleantrace.fleet.verify import mirror_pack
+    from cleantrace.spec import EpisodeSpec
+
+    with tempfile.TemporaryDirectory(prefix="cleantrace-draft-") as tmp:
+        root = mirror_pack(registry, app, Path(tmp) / "tasks")
+        module = PROBE_TEMPLATE.format(task_id=task_id + "--probe", app=app, params=episode.params,
+                                       start_path=start_path, solve=_indent(solve), start=START_DB, end=END_DB)
+        (root / app / PROBE_MODULE).write_text(module)
+        run_dir = Path(tmp) / "runs" / "probe"
+        run_dir.mkdir(parents=True)
+        (run_dir / "logs").mkdir()
+        spec = EpisodeSpec(run_id="probe", episode_id="probe", task=task_id + "--probe", seed=episode.seed,
+                           tasks_dir=str(root.resolve()))
+        run_episode(spec, run_dir, timeout)
+        start, end = run_dir / "probe" / START_DB, run_dir / "probe" / END_DB
+        if not (start.exists() and end.exists()):
+            return []
+        return db_difference(start, end)
+
+
+PROBE_TEMPLATE = '''import sqlite3
+
+from cleantrace.tasks import Task
+
+OUT = "/tmp/episode"
+
+
+def _keep(world, name):
+    with sqlite3.connect(f"{{OUT}}/{{name}}") as copy:
+        world.db.conn.backup(copy)
+    copy.close()
+
+
+class DraftProbe(Task):
+    id = "{task_id}"
+    app = "{app}"
+    instruction = ("probe", "probe.", "probe!")
+    start_path = "{start_path}"
+
+    def setup(self, world):
+        _keep(world, "{start}")
+        return {params!r}
+
+    def solve(self, actor, p):
+{solve}
+
+    def check(self, world, p):
+        _keep(world, "{end}")
+        return True
+'''
