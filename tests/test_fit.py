@@ -129,6 +129,6 @@ def test_a_fitted_persona_reaches_the_sandbox_in_the_spec_not_as_a_file(fitted, 
 
 
 def load_personas_from(data):
-    from cleantrace.perform.fit import persona_from_params
+    from cleantrace.perform.persona import persona_from_params
 
     return {k: persona_from_params(f"fitted-{k}", {"name": f"fitted-{k}", **v}) for k, v in data["personas"].items()}

@@ -121,6 +121,8 @@ def test_the_source_must_be_of_the_replayed_task_and_seed(tmp_path):
     assert source.performer.id == "replay:run/a" and source.performer.kind == "script"
     with pytest.raises(PerformError, match="not crm/set-lead-status seed 4"):
         load_replay_source(folder, "crm/set-lead-status", 4)
+    with pytest.raises(PerformError, match="recorded with crm/set-lead-status version 1, this is version 2"):
+        load_replay_source(folder, "crm/set-lead-status", 3, version=2)
 
 
 def test_rates_overall_and_per_task(tmp_path):

@@ -62,3 +62,20 @@ def test_the_placeholder_meta_names_a_volunteer_and_their_consent():
     replayed = spec.model_copy(update={"performer": ReplayPerformer(source="/x")})
     script = meta_from_placeholder(placeholder_meta(replayed))
     assert script.performer.kind == "script" and script.consent is None
+
+
+def test_the_world_fake_data_and_instruction_draw_from_their_own_streams(tmp_path):
+    import random
+
+    from cleantrace.spec import seed_for
+    from cleantrace.world import World
+
+    world = World(5, tmp_path / "a.sqlite")
+    assert world.rng.random() != world.fake.rng.random(), "the task's picks and fake data are not one sequence"
+    assert random.Random(seed_for(5, "world")).random() == World(5, tmp_path / "b.sqlite").rng.random()
+    busy = World(5, tmp_path / "c.sqlite")
+    [busy.fake.name() for _ in range(50)]  # a pack making more fake records …
+    assert busy.choice(range(10**6)) == World(5, tmp_path / "d.sqlite").choice(range(10**6))  # … picks the same
+    assert len({seed_for(5, c) for c in SEED_CONSUMERS}) == len(SEED_CONSUMERS)
+    for w in (world, busy):
+        w.close()

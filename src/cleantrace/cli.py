@@ -11,7 +11,8 @@ from rich.markup import escape
 from rich.table import Column, Table
 
 from cleantrace.errors import CleantraceError
-from cleantrace.spec import DEFAULT_CHANGE_FPS, DEFAULT_FPS, EPISODE_TIMEOUT_S, HEARTBEAT_TIMEOUT_S
+from cleantrace.sandbox.backends import BACKENDS
+from cleantrace.spec import DEFAULT_BACKEND, DEFAULT_CHANGE_FPS, DEFAULT_FPS, EPISODE_TIMEOUT_S, HEARTBEAT_TIMEOUT_S
 
 console = Console()
 err_console = Console(stderr=True)
@@ -70,7 +71,7 @@ def cli(ctx: click.Context, debug: bool) -> None:
 @click.option("--frame-format", type=click.Choice(["png", "webp"]), default="png", show_default=True,
               help="How frames are stored: png (fast) or webp (lossless, about a third of the size, slower).")
 @click.option("--tasks-dir", type=click.Path(path_type=Path), default=None, help="Folder of task packs.")
-@click.option("--backend", type=click.Choice(["local", "docker"]), default="local", show_default=True,
+@click.option("--backend", type=click.Choice(sorted(BACKENDS)), default=DEFAULT_BACKEND, show_default=True,
               help="local: bubblewrap namespaces; docker: a container of the docker/ image per episode.")
 @click.option("--image", default=None, help="Docker image for --backend docker (default cleantrace/sandbox:latest).")
 @click.option("--view/--no-view", default=True, show_default=True, help="Write the HTML report.")
@@ -325,7 +326,11 @@ def view(run_dir: Path, out: Path | None, tasks_dir: Path | None) -> None:
 @click.option("--timeout", default=EPISODE_TIMEOUT_S, show_default=True, help="Seconds before a replay is killed.")
 @click.option("--tasks-dir", type=click.Path(path_type=Path), default=None, help="Folder of task packs.")
 @click.option("--view/--no-view", default=True, show_default=True, help="Write the HTML report of the replays.")
-def replay(source: Path, out: Path, run_id: str | None, timeout: float, tasks_dir: Path | None, view: bool) -> None:
+@click.option("--backend", type=click.Choice(sorted(BACKENDS)), default=DEFAULT_BACKEND, show_default=True,
+              help="Where each replay runs (as for `run`).")
+@click.option("--image", default=None, help="Container image for --backend docker (default cleantrace/sandbox:latest).")
+def replay(source: Path, out: Path, run_id: str | None, timeout: float, tasks_dir: Path | None, view: bool,
+           backend: str, image: str | None) -> None:
     """Re-execute an episode (or every successful scripted episode of a run) in fresh sandboxes and re-check it."""
     from cleantrace.fleet.replay import replay as replay_episodes
 
@@ -334,7 +339,7 @@ def replay(source: Path, out: Path, run_id: str | None, timeout: float, tasks_di
         console.print(f"[{OUTCOME_STYLE.get(row.status, '')}]{row.status:<10}[/] {row.episode_id}  {row.message}")
 
     result = replay_episodes(source, out=out, run_id=run_id, tasks_dir=tasks_dir, timeout=timeout,
-                             on_episode=on_episode)
+                             on_episode=on_episode, backend=backend, image=image)
     per_task = result.per_task()
     table = Table(id_column("task", list(per_task)), "replayed", "successful", "rate")
     for task_id, (ok, n) in per_task.items():
@@ -461,7 +466,6 @@ def tasks_list(tasks_dir: Path | None) -> None:
 @click.option("--tasks-dir", type=click.Path(path_type=Path), default=None)
 def tasks_show(task_id: str, seed: int, tasks_dir: Path | None) -> None:
     """One task: an example instruction and parameters for --seed, its skills."""
-    import random
 
     from cleantrace.tasks import load_registry
     from cleantrace.tasks.lint import setup_on_host
@@ -471,7 +475,7 @@ def tasks_show(task_id: str, seed: int, tasks_dir: Path | None) -> None:
     task = task_cls()
     params = setup_on_host(registry, task_cls, seed)
     console.print(f"[bold]{task_id}[/]  app {task.app} · {task.difficulty} · skills: {', '.join(task.skills)}")
-    console.print(f"instruction (seed {seed}): {task.render_instruction(params, random.Random(seed))}")
+    console.print(f"instruction (seed {seed}): {task.instruction_for(params, seed)}")
     console.print(f"parameters: {params}")
     console.print("templates:")
     for template in task.templates():
@@ -527,6 +531,10 @@ def tasks_check(task_ids, seeds, first_seed, wrong, out, timeout, json_out, work
 
         written = write_checks_json(checks, json_out, seeds=seeds, first_seed=first_seed, appearance=str(appearance))
         console.print(f"results: {written}")
+    if wrong:  # how each check caught the mistake, in its own words
+        for c in checks:
+            for reason in c.reasons[:1]:
+                console.print(f"  {c.task}: caught: {reason}", markup=False, soft_wrap=True)
     failing = [c for c in checks if not c.ok]
     for c in failing:
         for problem in c.problems[:SHOWN_PROBLEMS]:

@@ -9,7 +9,6 @@ nothing else.
 from __future__ import annotations
 
 import os
-import random
 import sys
 import time
 import traceback
@@ -17,7 +16,9 @@ from contextlib import suppress
 from pathlib import Path
 
 from cleantrace.errors import CleantraceError
-from cleantrace.spec import EpisodeSpec, ReplayPerformer, SandboxPaths, VolunteerPerformer
+from cleantrace.perform.performer import Performer as PerformerType
+from cleantrace.perform.performer import TaskScript
+from cleantrace.spec import SEED_DERIVATION, EpisodeSpec, ReplayPerformer, SandboxPaths, VolunteerPerformer
 from cleantrace.trace.schema import Clock, Meta, Outcome, Performer, SandboxInfo, Screen
 
 PROCESS_START_NS = time.monotonic_ns()
@@ -47,8 +48,7 @@ def run_inside(spec: EpisodeSpec, paths: SandboxPaths) -> Meta:
 
 
 def _record_episode(spec: EpisodeSpec, paths: SandboxPaths, session, db_path: Path) -> Meta:
-    # heavy imports here: the host imports this module only for EpisodeSpec
-    from cleantrace.perform.actor import Actor
+    # heavy imports here, while the sandbox's processes come up (run_inside launched them first)
     from cleantrace.perform.persona import persona_named
     from cleantrace.perform.xinput import XTestInput
     from cleantrace.record.clock import EpisodeClock
@@ -56,6 +56,7 @@ def _record_episode(spec: EpisodeSpec, paths: SandboxPaths, session, db_path: Pa
     from cleantrace.record.labels import ScreenLabeller
     from cleantrace.record.recorder import Recorder
     from cleantrace.tasks import load_registry
+    from cleantrace.trace.reduce import REDUCTION
     from cleantrace.trace.writer import TraceWriter
     from cleantrace.world import World
 
@@ -71,22 +72,21 @@ def _record_episode(spec: EpisodeSpec, paths: SandboxPaths, session, db_path: Pa
     world = World(spec.seed, db_path, locale=look.locale)
     pack.load_app_module().populate(world)
     params = task.setup(world)
-    replay = _replay_source(spec, paths)
+    script = TaskScript(task, params, spec.seed, persona, look.screen, spec.settings.motion, paths.motion_library,
+                        look.device_scale_factor)
+    performer = _performer(spec, paths, script, session.display.name)
     writer = TraceWriter(Path(paths.out))
     clock = EpisodeClock()
     meta = Meta(
         run_id=spec.run_id, episode_id=spec.episode_id, task=task.id, task_version=task.version,
-        seed=spec.seed, params=params, instruction=task.render_instruction(params, random.Random(spec.seed)),
-        performer=replay.performer if replay else Performer(kind="script", id=f"script:{task.id}",
-                                                            persona=persona.name),
+        seed=spec.seed, seed_derivation=SEED_DERIVATION, params=params,
+        instruction=task.instruction_for(params, spec.seed),
+        performer=Performer(kind="script", id=f"script:{task.id}", persona=persona.name),
         sandbox=SandboxInfo(backend=spec.backend, screen=Screen(w=look.screen[0], h=look.screen[1],
                                                                 device_scale_factor=look.device_scale_factor)),
         clock=Clock(start=clock.wall_start), outcome=Outcome(status="running"), appearance=look,
     )
-    if isinstance(spec.performer, VolunteerPerformer):
-        from cleantrace.perform.volunteer import volunteer_meta
-
-        meta = volunteer_meta(meta, spec.performer)
+    meta = performer.describe(meta)
     writer.write_meta(meta)
     stage("world seeded")
 
@@ -103,19 +103,7 @@ def _record_episode(spec: EpisodeSpec, paths: SandboxPaths, session, db_path: Pa
                             settings.change_fps, ScreenLabeller(page, look.device_scale_factor), settings.frame_format)
         recorder.start()
         stage("recording")
-        if isinstance(spec.performer, VolunteerPerformer):
-            from cleantrace.perform.volunteer import perform_as_volunteer
-
-            perform_as_volunteer(Path(paths.control or ""), session.display.name, recorder)
-        elif replay:
-            replay.perform(page, inputs, recorder)
-        else:
-            from cleantrace.perform.library import motion_source
-
-            motion = motion_source(spec.settings.motion, paths.motion_library)
-            actor = Actor(page, inputs, recorder, spec.seed, persona, look.screen, motion=motion,
-                          device_scale=look.device_scale_factor)
-            task.solve(actor, params)
+        performer.perform(page, inputs, recorder)
         inputs.sync()
         fault = session.fault()
         broken = recorder.failure()
@@ -140,6 +128,7 @@ def _record_episode(spec: EpisodeSpec, paths: SandboxPaths, session, db_path: Pa
             outcome = _incomplete(f"TraceError: {writer.error}")
         meta = meta.model_copy(update={
             "outcome": outcome, "duration_ms": round((time.monotonic() - started) * 1000, 1),
+            "reduction": REDUCTION if recorder is not None else None,  # the recorder reduced the actions
             "decisions": len(recorder.notes) if recorder is not None and recorder.notes else None,
         })
         try:
@@ -151,15 +140,21 @@ def _record_episode(spec: EpisodeSpec, paths: SandboxPaths, session, db_path: Pa
     return meta
 
 
-def _replay_source(spec: EpisodeSpec, paths: SandboxPaths):
-    """The recorded episode to re-execute when the performer is a replay, else None."""
-    if not isinstance(spec.performer, ReplayPerformer):
-        return None
-    from cleantrace.perform.replay import load_replay_source
+def _performer(spec: EpisodeSpec, paths: SandboxPaths, script: TaskScript, display_name: str) -> PerformerType:
+    """Who acts out the episode: the spec's performer (the task's script unless a volunteer or a replay)."""
+    if isinstance(spec.performer, VolunteerPerformer):
+        from cleantrace.perform.volunteer import VolunteerSession
 
-    if not paths.replay_source:
-        raise CleantraceError("a replay needs its source episode", "the backend must mount it (replay_source)")
-    return load_replay_source(Path(paths.replay_source), spec.task, spec.seed)
+        if not paths.control:
+            raise CleantraceError("a volunteer needs the station's control folder", "the backend must mount it")
+        return VolunteerSession(spec.performer, Path(paths.control), display_name)
+    if isinstance(spec.performer, ReplayPerformer):
+        from cleantrace.perform.replay import load_replay_source
+
+        if not paths.replay_source:
+            raise CleantraceError("a replay needs its source episode", "the backend must mount it (replay_source)")
+        return load_replay_source(Path(paths.replay_source), spec.task, spec.seed, script.task.version)
+    return script
 
 
 def stage(name: str) -> None:
@@ -186,13 +181,16 @@ def _incomplete(message: str, fault: str | None = None) -> Outcome:
 
 
 def _verdict(task, world, params) -> Outcome:
+    """The check's verdict: success; failure with the check's reason (returned, or raised as
+    CheckFailed); incomplete when the check itself broke."""
     try:
-        success = bool(task.check(world, params))
+        passed, reason = task.verdict(world, params)
     except Exception as exc:
         return Outcome(status="incomplete", message=f"check() raised {type(exc).__name__}: {_one_line(exc)}")
-    if success:
+    if passed:
         return Outcome(status="success", success=True, message="check passed")
-    return Outcome(status="failure", success=False, message="check failed: the app state is not as asked")
+    return Outcome(status="failure", success=False,
+                   message=f"check failed: {reason or 'the app state is not as asked'}")
 
 
 def _one_line(exc: BaseException) -> str:

@@ -8,15 +8,17 @@ The spec names no path inside a sandbox: each backend tells the episode where it
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated, Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from cleantrace.appearance import RANDOM_CHOICE, Appearance, Choice
-from cleantrace.seeds import SEED_CONSUMERS, SEED_DERIVATION, seed_stream  # noqa: F401 - part of the contract
-
-if TYPE_CHECKING:
-    pass
+from cleantrace.seeds import (  # noqa: F401 - re-exported: the seed streams are part of the contract
+    SEED_CONSUMERS,
+    SEED_DERIVATION,
+    seed_for,
+    seed_stream,
+)
 
 DEFAULT_SCREEN: tuple[int, int] = (1280, 800)
 DEFAULT_FPS = 2.0  # interval frames per second (0: only on actions and changes)
@@ -27,7 +29,6 @@ DEFAULT_MOTION = "model"  # pointer paths from the movement model, or `library:<
 EPISODE_TIMEOUT_S = 120.0  # an episode's sandbox is killed after this long (`--timeout`)
 VOLUNTEER_TIMEOUT_S = 1800.0  # a volunteer's episode at the station
 HEARTBEAT_TIMEOUT_S = 15.0  # a station page silent this long has left
-
 
 class RecordingSettings(BaseModel):
     """Settings that shape the recorded data: every episode of a run shares them (kept in run.json)."""

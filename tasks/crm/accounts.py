@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 import zlib
 
-from cleantrace.tasks import Task
+from cleantrace.tasks import Task, expect
 from cleantrace.world.fake import ascii_fold
 
 from ._common import add_contact, create_account, post, row_named
@@ -121,7 +121,9 @@ class SearchAccountSetIndustry(Task):
 
     def check(self, world, p):
         row = account_row(world, p["account"])
-        return row is not None and row.industry == p["industry"]
+        expect(row is not None, f"there is no account {p['account']}")
+        why = f"{p['account']}'s industry is {row.industry}, not {p['industry']}"
+        return expect(row.industry == p["industry"], why)
 
     def effect(self, app, world, p):
         account = row_named(world, "accounts", p["account"])

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from cleantrace.tasks import Task
+from cleantrace.tasks import Task, expect
 
 from ._common import SCREEN_ROWS, bulk_edit, post, row_named, save_lead
 from .app import PRIORITIES, STATUSES
@@ -44,7 +44,8 @@ class SetLeadStatus(Task):
         actor.click(role="button", name="Save")
 
     def check(self, world, p):
-        return world.db.scalar("select status from leads where name=?", p["lead"]) == p["status"]
+        status = world.db.scalar("select status from leads where name=?", p["lead"])
+        return expect(status == p["status"], f"{p['lead']}'s status is {status}, not {p['status']}")
 
     def effect(self, app, world, p):
         save_lead(app, world, p["lead"], status=p["status"])
@@ -75,7 +76,8 @@ class SetLeadPriority(Task):
         actor.hotkey("ctrl", "s")
 
     def check(self, world, p):
-        return world.db.scalar("select priority from leads where name=?", p["lead"]) == p["priority"]
+        priority = world.db.scalar("select priority from leads where name=?", p["lead"])
+        return expect(priority == p["priority"], f"{p['lead']}'s priority is {priority}, not {p['priority']}")
 
     def effect(self, app, world, p):
         save_lead(app, world, p["lead"], priority=p["priority"])

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from cleantrace.tasks import CheckFailed
+
 from .app import threads_in
 
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday")
@@ -107,6 +109,19 @@ def sent_to(world, subject: str) -> list[dict[str, Any]]:
 def sent_ok(world, subject: str, emails: set[str], text: str) -> bool:
     """A message was sent in the thread `subject` to exactly `emails` with `text` in its body."""
     return any(m["to"] == emails and text in m["body"] for m in sent_to(world, subject))
+
+
+def expect_sent(world, subject: str, emails: set[str], text: str) -> bool:
+    """In a check: `sent_ok`, else fail the check saying what was (not) sent."""
+    if sent_ok(world, subject, emails, text):
+        return True
+    sent = sent_to(world, subject)
+    if not sent:
+        raise CheckFailed(f"nothing was sent in the thread {subject!r}")
+    if not any(m["to"] == emails for m in sent):
+        got = ", ".join(sorted(sent[-1]["to"])) or "nobody"
+        raise CheckFailed(f"the message in {subject!r} went to {got}, not {', '.join(sorted(emails))}")
+    raise CheckFailed(f"the message to {', '.join(sorted(emails))} in {subject!r} does not say {text!r}")
 
 
 def thread_id(world, subject: str) -> int | None:

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from cleantrace.tasks import Task
+from cleantrace.tasks import Task, expect
 
 from ._common import (
     add_recipient,
     contact_params,
+    expect_sent,
     focus_page,
     has_label,
     label_menu,
@@ -15,7 +16,6 @@ from ._common import (
     open_compose,
     send,
     send_mail,
-    sent_ok,
 )
 from ._common import sentence as seeded_sentence
 
@@ -45,7 +45,7 @@ class ComposeToContact(Task):
         send(actor)
 
     def check(self, world, p):
-        return sent_ok(world, p["subject"], {p["person"]["email"]}, p["body"])
+        return expect_sent(world, p["subject"], {p["person"]["email"]}, p["body"])
 
     def effect(self, app, world, p):
         send_mail(app, world, [p["contact"]], p["subject"], p["body"])
@@ -87,7 +87,7 @@ class KeyboardCompose(Task):
         actor.wait_for(text="Message sent")
 
     def check(self, world, p):
-        return sent_ok(world, p["subject"], {p["person"]["email"]}, p["body"])
+        return expect_sent(world, p["subject"], {p["person"]["email"]}, p["body"])
 
     def effect(self, app, world, p):
         send_mail(app, world, [p["contact"]], p["subject"], p["body"])
@@ -132,7 +132,8 @@ class ComposeAndFile(Task):
 
     def check(self, world, p):
         emails = {person["email"] for person in p["people"]}
-        return sent_ok(world, p["subject"], emails, p["body"]) and has_label(world, p["subject"], p["label"])
+        expect_sent(world, p["subject"], emails, p["body"])
+        return expect(has_label(world, p["subject"], p["label"]), f"{p['subject']!r} is not labelled {p['label']}")
 
     def effect(self, app, world, p):
         send_mail(app, world, [p["first"], p["second"]], p["subject"], p["body"])

@@ -65,12 +65,6 @@ def paste(actor: Any) -> None:
         menu(actor, "Edit", "Paste")
 
 
-def replace_cell(actor: Any, ref: str, text: str) -> None:
-    """Select cell `ref` and type `text` over its content, committed with Enter."""
-    actor.click(**cell(ref))
-    actor.type(text)
-    actor.press("Return")
-
 
 # -- effects: what solve() makes the page send, done through the app's own HTTP API -------------------
 def sheet_api(app: Any, world: Any, sheet: str, action: str, body: dict | None = None) -> None:

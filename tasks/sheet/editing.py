@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from cleantrace.tasks import Task
+from cleantrace.tasks import Task, expect
 
 from ._common import arrow_to, cell, menu, open_sheet, set_cells
 from .app import BUDGET, CATEGORIES, CONTACTS, INVENTORY, ORDERS, STATUSES, find_row
@@ -37,7 +37,9 @@ class EditQuantity(Task):
 
     def check(self, world, p):
         row = find_row(world.db, INVENTORY, "B", p["item"])
-        return row is not None and read_cell(world.db, INVENTORY, f"C{row}").raw == str(p["qty"])
+        expect(row is not None, f"no row of {INVENTORY} is {p['item']}")
+        qty = read_cell(world.db, INVENTORY, f"C{row}").raw
+        return expect(qty == str(p["qty"]), f"{p['item']}'s quantity (C{row}) is {qty or 'empty'}, not {p['qty']}")
 
     def effect(self, app, world, p):
         set_cells(app, world, INVENTORY, {p["ref"]: p["qty"]})

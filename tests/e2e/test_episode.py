@@ -50,6 +50,11 @@ def test_three_valid_successful_episodes_in_the_catalog(status_run):
     assert all(r.ok for r in validate_run(status_run)), [r.problems for r in validate_run(status_run)]
     done = cleantrace("validate", str(status_run))
     assert done.returncode == 0 and "3/3 valid" in done.stdout
+    from cleantrace.spec import SEED_DERIVATION
+    from cleantrace.trace.reduce import REDUCTION
+
+    for ep in episodes(status_run):  # how the seed was split and the actions reduced is in the record
+        assert (ep.meta.seed_derivation, ep.meta.reduction, ep.meta.task_version) == (SEED_DERIVATION, REDUCTION, 2)
 
 
 def test_different_seeds_give_different_data_and_paths(status_run):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 
@@ -35,11 +36,28 @@ def test_a_sample_of_scripted_solutions_succeeds(tmp_path):
             assert len(ep.actions) >= 8, f"{ep.meta.task} is multi-step but took {len(ep.actions)} actions"
 
 
-def test_wrong_solutions_run_through_and_fail_their_check(tmp_path):
-    firsts = [sorted(t for t, cls in REGISTRY.tasks.items() if cls.app == pack)[0] for pack in sorted(REGISTRY.packs)]
-    checks = check_tasks(firsts, seeds=1, first_seed=3, wrong=True)
-    assert all(c.ok for c in checks), [c.problems for c in checks if not c.ok]
-    assert all(c.failures == 1 and c.successes == 0 for c in checks)
+WITH_REASONS = ("crm/set-lead-status", "mail/compose-to-contact", "sheet/edit-quantity")  # one per pack
+
+
+def test_wrong_solutions_fail_their_check_which_says_why_in_tasks_check(tmp_path):
+    done = subprocess.run(
+        [sys.executable, "-m", "cleantrace.cli", "tasks", "check", *WITH_REASONS, "--wrong", "--seeds", "1",
+         "--first-seed", "3", "--out", str(tmp_path), "--json", str(tmp_path / "checks.json")],
+        capture_output=True, text=True, timeout=600,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    checks = json.loads((tmp_path / "checks.json").read_text())["tasks"]
+    assert all(c["failures"] == 1 and c["successes"] == 0 for c in checks), checks
+    caught = {ln.split(":")[0].strip(): ln for ln in done.stdout.splitlines() if "caught:" in ln}
+    assert set(caught) == set(WITH_REASONS)
+    for folder in (p.parent for p in tmp_path.glob("*/*/meta.json")):
+        meta = read_episode(folder).meta
+        task = meta.task.removesuffix("--wrong")
+        assert meta.outcome.status == "failure" and meta.outcome.message in caught[task]
+        assert "the app state is not as asked" not in caught[task], "the check said why"
+    params = next(read_episode(p.parent).meta.params for p in tmp_path.glob("*/crm*/meta.json"))
+    assert f"check failed: {params['lead']}'s status is " in caught["crm/set-lead-status"]  # a neighbour was set
+    assert f", not {params['status']}" in caught["crm/set-lead-status"]
 
 
 BROKEN_SOLVE = '''
@@ -66,3 +84,4 @@ def test_a_solve_that_targets_a_missing_element_names_the_file_the_task_and_the_
     assert "task crm/presses-nothing" in line and f"{root / 'crm' / 'broken_solve.py'}:{solve_line}" in line
     assert "no visible element with role='button' name='Does not exist'" in line
     assert "check the task's solve() against the app" in line
+

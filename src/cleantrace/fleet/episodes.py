@@ -15,8 +15,7 @@ from cleantrace.errors import CleantraceError
 from cleantrace.fleet.output import LOGS_DIR, OutputSpec, RunOutput
 from cleantrace.fleet.resume import INTERRUPTED, CatalogWriter, set_aside_leftover
 from cleantrace.privacy import scan_sealed
-from cleantrace.sandbox.docker_backend import DEFAULT_IMAGE, run_in_docker
-from cleantrace.sandbox.local import run_sandboxed
+from cleantrace.sandbox.backends import backend_named
 from cleantrace.spec import EPISODE_TIMEOUT_S, EpisodeSpec, placeholder_meta
 from cleantrace.trace import files
 from cleantrace.trace.schema import CatalogRow, Meta
@@ -67,14 +66,14 @@ def _record(spec: EpisodeSpec, run_dir: Path, timeout: float, image: str | None,
     folder = run_dir / spec.episode_id
     folder.mkdir()
     log_path = run_dir / LOGS_DIR / f"{spec.episode_id}.log"
+    backend = backend_named(spec.backend, image)
     try:
-        if spec.backend == "docker":
-            ended = run_in_docker(spec, folder, log_path, timeout, image or DEFAULT_IMAGE)
-        else:
-            ended = run_sandboxed(spec, folder, log_path, timeout, stop=lambda: stop() is not None)
+        ended = backend.run(spec, folder, log_path, timeout, stop=lambda: stop() is not None)
     except KeyboardInterrupt:
         _seal(folder, spec, CTRL_C)
         raise
+    finally:
+        backend.teardown()
     meta_path = folder / files.META
     meta = Meta.model_validate_json(meta_path.read_text()) if meta_path.exists() else None
     if meta is not None and meta.outcome.status != "running":

@@ -17,8 +17,8 @@ from pathlib import Path
 from cleantrace.errors import CleantraceError
 from cleantrace.fleet.episodes import run_episode
 from cleantrace.fleet.output import OutputSpec, RunOutput
-from cleantrace.sandbox.requirements import require_host_tools
-from cleantrace.spec import EPISODE_TIMEOUT_S, EpisodeSpec, RecordingSettings, ReplayPerformer
+from cleantrace.sandbox.backends import backend_named
+from cleantrace.spec import DEFAULT_BACKEND, EPISODE_TIMEOUT_S, EpisodeSpec, RecordingSettings, ReplayPerformer
 from cleantrace.tasks import load_registry
 from cleantrace.trace import files
 from cleantrace.trace.reader import episode_folders
@@ -80,8 +80,10 @@ def replay_sources(path: Path) -> list[Path]:
 def replay(
     source: Path, out: Path = Path("runs"), run_id: str | None = None, tasks_dir: Path | None = None,
     timeout: float = EPISODE_TIMEOUT_S, on_episode: Callable[[Replayed], None] | None = None,
+    backend: str = DEFAULT_BACKEND, image: str | None = None,
 ) -> ReplayResult:
-    """Replay one episode, or every successful scripted episode of a run, each in a fresh sandbox.
+    """Replay one episode, or every successful scripted episode of a run, each in a fresh sandbox
+    of `backend` (any backend whose capabilities include replay).
 
     The replays are recorded into a new run `<out>/<run_id>` (default run id: replay-<time>);
     the result holds the replay success rate, overall and per task.
@@ -91,7 +93,13 @@ def replay(
     metas = [_require_meta(f) for f in folders]
     for meta in metas:
         registry.get(meta.task)  # an unknown task fails before any sandbox starts
-    require_host_tools()
+    sandbox = backend_named(backend, image)
+    try:
+        if not sandbox.capabilities.replay:
+            raise CleantraceError(f"the {backend} backend cannot replay", "use --backend local")
+        sandbox.check()
+    finally:
+        sandbox.teardown()
     run_id = run_id or time.strftime("replay-%Y%m%d-%H%M%S")
     if any(_is_within(Path(out) / run_id, f) or _is_within(f, Path(out) / run_id) for f in folders):
         raise CleantraceError(f"the replay run {Path(out) / run_id} overlaps its source", "choose another --out")
@@ -104,11 +112,11 @@ def replay(
         spec = EpisodeSpec(
             run_id=run_dir.name, episode_id=meta.episode_id + REPLAY_SUFFIX, task=meta.task, seed=meta.seed,
             persona=_known_persona(meta.performer.persona), tasks_dir=str(registry.root.resolve()),
-            settings=RecordingSettings(screen=(screen.w, screen.h), backend="local"),
+            settings=RecordingSettings(screen=(screen.w, screen.h), backend=backend),
             performer=ReplayPerformer(source=str(folder.resolve())),
             appearance=meta.appearance,  # the recorded look: the same pixels under the same input
         )
-        done = Replayed(meta, run_episode(spec, run_dir, timeout))
+        done = Replayed(meta, run_episode(spec, run_dir, timeout, image))
         result.replays.append(done)
         if on_episode:
             on_episode(done)

@@ -37,8 +37,7 @@ from cleantrace.fleet.resume import (
 from cleantrace.fleet.sizing import WorkerChoice, machine_workers
 from cleantrace.perform.fit import expand_persona_names, persona_params
 from cleantrace.perform.persona import persona_named
-from cleantrace.sandbox.docker_backend import docker_client
-from cleantrace.sandbox.requirements import require_host_tools
+from cleantrace.sandbox.backends import backend_named
 from cleantrace.spec import (
     DEFAULT_BACKEND,
     DEFAULT_CHANGE_FPS,
@@ -100,7 +99,8 @@ def run(
     each; `workers` default: what the machine holds) or "ray" (`address` of a cluster, default a
     local instance or $RAY_ADDRESS). `resume=True` continues the run `run_id` (see docs/fleet.md):
     done episodes are kept, interrupted ones set aside under `interrupted/` and run again; without
-    tasks, the stored plan (run.json) is used. `backend` is "local" (bubblewrap) or "docker".
+    tasks, the stored plan (run.json) is used. `backend` names one of `cleantrace.sandbox.backends.BACKENDS`
+    ("local": bubblewrap, "docker": a container of `image` per episode).
     `frame_format` is how frames are stored: "png" or "webp" (both lossless).
     `appearance` is "random" (each episode's look drawn from its seed), "default" (the look of
     1280×800, light, classic theme, en_US) or a file / mapping fixing or narrowing axes
@@ -109,8 +109,7 @@ def run(
     registry = load_registry(tasks_dir)
     if executor not in ("local", "ray"):
         raise CleantraceError(f"unknown executor {executor!r}", "use --executor local or --executor ray")
-    if backend not in ("local", "docker"):
-        raise CleantraceError(f"unknown backend {backend!r}", "use --backend local or --backend docker")
+    backend_named(backend, image)  # an unknown backend fails before anything is written
     run_id = run_id or (_latest_run(out) if resume else None) or time.strftime("run-%Y%m%d-%H%M%S")
     motion = _checked_motion(motion, backend)
     settings = RecordingSettings(screen=tuple(screen) if screen else None, appearance=load_choice(appearance),
@@ -127,10 +126,7 @@ def run(
         for name in {e.persona for e in asked.episodes}:
             persona_named(name)
         check_setups(registry, [(e.task, e.seed) for e in asked.episodes])  # setup errors before any sandbox
-    if backend == "local":
-        require_host_tools()
-    else:
-        docker_client()
+    _check_backend(backend, image)
     if executor == "ray":  # before the run folder is made
         from cleantrace.fleet.ray_executor import require_ray
 
@@ -145,8 +141,8 @@ def run(
         output.fetch_run_file(PLAN_FILE)
         output.fetch_run_file(files.CATALOG)
     plan = _plan(output, resume, asked)
-    if plan.settings.backend != backend and plan.settings.backend == "docker":
-        docker_client()
+    if plan.settings.backend != backend:
+        _check_backend(plan.settings.backend, image)
     files.replace_json(output.local_dir / PLAN_FILE, plan)
     output.publish_run_file(PLAN_FILE)
 
@@ -281,6 +277,15 @@ def _plan(output: RunOutput, resume: bool, asked: RunPlan | None) -> RunPlan:
             "pass the same --fps/--change-fps/--frame-format/--backend to resume it, or use a new --run-id",
         )
     return asked or stored
+
+
+def _check_backend(name: str, image: str | None) -> None:
+    """Raise the backend's own error (with its fix) when it cannot run an episode here."""
+    backend = backend_named(name, image)
+    try:
+        backend.check()
+    finally:
+        backend.teardown()
 
 
 def _latest_run(out: Path | str) -> str | None:

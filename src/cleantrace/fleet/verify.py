@@ -33,6 +33,7 @@ class TaskCheck:
     successes: int = 0
     failures: int = 0
     problems: list[str] = field(default_factory=list)
+    reasons: list[str] = field(default_factory=list)  # why the check failed, per failed episode
 
     @property
     def rate(self) -> float:
@@ -68,6 +69,8 @@ def check_tasks(
         check.episodes += 1
         check.successes += row.status == "success"
         check.failures += row.status == "failure"
+        if row.status == "failure":
+            check.reasons.append(f"seed {row.seed}: {row.message}")
         if row.status != ("failure" if wrong else "success"):
             check.problems.append(f"seed {row.seed} ({row.episode_id}): {row.status}: {row.message}")
     return list(checks.values())

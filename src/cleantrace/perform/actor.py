@@ -29,6 +29,7 @@ from cleantrace.perform.persona import Persona
 from cleantrace.perform.typing import SHIFTED, chord_timeline, typing_timeline
 from cleantrace.perform.xinput import BUTTONS, XTestInput, x_key_name
 from cleantrace.sandbox.browser import page_screen_origin
+from cleantrace.spec import DEFAULT_SCREEN, seed_stream
 from cleantrace.trace.describe import element_phrase, key_phrase
 
 WHEEL_UP, WHEEL_DOWN = 4, 5
@@ -117,7 +118,7 @@ class Actor:
 
     def __init__(
         self, page: Page, inputs: XTestInput, observer: Observer, seed: int, persona: Persona,
-        screen: tuple[int, int] = (1280, 800), timeout_ms: float = 5000, motion: Any = None,
+        screen: tuple[int, int] = DEFAULT_SCREEN, timeout_ms: float = 5000, motion: Any = None,
         device_scale: float = 1.0,
     ) -> None:
         self.page = page
@@ -128,7 +129,7 @@ class Actor:
         self.persona = persona
         self.screen = screen
         self.timeout_ms = timeout_ms
-        self.rng = np.random.default_rng(seed)
+        self.rng = seed_stream(seed, "actor")
         self._described: str | None = None  # the description of the next step, set by a verb using another
 
     # -- the verbs a task uses -------------------------------------------------------------

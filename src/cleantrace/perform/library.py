@@ -30,6 +30,7 @@ from cleantrace.perform.motion import (
     Path as MotionPath,
 )
 from cleantrace.perform.persona import Persona
+from cleantrace.spec import DEFAULT_SCREEN
 
 LIBRARY_PREFIX = "library:"
 CANDIDATES = 5            # choose at random among this many nearest movements
@@ -100,17 +101,17 @@ class MovementLibrary:
 
     # -- the motion-source interface ------------------------------------------------------------
     def move_path(self, start: tuple[int, int], box: Box, rng: np.random.Generator, persona: Persona,
-                  screen: tuple[int, int] = (1280, 800)) -> MotionPath:
+                  screen: tuple[int, int] = DEFAULT_SCREEN) -> MotionPath:
         goal = click_point(box, rng, persona, origin=start)
         return self.path_between(start, goal, target_width(box, start), rng, persona, screen)
 
     def drag_path(self, start: tuple[int, int], box: Box, rng: np.random.Generator, persona: Persona,
-                  screen: tuple[int, int] = (1280, 800)) -> MotionPath:
+                  screen: tuple[int, int] = DEFAULT_SCREEN) -> MotionPath:
         slower = replace(persona, fitts_b=persona.fitts_b * DRAG_SLOWDOWN)
         return self.move_path(start, box, rng, slower, screen)
 
     def path_between(self, start: tuple[int, int], goal: tuple[int, int], width: float, rng: np.random.Generator,
-                     persona: Persona, screen: tuple[int, int] = (1280, 800)) -> MotionPath:
+                     persona: Persona, screen: tuple[int, int] = DEFAULT_SCREEN) -> MotionPath:
         """A recorded movement, retargeted to go from `start` to exactly `goal`."""
         chord = complex(goal[0] - start[0], goal[1] - start[1])
         distance = abs(chord)

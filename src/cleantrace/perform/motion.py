@@ -15,10 +15,14 @@ Button holds, double clicks, drags and wheel scrolling have timing models here t
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from cleantrace.perform.persona import Persona
+from cleantrace.spec import DEFAULT_SCREEN
+
+if TYPE_CHECKING:  # a type only: persona → fit → measures → motion must not circle back
+    from cleantrace.perform.persona import Persona
 
 EFFECTIVE_WIDTH = 4.133  # ISO 9241-9: We = 4.133·SD of the endpoints (4 % outside the target)
 SCATTER_CAP = 100.0      # people aim at a label, not anywhere along a wide row
@@ -100,7 +104,7 @@ def fitts_duration(distance: float, width: float, persona: Persona) -> float:
 # -- movements ---------------------------------------------------------------------------------------
 def move_path(
     start: tuple[int, int], box: Box, rng: np.random.Generator, persona: Persona,
-    screen: tuple[int, int] = (1280, 800),
+    screen: tuple[int, int] = DEFAULT_SCREEN,
 ) -> Path:
     """The whole movement from `start` to a click point inside `box`."""
     goal = click_point(box, rng, persona, origin=start)
@@ -109,7 +113,7 @@ def move_path(
 
 def drag_path(
     start: tuple[int, int], box: Box, rng: np.random.Generator, persona: Persona,
-    screen: tuple[int, int] = (1280, 800),
+    screen: tuple[int, int] = DEFAULT_SCREEN,
 ) -> Path:
     """A movement with a button held: like `move_path`, slower (dragging has a steeper Fitts slope)."""
     return move_path(start, box, rng, replace(persona, fitts_b=persona.fitts_b * DRAG_SLOWDOWN), screen)
@@ -117,7 +121,7 @@ def drag_path(
 
 def path_between(
     start: tuple[int, int], goal: tuple[int, int], width: float, rng: np.random.Generator, persona: Persona,
-    screen: tuple[int, int] = (1280, 800),
+    screen: tuple[int, int] = DEFAULT_SCREEN,
 ) -> Path:
     """A movement from `start` ending exactly on `goal`, for a target `width` pixels wide."""
     origin, end = np.array(start, dtype=float), np.array(goal, dtype=float)
@@ -136,7 +140,7 @@ def path_between(
 
 
 def sample_trajectory(
-    t: np.ndarray, xy: np.ndarray, rng: np.random.Generator, screen: tuple[int, int] = (1280, 800)
+    t: np.ndarray, xy: np.ndarray, rng: np.random.Generator, screen: tuple[int, int] = DEFAULT_SCREEN
 ) -> Path:
     """A continuous trajectory (times from 0, positions) as a mouse reports it: sampled at a
     hardware-like irregular rate, integer pixels, the last sample exactly its end."""
@@ -155,11 +159,11 @@ class ModelMotion:
     name = "model"
 
     def move_path(self, start: tuple[int, int], box: Box, rng: np.random.Generator, persona: Persona,
-                  screen: tuple[int, int] = (1280, 800)) -> Path:
+                  screen: tuple[int, int] = DEFAULT_SCREEN) -> Path:
         return move_path(start, box, rng, persona, screen)
 
     def drag_path(self, start: tuple[int, int], box: Box, rng: np.random.Generator, persona: Persona,
-                  screen: tuple[int, int] = (1280, 800)) -> Path:
+                  screen: tuple[int, int] = DEFAULT_SCREEN) -> Path:
         return drag_path(start, box, rng, persona, screen)
 
 

@@ -73,6 +73,9 @@ class ReplaySource:
         m = self.trace.meta
         return Performer(kind="script", id=replay_performer_id(m.run_id, m.episode_id), persona=m.performer.persona)
 
+    def describe(self, meta: Any) -> Any:
+        return meta.model_copy(update={"performer": self.performer})
+
     def perform(self, page: Any, inputs: Any, observer: Any) -> None:
         """Replay the source's input on `page`'s display through `inputs` (an XTestInput); the
         first action's pause counts from the start of the recording when `observer` has a clock."""
@@ -84,13 +87,18 @@ def replay_performer_id(run_id: str, episode_id: str) -> str:
     return f"replay:{run_id}/{episode_id}"
 
 
-def load_replay_source(folder: Path, task: str, seed: int) -> ReplaySource:
-    """Read the source episode at `folder`; it must be of the same task and seed as the replay."""
+def load_replay_source(folder: Path, task: str, seed: int, version: int | None = None) -> ReplaySource:
+    """Read the source episode at `folder`; it must be of the same task, seed and (when given) task version."""
     trace = read_episode(folder)
     if (trace.meta.task, trace.meta.seed) != (task, seed):
         raise PerformError(
             f"the source episode is {trace.meta.task} seed {trace.meta.seed}, not {task} seed {seed}",
             "a replay runs the source's task with the source's seed",
+        )
+    if version is not None and trace.meta.task_version != version:
+        raise PerformError(
+            f"the source episode was recorded with {task} version {trace.meta.task_version}, this is version {version}",
+            "the same seed gives another world now: record the episode again",
         )
     return ReplaySource(trace, plan_steps(trace.events, trace.actions))
 

@@ -16,10 +16,12 @@ Modelled on measurements of 168 000 typists (Dhakal et al., CHI 2018; docs/reali
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from cleantrace.perform.persona import Persona
+if TYPE_CHECKING:  # a type only: persona → fit → measures → typing must not circle back
+    from cleantrace.perform.persona import Persona
 
 SHIFTED = set('~!@#$%^&*()_+{}|:"<>?') | set("ABCDEFGHIJKLMNOPQRSTUVWXYZ")
 UNSHIFTED = dict(zip('~!@#$%^&*()_+{}|:"<>?', "`1234567890-=[]\\;',./", strict=True))

@@ -48,6 +48,21 @@ def volunteer_meta(meta: Any, seat: VolunteerPerformer) -> Any:
     })
 
 
+class VolunteerSession:
+    """The volunteer performer: `seat` acts through x11vnc on `display_name`, steered through `control`."""
+
+    def __init__(self, seat: VolunteerPerformer, control: Path, display_name: str) -> None:
+        self.seat = seat
+        self.control = control
+        self.display_name = display_name
+
+    def describe(self, meta: Any) -> Any:
+        return volunteer_meta(meta, self.seat)
+
+    def perform(self, page: Any, inputs: Any, recorder: Any) -> None:
+        perform_as_volunteer(self.control, self.display_name, recorder)
+
+
 def perform_as_volunteer(control: Path, display_name: str, recorder: Any) -> None:
     """Serve the volunteer (through sockets in the `control` folder) until Done (returns) or Discard /
     disconnect (raises EpisodeEnded).

@@ -11,6 +11,8 @@ from contextlib import suppress
 from Xlib import display
 from Xlib.ext import damage
 
+from cleantrace.spec import DEFAULT_CHANGE_FPS
+
 
 class ChangeWatcher:
     """Calls `on_change` after the screen changed, at most `max_fps` times a second.
@@ -19,7 +21,7 @@ class ChangeWatcher:
     `on_change`, so the frame shows the latest state and a burst of drawing gives one frame.
     """
 
-    def __init__(self, display_name: str, on_change: Callable[[], object], max_fps: float = 5.0) -> None:
+    def __init__(self, display_name: str, on_change: Callable[[], object], max_fps: float = DEFAULT_CHANGE_FPS) -> None:
         self.display_name = display_name
         self.on_change = on_change
         self.interval = 1.0 / max_fps

@@ -14,6 +14,7 @@ from cleantrace.record.frames import FrameCapture
 from cleantrace.record.grounding import TargetResolver
 from cleantrace.record.labels import ScreenLabeller
 from cleantrace.record.xrecord import XRecordCapture
+from cleantrace.spec import DEFAULT_CHANGE_FPS, DEFAULT_FPS
 from cleantrace.trace.describe import StepNote, attach_descriptions, done_action
 from cleantrace.trace.reduce import TargetProbe, attach_observations, reduce_events
 from cleantrace.trace.schema import Action, Event, Frame
@@ -25,7 +26,7 @@ class Recorder:
 
     def __init__(
         self, writer: TraceWriter, display_name: str, clock: EpisodeClock,
-        resolver: TargetResolver | None = None, fps: float = 2.0, change_fps: float = 5.0,
+        resolver: TargetResolver | None = None, fps: float = DEFAULT_FPS, change_fps: float = DEFAULT_CHANGE_FPS,
         labeller: ScreenLabeller | None = None, frame_format: str = "png",
     ) -> None:
         self.writer = writer

@@ -8,12 +8,13 @@ from pathlib import Path
 
 from cleantrace.errors import SandboxError
 from cleantrace.sandbox.processes import stop_process
+from cleantrace.spec import DEFAULT_SCREEN
 
 
 class VirtualDisplay:
     """Xvfb on display `:n` with XTEST and RECORD, no TCP listener."""
 
-    def __init__(self, number: int = 0, size: tuple[int, int] = (1280, 800)) -> None:
+    def __init__(self, number: int = 0, size: tuple[int, int] = DEFAULT_SCREEN) -> None:
         self.number = number
         self.size = size
         self.name = f":{number}"

@@ -1,5 +1,6 @@
 """The `docker` backend: one episode per container of the docker/ image, through the Docker SDK.
 
+Works with a Docker engine or with podman's Docker API (`podman system service` + DOCKER_HOST).
 The container is the sandbox: no network (`--network none`), a read-only root filesystem with a
 private /tmp, no capabilities, no host environment, host name "sandbox", never root (the host's
 user, or the image's unprivileged `performer` when the host runs as root), and one writable host
@@ -11,18 +12,20 @@ uses the current tasks.
 from __future__ import annotations
 
 import os
+import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from cleantrace.errors import SandboxError
-from cleantrace.sandbox.local import SandboxExit, lent, performer_mounts, sandbox_paths
+from cleantrace.sandbox.local import SandboxExit, lent, motion_library_file, performer_mounts, sandbox_paths
 from cleantrace.spec import EpisodeSpec, episode_args
 
 DEFAULT_IMAGE = "cleantrace/sandbox:latest"
 INSIDE_OUT = "/out"
 INSIDE_TASKS = "/opt/cleantrace/tasks"
+STOP_POLL_S = 0.5
 IMAGE_USER = (1000, 1000)  # `performer` in docker/Dockerfile
-BUILD_HINT = "build it: docker build -f docker/Dockerfile -t cleantrace/sandbox ."
 
 
 def container_options(spec: EpisodeSpec, episode_dir: Path, image: str = DEFAULT_IMAGE) -> dict[str, Any]:
@@ -36,6 +39,8 @@ def container_options(spec: EpisodeSpec, episode_dir: Path, image: str = DEFAULT
     paths = sandbox_paths(spec, out=INSIDE_OUT, tasks=INSIDE_TASKS)
     if source is not None:
         volumes[str(source)] = {"bind": paths.replay_source, "mode": "ro"}
+    if (library := motion_library_file(spec)) is not None:
+        volumes[str(library)] = {"bind": paths.motion_library, "mode": "ro"}
     return {
         "image": image,
         "command": episode_args(spec, paths),
@@ -93,34 +98,53 @@ def _engine_problem(exc: BaseException) -> str:
     return text[:120]
 
 
-def run_in_docker(
-    spec: EpisodeSpec, episode_dir: Path, log_path: Path, timeout: float, image: str = DEFAULT_IMAGE
-) -> SandboxExit:
-    """Run one episode in a fresh container; kill it after `timeout` seconds; always remove it."""
+def build_hint(image: str) -> str:
+    """How to build `image` from the project checkout (its tag as asked, e.g. by --image)."""
+    tag = image.removesuffix(":latest")
+    return f"build it: docker build -f docker/Dockerfile -t {tag} . (podman without a registry: bench/images.py)"
+
+
+def require_image(client: Any, image: str) -> None:
+    """Raise a SandboxError with the build command when `image` is not in the engine."""
     import docker.errors
 
-    client = docker_client()
     try:
         client.images.get(image)
     except docker.errors.ImageNotFound:
-        raise SandboxError(f"the Docker image {image} does not exist", BUILD_HINT) from None
+        raise SandboxError(f"the container image {image} does not exist", build_hint(image)) from None
+
+
+def run_in_docker(
+    spec: EpisodeSpec, episode_dir: Path, log_path: Path, timeout: float, image: str = DEFAULT_IMAGE,
+    stop: Callable[[], bool] | None = None, client: Any = None,
+) -> SandboxExit:
+    """Run one episode in a fresh container; kill it after `timeout` seconds or once `stop()`; always remove it."""
+    client = client or docker_client()
+    require_image(client, image)
     binds, _ = performer_mounts(spec)
     with lent([Path(episode_dir), *binds.values()], *container_user()):
-        return _run_container(client, spec, episode_dir, log_path, timeout, image)
+        return _run_container(client, spec, episode_dir, log_path, timeout, image, stop)
 
 
 def _run_container(client, spec: EpisodeSpec, episode_dir: Path, log_path: Path, timeout: float,
-                   image: str) -> SandboxExit:
+                   image: str, stop: Callable[[], bool] | None) -> SandboxExit:
     import requests.exceptions
 
     container = client.containers.run(**container_options(spec, episode_dir, image))
+    deadline = time.monotonic() + timeout
     try:
-        try:
-            code = container.wait(timeout=timeout)["StatusCode"]
-            return SandboxExit(code)
-        except requests.exceptions.ConnectionError:  # the wait timed out
-            container.kill()
-            return SandboxExit(None, timed_out=True)
+        while True:
+            wait_s = max(0.1, min(STOP_POLL_S, deadline - time.monotonic())) if stop else max(0.1, timeout)
+            try:
+                return SandboxExit(container.wait(timeout=wait_s)["StatusCode"])
+            except requests.exceptions.ConnectionError:  # this wait timed out; the container runs on
+                pass
+            if time.monotonic() >= deadline:
+                container.kill()
+                return SandboxExit(None, timed_out=True)
+            if stop is not None and stop():
+                container.kill()
+                return SandboxExit(None, stopped=True)
     finally:
         with open(log_path, "ab") as log:
             log.write(container.logs())

@@ -95,11 +95,11 @@ def sandbox_paths(spec: EpisodeSpec, out: str = INSIDE_OUT, tasks: str | None = 
         out=out, tasks=tasks or spec.tasks_dir,
         replay_source=INSIDE_REPLAY_SOURCE if isinstance(spec.performer, ReplayPerformer) else None,
         control=INSIDE_CONTROL if isinstance(spec.performer, VolunteerPerformer) else None,
-        motion_library=INSIDE_MOTION_LIBRARY if _motion_library(spec) else None,
+        motion_library=INSIDE_MOTION_LIBRARY if motion_library_file(spec) else None,
     )
 
 
-def _motion_library(spec: EpisodeSpec) -> Path | None:
+def motion_library_file(spec: EpisodeSpec) -> Path | None:
     """The host file of the movement library a scripted episode moves with (motion library:RUN)."""
     library = getattr(spec.performer, "motion_library", None)
     return Path(library).resolve() if library else None
@@ -125,7 +125,7 @@ def run_sandboxed(
     binds, source = performer_mounts(spec)
     return run_in_sandbox(
         episode_argv(spec), episode_dir, Path(spec.tasks_dir), log_path, timeout, binds=binds, stop=stop,
-        replay_source=source, motion_library=_motion_library(spec),
+        replay_source=source, motion_library=motion_library_file(spec),
     )
 
 

@@ -33,6 +33,7 @@ from flask import (
 from cleantrace.errors import CleantraceError
 from cleantrace.privacy import scan_sealed
 from cleantrace.spec import (
+    DEFAULT_BACKEND,
     DEFAULT_CHANGE_FPS,
     DEFAULT_FPS,
     HEARTBEAT_TIMEOUT_S,
@@ -76,6 +77,8 @@ class StationConfig:
     retention_hours: float = 24.0  # blocked, abandoned (incomplete) and rejected episodes are deleted after this
     fps: float = DEFAULT_FPS
     change_fps: float = DEFAULT_CHANGE_FPS
+    backend: str = DEFAULT_BACKEND  # a backend whose capabilities include the volunteer station
+    image: str | None = None  # its container image, for a backend that uses one
     public_url: str | None = None  # what volunteers open (e.g. https://station.example.com/ behind a TLS proxy)
     db_url: str | None = None  # SQLAlchemy URL of the station's database (default: sqlite <out>/station.sqlite)
     campaign: Campaign | None = None
@@ -97,7 +100,7 @@ class Station:
     """The booths of one station run, one per volunteer at a time, the waiting room, and the run's catalog."""
 
     def __init__(self, config: StationConfig) -> None:
-        from cleantrace.sandbox.requirements import require_host_tools
+        from cleantrace.sandbox.backends import backend_named
         from cleantrace.tasks import load_registry
 
         if (config.task is None) == (config.campaign is None):
@@ -111,7 +114,11 @@ class Station:
                 self.registry.get(task_id)
         else:
             self.registry.get(config.task)
-        require_host_tools()
+        self.backend = backend_named(config.backend, config.image)
+        if not self.backend.capabilities.volunteer:
+            raise CleantraceError(f"the {config.backend} backend cannot host the volunteer station",
+                                  "use the local backend")
+        self.backend.check()
         require_station_tools()
         self.run_dir = _prepare_run_dir(Path(config.out), config.run_id or time.strftime("station-%Y%m%d-%H%M%S"))
         self.store = Store(config.db_url or default_url(Path(config.out)))
@@ -172,12 +179,13 @@ class Station:
         spec = EpisodeSpec(
             run_id=self.run_dir.name, episode_id=f"{task_id.replace('/', '--')}--s{seed}--{volunteer}",
             task=task_id, seed=seed, tasks_dir=str(self.registry.root.resolve()),
-            settings=RecordingSettings(fps=self.config.fps, change_fps=self.config.change_fps),
+            settings=RecordingSettings(fps=self.config.fps, change_fps=self.config.change_fps,
+                                       backend=self.config.backend),
             performer=VolunteerPerformer(id=volunteer, consent_version=consent.CONSENT_VERSION,
                                          consent_time=consent_time),
         )
         limit = self.campaign.time_limit if self.campaign else self.config.max_seconds
-        booth = Booth(spec, self.run_dir, heartbeat_timeout=self.config.heartbeat_timeout,
+        booth = Booth(spec, self.run_dir, self.backend, heartbeat_timeout=self.config.heartbeat_timeout,
                       max_seconds=limit, on_sealed=self._catalog, on_change=self._changed)
         booth.ip = ip
         self.store.open_episode(booth.token, self.key(booth), booth.folder, volunteer, spec.task, seed)

@@ -21,7 +21,8 @@ from pathlib import Path
 from cleantrace.errors import CleantraceError
 from cleantrace.perform.volunteer import VNC_SOCKET, send_command
 from cleantrace.privacy import Finding, record_scan, scan_episode
-from cleantrace.sandbox.local import SandboxExit, run_sandboxed
+from cleantrace.sandbox.backends import Backend
+from cleantrace.sandbox.local import SandboxExit
 from cleantrace.spec import HEARTBEAT_TIMEOUT_S, VOLUNTEER_TIMEOUT_S, EpisodeSpec, placeholder_meta
 from cleantrace.trace import files
 from cleantrace.trace.schema import Meta
@@ -48,7 +49,7 @@ class Booth:
     """
 
     def __init__(
-        self, spec: EpisodeSpec, run_dir: Path, *, heartbeat_timeout: float = HEARTBEAT_TIMEOUT_S,
+        self, spec: EpisodeSpec, run_dir: Path, backend: Backend, *, heartbeat_timeout: float = HEARTBEAT_TIMEOUT_S,
         max_seconds: float = VOLUNTEER_TIMEOUT_S, on_sealed: Callable[[Booth, Meta], None] | None = None,
         on_change: Callable[[Booth], None] | None = None,
     ) -> None:
@@ -57,6 +58,7 @@ class Booth:
             "performer": spec.performer.model_copy(update={"control_dir": str(self.control_dir)}),
         })
         self.run_dir = run_dir
+        self.backend = backend
         self.folder = run_dir / spec.episode_id
         self.heartbeat_timeout = heartbeat_timeout
         self.max_seconds = max_seconds
@@ -219,7 +221,7 @@ class Booth:
         log = self.run_dir / "logs" / f"{self.spec.episode_id}.log"
         ended: SandboxExit | None = None
         try:
-            ended = run_sandboxed(self.spec, self.folder, log, self.max_seconds)
+            ended = self.backend.run(self.spec, self.folder, log, self.max_seconds)
         finally:
             self._remove_control()
             with self._lock:

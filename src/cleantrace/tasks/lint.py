@@ -333,9 +333,9 @@ class TaskLinter:
         """One fresh world: setup, the fresh check, then (kind) the right or wrong effect. False: stop."""
         p = task.setup(world)
         try:
-            fresh = _passed(task.check(world, p))
+            fresh = task.verdict(world, p)[0]  # a CheckFailed or a returned reason: not passed
         except Exception as exc:
-            self.raised("check", exc, "check(world, p) must read the app's database and return True or False")
+            self.raised("check", exc, "check(world, p) must read the app's database and return True or a reason")
             return False
         if fresh:
             self.problem(self.attr_line("check"), f"check() is already True on the freshly seeded world (seed {seed})",
@@ -368,9 +368,9 @@ class TaskLinter:
             self.raised("effect", exc, "effect(app, world, p) must do the task's outcome through the app's HTTP API")
             return False
         try:
-            done = _passed(task.check(world, p))
+            done = task.verdict(world, p)[0]
         except Exception as exc:
-            self.raised("check", exc, "check(world, p) must read the app's database and return True or False")
+            self.raised("check", exc, "check(world, p) must read the app's database and return True or a reason")
             return False
         if kind == "right" and not done:
             self.problem(self.attr_line("check"), f"check() is False after effect() (seed {seed})",
@@ -382,11 +382,6 @@ class TaskLinter:
                          "make check() specific (the row, option and value asked for), or wrong_params a real mistake")
             return False
         return True
-
-
-def _passed(result: Any) -> bool:
-    """A check's verdict: True, or a falsy value / a failure reason object."""
-    return result is True or (bool(result) and type(result).__name__ != "CheckFailed")
 
 
 def _defines(task_cls: type[Task], method: str) -> bool:

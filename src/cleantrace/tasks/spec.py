@@ -6,9 +6,26 @@ import random
 import string
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from cleantrace.spec import seed_for
+
 if TYPE_CHECKING:
     from cleantrace.perform.actor import Actor
     from cleantrace.world import World
+
+
+class CheckFailed(Exception):  # noqa: N818 - it reads as what happened: the check failed
+    """Raised by a task's `check` to fail the episode with a reason (what is not as asked)."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+def expect(condition: object, reason: str) -> bool:
+    """In a `check`: True when `condition` holds, else raise CheckFailed(`reason`)."""
+    if not condition:
+        raise CheckFailed(reason)
+    return True
 
 
 class Task:
@@ -24,7 +41,9 @@ class Task:
     instruction: ClassVar[str | tuple[str, ...]]
     skills: ClassVar[tuple[str, ...]] = ()
     difficulty: ClassVar[str] = "easy"
-    version: ClassVar[int] = 1
+    # a task's version changes when the same seed gives other params or steps; 2: every task, when
+    # the seed was split into one random stream per consumer (cleantrace.spec.seed_stream)
+    version: ClassVar[int] = 2
     start_path: ClassVar[str] = "/"
 
     def setup(self, world: World) -> dict[str, Any]:
@@ -35,9 +54,25 @@ class Task:
         """Perform the task through the Actor API: the scripted demonstration."""
         raise NotImplementedError
 
-    def check(self, world: World, p: dict[str, Any]) -> bool:
-        """True when the app's state shows the task done; never looks at the trace."""
+    def check(self, world: World, p: dict[str, Any]) -> bool | str:
+        """True when the app's state shows the task done; never looks at the trace.
+
+        To say why it is not done, return the reason as a string or raise `CheckFailed(reason)`
+        (`expect(condition, reason)` does that): the reason reaches meta.json, the report, the
+        station's review and `tasks check`. A bare False reads "the app state is not as asked".
+        """
         raise NotImplementedError
+
+    def verdict(self, world: World, p: dict[str, Any]) -> tuple[bool, str]:
+        """(passed, reason): `check` with its failure reason ("" when it gave none); an error of the
+        check itself (anything but CheckFailed) propagates."""
+        try:
+            result = self.check(world, p)
+        except CheckFailed as failed:
+            return False, " ".join(failed.reason.split())
+        if isinstance(result, str):
+            return False, " ".join(result.split())
+        return bool(result), ""
 
     def wrong_params(self, world: World, p: dict[str, Any]) -> dict[str, Any]:
         """Parameters of a plausible wrong attempt (another row, option or date): solving with them
@@ -63,3 +98,7 @@ class Task:
     def render_instruction(self, params: dict[str, Any], rng: random.Random) -> str:
         """One of the instruction templates, chosen by `rng`, filled with `params`."""
         return rng.choice(self.templates()).format(**params)
+
+    def instruction_for(self, params: dict[str, Any], seed: int) -> str:
+        """The episode's instruction: its wording chosen by the seed's "instruction" stream."""
+        return self.render_instruction(params, random.Random(seed_for(seed, "instruction")))

@@ -1,4 +1,4 @@
-"""Raw events → actions, as a pipeline of small named passes (see docs/reduction.md).
+"""Raw events → actions, as a pipeline of small named passes (docs/trace-format.md, "actions.jsonl").
 
 Rules:
 - a button press+release of the left button that moved ≤ DRAG_MIN_PX is a click, else a drag;
@@ -25,7 +25,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from cleantrace.trace.schema import Action, Event, Frame, Target
+from cleantrace.trace.schema import Action, Event, Frame, Reduction, Target
 
 
 @dataclass(frozen=True)
@@ -46,6 +46,7 @@ class TargetProbe:
 DRAG_MIN_PX = 5
 DOUBLE_CLICK_MS = 500.0
 SCROLL_GAP_MS = 400.0
+REDUCTION = Reduction(drag_min_px=DRAG_MIN_PX, double_click_ms=DOUBLE_CLICK_MS, scroll_gap_ms=SCROLL_GAP_MS)
 WHEEL_STEPS = {4: (0, -1), 5: (0, 1), 6: (-1, 0), 7: (1, 0)}
 MODIFIER_NAMES = {
     "Control_L": "ctrl", "Control_R": "ctrl", "Alt_L": "alt", "Alt_R": "alt", "Meta_L": "meta",

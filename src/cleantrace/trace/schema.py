@@ -161,6 +161,14 @@ class Outcome(Record):
     message: str = ""
 
 
+class Reduction(Record):
+    """The thresholds raw events were reduced to actions with (trace/reduce.py)."""
+
+    drag_min_px: float  # a press+release that moved further is a drag, not a click
+    double_click_ms: float  # two clicks closer in time (and within drag_min_px) are a double_click
+    scroll_gap_ms: float  # wheel ticks closer in time merge into one scroll
+
+
 class Privacy(Record):
     scan: Literal["not_run", "clean", "findings"] = "not_run"
     findings: list[str] = Field(default_factory=list)  # blocking, each masked
@@ -177,6 +185,7 @@ class Meta(Record):
     task: str
     task_version: int
     seed: int
+    seed_derivation: str | None = None  # how each consumer's random stream comes from `seed` (spec.SEED_DERIVATION)
     params: dict[str, object]
     instruction: str
     performer: Performer
@@ -185,6 +194,7 @@ class Meta(Record):
     clock: Clock
     outcome: Outcome
     privacy: Privacy = Field(default_factory=Privacy)
+    reduction: Reduction | None = None  # absent in traces recorded before it was recorded
     duration_ms: float | None = None
     decisions: int | None = None  # steps the performer announced (Actor verbs); None when unknown
     appearance: Appearance = Field(default_factory=Appearance)  # the look it was recorded in (absent: the default)

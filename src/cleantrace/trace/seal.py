@@ -8,7 +8,7 @@ from pathlib import Path
 from cleantrace.appearance import Appearance
 from cleantrace.spec import PlaceholderMeta
 from cleantrace.trace import files
-from cleantrace.trace.reduce import TargetProbe, attach_observations, reduce_events
+from cleantrace.trace.reduce import REDUCTION, TargetProbe, attach_observations, reduce_events
 from cleantrace.trace.schema import (
     Action,
     CatalogRow,
@@ -42,6 +42,7 @@ def seal_incomplete(folder: Path, message: str, placeholder: PlaceholderMeta) ->
         probes = read_probes(folder)
         actions = attach_observations(reduce_events(events, probes), events, frames, probes)
         (folder / files.ACTIONS).write_text("".join(files.dumps(a) + "\n" for a in actions), encoding="utf-8")
+        meta = meta.model_copy(update={"reduction": REDUCTION})
     discard_targets(folder)
     meta = meta.model_copy(update={"outcome": Outcome(status="incomplete", message=message)})
     files.replace_json(meta_path, meta)

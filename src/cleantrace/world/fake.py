@@ -13,19 +13,21 @@ import unicodedata
 
 from faker import Faker
 
+from cleantrace.spec import seed_for
+
 EMAIL_DOMAINS = ("example.com", "example.org", "acme.test", "corp.test")
 TEST_CARD_NUMBERS = ("4242424242424242", "4000056655665556", "5555555555554444", "378282246310005")
-FAKE_PHONE_RE = re.compile(r"\(?\b\d{3}\)?[-. ]?555[-. ]?01\d\d\b")
 
 
 class FakeData:
     """Seeded generator of fake people and companies, all identifiers in reserved ranges."""
 
     def __init__(self, seed: int, locale: str = "en_US") -> None:
-        self.rng = random.Random(seed)
+        """`seed` is the episode's seed; the data come from its "fake" stream."""
+        self.rng = random.Random(seed_for(seed, "fake"))
         self.locale = locale
         self.faker = Faker(locale)
-        self.faker.seed_instance(seed)
+        self.faker.seed_instance(seed_for(seed, "fake"))
 
     def name(self) -> str:
         return f"{self.faker.first_name()} {self.faker.last_name()}"

@@ -8,6 +8,7 @@ from pathlib import Path
 from types import SimpleNamespace
 from typing import TypeVar
 
+from cleantrace.spec import seed_for
 from cleantrace.world.db import Database
 from cleantrace.world.fake import FakeData
 
@@ -15,11 +16,15 @@ T = TypeVar("T")
 
 
 class World:
-    """Fake data and app state of one episode; the same seed always gives the same world."""
+    """Fake data and app state of one episode; the same seed always gives the same world.
+
+    `rng` (the task's choices) and `fake` (fake people and values) draw from separate streams of
+    the seed (`cleantrace.spec.seed_stream`), so a pack adding fake records never changes a task's picks.
+    """
 
     def __init__(self, seed: int, db_path: str | Path, locale: str = "en_US") -> None:
         self.seed = seed
-        self.rng = random.Random(seed)
+        self.rng = random.Random(seed_for(seed, "world"))
         self.fake = FakeData(seed, locale)
         self.db = Database(db_path)
 

@@ -110,17 +110,12 @@ def last_row(db: Database, sid: int) -> int:
 
 
 # -- writing -------------------------------------------------------------------------------------
-def transaction(db: Database):
-    """Make the statements inside one write (one commit instead of one per statement)."""
-    return db.transaction()
-
-
 def atomic(write: Callable[P, R]) -> Callable[P, R]:
     """Run a write (its first argument the Database) as one transaction."""
 
     @functools.wraps(write)
     def run(*args: P.args, **kwargs: P.kwargs) -> R:
-        with transaction(args[0]):  # type: ignore[arg-type]
+        with args[0].transaction():  # type: ignore[attr-defined]
             return write(*args, **kwargs)
 
     return run

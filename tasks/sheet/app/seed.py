@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from cleantrace.world import World
 
-from .model import SCHEMA, add_sheet, transaction
+from .model import SCHEMA, add_sheet
 
 BUDGET = "Q3 budget"
 INVENTORY = "Inventory"
@@ -32,7 +32,7 @@ INVENTORY_ROWS, CONTACT_ROWS, ORDER_ROWS = 18, 20, 90
 def populate(world: World) -> None:
     """Create the schema and the four seeded sheets."""
     world.db.executescript(SCHEMA)
-    with transaction(world.db):
+    with world.db.transaction():
         _fill(world)
 
 
