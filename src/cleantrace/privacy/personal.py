@@ -22,6 +22,8 @@ from stdnum.fr import nir
 from stdnum.it import codicefiscale
 from stdnum.us import ssn
 
+from cleantrace.privacy.cards import is_card_number
+
 IBAN_RE = re.compile(r"\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,4})?\b")
 SSN_RE = re.compile(r"(?<![\d-])\d{3}[- ]\d{2}[- ]\d{4}(?![\d-])")
 # National ids with a check character, each in the form its country prints it.
@@ -54,8 +56,8 @@ def personal_identifiers(text: str) -> Iterator[tuple[str, str]]:
             yield "national-id", m.group(0)
     for _, regex, is_valid in NATIONAL_IDS:
         for m in regex.finditer(text):
-            if is_valid(m.group(0)):
-                yield "national-id", m.group(0)
+            if is_valid(m.group(0)) and not is_card_number(re.sub(r"\D", "", m.group(0))):
+                yield "national-id", m.group(0)  # a card number is the card pass's (same 15 digits)
     for country in ADDRESS_COUNTRIES:
         for address in pyap.parse(text, country=country):
             yield "address", str(address)
