@@ -127,7 +127,7 @@ def test_the_report_renders_in_a_real_browser(status_run):
         page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
         page.goto(report.as_uri())
         page.wait_for_load_state("load")
-        links = [page.locator("tr.episode a").nth(k).get_attribute("href") for k in range(3)]
+        links = [page.locator("tr.episode a.open").nth(k).get_attribute("href") for k in range(3)]
         assert len(links) == 3 and page.locator("tr.episode").count() == 3
         images, actions = [], 0
         for link in links:  # each episode's own page: its actions over their frames

@@ -63,12 +63,14 @@ def test_wrong_solutions_fail_their_check_which_says_why_in_tasks_check(tmp_path
 BROKEN_SOLVE = '''
 from cleantrace.tasks import Task
 
-class PressesNothing(Task):
-    id = "crm/presses-nothing"; app = "crm"; instruction = "Open {lead}."
+class PressesNothing(Task):  # lint-clean: only its solve is wrong
+    id = "crm/presses-nothing"; app = "crm"; skills = ("click",); difficulty = "easy"
+    instruction = ("Open {lead}.", "Open the lead of {lead}.", "Go to {lead}'s lead.")
     def setup(self, world): return {"lead": world.pick("leads").name}
     def solve(self, actor, p):
         actor.click(role="button", name="Does not exist")
-    def check(self, world, p): return True
+    def wrong_params(self, world, p): return {"lead": p["lead"] + " Jr."}
+    def check(self, world, p): return False
 '''
 
 
