@@ -272,3 +272,21 @@ def test_an_episode_page_plays_back_with_the_cursor_and_links_its_neighbours(rep
     assert page.url.endswith(f"{order[2]}.html") and page.locator("a[rel=next]").count() == 0
     page.close()
     assert errors == []
+
+
+def test_an_episode_the_privacy_scan_blocked_shows_no_frame_typed_text_or_key(tmp_path):
+    """The report must not become a copy of what the scan blocked: findings masked, nothing typed shown."""
+    from cleantrace.privacy import record_scan, scan_episode
+    from tests.synthetic import write_episode
+
+    run_dir = tmp_path / "run"
+    secret = "jane.doe@gmail.com"
+    folder = write_episode(run_dir / "ep", typed=f"mail {secret}")
+    record_scan(folder, scan_episode(folder, ocr=False))
+    (run_dir / files.CATALOG).write_text(json.dumps({"episode_id": "ep", "task": "crm/add-lead-note", "seed": 0,
+                                                     "performer": "script", "status": "success"}) + "\n")
+    index = write_report(run_dir)
+    page = (run_dir / PAGES_DIR / "ep.html").read_text()
+    assert "Withheld" in page and "ja…om (18 chars)" in page
+    assert secret not in page and "gmail" not in page and '"key_down",10,10,null,"j"' not in page.replace(" ", "")
+    assert "frames/000000.png" not in page and "frames/000000.png" not in index.read_text()

@@ -59,6 +59,7 @@ class EpisodeView:
     skills: tuple[str, ...] = ()
     prev: str | None = None  # neighbouring episode pages, relative to this page
     next: str | None = None
+    withheld: bool = False  # blocked by the privacy scan: no frame, typed text or key shown
 
     @property
     def app(self) -> str:
@@ -115,7 +116,7 @@ def write_report(run_dir: Path, out: Path | None = None, tasks_dir: Path | None 
         view.skills = skills_by_task.get(view.meta.task, ())
         view.prev = f"{folders[n - 1].name}.html" if n > 0 else None
         view.next = f"{folders[n + 1].name}.html" if n + 1 < len(folders) else None
-        if view.trace.frames:
+        if view.trace.frames and not withheld(view.meta):
             view.thumb = _relpath(folder / view.trace.frames[-1].file, out.parent)
         (pages / f"{folder.name}.html").write_text(
             episode_page.render(run_id=run_dir.name, ep=view, index=f"../{out.name}", position=(n + 1, len(folders))),
@@ -130,13 +131,31 @@ def write_report(run_dir: Path, out: Path | None = None, tasks_dir: Path | None 
     return out
 
 
+def withheld(meta) -> bool:
+    """An episode the privacy scan blocked: its page shows no frame, typed text or key."""
+    return meta.privacy.scan == "findings"
+
+
+def _withheld_action(a: Action) -> Action:
+    if a.kind != "type":
+        return a
+    return a.model_copy(update={"text": f"{len(a.text or '')} characters, withheld", "description": WITHHELD_TEXT})
+
+
+WITHHELD_TEXT = "Type text (withheld: the privacy scan found personal data in this episode)"
+
+
 def episode_view(trace: EpisodeTrace, page_dir: Path, page: str = "") -> EpisodeView:
-    """What an episode's page shows; frame paths are relative to `page_dir`."""
+    """What an episode's page shows; frame paths are relative to `page_dir`.
+
+    An episode the privacy scan blocked (`withheld`) is shown without its frames, typed text and key
+    names: the report must not become a copy of what the scan blocked (its findings show masked)."""
     rel = _relpath(trace.folder, page_dir)
-    frames = {f.i: f"{rel}/{f.file}" for f in trace.frames}
-    view = EpisodeView(trace, page, rel)
+    hide = withheld(trace.meta)
+    frames = {} if hide else {f.i: f"{rel}/{f.file}" for f in trace.frames}
+    view = EpisodeView(trace, page, rel, withheld=hide)
     previous: Action | None = None
-    for a in trace.actions:
+    for a in (_withheld_action(a) for a in trace.actions) if hide else trace.actions:
         span = trace.events[a.events[0] : a.events[1] + 1] if a.events is not None else []
         view.steps.append(StepView(
             action=a, label=action_label(a),
@@ -147,11 +166,11 @@ def episode_view(trace: EpisodeTrace, page_dir: Path, page: str = "") -> Episode
             gap_ms=a.t0_ms - previous.t1_ms if previous is not None else None,
         ))
         previous = a
-    if trace.frames:
+    if trace.frames and not hide:
         view.final_frame = frames[trace.frames[-1].i]
     view.full_path = _points(e for e in trace.events if e.kind == "move")
-    view.events_json = _events_json(trace.events)
-    view.frames_json = _script_json([[round(f.t_ms, 1), frames[f.i]] for f in trace.frames])
+    view.events_json = _events_json(trace.events, hide_keys=hide)
+    view.frames_json = _script_json([[round(f.t_ms, 1), frames[f.i]] for f in trace.frames if f.i in frames])
     view.n_events = len(trace.events)
     return view
 
@@ -252,8 +271,11 @@ def _last_position(span: list[Event]) -> tuple[int, int] | None:
     return (span[-1].x, span[-1].y) if span else None
 
 
-def _events_json(events: list[Event]) -> str:
-    return _script_json([[round(e.t_ms, 1), e.kind, e.x, e.y, e.button, e.key] for e in events])
+def _events_json(events: list[Event], hide_keys: bool = False) -> str:
+    def key(e: Event) -> str | None:
+        return "•" if hide_keys and e.key and e.kind in ("key_down", "key_up") else e.key
+
+    return _script_json([[round(e.t_ms, 1), e.kind, e.x, e.y, e.button, key(e)] for e in events])
 
 
 def _script_json(rows: list) -> str:
