@@ -385,7 +385,9 @@
     else if (e.key === "F2") { e.preventDefault(); startEdit("edit", data(active.r, active.c)[0]); }
     else if (e.key === "Delete" || e.key === "Backspace") { e.preventDefault(); command("clear"); }
     else if (e.key === "Escape") { grid.querySelectorAll("td.copied").forEach(td => td.classList.remove("copied")); }
-    else if (e.key.length === 1) { e.preventDefault(); startEdit("enter", e.key); }
+    // Type-to-edit: open an empty editor and let the browser put the key's character into it (a key
+    // freshly mapped for a non-ASCII character reports e.key "\u0000" on its first press).
+    else if (e.key.length === 1) { startEdit("enter", ""); }
   });
 
   document.addEventListener("copy", e => {
