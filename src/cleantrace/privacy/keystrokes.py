@@ -4,7 +4,8 @@ The reduced actions keep only the text that was left after BackSpace corrections
 with no field focused may never show on screen. Personal data must be found in every form it is
 stored, so this works on `events.jsonl` itself:
 - printable keys are collected into a buffer, BackSpace deletes from it, and the buffer is kept
-  *before* each run of deletions (text typed and erased is still text typed) and at every break
+  *before* each run of at least MIN_ERASED deletions (text typed and erased is still text typed;
+  a typo fixed with one or two BackSpaces is not: what is kept after it is scanned anyway) and at every break
   (a click, Enter, Tab, a hotkey, a paste);
 - a `paste` event (the clipboard's text at the moment of a paste) is its own span.
 Keys pressed with Control, Alt or Super held are shortcuts, not text.
@@ -19,6 +20,7 @@ from cleantrace.trace.reduce import CHORD_MODIFIERS, MODIFIER_NAMES
 from cleantrace.trace.schema import Event
 
 BREAK_KEYS = {"Return", "KP_Enter", "Tab", "ISO_Left_Tab", "Escape"}
+MIN_ERASED = 3  # deletions in a row that make what stood before them a span of its own
 
 
 @dataclass(frozen=True)
@@ -41,6 +43,7 @@ def typed_spans(events: Sequence[Event]) -> list[TypedSpan]:
     buffer: list[str] = []
     first = last = -1
     erased_from: int | None = None  # the buffer was snapshotted at this length before deleting
+    snapshot, deleted = "", 0
     held: set[str] = set()
 
     def flush(how: str = "typed") -> None:
@@ -63,12 +66,12 @@ def typed_spans(events: Sequence[Event]) -> list[TypedSpan]:
                 flush()
             elif e.key == "BackSpace":
                 if buffer and erased_from is None:
-                    snapshot = "".join(buffer).strip()
-                    if snapshot:
-                        spans.append(TypedSpan(snapshot, first, i, "erased"))
-                    erased_from = len(buffer)
+                    erased_from, snapshot, deleted = len(buffer), "".join(buffer).strip(), 0
                 if buffer:
                     buffer.pop()
+                    deleted += 1
+                    if deleted == MIN_ERASED and snapshot:
+                        spans.append(TypedSpan(snapshot, first, i, "erased"))
                 last = i
             elif len(e.key) == 1:
                 if first < 0:
