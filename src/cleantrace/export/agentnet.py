@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterable
 from itertools import groupby
 from pathlib import Path
 
-from cleantrace.export.layout import link_or_copy, step_key
+from cleantrace.export.layout import copy_frame_image
 from cleantrace.export.pyautogui_actions import action_code
 from cleantrace.export.steps import Step
 
@@ -25,10 +25,7 @@ def export_agentnet(steps: Iterable[Step], out: Path, on_step: Callable[[Step], 
             first: Step | None = None
             for step in group:
                 first = first or step
-                image = None
-                if step.frame_before is not None:
-                    image = f"images/{step_key(episode_id, step.index)}{step.frame_before.suffix}"
-                    link_or_copy(step.frame_before, out / image)
+                image = copy_frame_image(step.frame_before, episode_id, step.index, out)
                 traj.append({"index": len(traj), "image": image, "value": {
                     "observation": "", "thought": step.action.why or "", "action": step.description,
                     "code": action_code(step.action, step.screen), "last_step_correct": True,

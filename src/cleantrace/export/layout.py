@@ -32,3 +32,12 @@ def link_or_copy(source: Path, target: Path) -> None:
 def step_key(episode_id: str, index: int) -> str:
     """A file-name-safe key of one step (no dots: WebDataset splits names at the first dot)."""
     return f"{episode_id.replace('.', '_').replace('/', '_')}--{index:04d}"
+
+
+def copy_frame_image(frame: Path | None, episode_id: str, index: int, out: Path) -> str | None:
+    """Put a step's frame under `out/images/` (linked when it can be); its path relative to `out`, or None."""
+    if frame is None:
+        return None
+    image = f"images/{step_key(episode_id, index)}{frame.suffix}"
+    link_or_copy(frame, out / image)
+    return image

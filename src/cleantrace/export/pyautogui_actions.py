@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable
 from itertools import groupby
 from pathlib import Path
 
-from cleantrace.export.layout import link_or_copy, step_key
+from cleantrace.export.layout import copy_frame_image
 from cleantrace.export.steps import Step
 from cleantrace.trace.schema import Action, Screen
 
@@ -120,10 +120,7 @@ def export_pyautogui(steps: Iterable[Step], out: Path, on_step: Callable[[Step],
             first: Step | None = None
             for step in group:
                 first = first or step
-                image = None
-                if step.frame_before is not None:
-                    image = f"images/{step_key(episode_id, step.index)}{step.frame_before.suffix}"
-                    link_or_copy(step.frame_before, out / image)
+                image = copy_frame_image(step.frame_before, episode_id, step.index, out)
                 traj.append({"index": step.index, "image": image, "action": describe(step.action),
                              "instruction": step.description, "code": action_code(step.action, step.screen),
                              "code_abs": action_code_abs(step.action, step.screen)})
