@@ -1,0 +1,239 @@
+"""The accessibility tree of native applications, read over AT-SPI's own D-Bus API with jeepney.
+
+Pure Python on purpose: no PyGObject to build against the system's GObject introspection, the
+same code in the venv, the sandbox and the container image. Calls for a whole level of the tree go
+out at once and their replies are collected after (one round trip per level, not per call).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from jeepney import DBusAddress, HeaderFields, MessageType, Properties, new_method_call
+from jeepney.io.blocking import DBusConnection, open_dbus_connection
+
+from cleantrace.errors import GroundingError
+
+ACCESSIBLE = "org.a11y.atspi.Accessible"
+COMPONENT = "org.a11y.atspi.Component"
+REGISTRY = "org.a11y.atspi.Registry"
+ROOT = "/org/a11y/atspi/accessible/root"
+NULL_PATH = "/org/a11y/atspi/null"
+SCREEN = 0  # ATSPI_COORD_TYPE_SCREEN
+RELATION_LABEL_FOR = 1
+
+# AtspiStateType bit numbers (at-spi2-core's atspi-constants.h)
+STATE_BITS = {
+    "active": 1, "armed": 2, "busy": 3, "checked": 4, "collapsed": 5, "defunct": 6, "editable": 7, "enabled": 8,
+    "expandable": 9, "expanded": 10, "focusable": 11, "focused": 12, "modal": 16, "multi_line": 17,
+    "multiselectable": 18, "pressed": 20, "selectable": 22, "selected": 23, "sensitive": 24, "showing": 25,
+    "single_line": 26, "transient": 28, "visible": 30, "manages_descendants": 31, "indeterminate": 32,
+    "required": 33, "invalid_entry": 36, "checkable": 41, "has_popup": 42, "read_only": 43,
+}
+# what the labels and a target's state keep (the rest is how the toolkit draws it)
+KEPT_STATES = ("focused", "checked", "selected", "expanded", "pressed", "editable", "read_only", "required",
+               "multiselectable", "has_popup", "indeterminate")
+SPACES = re.compile(r"\s+")
+
+
+@dataclass
+class Node:
+    """One accessible object as read at one moment; `box` is (x, y, w, h) in screen pixels."""
+
+    bus: str
+    path: str
+    role: str = ""
+    name: str = ""
+    states: frozenset[str] = frozenset()
+    box: tuple[int, int, int, int] | None = None
+    children: int = 0
+    parent: Node | None = field(default=None, repr=False)
+    depth: int = 0
+
+    @property
+    def ref(self) -> tuple[str, str]:
+        return (self.bus, self.path)
+
+    @property
+    def showing(self) -> bool:
+        """Drawn on the screen now: showing and visible, with a box of some size on the screen."""
+        if not {"showing", "visible"} <= self.states or self.box is None:
+            return False
+        x, y, w, h = self.box
+        return w > 0 and h > 0 and x > -10000 and y > -10000
+
+    @property
+    def enabled(self) -> bool:
+        return "sensitive" in self.states or "enabled" in self.states
+
+    def ancestors(self) -> Iterable[Node]:
+        n = self.parent
+        while n is not None:
+            yield n
+            n = n.parent
+
+    def window(self) -> Node | None:
+        """The top-level window (frame, dialog, window…) this node is in: the child of its application."""
+        top = None
+        for n in [self, *self.ancestors()]:
+            if n.parent is not None and n.parent.role == "application":
+                top = n
+        return top
+
+    def app(self) -> str:
+        root = ([self, *self.ancestors()])[-1]
+        return root.name if root.role == "application" else ""
+
+    def state(self) -> dict[str, object]:
+        return {s: True for s in KEPT_STATES if s in self.states}
+
+
+class Atspi:
+    """A connection to the accessibility bus of one session."""
+
+    def __init__(self, address: str | None = None, timeout: float = 2.0) -> None:
+        self.timeout = timeout
+        try:
+            self.conn: DBusConnection = open_dbus_connection(bus=address or bus_address())
+        except (OSError, ValueError, KeyError) as exc:
+            raise GroundingError(f"the AT-SPI bus is not reachable: {exc}",
+                                 "start at-spi-bus-launcher in the session (the desktop profile does)") from None
+
+    # -- batched calls ----------------------------------------------------------------------
+    def calls(self, messages: list) -> list:
+        """Send every message, then collect the replies in order; an error reply comes back as None."""
+        serials = []
+        for msg in messages:
+            serial = next(self.conn.outgoing_serial)
+            self.conn.send(msg, serial=serial)
+            serials.append(serial)
+        want = set(serials)
+        got: dict[int, object] = {}
+        while want:
+            try:
+                reply = self.conn.receive(timeout=self.timeout)
+            except TimeoutError:
+                raise GroundingError("AT-SPI did not answer (an application is hung?)", "") from None
+            serial = reply.header.fields.get(HeaderFields.reply_serial)
+            if serial in want:
+                want.discard(serial)
+                got[serial] = reply.body if reply.header.message_type == MessageType.method_return else None
+        return [got[s] for s in serials]
+
+    def call(self, ref: tuple[str, str], iface: str, method: str, sig: str | None = None, body: tuple = ()):
+        out = self.calls([_method(ref, iface, method, sig, body)])[0]
+        return out
+
+    # -- reading nodes --------------------------------------------------------------------------
+    def fill(self, nodes: list[Node]) -> None:
+        """Read role, name, state, box and child count of many nodes in one round trip."""
+        msgs = []
+        for n in nodes:
+            addr = DBusAddress(n.path, bus_name=n.bus, interface=ACCESSIBLE)
+            msgs += [
+                new_method_call(addr, "GetRoleName"),
+                Properties(addr).get("Name"),
+                new_method_call(addr, "GetState"),
+                Properties(addr).get("ChildCount"),
+                _method(n.ref, COMPONENT, "GetExtents", "u", (SCREEN,)),
+            ]
+        replies = self.calls(msgs)
+        for k, n in enumerate(nodes):
+            role, name, state, count, ext = replies[5 * k:5 * k + 5]
+            n.role = role[0] if role else ""
+            n.name = SPACES.sub(" ", str(name[0][1])).strip() if name else ""
+            n.states = _states(state[0]) if state else frozenset()
+            n.children = int(count[0][1]) if count else 0
+            n.box = tuple(ext[0]) if ext else None  # type: ignore[assignment]
+
+    def children(self, nodes: list[Node]) -> list[list[Node]]:
+        """The children of each node (one round trip), not yet filled."""
+        replies = self.calls([_method(n.ref, ACCESSIBLE, "GetChildren") for n in nodes])
+        out = []
+        for n, reply in zip(nodes, replies, strict=True):
+            kids = [Node(bus, path, parent=n, depth=n.depth + 1) for bus, path in (reply[0] if reply else [])
+                    if path != NULL_PATH]
+            out.append(kids)
+        return out
+
+    def applications(self) -> list[Node]:
+        """The desktop's applications (filled), each with its top-level windows as children."""
+        root = Node(REGISTRY, ROOT)
+        apps = self.children([root])[0]
+        for a in apps:
+            a.parent = None
+            a.depth = 0
+        self.fill(apps)
+        return apps
+
+    def windows(self) -> list[Node]:
+        """Every top-level window of every application (filled)."""
+        apps = self.applications()
+        tops = [w for kids in self.children(apps) for w in kids]
+        self.fill(tops)
+        return tops
+
+    def subtree(self, roots: list[Node], showing_only: bool = True, max_nodes: int = 20000) -> list[Node]:
+        """`roots` and their descendants, level by level (roots already filled). Hidden subtrees
+        (`showing_only`) and the children of containers that manage their descendants (a Calc
+        sheet has 2^31 cells) are not entered."""
+        out = list(roots)
+        level = [n for n in roots if _enter(n, showing_only)]
+        while level and len(out) < max_nodes:
+            kids = [k for group in self.children(level) for k in group]
+            self.fill(kids)
+            out += kids
+            level = [n for n in kids if _enter(n, showing_only)]
+        return out
+
+    def label_targets(self, label: Node) -> list[tuple[str, str]]:
+        """What a label names (its LABEL_FOR relations)."""
+        reply = self.call(label.ref, ACCESSIBLE, "GetRelationSet")
+        out = []
+        for kind, targets in (reply[0] if reply else []):
+            if kind == RELATION_LABEL_FOR:
+                out += [tuple(t) for t in targets]
+        return out
+
+    def text(self, node: Node) -> str:
+        """The text of a node with the Text interface ('' without)."""
+        reply = self.call(node.ref, "org.a11y.atspi.Text", "GetText", "ii", (0, -1))
+        return str(reply[0]) if reply else ""
+
+    def close(self) -> None:
+        self.conn.close()
+
+
+def bus_address() -> str:
+    """The accessibility bus: $AT_SPI_BUS_ADDRESS, else asked of the session bus (org.a11y.Bus)."""
+    if os.environ.get("AT_SPI_BUS_ADDRESS"):
+        return os.environ["AT_SPI_BUS_ADDRESS"]
+    if not os.environ.get("DBUS_SESSION_BUS_ADDRESS"):
+        raise KeyError("no DBUS_SESSION_BUS_ADDRESS in the environment")
+    with open_dbus_connection(bus="SESSION") as session:
+        reply = session.send_and_get_reply(
+            new_method_call(DBusAddress("/org/a11y/bus", bus_name="org.a11y.Bus", interface="org.a11y.Bus"),
+                            "GetAddress"), timeout=5)
+    if reply.header.message_type != MessageType.method_return:
+        raise KeyError(f"org.a11y.Bus: {reply.body}")
+    return str(reply.body[0])
+
+
+def _method(ref: tuple[str, str], iface: str, method: str, sig: str | None = None, body: tuple = ()):
+    return new_method_call(DBusAddress(ref[1], bus_name=ref[0], interface=iface), method, sig, body)
+
+
+def _states(words: list[int]) -> frozenset[str]:
+    bits = int(words[0]) | (int(words[1]) << 32 if len(words) > 1 else 0)
+    return frozenset(name for name, bit in STATE_BITS.items() if bits >> bit & 1)
+
+
+def _enter(node: Node, showing_only: bool) -> bool:
+    if node.children <= 0 or "manages_descendants" in node.states or node.children > 5000:
+        return False
+    if showing_only and node.role != "application" and not node.showing:
+        return False
+    return True
