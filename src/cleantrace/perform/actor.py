@@ -85,11 +85,19 @@ def nearest_targets(aria_snapshot: str, role: str | None, name: str | None, labe
     """The targets on the page (from Playwright's ARIA snapshot) closest to the one asked for, as
     locators a task can use: same role first, then by name similarity."""
     found = {(r, nm.replace('\\"', '"')) for r, nm in ARIA_LINE.findall(aria_snapshot) if nm}
-    wanted = (name or label or text or placeholder or "").lower()
+    return rank_targets(found, role, name or label or text or placeholder or "", n)
+
+
+def rank_targets(found: set[tuple[str, str]], role: str | None, wanted: str, n: int = 3,
+                 roles: tuple[str, ...] = ()) -> list[str]:
+    """(role, name) pairs closest to the one asked for, as locators: same role (or one of `roles`)
+    first, then by name similarity."""
+    wanted = wanted.lower()
+    same = {role, *roles} - {None}
 
     def score(item: tuple[str, str]) -> float:
         similar = difflib.SequenceMatcher(None, wanted, item[1].lower()).ratio()
-        return similar + (0.5 if role and item[0] == role else 0.0)
+        return similar + (0.5 if item[0] in same else 0.0)
 
     ranked = sorted(found, key=lambda item: (-score(item), item))
     return [f"role={r!r} name={nm!r}" for r, nm in ranked[:n] if score((r, nm)) >= 0.5]
@@ -272,6 +280,15 @@ class Actor:
             with self._step(f"Press {key_phrase([key])}", why, think=think):
                 self.observer.probe_focus()
                 self.inputs.play(chord_timeline(chord, self.rng, self.persona))
+
+    @property
+    def native(self) -> Any:
+        """The same performer on native windows, targets from AT-SPI (a NativeActor: docs/native.md)."""
+        if getattr(self, "_native", None) is None:
+            from cleantrace.perform.native import NativeActor
+
+            self._native = NativeActor(self)
+        return self._native
 
     def prefers_keyboard(self) -> bool:
         """Whether this performer goes the keyboard way here (shortcut, Tab) rather than the mouse

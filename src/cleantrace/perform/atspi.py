@@ -234,6 +234,6 @@ def _states(words: list[int]) -> frozenset[str]:
 def _enter(node: Node, showing_only: bool) -> bool:
     if node.children <= 0 or "manages_descendants" in node.states or node.children > 5000:
         return False
-    if showing_only and node.role != "application" and not node.showing:
-        return False
+    if showing_only and node.role != "application" and "showing" not in node.states:
+        return False  # (a GTK notebook's page tab is showing with a box of -1: its page is entered)
     return True

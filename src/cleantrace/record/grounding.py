@@ -125,6 +125,7 @@ class TargetResolver:
             bbox=(
                 round(ox + rx * scale, 1), round(oy + ry * scale, 1), round(rw * scale, 1), round(rh * scale, 1),
             ),
+            source="cdp",
         )
 
     def _session(self):

@@ -15,6 +15,11 @@ ROLE_WORDS = {
     "cell": "cell", "gridcell": "cell", "columnheader": "column header", "listitem": "item", "region": "area",
     "dialog": "dialog", "menu": "menu", "menubar": "menu bar",
     "spinbutton": "field", "switch": "switch", "slider": "slider", "heading": "heading",
+    # AT-SPI's role names (native apps)
+    "push button": "button", "toggle button": "button", "menu item": "menu item", "check menu item": "menu item",
+    "radio menu item": "menu item", "page tab": "tab", "check box": "checkbox", "radio button": "option",
+    "combo box": "list", "text": "field", "entry": "field", "password text": "field", "spin button": "field",
+    "table cell": "cell", "list item": "item", "tree item": "item", "menu bar": "menu bar",
 }
 KEY_WORDS = {"Return": "Enter", "KP_Enter": "Enter", "Escape": "Esc", "BackSpace": "Backspace", "Prior": "Page Up",
              "Next": "Page Down", "Page_Up": "Page Up", "Page_Down": "Page Down", "space": "Space"}

@@ -165,12 +165,17 @@ def _extend_last_with_key(gestures: list[Gesture], down: int, up: int) -> None:
 
 
 TEXT_ROLES = {"textbox", "searchbox", "combobox", "spinbutton"}
+# AT-SPI's: fields, and what types on a keypress (a Calc sheet and its cells, a Writer paragraph)
+NATIVE_TEXT_ROLES = {"text", "entry", "password text", "spin button", "combo box", "table cell", "table",
+                     "paragraph", "document text", "terminal"}
 
 
 def is_text_field(target: Target | None) -> bool:
     """Whether keys typed into `target` become text (an input, textarea or editable element)."""
     if target is None or target.tag == "select":
         return False
+    if target.source == "atspi":
+        return target.role in NATIVE_TEXT_ROLES and bool((target.state or {}).get("editable", True))
     return target.role in TEXT_ROLES or target.tag == "textarea"
 
 

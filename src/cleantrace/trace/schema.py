@@ -1,4 +1,7 @@
-"""Schema version 2 of a trace (DESIGN.md, "Trace format"): one pydantic model per record.
+"""Schema version 3 of a trace (DESIGN.md, "Trace format"): one pydantic model per record.
+
+Version 3 adds to version 2: a target's `source` (cdp | atspi), `app`, `window` and `state`, and
+native (AT-SPI) screen labels (`source`, an element's `app` and `window`), for desktop episodes.
 
 Version 2 adds to version 1 (whose traces stay readable and valid): the `hover` and `done` action
 kinds, an action's `description`, `why`, `target_error` and `drop_target`, `missing_targets`
@@ -14,8 +17,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from cleantrace.appearance import Appearance
 
-SCHEMA_VERSION = 2
-READABLE_VERSIONS = (1, 2)
+SCHEMA_VERSION = 3
+READABLE_VERSIONS = (1, 2, 3)
 
 EventKind = Literal["move", "down", "up", "wheel", "key_down", "key_up", "paste"]
 ActionKind = Literal[
@@ -48,7 +51,9 @@ class Event(Record):
 
 
 class Target(Record):
-    """The DOM element an action acted on; `bbox` is [x, y, w, h] in screen pixels."""
+    """The element an action acted on; `bbox` is [x, y, w, h] in screen pixels. `source` says where
+    it was read: `cdp` (a web page's DOM and accessibility tree) or `atspi` (a native app: `app` and
+    `window` name its application and window title, `state` what is set of focused, editable…)."""
 
     role: str = ""
     name: str = ""
@@ -56,6 +61,10 @@ class Target(Record):
     text: str = ""
     selector: str = ""
     bbox: tuple[float, float, float, float] | None = None
+    source: Literal["cdp", "atspi"] | None = None  # absent in traces before schema version 3
+    app: str | None = None
+    window: str | None = None
+    state: dict[str, object] | None = None
 
 
 class Action(Record):
@@ -105,6 +114,8 @@ class Element(Record):
     bbox: tuple[float, float, float, float]
     state: dict[str, object] = Field(default_factory=dict)
     backend_node_id: int | None = None  # the DOM node, as in the tree's rows
+    app: str | None = None  # AT-SPI labels: the application and window title the element is in
+    window: str | None = None
 
 
 class ScreenLabels(Record):
@@ -112,6 +123,7 @@ class ScreenLabels(Record):
     accessibility tree without ignored nodes: rows [id, parent, role, name, backend_node_id]."""
 
     url: str = ""
+    source: Literal["cdp", "atspi"] | None = None  # absent before schema version 3: cdp
     elements: list[Element]
     tree: dict[str, object]
 

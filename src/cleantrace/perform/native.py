@@ -1,0 +1,338 @@
+"""The Actor on native apps: the web Actor's verbs, with targets found by meaning (role, name,
+label, text, within) in AT-SPI's accessibility tree instead of the page (docs/native.md)."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+from cleantrace.errors import PerformError
+from cleantrace.perform.actor import WHEEL_DOWN, WHEEL_UP, Actor, _describe, _phrase, announced, rank_targets
+from cleantrace.perform.atspi import Atspi, Node
+from cleantrace.perform.motion import Box
+from cleantrace.perform.typing import typing_timeline
+from cleantrace.perform.xinput import BUTTONS
+
+# the web's ARIA role names a task may use, and the AT-SPI roles they stand for
+ROLE_ALIASES: dict[str, tuple[str, ...]] = {
+    "button": ("push button",), "menuitem": ("menu item", "check menu item", "radio menu item"),
+    "textbox": ("text", "entry", "password text"), "checkbox": ("check box",), "tab": ("page tab",),
+    "combobox": ("combo box",), "radio": ("radio button",), "listitem": ("list item",),
+    "option": ("list item", "menu item", "table cell"), "cell": ("table cell",), "gridcell": ("table cell",),
+    "togglebutton": ("toggle button",), "spinbutton": ("spin button",), "tree item": ("tree item", "table cell"),
+}
+MAIN_WINDOWS = {"frame", "dialog", "file chooser", "alert", "color chooser", "font chooser"}
+WAIT_POLL_S = 0.1
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Where a native locator looks: a window by title (substring) and/or application, or the active window."""
+
+    title: str | None = None
+    app: str | None = None
+
+    def __str__(self) -> str:
+        if self.title:
+            return f"window {self.title!r}" + (f" of {self.app}" if self.app else "")
+        return f"the front window of {self.app}" if self.app else "the active window"
+
+
+def roles_for(role: str | None) -> tuple[str, ...]:
+    if role is None:
+        return ()
+    return ROLE_ALIASES.get(role, (role,))
+
+
+class NativeActor(Actor):
+    """Performs steps on native windows like a person: the web Actor's motion, timing and typing,
+    targets from AT-SPI. `actor.native` makes one that shares the Actor's persona, seeded random
+    stream and recorder; `window()`/`focus()`/`open_app()` return copies scoped to one window."""
+
+    def __init__(self, actor: Actor, scope: Scope = Scope(), atspi: Atspi | None = None) -> None:
+        self.__dict__.update({k: v for k, v in actor.__dict__.items() if k not in ("scope", "atspi")})
+        self.scope = scope
+        self.atspi = atspi or Atspi()
+        self._web = actor
+
+    # -- scopes ----------------------------------------------------------------------------
+    def window(self, title: str | None = None, *, app: str | None = None) -> NativeActor:
+        """The same actor looking into one window: the one whose title contains `title`, or the front
+        window of application `app` (AT-SPI's name for it: soffice, mousepad, pcmanfm, chromium).
+        Waits for the window to be there."""
+        scoped = NativeActor(self._web, Scope(title, app), self.atspi)
+        scoped._window()
+        return scoped
+
+    @announced
+    def focus(self, title: str, why: str | None = None) -> NativeActor:
+        """Make the window whose title contains `title` the active one with Alt+Tab, as a person
+        does: hold Alt, press Tab until it is selected (each press a step), release."""
+        scoped = self.window(title)
+        if "active" in scoped._window().states:
+            return scoped
+        for presses in range(1, 10):
+            with self._step(f"Switch to the {title} window", why):
+                self.observer.probe_focus()
+                self.inputs.key("Alt_L", True)
+                for _ in range(presses):
+                    time.sleep(self._lognormal(0.12))
+                    self.inputs.key("Tab", True)
+                    time.sleep(self._lognormal(0.08))
+                    self.inputs.key("Tab", False)
+                time.sleep(self._lognormal(0.15))
+                self.inputs.key("Alt_L", False)
+            if self._until(lambda: "active" in scoped._window().states, 1.5):
+                return scoped
+        raise PerformError(f"Alt+Tab never brought window {title!r} to the front", "is it minimised or on another desktop?")
+
+    @announced
+    def open_app(self, app: str, arg: str | None = None, why: str | None = None) -> NativeActor:
+        """The window of a desktop app (`browser`, `calc`, `writer`, `files`, `editor`): brought to the
+        front if it is open, else started the way the taskbar starts it; scoped to it."""
+        from cleantrace.sandbox import desktop  # the desktop profile's running desktop
+
+        running = desktop.current()
+        if running is None:
+            raise PerformError(f"no desktop to open {app!r} on", "give the task profile = 'desktop'")
+        match = running.window_match(app) if hasattr(running, "window_match") else app
+        for w in running.windows():
+            if match.lower() in (w.title + " " + w.wm_class).lower():
+                return self.focus(w.title, why=why)
+        running.launch(app, arg)
+        window = running.wait_window(match)
+        return self.window(window.title)
+
+    @announced
+    def file_dialog(self, path: str, button: str | None = None, why: str | None = None) -> None:
+        """In the open file dialog (Save As, Open, Attach…): type `path` into its name field and confirm."""
+        dialog = self._file_dialog()
+        field = self._one(dialog, lambda n: n.role == "text" and "editable" in n.states, "a file name field")
+        names = (button,) if button else ("Save", "Open", "Select", "Attach", "OK")
+        confirm = self._one(dialog, lambda n: n.role == "push button" and n.name.replace("_", "") in names
+                            and n.enabled, f"a {' / '.join(names)} button")
+        scoped = NativeActor(self._web, Scope(dialog.name, dialog.app()), self.atspi)
+        with scoped._step(f"Click into the file name field of the {dialog.name} dialog", why):
+            scoped._point(field)
+            scoped._press(BUTTONS["left"])
+        scoped._described = "Select all the text in the file name field"
+        scoped.hotkey("ctrl", "a", why=why)
+        scoped._described = f"Type the file path '{path}'"
+        scoped.type(path, why=why)
+        scoped._described = f"Click the {confirm.name.replace('_', '')} button"
+        scoped.click(role="push button", name=confirm.name, why=why)
+
+    @announced
+    def menu(self, *path: str, why: str | None = None) -> None:
+        """Open the menu bar entry `path[0]`, rest on each submenu in between, click the last item."""
+        if not path:
+            raise PerformError("menu() needs at least one entry", 'e.g. menu("File", "Save As...")')
+        self._described = f"Open the {path[0]} menu"
+        self.click(role="menu", name=path[0], why=why)
+        for step in path[1:-1]:
+            self._described = f"Open the {step} submenu"
+            self.hover(role="menu", name=step, why=why)
+        if len(path) > 1:
+            self._described = f"Choose {path[-1]} in the {path[-2]} menu"
+            self.click(role="menuitem", name=path[-1], why=why)
+
+    @announced
+    def type(
+        self, text: str, role: str | None = None, name: str | None = None, *, label: str | None = None,
+        placeholder: str | None = None, within: dict | None = None, replace: bool = False, why: str | None = None,
+    ) -> None:
+        """Type `text`, first clicking into the field if one is named (`replace=True`: select all first).
+        Without a field it types into whatever has the focus."""
+        for ch in set(text):
+            self.inputs.keycode(ch)  # fail before acting if a character cannot be typed
+        where = _phrase(role, name, label, None, placeholder, within) if label or role or placeholder else ""
+        if where:
+            field = self._locate(role, name, label, None, placeholder, within)
+            with self._step(f"Click into {where}", why):
+                self._point(field)
+                self._press(BUTTONS["left"])
+            if replace:
+                self._described = f"Select all the text in {where}"
+                self.hotkey("ctrl", "a", why=why)
+        elif replace:
+            self._described = "Select all the text"
+            self.hotkey("ctrl", "a", why=why)
+        shown = text if len(text) <= 60 else text[:57] + "..."
+        with self._step(f"Type '{shown}'" + (f" into {where}" if where else ""), why):
+            self.observer.probe_focus(typing=True)
+            self.inputs.play(typing_timeline(text, self.rng, self.persona))
+
+    @announced
+    def select(self, label: str, option: str, why: str | None = None) -> None:
+        """Choose `option` in the combo box named or labelled `label`: open it, click the option."""
+        try:
+            box = self._locate(role="combo box", name=label)
+        except PerformError:
+            box = self._locate(label=label)
+        with self._step(f"Open the {label} list", why):
+            self._point(box)
+            self._press(BUTTONS["left"])
+        self._described = f"Choose '{option}' in the {label} list"
+        self.click(role="option", name=option, why=why)
+
+    # -- how targets are found ---------------------------------------------------------------
+    def _locate(
+        self, role: str | None = None, name: str | None = None, label: str | None = None,
+        text: str | None = None, placeholder: str | None = None, within: dict | None = None,
+    ) -> Node:  # type: ignore[override]
+        """The one showing element matching the locator in the scope, waiting up to `timeout_ms`."""
+        if not (role or label or text or placeholder):
+            raise PerformError("no target given", "pass role= and name=, label= or text=")
+        what = _describe(role, name, label, text, placeholder) + (f" within {_describe(**within)}" if within else "")
+        deadline = time.monotonic() + self.timeout_ms / 1000
+        while True:
+            nodes = self._nodes()
+            if within:
+                inner = self._locate(**within)
+                nodes = [n for n in nodes if any(a.ref == inner.ref for a in n.ancestors())]
+            found = self._match(nodes, role, name, label, text, placeholder)
+            if len(found) == 1:
+                return found[0]
+            if len(found) > 1:
+                raise PerformError(f"{len(found)} elements match {what} in {self.scope}",
+                                   "name the target more precisely (within=…)")
+            if time.monotonic() >= deadline:
+                near = rank_targets({(n.role, n.name) for n in nodes if n.showing and n.name}, role,
+                                    name or label or text or placeholder or "", roles=roles_for(role))
+                hint = f"did you mean {' or '.join(near)}? " if near else ""
+                raise PerformError(f"no visible element with {what} in {self.scope}",
+                                   f"{hint}check the task's solve() against the app")
+            time.sleep(WAIT_POLL_S)
+
+    def _match(self, nodes: list[Node], role, name, label, text, placeholder) -> list[Node]:
+        roles = roles_for(role)
+        shown = [n for n in nodes if n.showing]
+        if label is not None:
+            refs = {ref for lab in shown if lab.name.rstrip(":") == label.rstrip(":") and lab.role == "label"
+                    for ref in self.atspi.label_targets(lab)}
+            shown = [n for n in shown if n.ref in refs or (n.name == label and n.role != "label")]
+        if placeholder is not None:
+            shown = [n for n in shown if n.name == placeholder]
+        if text is not None:
+            shown = [n for n in shown if n.name == text]
+        if roles:
+            shown = [n for n in shown if n.role in roles]
+        if name is not None:
+            shown = [n for n in shown if n.name == " ".join(name.split())]
+        return shown
+
+    def _nodes(self) -> list[Node]:
+        """Every node of the scope's window and of its application's popups (menus, drop-down lists)."""
+        window = self._window()
+        tops = self.atspi.windows()
+        popups = [w for w in tops if w.bus == window.bus and w.ref != window.ref and w.showing
+                  and w.role not in MAIN_WINDOWS]
+        return self.atspi.subtree([window, *popups])
+
+    def _window(self, wait: bool = True) -> Node:
+        deadline = time.monotonic() + (self.timeout_ms / 1000 if wait else 0)
+        while True:
+            tops = [w for w in self.atspi.windows() if w.role in MAIN_WINDOWS or w.role == "window"]
+            if self.scope.title is not None:
+                tops = [w for w in tops if self.scope.title in w.name]
+            if self.scope.app is not None:
+                tops = [w for w in tops if w.app() == self.scope.app]
+            if self.scope.title is None and self.scope.app is None:
+                tops = [w for w in tops if "active" in w.states]
+            tops.sort(key=lambda w: ("active" not in w.states, not w.showing))
+            if tops and (tops[0].showing or "active" in tops[0].states):
+                return tops[0]
+            if time.monotonic() >= deadline:
+                seen = [w.name for w in self.atspi.windows() if w.showing and w.name]
+                raise PerformError(f"no window {self.scope.title!r}" if self.scope.title else f"no {self.scope}",
+                                   f"windows open: {', '.join(map(repr, seen)) or 'none'}")
+            time.sleep(WAIT_POLL_S)
+
+    def _file_dialog(self) -> Node:
+        deadline = time.monotonic() + self.timeout_ms / 1000
+        while True:
+            for w in self.atspi.windows():
+                if w.showing and (w.role in ("file chooser", "dialog")):
+                    nodes = self.atspi.subtree([w])
+                    if any(n.role == "file chooser" for n in nodes) or w.role == "file chooser" \
+                            or any(n.role == "text" and n.showing for n in nodes):
+                        return w
+            if time.monotonic() >= deadline:
+                raise PerformError("no file dialog is open", "open one first (e.g. hotkey('ctrl', 'shift', 's'))")
+            time.sleep(WAIT_POLL_S)
+
+    def _one(self, window: Node, pick, what: str) -> Node:
+        found = [n for n in self.atspi.subtree([window]) if n.showing and pick(n)]
+        if not found:
+            raise PerformError(f"the {window.name!r} dialog has no {what}", "is it the dialog the task expects?")
+        return found[0]
+
+    # -- acting on them --------------------------------------------------------------------
+    def _screen_box(self, target: Node) -> Box:  # type: ignore[override]
+        self.atspi.fill([target])
+        if not target.showing:
+            raise PerformError(f"the {target.role} {target.name!r} disappeared before it could be reached",
+                               "wait for the window first")
+        x, y, w, h = target.box  # type: ignore[misc]
+        return Box(x, y, w, h)
+
+    def _scroll_into_view(self, target: Node, max_flicks: int = 15) -> None:  # type: ignore[override]
+        """Turn the wheel over the target's scroll pane until the target lies inside it."""
+        pane = next((a for a in target.ancestors() if a.role in ("scroll pane", "viewport")), None)
+        if pane is None:
+            return
+        for _ in range(max_flicks):
+            self.atspi.fill([target, pane])
+            if pane.box is None or target.box is None:
+                return
+            top, bottom = target.box[1], target.box[1] + target.box[3]
+            if target.showing and top >= pane.box[1] and bottom <= pane.box[1] + pane.box[3]:
+                return
+            view = Box(pane.box[0] + pane.box[2] * 0.2, pane.box[1] + pane.box[3] * 0.2,
+                       pane.box[2] * 0.6, pane.box[3] * 0.6)
+            if not (view.x <= self.inputs.position[0] <= view.x + view.w
+                    and view.y <= self.inputs.position[1] <= view.y + view.h):
+                self.inputs.move_along(self.motion.move_path(self.inputs.position, view, self.rng, self.persona,
+                                                             self.screen))
+            wheel = WHEEL_DOWN if bottom > pane.box[1] + pane.box[3] else WHEEL_UP
+            for _ in range(3):
+                time.sleep(float(self.rng.uniform(0.03, 0.08)))
+                self.inputs.button(wheel, True)
+                self.inputs.button(wheel, False)
+            time.sleep(0.15)
+        raise PerformError("could not scroll the target into view", "check that its pane can scroll to it")
+
+    @announced
+    def scroll_to(
+        self, role: str | None = None, name: str | None = None, *, label: str | None = None,
+        text: str | None = None, placeholder: str | None = None, within: dict | None = None, why: str | None = None,
+    ) -> None:
+        """Turn the wheel over the element's scroll pane until the element is in view."""
+        target = self._locate_any(role, name, label, text, placeholder)
+        with self._step(f"Scroll to {_phrase(role, name, label, text, placeholder, within)}", why):
+            self._scroll_into_view(target)
+
+    def _locate_any(self, role, name, label, text, placeholder) -> Node:
+        """Like `_locate`, but also among elements scrolled out of sight (for scroll_to)."""
+        window = self._window()
+        nodes = self.atspi.subtree([window], showing_only=False)
+        roles = roles_for(role)
+        want = " ".join((name or label or text or placeholder or "").split())
+        found = [n for n in nodes if (not roles or n.role in roles) and n.name == want]
+        if len(found) != 1:
+            what = _describe(role, name, label, text, placeholder)
+            raise PerformError(f"{len(found) or 'no'} element{'s' if len(found) != 1 else ''} with {what} "
+                               f"in {self.scope}", "name the target more precisely")
+        return found[0]
+
+    def _wait_for_page(self) -> None:
+        """Nothing to load: a native app draws its change itself (the step's pause covers it)."""
+
+    def _until(self, condition, timeout: float) -> bool:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if condition():
+                return True
+            time.sleep(WAIT_POLL_S)
+        return bool(condition())
+

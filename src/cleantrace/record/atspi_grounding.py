@@ -1,0 +1,153 @@
+"""Grounding on a desktop: the native element under a screen point or with the keyboard focus,
+read from AT-SPI at the moment of the press, and the screen's labels; points over the browser's
+page go to CDP (the web resolver), as do labels of its page."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from cleantrace.errors import GroundingError
+from cleantrace.perform.atspi import COMPONENT, NULL_PATH, SCREEN, Atspi, Node
+from cleantrace.trace.schema import Target
+
+# roles a person acts on: a press on a label inside a button names the button
+INTERACTIVE = {
+    "push button", "toggle button", "menu", "menu item", "check menu item", "radio menu item", "check box",
+    "radio button", "combo box", "text", "entry", "password text", "spin button", "page tab", "list item",
+    "table cell", "tree item", "link", "slider", "icon", "table column header", "table row header",
+    "toggle button", "split button", "menu button", "push button menu", "document web", "editbar",
+    "paragraph", "heading",
+}
+MAIN_WINDOWS = {"frame", "dialog", "file chooser", "alert", "color chooser", "font chooser"}
+WEB_DOCUMENTS = {"document web", "document frame"}
+MAX_DEPTH = 60
+
+
+class AtspiResolver:
+    """Finds and describes the native element at a screen point, or the focused one, via AT-SPI."""
+
+    def __init__(self, atspi: Atspi | None = None) -> None:
+        self._atspi = atspi
+
+    @property
+    def atspi(self) -> Atspi:
+        if self._atspi is None:
+            self._atspi = Atspi()
+        return self._atspi
+
+    def hit(self, x: int, y: int) -> list[Node]:
+        """The chain of nodes under (x, y), from its top-level window down to the deepest element:
+        popups (menus, drop-downs) first, then the active window, then any other window there."""
+        tops = [w for w in self.atspi.windows() if w.showing and _inside(w, x, y)]
+        if not tops:
+            raise GroundingError(f"no accessible window at ({x}, {y})", "")
+        tops.sort(key=lambda w: (w.role in MAIN_WINDOWS, "active" not in w.states))
+        chain = [tops[0]]
+        while len(chain) < MAX_DEPTH:
+            reply = self.atspi.call(chain[-1].ref, COMPONENT, "GetAccessibleAtPoint", "iiu", (x, y, SCREEN))
+            if reply and reply[0][1] != NULL_PATH and reply[0] != chain[-1].ref:
+                child = Node(*reply[0], parent=chain[-1], depth=len(chain))
+                self.atspi.fill([child])
+                chain.append(child)
+                continue
+            # some containers (LibreOffice's tool bars) answer nothing: look through their children
+            if chain[-1].children <= 0 or "manages_descendants" in chain[-1].states or chain[-1].children > 500:
+                break
+            kids = self.atspi.children([chain[-1]])[0]
+            self.atspi.fill(kids)
+            inside = [k for k in kids if k.showing and _inside(k, x, y)]
+            if not inside:
+                break
+            chain.append(min(inside, key=lambda k: k.box[2] * k.box[3]))  # type: ignore[index]
+        return chain
+
+    def at(self, x: int, y: int, skip: str = "") -> Target:
+        """The element under (x, y) a person would name (`skip` is the web's; natively the dragged
+        element is not under the pointer). Raises GroundingError with the reason."""
+        try:
+            return describe(pick(self.hit(x, y)))
+        except GroundingError:
+            raise
+        except Exception as exc:  # an app quit or hung between the calls
+            raise GroundingError(f"AT-SPI: {type(exc).__name__}: {exc} at ({x}, {y})", "") from None
+
+    def focused(self) -> Target | None:
+        """The element with the keyboard focus in the active window (where typing goes)."""
+        try:
+            node = self.focused_node()
+        except GroundingError:
+            raise
+        except Exception as exc:
+            raise GroundingError(f"AT-SPI: {type(exc).__name__}: {exc} (focus)", "") from None
+        if node is None:
+            raise GroundingError("no element has the keyboard focus in the active window", "")
+        return describe(node)
+
+    def focused_node(self) -> Node | None:
+        active = [w for w in self.atspi.windows() if "active" in w.states]
+        if not active:
+            return None
+        nodes = [n for n in self.atspi.subtree(active[:1]) if "focused" in n.states]
+        if not nodes:
+            return None
+        node = max(nodes, key=lambda n: n.depth)
+        if "manages_descendants" in node.states:  # a Calc sheet: its selected cell, when it says
+            reply = self.atspi.call(node.ref, "org.a11y.atspi.Selection", "GetSelectedChild", "i", (0,))
+            if reply and reply[0][1] != NULL_PATH:
+                cell = Node(*reply[0], parent=node, depth=node.depth + 1)
+                self.atspi.fill([cell])
+                if cell.showing:
+                    return cell
+        return node
+
+
+class DesktopResolver:
+    """Grounding on a desktop: AT-SPI for native windows, CDP (`web`) for a point over the browser's
+    page or typing into it. The target says which (`source`)."""
+
+    def __init__(self, web: Any = None, native: AtspiResolver | None = None) -> None:
+        self.web = web
+        self.native = native or AtspiResolver()
+
+    def at(self, x: int, y: int, skip: str = "") -> Target:
+        chain = self.native.hit(x, y) if self.web is not None else []
+        if self.web is not None and any(n.role in WEB_DOCUMENTS for n in chain):
+            return self.web.at(x, y, skip=skip) if skip else self.web.at(x, y)
+        return describe(pick(chain)) if chain else self.native.at(x, y)
+
+    def focused(self) -> Target | None:
+        node = self.native.focused_node()
+        if self.web is not None and node is not None and (
+                node.role in WEB_DOCUMENTS or any(a.role in WEB_DOCUMENTS for a in node.ancestors())):
+            return self.web.focused()
+        if node is None:
+            raise GroundingError("no element has the keyboard focus in the active window", "")
+        return describe(node)
+
+
+def pick(chain: list[Node]) -> Node:
+    """From the deepest node under the point up: the first one a person acts on, else the deepest
+    with a name, else the deepest."""
+    for node in reversed(chain):
+        if node.role in INTERACTIVE:
+            return node
+    for node in reversed(chain):
+        if node.name:
+            return node
+    return chain[-1]
+
+
+def describe(node: Node) -> Target:
+    window = node.window()
+    return Target(
+        role=node.role, name=node.name[:200], bbox=tuple(float(v) for v in node.box) if node.box else None,
+        app=node.app(), window=window.name if window is not None else "", source="atspi",
+        state=node.state() or None,
+    )
+
+
+def _inside(node: Node, x: int, y: int) -> bool:
+    if node.box is None:
+        return False
+    bx, by, bw, bh = node.box
+    return bx <= x < bx + bw and by <= y < by + bh
