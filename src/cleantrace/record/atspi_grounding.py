@@ -4,6 +4,7 @@ page go to CDP (the web resolver), as do labels of its page."""
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 from cleantrace.errors import GroundingError
@@ -26,8 +27,10 @@ MAX_DEPTH = 60
 class AtspiResolver:
     """Finds and describes the native element at a screen point, or the focused one, via AT-SPI."""
 
-    def __init__(self, atspi: Atspi | None = None) -> None:
+    def __init__(self, atspi: Atspi | None = None, display_name: str | None = None) -> None:
         self._atspi = atspi
+        self.display_name = display_name
+        self._x = None
 
     @property
     def atspi(self) -> Atspi:
@@ -41,7 +44,8 @@ class AtspiResolver:
         tops = [w for w in self.atspi.windows() if w.showing and _inside(w, x, y)]
         if not tops:
             raise GroundingError(f"no accessible window at ({x}, {y})", "")
-        tops.sort(key=lambda w: (w.role in MAIN_WINDOWS, "active" not in w.states))
+        order = self.stacking()
+        tops.sort(key=lambda w: (w.role in MAIN_WINDOWS, order.get(w.name, len(order)), "active" not in w.states))
         chain = [tops[0]]
         while len(chain) < MAX_DEPTH:
             reply = self.atspi.call(chain[-1].ref, COMPONENT, "GetAccessibleAtPoint", "iiu", (x, y, SCREEN))
@@ -60,6 +64,29 @@ class AtspiResolver:
                 break
             chain.append(min(inside, key=lambda k: k.box[2] * k.box[3]))  # type: ignore[index]
         return chain
+
+    def stacking(self) -> dict[str, int]:
+        """Window title → place in the window manager's stacking order, topmost 0 (empty without an
+        EWMH window manager): which of two overlapping windows is under the pointer."""
+        try:
+            from Xlib import X, display
+
+            if self._x is None:
+                self._x = display.Display(self.display_name or os.environ.get("DISPLAY", ""))
+            d = self._x
+            root = d.screen().root
+            prop = root.get_full_property(d.intern_atom("_NET_CLIENT_LIST_STACKING"), X.AnyPropertyType)
+            if prop is None:
+                return {}
+            name_atom, utf8 = d.intern_atom("_NET_WM_NAME"), d.intern_atom("UTF8_STRING")
+            order: dict[str, int] = {}
+            for k, wid in enumerate(reversed(list(prop.value))):
+                title = d.create_resource_object("window", wid).get_full_property(name_atom, utf8)
+                if title is not None:
+                    order.setdefault(bytes(title.value).decode("utf-8", "replace"), k)
+            return order
+        except Exception:  # no X here or a window went away meanwhile: fall back to the active window
+            return {}
 
     def at(self, x: int, y: int, skip: str = "") -> Target:
         """The element under (x, y) a person would name (`skip` is the web's; natively the dragged
@@ -151,3 +178,58 @@ def _inside(node: Node, x: int, y: int) -> bool:
         return False
     bx, by, bw, bh = node.box
     return bx <= x < bx + bw and by <= y < by + bh
+
+
+class AtspiLabeller:
+    """Labels the desktop from AT-SPI: every showing element a person acts on in the windows on the
+    screen, with role, name, box (screen pixels), state, application and window, and the tree."""
+
+    def __init__(self, atspi: Atspi | None = None) -> None:
+        self.resolver = AtspiResolver(atspi)
+
+    def label(self) -> dict:
+        try:
+            return self._label()
+        except GroundingError:
+            raise
+        except Exception as exc:  # an app quit or hung meanwhile
+            raise GroundingError(f"AT-SPI labelling failed: {type(exc).__name__}: {exc}", "") from None
+
+    def _label(self) -> dict:
+        atspi = self.resolver.atspi
+        tops = [w for w in atspi.windows() if w.showing]
+        nodes = atspi.subtree(tops)
+        index = {n.ref: k for k, n in enumerate(nodes)}
+        rows, elements = [], []
+        for k, n in enumerate(nodes):
+            parent = index.get(n.parent.ref, -1) if n.parent is not None else -1
+            rows.append([k, parent, n.role, n.name[:200], -1])
+            if n.showing and n.role in INTERACTIVE and n.role not in WEB_DOCUMENTS and n.enabled:
+                window = n.window()
+                elements.append({
+                    "role": n.role, "name": n.name[:200], "tag": "", "bbox": [float(v) for v in n.box],  # type: ignore[union-attr]
+                    "state": n.state(), "app": n.app(), "window": window.name if window is not None else "",
+                })
+        return {"url": "", "source": "atspi", "elements": elements,
+                "tree": {"columns": ["id", "parent", "role", "name", "backend_node_id"], "nodes": rows}}
+
+
+class DesktopLabeller:
+    """A desktop's labels: the native windows from AT-SPI, and the browser's page (`web`, CDP) when
+    its window is on the screen: its elements join the list, its tree is kept under `tree.web`."""
+
+    def __init__(self, web: Any = None, native: AtspiLabeller | None = None) -> None:
+        self.web = web
+        self.native = native or AtspiLabeller()
+
+    def label(self) -> dict:
+        labels = self.native.label()
+        if self.web is not None:
+            try:
+                page = self.web.label()
+            except GroundingError:
+                return labels
+            labels["url"] = page.get("url", "")
+            labels["elements"] += page["elements"]
+            labels["tree"]["web"] = page["tree"]
+        return labels

@@ -1,0 +1,125 @@
+"""The Actor on native apps against a real desktop (Xvfb, AT-SPI, openbox, LibreOffice Calc, Mousepad):
+AT-SPI locators and their errors, verbs through real XTest input, grounding and labels of the presses."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import os
+
+import pytest
+
+from cleantrace.errors import PerformError
+from tests.native_desktop import missing_parts, start_desktop
+
+pytestmark = pytest.mark.skipif(bool(missing_parts()), reason=f"desktop parts missing: {missing_parts()}")
+
+
+@pytest.fixture(scope="module")
+def desktop(tmp_path_factory):
+    desk = start_desktop(tmp_path_factory.mktemp("native"))
+    saved = {k: os.environ.get(k) for k in ("DISPLAY", "DBUS_SESSION_BUS_ADDRESS")}
+    os.environ.update(DISPLAY=desk.display, DBUS_SESSION_BUS_ADDRESS=desk.env["DBUS_SESSION_BUS_ADDRESS"])
+    yield desk
+    for k, v in saved.items():
+        if v is None:
+            os.environ.pop(k, None)
+        else:
+            os.environ[k] = v
+    desk.close()
+
+
+def make_actor(display: str, observer, timeout_ms: float = 1500):
+    from cleantrace.perform.actor import Actor
+    from cleantrace.perform.persona import persona_named
+    from cleantrace.perform.xinput import XTestInput
+
+    return Actor(None, XTestInput(display), observer, seed=7, persona=persona_named("default"),  # type: ignore[arg-type]
+                 timeout_ms=timeout_ms)
+
+
+class Unrecorded:
+    """An observer for locator-only checks: nothing is pressed, so nothing is recorded."""
+
+    def observe(self, reason="action", label=False):
+        return -1
+
+    def probe(self, x, y, kind="press", skip=""):
+        return None
+
+    def probe_focus(self, typing=False):
+        return None
+
+    def note(self, description, why=None):
+        pass
+
+
+def test_locators_find_one_showing_element_or_fail_in_one_line(desktop):
+    actor = make_actor(desktop.display, Unrecorded())
+    calc = actor.native.window("LibreOffice Calc")
+    save = calc._locate(role="push button", name="Save")
+    assert save.role == "push button" and save.name == "Save" and save.showing
+    assert save.app() == "soffice" and "LibreOffice Calc" in save.window().name
+    assert calc._locate(role="menu", name="Format").box[3] > 0  # ARIA-free native role
+    assert calc._locate(role="button", name="Sort Ascending").role == "push button"  # the web's role name
+
+    with pytest.raises(PerformError) as none:
+        calc._locate(role="push button", name="Sve")
+    line = f"error: {none.value.message} — {none.value.hint}"
+    assert "\n" not in line and "no visible element with role='push button' name='Sve'" in line
+    assert "did you mean role='push button' name='Save'" in line
+
+    editor = actor.native.window("Mousepad")
+    with pytest.raises(PerformError, match=r"^6 elements match role='menu' in window 'Mousepad'$"):
+        editor._locate(role="menu")
+    assert editor._locate(role="menu", name="Search").app() == "mousepad"
+    actor.inputs.close()
+
+
+def test_verbs_act_through_xtest_and_every_press_is_grounded_from_atspi(desktop, tmp_path):
+    from cleantrace.perform.atspi import Atspi
+    from cleantrace.record.atspi_grounding import DesktopLabeller, DesktopResolver
+    from cleantrace.record.clock import EpisodeClock
+    from cleantrace.record.recorder import Recorder
+    from cleantrace.trace.writer import TraceWriter
+
+    writer = TraceWriter(tmp_path / "ep")
+    recorder = Recorder(writer, desktop.display, EpisodeClock(), DesktopResolver(), fps=2, change_fps=0,
+                        labeller=DesktopLabeller())
+    recorder.start()
+    actor = make_actor(desktop.display, recorder, timeout_ms=5000)
+    editor = actor.native.window("Mousepad")
+    editor.type("Hello native", role="text")
+    calc = actor.native.window("LibreOffice Calc")
+    calc.click(role="menu", name="Format")
+    opened = calc._locate(role="menu item", name="Clear Direct Formatting")  # the menu is open: its items show
+    calc.press("Escape")
+    calc.press("Escape")
+    actions = recorder.stop()
+    actor.inputs.close()
+
+    atspi = Atspi()
+    text = [n for n in atspi.subtree([w for w in atspi.windows() if "Mousepad" in w.name])
+            if n.role == "text" and n.showing][0]
+    assert atspi.text(text) == "Hello native"  # real keys reached the editor
+    assert opened.showing
+
+    clicks = [a for a in actions if a.kind == "click"]
+    assert len(clicks) == 2
+    for click, (role, app, title) in zip(clicks, [("text", "mousepad", "Mousepad"),
+                                                   ("menu", "soffice", "LibreOffice Calc")], strict=True):
+        t = click.target
+        assert t is not None and t.source == "atspi" and t.role == role and t.app == app and title in t.window
+        x, y, w, h = t.bbox
+        assert x <= click.x < x + w and y <= click.y < y + h  # the box read at the press holds the press
+    assert clicks[1].target.name == "Format"
+    typed = next(a for a in actions if a.kind == "type")
+    assert typed.text == "Hello native" and typed.target.role == "text" and typed.target.state.get("focused")
+
+    rows = [json.loads(line) for line in (tmp_path / "ep" / "labels.jsonl").read_text().splitlines()]
+    labelled = {r["frame"]: r for r in rows if r.get("file")}
+    row = labelled[clicks[1].frame_before]
+    labels = json.loads(gzip.decompress((tmp_path / "ep" / row["file"]).read_bytes()))
+    assert labels["source"] == "atspi"
+    fmt = [e for e in labels["elements"] if e["role"] == "menu" and e["name"] == "Format"]
+    assert fmt and fmt[0]["app"] == "soffice" and fmt[0]["bbox"] == list(clicks[1].target.bbox)
