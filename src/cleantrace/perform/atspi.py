@@ -234,6 +234,12 @@ def _states(words: list[int]) -> frozenset[str]:
 def _enter(node: Node, showing_only: bool) -> bool:
     if node.children <= 0 or "manages_descendants" in node.states or node.children > 5000:
         return False
-    if showing_only and node.role != "application" and "showing" not in node.states:
-        return False  # (a GTK notebook's page tab is showing with a box of -1: its page is entered)
+    if showing_only and node.role != "application":
+        if "showing" not in node.states:
+            return False
+        # (a GTK notebook's page tab is showing with a box of -1: its page is entered); a container
+        # drawn with no area holds nothing one sees (LibreOffice keeps a second, empty menu bar)
+        if node.box is not None and node.box[0] > -2 ** 30 and node.box != (-1, -1, -1, -1) \
+                and (node.box[2] <= 0 or node.box[3] <= 0):
+            return False
     return True

@@ -10,6 +10,7 @@ from cleantrace.errors import PerformError
 from cleantrace.perform.actor import WHEEL_DOWN, WHEEL_UP, Actor, _describe, _phrase, announced, rank_targets
 from cleantrace.perform.atspi import Atspi, Node
 from cleantrace.perform.motion import Box
+from cleantrace.perform.stacking import MAIN_WINDOWS, Stacking
 from cleantrace.perform.typing import typing_timeline
 from cleantrace.perform.xinput import BUTTONS
 
@@ -21,7 +22,6 @@ ROLE_ALIASES: dict[str, tuple[str, ...]] = {
     "option": ("list item", "menu item", "table cell"), "cell": ("table cell",), "gridcell": ("table cell",),
     "togglebutton": ("toggle button",), "spinbutton": ("spin button",), "tree item": ("tree item", "table cell"),
 }
-MAIN_WINDOWS = {"frame", "dialog", "file chooser", "alert", "color chooser", "font chooser"}
 WAIT_POLL_S = 0.1
 
 
@@ -53,6 +53,7 @@ class NativeActor(Actor):
         self.__dict__.update({k: v for k, v in actor.__dict__.items() if k not in ("scope", "atspi")})
         self.scope = scope
         self.atspi = atspi or Atspi()
+        self.stacking = Stacking()
         self._web = actor
 
     # -- scopes ----------------------------------------------------------------------------
@@ -84,7 +85,8 @@ class NativeActor(Actor):
                 self.inputs.key("Alt_L", False)
             if self._until(lambda: "active" in scoped._window().states, 1.5):
                 return scoped
-        raise PerformError(f"Alt+Tab never brought window {title!r} to the front", "is it minimised or on another desktop?")
+        raise PerformError(f"Alt+Tab never brought window {title!r} to the front",
+                           "is it minimised or on another desktop?")
 
     @announced
     def open_app(self, app: str, arg: str | None = None, why: str | None = None) -> NativeActor:
@@ -268,6 +270,18 @@ class NativeActor(Actor):
         return found[0]
 
     # -- acting on them --------------------------------------------------------------------
+    def _point(self, target: Node, glance: float | None = None) -> None:  # type: ignore[override]
+        """Like the web's, but first bring the target's window to the front (Alt+Tab, a step of its
+        own) when another window covers the target: a person cannot click through a window."""
+        window = target.window()
+        if window is not None and window.role in MAIN_WINDOWS:
+            box = self._screen_box(target)
+            cx, cy = box.x + box.w / 2, box.y + box.h / 2
+            on_top = self.stacking.topmost(self.atspi.windows(), cx, cy)
+            if on_top and on_top[0].bus != window.bus and on_top[0].name != window.name:
+                self.focus(window.name)
+        super()._point(target, glance)
+
     def _screen_box(self, target: Node) -> Box:  # type: ignore[override]
         self.atspi.fill([target])
         if not target.showing:

@@ -4,11 +4,11 @@ page go to CDP (the web resolver), as do labels of its page."""
 
 from __future__ import annotations
 
-import os
 from typing import Any
 
 from cleantrace.errors import GroundingError
 from cleantrace.perform.atspi import COMPONENT, NULL_PATH, SCREEN, Atspi, Node
+from cleantrace.perform.stacking import Stacking, inside
 from cleantrace.trace.schema import Target
 
 # roles a person acts on: a press on a label inside a button names the button
@@ -16,10 +16,9 @@ INTERACTIVE = {
     "push button", "toggle button", "menu", "menu item", "check menu item", "radio menu item", "check box",
     "radio button", "combo box", "text", "entry", "password text", "spin button", "page tab", "list item",
     "table cell", "tree item", "link", "slider", "icon", "table column header", "table row header",
-    "toggle button", "split button", "menu button", "push button menu", "document web", "editbar",
+    "split button", "menu button", "push button menu", "document web", "editbar",
     "paragraph", "heading",
 }
-MAIN_WINDOWS = {"frame", "dialog", "file chooser", "alert", "color chooser", "font chooser"}
 WEB_DOCUMENTS = {"document web", "document frame"}
 MAX_DEPTH = 60
 
@@ -29,8 +28,7 @@ class AtspiResolver:
 
     def __init__(self, atspi: Atspi | None = None, display_name: str | None = None) -> None:
         self._atspi = atspi
-        self.display_name = display_name
-        self._x = None
+        self.stacking = Stacking(display_name)
 
     @property
     def atspi(self) -> Atspi:
@@ -41,11 +39,9 @@ class AtspiResolver:
     def hit(self, x: int, y: int) -> list[Node]:
         """The chain of nodes under (x, y), from its top-level window down to the deepest element:
         popups (menus, drop-downs) first, then the active window, then any other window there."""
-        tops = [w for w in self.atspi.windows() if w.showing and _inside(w, x, y)]
+        tops = self.stacking.topmost(self.atspi.windows(), x, y)
         if not tops:
             raise GroundingError(f"no accessible window at ({x}, {y})", "")
-        order = self.stacking()
-        tops.sort(key=lambda w: (w.role in MAIN_WINDOWS, order.get(w.name, len(order)), "active" not in w.states))
         chain = [tops[0]]
         while len(chain) < MAX_DEPTH:
             reply = self.atspi.call(chain[-1].ref, COMPONENT, "GetAccessibleAtPoint", "iiu", (x, y, SCREEN))
@@ -59,34 +55,13 @@ class AtspiResolver:
                 break
             kids = self.atspi.children([chain[-1]])[0]
             self.atspi.fill(kids)
-            inside = [k for k in kids if k.showing and _inside(k, x, y)]
-            if not inside:
+            there = [k for k in kids if k.showing and inside(k, x, y)]
+            # a GTK notebook's page tab is showing with no box of its own (-1): look into it
+            there = there or [k for k in kids if "showing" in k.states and k.box == (-1, -1, -1, -1)][:1]
+            if not there:
                 break
-            chain.append(min(inside, key=lambda k: k.box[2] * k.box[3]))  # type: ignore[index]
+            chain.append(min(there, key=lambda k: k.box[2] * k.box[3]))  # type: ignore[index]
         return chain
-
-    def stacking(self) -> dict[str, int]:
-        """Window title → place in the window manager's stacking order, topmost 0 (empty without an
-        EWMH window manager): which of two overlapping windows is under the pointer."""
-        try:
-            from Xlib import X, display
-
-            if self._x is None:
-                self._x = display.Display(self.display_name or os.environ.get("DISPLAY", ""))
-            d = self._x
-            root = d.screen().root
-            prop = root.get_full_property(d.intern_atom("_NET_CLIENT_LIST_STACKING"), X.AnyPropertyType)
-            if prop is None:
-                return {}
-            name_atom, utf8 = d.intern_atom("_NET_WM_NAME"), d.intern_atom("UTF8_STRING")
-            order: dict[str, int] = {}
-            for k, wid in enumerate(reversed(list(prop.value))):
-                title = d.create_resource_object("window", wid).get_full_property(name_atom, utf8)
-                if title is not None:
-                    order.setdefault(bytes(title.value).decode("utf-8", "replace"), k)
-            return order
-        except Exception:  # no X here or a window went away meanwhile: fall back to the active window
-            return {}
 
     def at(self, x: int, y: int, skip: str = "") -> Target:
         """The element under (x, y) a person would name (`skip` is the web's; natively the dragged
@@ -171,13 +146,6 @@ def describe(node: Node) -> Target:
         app=node.app(), window=window.name if window is not None else "", source="atspi",
         state=node.state() or None,
     )
-
-
-def _inside(node: Node, x: int, y: int) -> bool:
-    if node.box is None:
-        return False
-    bx, by, bw, bh = node.box
-    return bx <= x < bx + bw and by <= y < by + bh
 
 
 class AtspiLabeller:

@@ -1,0 +1,55 @@
+"""Which window is on top: the window manager's stacking order (EWMH), matched to AT-SPI's
+top-level windows by title. AT-SPI knows boxes but not which of two overlapping windows shows."""
+
+from __future__ import annotations
+
+import os
+
+from cleantrace.perform.atspi import Node
+
+# top-level windows that are whole windows; the others (menus, drop-down lists) float above them
+MAIN_WINDOWS = {"frame", "dialog", "file chooser", "alert", "color chooser", "font chooser"}
+
+
+class Stacking:
+    """Reads `_NET_CLIENT_LIST_STACKING` and the windows' `_NET_WM_NAME` from the X display."""
+
+    def __init__(self, display_name: str | None = None) -> None:
+        self.display_name = display_name
+        self._x = None
+
+    def order(self) -> dict[str, int]:
+        """Window title → place in the stacking order, topmost 0 (empty without an EWMH window manager)."""
+        try:
+            from Xlib import X, display
+
+            if self._x is None:
+                self._x = display.Display(self.display_name or os.environ.get("DISPLAY", ""))
+            d = self._x
+            prop = d.screen().root.get_full_property(d.intern_atom("_NET_CLIENT_LIST_STACKING"), X.AnyPropertyType)
+            if prop is None:
+                return {}
+            name_atom, utf8 = d.intern_atom("_NET_WM_NAME"), d.intern_atom("UTF8_STRING")
+            out: dict[str, int] = {}
+            for k, wid in enumerate(reversed(list(prop.value))):
+                title = d.create_resource_object("window", wid).get_full_property(name_atom, utf8)
+                if title is not None:
+                    out.setdefault(bytes(title.value).decode("utf-8", "replace"), k)
+            return out
+        except Exception:  # no X here, or a window went away meanwhile: the caller falls back
+            return {}
+
+    def topmost(self, tops: list[Node], x: float, y: float) -> list[Node]:
+        """The showing top-level windows at (x, y), the one that shows there first: popups, then
+        by stacking order, then the active one."""
+        here = [w for w in tops if w.showing and inside(w, x, y)]
+        order = self.order()
+        here.sort(key=lambda w: (w.role in MAIN_WINDOWS, order.get(w.name, len(order)), "active" not in w.states))
+        return here
+
+
+def inside(node: Node, x: float, y: float) -> bool:
+    if node.box is None:
+        return False
+    bx, by, bw, bh = node.box
+    return bx <= x < bx + bw and by <= y < by + bh
