@@ -6,6 +6,7 @@ from __future__ import annotations
 import gzip
 import json
 import os
+import time
 
 import pytest
 
@@ -124,3 +125,23 @@ def test_verbs_act_through_xtest_and_every_press_is_grounded_from_atspi(desktop,
     assert labels["source"] == "atspi"
     fmt = [e for e in labels["elements"] if e["role"] == "menu" and e["name"] == "Format"]
     assert fmt and fmt[0]["app"] == "soffice" and fmt[0]["bbox"] == list(clicks[1].target.bbox)
+
+
+def test_menu_and_file_dialog_save_the_editor_text_under_home(desktop):
+    from cleantrace.perform.atspi import Atspi
+
+    actor = make_actor(desktop.display, Unrecorded(), timeout_ms=5000)
+    editor = actor.native.window("Mousepad")
+    editor.type(" and more", role="text")
+    editor.menu("File", "Save As...")
+    actor.native.file_dialog("notes.txt")  # typed as ~/notes.txt into GTK's Save As dialog
+    saved = desktop.home / "notes.txt"
+    atspi = Atspi()
+    text = [n for n in atspi.subtree([w for w in atspi.windows() if "Mousepad" in w.name])
+            if n.role == "text" and n.showing][0]
+    deadline = time.monotonic() + 10
+    while not saved.exists() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert saved.read_text() == atspi.text(text) and saved.read_text().endswith(" and more")
+    assert actor.native.window("notes.txt")._window().app() == "mousepad"  # the title names the file now
+    actor.inputs.close()

@@ -107,12 +107,16 @@ class NativeActor(Actor):
 
     @announced
     def file_dialog(self, path: str, button: str | None = None, why: str | None = None) -> None:
-        """In the open file dialog (Save As, Open, Attach…): type `path` into its name field and confirm."""
+        """In the open file dialog (Save As, Open, Attach…): type `path` into its name field and confirm
+        (`button`: the confirm button's name when it is not Save/Open/Select/Attach/OK/Insert). A
+        relative path is typed from the home folder (`~/Documents/a.ods`), as GTK's dialogs take it."""
+        if not path.startswith(("/", "~")):
+            path = f"~/{path}"
         dialog = self._file_dialog()
-        field = self._one(dialog, lambda n: n.role == "text" and "editable" in n.states, "a file name field")
-        names = (button,) if button else ("Save", "Open", "Select", "Attach", "OK")
-        confirm = self._one(dialog, lambda n: n.role == "push button" and n.name.replace("_", "") in names
-                            and n.enabled, f"a {' / '.join(names)} button")
+        fields = [n for n in self.atspi.subtree([dialog]) if n.showing and n.role == "text" and "editable" in n.states]
+        if not fields:
+            raise PerformError(f"the {dialog.name!r} dialog has no file name field", "is it a file dialog?")
+        field = next((n for n in fields if "focused" in n.states), fields[0])  # the dialog puts the focus there
         scoped = NativeActor(self._web, Scope(dialog.name, dialog.app()), self.atspi)
         with scoped._step(f"Click into the file name field of the {dialog.name} dialog", why):
             scoped._point(field)
@@ -121,6 +125,9 @@ class NativeActor(Actor):
         scoped.hotkey("ctrl", "a", why=why)
         scoped._described = f"Type the file path '{path}'"
         scoped.type(path, why=why)
+        names = (button,) if button else ("Save", "Open", "Select", "Attach", "OK", "Insert")
+        confirm = self._one(dialog, lambda n: n.role == "push button" and n.name.replace("_", "") in names
+                            and n.enabled, f"enabled {' / '.join(names)} button")
         scoped._described = f"Click the {confirm.name.replace('_', '')} button"
         scoped.click(role="push button", name=confirm.name, why=why)
 
@@ -131,12 +138,35 @@ class NativeActor(Actor):
             raise PerformError("menu() needs at least one entry", 'e.g. menu("File", "Save As...")')
         self._described = f"Open the {path[0]} menu"
         self.click(role="menu", name=path[0], why=why)
+        if len(path) > 1:
+            self._down_into_menu()
         for step in path[1:-1]:
             self._described = f"Open the {step} submenu"
             self.hover(role="menu", name=step, why=why)
         if len(path) > 1:
             self._described = f"Choose {path[-1]} in the {path[-2]} menu"
             self.click(role="menuitem", name=path[-1], why=why)
+
+    def _down_into_menu(self) -> None:
+        """Leave the menu bar straight down into the open menu, as a person does: a path that
+        strayed sideways over the bar would open the neighbouring menu instead (GTK switches menus
+        on hover)."""
+        x, y = self.inputs.position
+        bar = next((a for a in self._locate_at_pointer() if a.role == "menu bar"), None)
+        if bar is None or bar.box is None:
+            return
+        below = bar.box[1] + bar.box[3] + 6
+        self.inputs.move_along(self.motion.move_path((x, y), Box(x - 2, below, 4, 6), self.rng, self.persona,
+                                                     self.screen))
+
+    def _locate_at_pointer(self) -> list[Node]:
+        """The chain of nodes under the pointer, deepest last."""
+        from cleantrace.record.atspi_grounding import AtspiResolver
+
+        try:
+            return AtspiResolver(self.atspi).hit(*self.inputs.position)
+        except Exception:  # best effort: the menu may be gone already
+            return []
 
     @announced
     def type(
@@ -260,14 +290,22 @@ class NativeActor(Actor):
                             or any(n.role == "text" and n.showing for n in nodes):
                         return w
             if time.monotonic() >= deadline:
-                raise PerformError("no file dialog is open", "open one first (e.g. hotkey('ctrl', 'shift', 's'))")
+                seen = ", ".join(repr(w.name) for w in self.atspi.windows() if w.showing and w.name) or "none"
+                raise PerformError(f"no file dialog is open (windows: {seen})",
+                                   "open one first (e.g. hotkey('ctrl', 'shift', 's'))")
             time.sleep(WAIT_POLL_S)
 
     def _one(self, window: Node, pick, what: str) -> Node:
-        found = [n for n in self.atspi.subtree([window]) if n.showing and pick(n)]
-        if not found:
-            raise PerformError(f"the {window.name!r} dialog has no {what}", "is it the dialog the task expects?")
-        return found[0]
+        """The first showing node of `window` that `pick` accepts, waiting up to `timeout_ms` (a
+        dialog's confirm button turns sensitive a moment after a name is typed)."""
+        deadline = time.monotonic() + self.timeout_ms / 1000
+        while True:
+            found = [n for n in self.atspi.subtree([window]) if n.showing and pick(n)]
+            if found:
+                return found[0]
+            if time.monotonic() >= deadline:
+                raise PerformError(f"the {window.name!r} dialog has no {what}", "is it the dialog the task expects?")
+            time.sleep(WAIT_POLL_S)
 
     # -- acting on them --------------------------------------------------------------------
     def _point(self, target: Node, glance: float | None = None) -> None:  # type: ignore[override]
