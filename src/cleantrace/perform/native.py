@@ -97,12 +97,11 @@ class NativeActor(Actor):
         running = desktop.current()
         if running is None:
             raise PerformError(f"no desktop to open {app!r} on", "give the task profile = 'desktop'")
-        match = running.window_match(app) if hasattr(running, "window_match") else app
+        match = running.window_match(app).lower()
         for w in running.windows():
-            if match.lower() in (w.title + " " + w.wm_class).lower():
+            if match in (w.title + " " + w.wm_class).lower():
                 return self.focus(w.title, why=why)
-        running.launch(app, arg)
-        window = running.wait_window(match)
+        window = running.open(app, arg)  # as the taskbar's launcher starts it; waits for its window
         return self.window(window.title)
 
     @announced

@@ -201,3 +201,15 @@ class DesktopLabeller:
             labels["elements"] += page["elements"]
             labels["tree"]["web"] = page["tree"]
         return labels
+
+
+def desktop_grounding(page: Any = None, device_scale: float = 1.0) -> tuple[DesktopResolver, DesktopLabeller]:
+    """The resolver and labeller a desktop episode's Recorder takes: AT-SPI for native windows, CDP
+    for the browser's page `page` (its front tab; None when no browser is open)."""
+    from cleantrace.record.grounding import TargetResolver
+    from cleantrace.record.labels import ScreenLabeller
+
+    if page is None:
+        return DesktopResolver(), DesktopLabeller()
+    return (DesktopResolver(TargetResolver(page, device_scale)),
+            DesktopLabeller(ScreenLabeller(page, device_scale)))
