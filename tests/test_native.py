@@ -97,6 +97,9 @@ def test_verbs_act_through_xtest_and_every_press_is_grounded_from_atspi(desktop,
     opened = calc._locate(role="menu item", name="Clear Direct Formatting")  # the menu is open: its items show
     calc.press("Escape")
     calc.press("Escape")
+    calc.click(role="table cell", name="B2")  # a sheet lists no cells: found through its Table interface
+    calc.type("42")
+    calc.press("Return")
     actions = recorder.stop()
     actor.inputs.close()
 
@@ -107,16 +110,19 @@ def test_verbs_act_through_xtest_and_every_press_is_grounded_from_atspi(desktop,
     assert opened.showing
 
     clicks = [a for a in actions if a.kind == "click"]
-    assert len(clicks) == 2
+    assert len(clicks) == 3
     for click, (role, app, title) in zip(clicks, [("text", "mousepad", "Mousepad"),
-                                                   ("menu", "soffice", "LibreOffice Calc")], strict=True):
+                                                   ("menu", "soffice", "LibreOffice Calc"),
+                                                   ("table cell", "soffice", "LibreOffice Calc")], strict=True):
         t = click.target
         assert t is not None and t.source == "atspi" and t.role == role and t.app == app and title in t.window
         x, y, w, h = t.bbox
         assert x <= click.x < x + w and y <= click.y < y + h  # the box read at the press holds the press
     assert clicks[1].target.name == "Format"
-    typed = next(a for a in actions if a.kind == "type")
-    assert typed.text == "Hello native" and typed.target.role == "text" and typed.target.state.get("focused")
+    typed = [a for a in actions if a.kind == "type"]
+    assert typed[0].text == "Hello native" and typed[0].target.role == "text" and typed[0].target.state.get("focused")
+    assert typed[1].text == "42" and (typed[1].target.role, typed[1].target.name) == ("table cell", "B2")
+    assert typed[1].target.bbox == clicks[2].target.bbox  # the focused cell, read from the sheet's Name Box
 
     rows = [json.loads(line) for line in (tmp_path / "ep" / "labels.jsonl").read_text().splitlines()]
     labelled = {r["frame"]: r for r in rows if r.get("file")}
@@ -134,6 +140,8 @@ def test_menu_and_file_dialog_save_the_editor_text_under_home(desktop):
     editor = actor.native.window("Mousepad")
     editor.type(" and more", role="text")
     editor.menu("File", "Save As...")
+    actor.native.window("Save As").select("Encoding:", "ISO-8859-15")  # by its label; the list is a popup
+    assert actor.native.window("Save As")._locate(role="combo box", label="Encoding:").name == "ISO-8859-15"
     actor.native.file_dialog("notes.txt")  # typed as ~/notes.txt into GTK's Save As dialog
     saved = desktop.home / "notes.txt"
     atspi = Atspi()

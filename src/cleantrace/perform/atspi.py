@@ -37,6 +37,7 @@ STATE_BITS = {
 KEPT_STATES = ("focused", "checked", "selected", "expanded", "pressed", "editable", "read_only", "required",
                "multiselectable", "has_popup", "indeterminate")
 SPACES = re.compile(r"\s+")
+CELL_REF = re.compile(r"([A-Z]{1,3})([1-9][0-9]{0,6})")
 
 
 @dataclass
@@ -105,11 +106,8 @@ class Atspi:
     # -- batched calls ----------------------------------------------------------------------
     def calls(self, messages: list) -> list:
         """Send every message, then collect the replies in order; an error reply comes back as None."""
-        serials = []
-        for msg in messages:
-            serial = next(self.conn.outgoing_serial)
-            self.conn.send(msg, serial=serial)
-            serials.append(serial)
+        serials = [next(self.conn.outgoing_serial) for _ in messages]
+        self.conn.sock.sendall(b"".join(m.serialise(serial=s) for m, s in zip(messages, serials, strict=True)))
         want = set(serials)
         got: dict[int, object] = {}
         while want:
@@ -128,6 +126,12 @@ class Atspi:
         return out
 
     # -- reading nodes --------------------------------------------------------------------------
+    def states(self, nodes: list[Node]) -> None:
+        """Read the state of many nodes in one round trip."""
+        replies = self.calls([_method(n.ref, ACCESSIBLE, "GetState") for n in nodes])
+        for n, state in zip(nodes, replies, strict=True):
+            n.states = _states(state[0]) if state else frozenset()
+
     def fill(self, nodes: list[Node]) -> None:
         """Read role, name, state, box and child count of many nodes in one round trip."""
         msgs = []
@@ -177,13 +181,16 @@ class Atspi:
         return tops
 
     def subtree(self, roots: list[Node], showing_only: bool = True, max_nodes: int = 20000) -> list[Node]:
-        """`roots` and their descendants, level by level (roots already filled). Hidden subtrees
-        (`showing_only`) and the children of containers that manage their descendants (a Calc
+        """`roots` and their descendants, level by level (roots already filled). Hidden nodes
+        (`showing_only`: not in the result) and the children of containers that manage their descendants (a Calc
         sheet has 2^31 cells) are not entered."""
         out = list(roots)
         level = [n for n in roots if _enter(n, showing_only)]
         while level and len(out) < max_nodes:
             kids = [k for group in self.children(level) for k in group]
+            if showing_only:  # the state first: most of a big tree is hidden (closed menus' items)
+                self.states(kids)
+                kids = [k for k in kids if "showing" in k.states]
             self.fill(kids)
             out += kids
             level = [n for n in kids if _enter(n, showing_only)]
@@ -197,6 +204,21 @@ class Atspi:
             if kind == RELATION_LABEL_FOR:
                 out += [tuple(t) for t in targets]
         return out
+
+    def cell(self, table: Node, ref: str) -> Node | None:
+        """The cell `ref` ("C3") of a spreadsheet table (filled), which does not list its cells."""
+        m = CELL_REF.fullmatch(ref.strip().upper())
+        if not m:
+            return None
+        col = 0
+        for ch in m.group(1):
+            col = col * 26 + ord(ch) - 64
+        reply = self.call(table.ref, "org.a11y.atspi.Table", "GetAccessibleAt", "ii", (int(m.group(2)) - 1, col - 1))
+        if not reply or reply[0][1] == NULL_PATH:
+            return None
+        cell = Node(*reply[0], parent=table, depth=table.depth + 1)
+        self.fill([cell])
+        return cell
 
     def text(self, node: Node) -> str:
         """The text of a node with the Text interface ('' without)."""

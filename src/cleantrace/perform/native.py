@@ -195,13 +195,16 @@ class NativeActor(Actor):
 
     @announced
     def select(self, label: str, option: str, why: str | None = None) -> None:
-        """Choose `option` in the combo box named or labelled `label`: open it, click the option."""
+        """Choose `option` in the drop-down list named or labelled `label` (a combo box): open it
+        (by its arrow button when it has one, as with an editable combo box), click the option."""
         try:
             box = self._locate(role="combo box", name=label)
         except PerformError:
             box = self._locate(label=label)
+        arrow = [n for n in self.atspi.subtree([box]) if n.role in ("toggle button", "push button") and n.showing]
         with self._step(f"Open the {label} list", why):
-            self._point(box)
+            self._point(arrow[0] if arrow and box.role == "combo box" and any(
+                n.role == "text" for n in self.atspi.subtree([box])) else box)
             self._press(BUTTONS["left"])
         self._described = f"Choose '{option}' in the {label} list"
         self.click(role="option", name=option, why=why)
@@ -221,7 +224,9 @@ class NativeActor(Actor):
             if within:
                 inner = self._locate(**within)
                 nodes = [n for n in nodes if any(a.ref == inner.ref for a in n.ancestors())]
-            found = self._match(nodes, role, name, label, text, placeholder)
+            # one element may show twice (a GTK combo box lists its open menu, which is also a popup window)
+            found = list({(n.role, n.name, n.box): n for n in
+                          reversed(self._match(nodes, role, name, label, text, placeholder))}.values())
             if len(found) == 1:
                 return found[0]
             if len(found) > 1:
@@ -250,6 +255,11 @@ class NativeActor(Actor):
             shown = [n for n in shown if n.role in roles]
         if name is not None:
             shown = [n for n in shown if n.name == " ".join(name.split())]
+        if not shown and name and "table cell" in roles and label is None and text is None:
+            # a spreadsheet lists no cells (2^31 of them): ask each sheet in sight for the cell itself
+            sheets = [n for n in nodes if n.showing and n.role == "table" and "manages_descendants" in n.states]
+            cells = [self.atspi.cell(t, name) for t in sheets]
+            shown = [c for c in cells if c is not None and c.showing and c.name == name.strip().upper()]
         return shown
 
     def _nodes(self) -> list[Node]:

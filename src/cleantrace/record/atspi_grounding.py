@@ -89,16 +89,18 @@ class AtspiResolver:
         active = [w for w in self.atspi.windows() if "active" in w.states]
         if not active:
             return None
-        nodes = [n for n in self.atspi.subtree(active[:1]) if "focused" in n.states]
+        every = self.atspi.subtree(active[:1])
+        nodes = [n for n in every if "focused" in n.states]
         if not nodes:
             return None
         node = max(nodes, key=lambda n: n.depth)
-        if "manages_descendants" in node.states:  # a Calc sheet: its selected cell, when it says
-            reply = self.atspi.call(node.ref, "org.a11y.atspi.Selection", "GetSelectedChild", "i", (0,))
-            if reply and reply[0][1] != NULL_PATH:
-                cell = Node(*reply[0], parent=node, depth=node.depth + 1)
-                self.atspi.fill([cell])
-                if cell.showing:
+        if "manages_descendants" in node.states and node.role == "table":
+            # a Calc sheet does not say which cell has the cursor; its Name Box does ("B2")
+            boxes = [n for n in every if n.role == "text" and n.showing
+                     and any(a.name == "Formula Tool Bar" for a in n.ancestors())]
+            for box in boxes:
+                cell = self.atspi.cell(node, self.atspi.text(box))
+                if cell is not None and cell.showing:
                     return cell
         return node
 
