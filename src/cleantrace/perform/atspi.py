@@ -37,6 +37,7 @@ STATE_BITS = {
 KEPT_STATES = ("focused", "checked", "selected", "expanded", "pressed", "editable", "read_only", "required",
                "multiselectable", "has_popup", "indeterminate")
 SPACES = re.compile(r"\s+")
+FIELD_ROLES = {"text", "combo box", "spin button"}
 CELL_REF = re.compile(r"([A-Z]{1,3})([1-9][0-9]{0,6})")
 
 
@@ -152,6 +153,8 @@ class Atspi:
             n.states = _states(state[0]) if state else frozenset()
             n.children = int(count[0][1]) if count else 0
             n.box = tuple(ext[0]) if ext else None  # type: ignore[assignment]
+            if not n.name and n.role in FIELD_ROLES:
+                n.name = field_name(n)
 
     def children(self, nodes: list[Node]) -> list[list[Node]]:
         """The children of each node (one round trip), not yet filled."""
@@ -227,6 +230,18 @@ class Atspi:
 
     def close(self) -> None:
         self.conn.close()
+
+
+def field_name(node: Node) -> str:
+    """The name a person gives a field its toolkit left unnamed (LibreOffice 7.4's GTK3 tool bars):
+    the named panel it sits in alone ("Font Name", "Font Size"), and the Calc formula bar's cell
+    reference field, "Name Box" as LibreOffice's tooltip calls it. '' when nothing names it."""
+    for a in node.ancestors():
+        if a.role == "tool bar" and a.name == "Formula Tool Bar" and node.role == "text":
+            return "Name Box"
+        if a.name:
+            return a.name if a.role in ("panel", "filler") and node.app() == "soffice" else ""
+    return ""
 
 
 def bus_address() -> str:

@@ -137,26 +137,53 @@ class NativeActor(Actor):
             raise PerformError("menu() needs at least one entry", 'e.g. menu("File", "Save As...")')
         self._described = f"Open the {path[0]} menu"
         self.click(role="menu", name=path[0], why=why)
-        if len(path) > 1:
-            self._down_into_menu()
-        for step in path[1:-1]:
-            self._described = f"Open the {step} submenu"
-            self.hover(role="menu", name=step, why=why)
-        if len(path) > 1:
-            self._described = f"Choose {path[-1]} in the {path[-2]} menu"
-            self.click(role="menuitem", name=path[-1], why=why)
+        for k in range(1, len(path)):
+            role = "menuitem" if k == len(path) - 1 else "menu"
+            self._into_menu_row(role, path[k])
+            if role == "menu":
+                self._described = f"Open the {path[k]} submenu"
+                self.hover(role="menu", name=path[k], why=why)
+                self._until_submenu_opens(path[k])
+            else:
+                self._described = f"Choose {path[k]} in the {path[k - 1]} menu"
+                self.click(role="menuitem", name=path[k], why=why)
 
-    def _down_into_menu(self) -> None:
-        """Leave the menu bar straight down into the open menu, as a person does: a path that
-        strayed sideways over the bar would open the neighbouring menu instead (GTK switches menus
-        on hover)."""
-        x, y = self.inputs.position
-        bar = next((a for a in self._locate_at_pointer() if a.role == "menu bar"), None)
-        if bar is None or bar.box is None:
+    def _until_submenu_opens(self, name: str, nudges: int = 4) -> None:
+        """Wait for the submenu under the pointer to open; while another one stays open (GTK keeps the
+        submenu the pointer seemed to head for, until the pointer moves again), jiggle the pointer
+        a few pixels inside the entry, as a person does when a menu does not react."""
+        def opened() -> bool:
+            entry = self._locate(role="menu", name=name)
+            return len(self.atspi.subtree([entry])) > 1
+
+        for _ in range(nudges):
+            if self._until(opened, 0.6):
+                return
+            x, y = self.inputs.position
+            for dx in (2, 4, 3):
+                time.sleep(float(self.rng.uniform(0.02, 0.05)))
+                self.inputs.move(x + dx, y + (1 if dx == 4 else 0))
+        raise PerformError(f"the {name!r} submenu did not open", "is it a submenu (role 'menu') of this menu?")
+
+    def _into_menu_row(self, role: str, name: str) -> None:
+        """Go into an open (sub)menu the way its entries stay put: first sideways into the menu's
+        column at the current height (from the bar or the submenu's opener), then straight up or
+        down to the entry's row. A diagonal path would rest on other entries and open their
+        submenus, or head for an open submenu, which GTK then keeps open."""
+        item = self._locate(role=role, name=name)
+        if item.box is None:
             return
-        below = bar.box[1] + bar.box[3] + 6
-        self.inputs.move_along(self.motion.move_path((x, y), Box(x - 2, below, 4, 6), self.rng, self.persona,
-                                                     self.screen))
+        ix, iy, iw, ih = item.box
+        x, y = self.inputs.position
+        if not ix <= x < ix + iw:
+            menu = item.parent if item.parent is not None and item.parent.box else item
+            mx, my, mw, mh = menu.box  # type: ignore[misc]
+            x = round(ix + min(12, iw / 4) if ix >= x else ix + iw - min(12, iw / 4))
+            y = round(min(max(y, my + 4), my + mh - 8))
+            self.inputs.move_along(self.motion.move_path(self.inputs.position, Box(x - 2, y - 2, 4, 4), self.rng,
+                                                         self.persona, self.screen))
+        self.inputs.move_along(self.motion.move_path((x, y), Box(x - 2, iy + ih * 0.3, 4, ih * 0.4), self.rng,
+                                                     self.persona, self.screen))
 
     def _locate_at_pointer(self) -> list[Node]:
         """The chain of nodes under the pointer, deepest last."""
@@ -179,6 +206,9 @@ class NativeActor(Actor):
         where = _phrase(role, name, label, None, placeholder, within) if label or role or placeholder else ""
         if where:
             field = self._locate(role, name, label, None, placeholder, within)
+            if field.role == "combo box":  # a label names the combo box; the text goes into its entry
+                entry = [n for n in self.atspi.subtree([field]) if n.role == "text" and n.showing]
+                field = entry[0] if entry else field
             with self._step(f"Click into {where}", why):
                 self._point(field)
                 self._press(BUTTONS["left"])
@@ -200,7 +230,7 @@ class NativeActor(Actor):
         try:
             box = self._locate(role="combo box", name=label)
         except PerformError:
-            box = self._locate(label=label)
+            box = self._file_type_box(label) or self._locate(label=label)
         arrow = [n for n in self.atspi.subtree([box]) if n.role in ("toggle button", "push button") and n.showing]
         with self._step(f"Open the {label} list", why):
             self._point(arrow[0] if arrow and box.role == "combo box" and any(
@@ -209,14 +239,27 @@ class NativeActor(Actor):
         self._described = f"Choose '{option}' in the {label} list"
         self.click(role="option", name=option, why=why)
 
+    def _file_type_box(self, label: str) -> Node | None:
+        """A GTK file dialog's file type list, which no label names (its name is the type chosen):
+        the one combo box of the dialog that no label is for, asked for as "File type"."""
+        if _plain(label).lower() not in ("file type", "files of type", "type", "filter"):
+            return None
+        window = self._window()
+        if window.role != "file chooser":
+            return None
+        nodes = [n for n in self.atspi.subtree([window]) if n.showing]
+        named = {ref for n in nodes if n.role == "label" for ref in self.atspi.label_targets(n)}
+        boxes = [n for n in nodes if n.role == "combo box" and n.ref not in named]
+        return boxes[0] if len(boxes) == 1 else None
+
     # -- how targets are found ---------------------------------------------------------------
     def _locate(
         self, role: str | None = None, name: str | None = None, label: str | None = None,
         text: str | None = None, placeholder: str | None = None, within: dict | None = None,
     ) -> Node:  # type: ignore[override]
         """The one showing element matching the locator in the scope, waiting up to `timeout_ms`."""
-        if not (role or label or text or placeholder):
-            raise PerformError("no target given", "pass role= and name=, label= or text=")
+        if not (role or name or label or text or placeholder):
+            raise PerformError("no target given", "pass role= and name=, name=, label= or text=")
         what = _describe(role, name, label, text, placeholder) + (f" within {_describe(**within)}" if within else "")
         deadline = time.monotonic() + self.timeout_ms / 1000
         while True:
@@ -244,17 +287,17 @@ class NativeActor(Actor):
         roles = roles_for(role)
         shown = [n for n in nodes if n.showing]
         if label is not None:
-            refs = {ref for lab in shown if lab.name.rstrip(":") == label.rstrip(":") and lab.role == "label"
+            refs = {ref for lab in shown if _plain(lab.name) == _plain(label) and lab.role == "label"
                     for ref in self.atspi.label_targets(lab)}
             shown = [n for n in shown if n.ref in refs or (n.name == label and n.role != "label")]
         if placeholder is not None:
-            shown = [n for n in shown if n.name == placeholder]
+            shown = [n for n in shown if _same(n.name, placeholder)]
         if text is not None:
-            shown = [n for n in shown if n.name == text]
+            shown = [n for n in shown if _same(n.name, text)]
         if roles:
             shown = [n for n in shown if n.role in roles]
         if name is not None:
-            shown = [n for n in shown if n.name == " ".join(name.split())]
+            shown = [n for n in shown if _same(n.name, name)]
         if not shown and name and "table cell" in roles and label is None and text is None:
             # a spreadsheet lists no cells (2^31 of them): ask each sheet in sight for the cell itself
             sheets = [n for n in nodes if n.showing and n.role == "table" and "manages_descendants" in n.states]
@@ -279,8 +322,11 @@ class NativeActor(Actor):
             if self.scope.app is not None:
                 tops = [w for w in tops if w.app() == self.scope.app]
             if self.scope.title is None and self.scope.app is None:
-                tops = [w for w in tops if "active" in w.states]
-            tops.sort(key=lambda w: ("active" not in w.states, not w.showing))
+                active = [w for w in tops if "active" in w.states]
+                if active and active[0].role not in MAIN_WINDOWS:  # a popup has the focus: its window
+                    active = [w for w in tops if w.bus == active[0].bus and w.role in MAIN_WINDOWS and w.showing]
+                tops = active
+            tops.sort(key=lambda w: ("active" not in w.states, "modal" not in w.states, not w.showing))
             if tops and (tops[0].showing or "active" in tops[0].states):
                 return tops[0]
             if time.monotonic() >= deadline:
@@ -397,3 +443,16 @@ class NativeActor(Actor):
             time.sleep(WAIT_POLL_S)
         return bool(condition())
 
+
+def _plain(label: str) -> str:
+    """A label as read: without a mnemonic's marker and the closing colon ("_Find:" is "Find")."""
+    return " ".join(label.replace("_", "").replace("~", "").split()).rstrip(":").strip()
+
+
+DASHES = str.maketrans({c: "-" for c in "\u2010\u2011\u2012\u2013\u2014\u2015\u2212"} | {"\u2026": "..."})
+
+
+def _same(found: str, wanted: str) -> bool:
+    """Names are equal as a person reads them: whitespace collapsed, any dash a hyphen, … as ...
+    (LibreOffice names "Excel 2007–365 (.xlsx)" with an en dash)."""
+    return " ".join(found.translate(DASHES).split()) == " ".join(wanted.translate(DASHES).split())
