@@ -38,6 +38,7 @@ KEPT_STATES = ("focused", "checked", "selected", "expanded", "pressed", "editabl
                "multiselectable", "has_popup", "indeterminate")
 SPACES = re.compile(r"\s+")
 FIELD_ROLES = {"text", "combo box", "spin button"}
+TEXT_NAMED_ROLES = {"icon", "list item", "table cell"}
 CELL_REF = re.compile(r"([A-Z]{1,3})([1-9][0-9]{0,6})")
 
 
@@ -155,6 +156,12 @@ class Atspi:
             n.box = tuple(ext[0]) if ext else None  # type: ignore[assignment]
             if not n.name and n.role in FIELD_ROLES:
                 n.name = field_name(n)
+        # a GTK2 file manager's icons carry their file name as text only
+        unnamed = [n for n in nodes if not n.name and n.role in TEXT_NAMED_ROLES and "showing" in n.states]
+        if unnamed:
+            texts = self.calls([_method(n.ref, "org.a11y.atspi.Text", "GetText", "ii", (0, -1)) for n in unnamed])
+            for n, t in zip(unnamed, texts, strict=True):
+                n.name = SPACES.sub(" ", str(t[0])).strip()[:200] if t else ""
 
     def children(self, nodes: list[Node]) -> list[list[Node]]:
         """The children of each node (one round trip), not yet filled."""
@@ -274,9 +281,9 @@ def _enter(node: Node, showing_only: bool) -> bool:
     if showing_only and node.role != "application":
         if "showing" not in node.states:
             return False
-        # (a GTK notebook's page tab is showing with a box of -1: its page is entered); a container
+        # (a GTK notebook's page tab is showing with a box of -1 or 0 x 0: its page is entered); a container
         # drawn with no area holds nothing one sees (LibreOffice keeps a second, empty menu bar)
-        if node.box is not None and node.box[0] > -2 ** 30 and node.box != (-1, -1, -1, -1) \
+        if node.box is not None and node.box[0] > -2 ** 30 and node.role != "page tab" \
                 and (node.box[2] <= 0 or node.box[3] <= 0):
             return False
     return True

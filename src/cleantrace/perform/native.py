@@ -263,10 +263,7 @@ class NativeActor(Actor):
         what = _describe(role, name, label, text, placeholder) + (f" within {_describe(**within)}" if within else "")
         deadline = time.monotonic() + self.timeout_ms / 1000
         while True:
-            nodes = self._nodes()
-            if within:
-                inner = self._locate(**within)
-                nodes = [n for n in nodes if any(a.ref == inner.ref for a in n.ancestors())]
+            nodes = self._inside(within) if within else self._nodes()
             # one element may show twice (a GTK combo box lists its open menu, which is also a popup window)
             found = list({(n.role, n.name, n.box): n for n in
                           reversed(self._match(nodes, role, name, label, text, placeholder))}.values())
@@ -282,6 +279,18 @@ class NativeActor(Actor):
                 raise PerformError(f"no visible element with {what} in {self.scope}",
                                    f"{hint}check the task's solve() against the app")
             time.sleep(WAIT_POLL_S)
+
+    def _inside(self, within: dict) -> list[Node]:
+        """The nodes inside `within`: an element of the scope, or another window named by its title
+        (`within={"name": "Archive"}`: where a file is dropped in a second file manager window)."""
+        if {k for k, v in within.items() if v is not None} <= {"name", "role"} and within.get("name"):
+            roles = roles_for(within.get("role"))
+            windows = [w for w in self.atspi.windows() if w.showing and w.role in MAIN_WINDOWS
+                       and _same(w.name, within["name"]) and (not roles or w.role in roles)]
+            if len(windows) == 1 and windows[0].ref != self._window().ref:
+                return self.atspi.subtree(windows)
+        inner = self._locate(**within)
+        return [n for n in self._nodes() if any(a.ref == inner.ref for a in n.ancestors())]
 
     def _match(self, nodes: list[Node], role, name, label, text, placeholder) -> list[Node]:
         roles = roles_for(role)

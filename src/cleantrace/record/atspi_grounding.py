@@ -20,6 +20,8 @@ INTERACTIVE = {
     "paragraph", "heading",
 }
 WEB_DOCUMENTS = {"document web", "document frame"}
+LAYOUT = {"filler", "panel", "page tab list", "page tab", "split pane", "scroll pane", "viewport", "root pane",
+          "unknown"}
 MAX_DEPTH = 60
 
 
@@ -56,8 +58,8 @@ class AtspiResolver:
             kids = self.atspi.children([chain[-1]])[0]
             self.atspi.fill(kids)
             there = [k for k in kids if k.showing and inside(k, x, y)]
-            # a GTK notebook's page tab is showing with no box of its own (-1): look into it
-            there = there or [k for k in kids if "showing" in k.states and k.box == (-1, -1, -1, -1)][:1]
+            # a GTK notebook's page tab is showing with no box of its own (-1 or 0 x 0): look into it
+            there = there or [k for k in kids if "showing" in k.states and k.role == "page tab"][:1]
             if not there:
                 break
             chain.append(min(there, key=lambda k: k.box[2] * k.box[3]))  # type: ignore[index]
@@ -130,13 +132,14 @@ class DesktopResolver:
 
 
 def pick(chain: list[Node]) -> Node:
-    """From the deepest node under the point up: the first one a person acts on, else the deepest
-    with a name, else the deepest."""
-    for node in reversed(chain):
+    """From the deepest node drawn under the point up: the first one a person acts on, else the
+    deepest with a name or more than layout (a file manager's folder view), else the deepest."""
+    drawn = [n for n in chain if n.box is not None and n.box[2] > 0 and n.box[3] > 0]
+    for node in reversed(drawn):
         if node.role in INTERACTIVE:
             return node
-    for node in reversed(chain):
-        if node.name:
+    for node in reversed(drawn):
+        if node.name or node.role not in LAYOUT:
             return node
     return chain[-1]
 
