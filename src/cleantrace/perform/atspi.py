@@ -39,6 +39,7 @@ KEPT_STATES = ("focused", "checked", "selected", "expanded", "pressed", "editabl
 SPACES = re.compile(r"\s+")
 FIELD_ROLES = {"text", "combo box", "spin button"}
 TEXT_NAMED_ROLES = {"icon", "list item", "table cell"}
+TAB_MEMORY = re.compile(r" - Memory usage - [0-9.,]+ ?[KMGT]?B$")
 CELL_REF = re.compile(r"([A-Z]{1,3})([1-9][0-9]{0,6})")
 
 
@@ -156,6 +157,8 @@ class Atspi:
             n.box = tuple(ext[0]) if ext else None  # type: ignore[assignment]
             if not n.name and n.role in FIELD_ROLES:
                 n.name = field_name(n)
+            elif n.role == "page tab":
+                n.name = TAB_MEMORY.sub("", n.name)  # Chromium's tab names end in its hover card's memory use
         # a GTK2 file manager's icons carry their file name as text only
         unnamed = [n for n in nodes if not n.name and n.role in TEXT_NAMED_ROLES and "showing" in n.states]
         if unnamed:
