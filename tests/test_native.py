@@ -153,3 +153,13 @@ def test_menu_and_file_dialog_save_the_editor_text_under_home(desktop):
     assert saved.read_text() == atspi.text(text) and saved.read_text().endswith(" and more")
     assert actor.native.window("notes.txt")._window().app() == "mousepad"  # the title names the file now
     actor.inputs.close()
+
+
+def test_an_accessibility_bus_that_is_not_up_is_one_line_naming_it(tmp_path):
+    from cleantrace.errors import GroundingError
+    from cleantrace.perform.atspi import Atspi
+
+    with pytest.raises(GroundingError) as down:
+        Atspi(address=f"unix:path={tmp_path / 'no-bus'}")
+    assert down.value.message.startswith("the AT-SPI bus is not reachable") and "\n" not in str(down.value)
+    assert "at-spi-bus-launcher" in down.value.hint
