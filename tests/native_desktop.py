@@ -54,6 +54,7 @@ def start_desktop(tmp: Path, wait_s: float = 90) -> NativeDesktop:
                   and not Path(f"/tmp/.X{n}-lock").exists())
     home = tmp / "home"
     (home / ".config").mkdir(parents=True)
+    (home / "Documents").mkdir()
     bus = f"unix:path={tmp / 'bus'}"
     env = {"PATH": "/usr/bin:/bin", "HOME": str(home), "DISPLAY": f":{number}", "LANG": "C.UTF-8",
            "DBUS_SESSION_BUS_ADDRESS": bus, "XDG_RUNTIME_DIR": str(tmp), "XDG_CONFIG_HOME": str(home / ".config"),

@@ -142,8 +142,8 @@ def test_menu_and_file_dialog_save_the_editor_text_under_home(desktop):
     editor.menu("File", "Save As...")
     actor.native.window("Save As").select("Encoding:", "ISO-8859-15")  # by its label; the list is a popup
     assert actor.native.window("Save As")._locate(role="combo box", label="Encoding:").name == "ISO-8859-15"
-    actor.native.file_dialog("notes.txt")  # typed as ~/notes.txt into GTK's Save As dialog
-    saved = desktop.home / "notes.txt"
+    actor.native.file_dialog("Documents/notes.txt", browse=True)  # Home, double-click Documents, type the name
+    saved = desktop.home / "Documents" / "notes.txt"
     atspi = Atspi()
     text = [n for n in atspi.subtree([w for w in atspi.windows() if "Mousepad" in w.name])
             if n.role == "text" and n.showing][0]

@@ -23,6 +23,7 @@ REGISTRY = "org.a11y.atspi.Registry"
 ROOT = "/org/a11y/atspi/accessible/root"
 NULL_PATH = "/org/a11y/atspi/null"
 SCREEN = 0  # ATSPI_COORD_TYPE_SCREEN
+MAX_CHILDREN = 2000  # containers with more children (a spreadsheet's cells) are not listed
 RELATION_LABEL_FOR = 1
 
 # AtspiStateType bit numbers (at-spi2-core's atspi-constants.h)
@@ -195,7 +196,7 @@ class Atspi:
 
     def subtree(self, roots: list[Node], showing_only: bool = True, max_nodes: int = 20000) -> list[Node]:
         """`roots` and their descendants, level by level (roots already filled). Hidden nodes
-        (`showing_only`: not in the result) and the children of containers that manage their descendants (a Calc
+        (`showing_only`: not in the result) and containers of more than MAX_CHILDREN children (a Calc
         sheet has 2^31 cells) are not entered."""
         out = list(roots)
         level = [n for n in roots if _enter(n, showing_only)]
@@ -279,8 +280,8 @@ def _states(words: list[int]) -> frozenset[str]:
 
 
 def _enter(node: Node, showing_only: bool) -> bool:
-    if node.children <= 0 or "manages_descendants" in node.states or node.children > 5000:
-        return False
+    if node.children <= 0 or node.children > MAX_CHILDREN:
+        return False  # a Calc sheet says it has 2^31 cells; a file list's few hundred rows are read
     if showing_only and node.role != "application":
         if "showing" not in node.states:
             return False

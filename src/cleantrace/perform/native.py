@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from pathlib import PurePosixPath
 
 from cleantrace.errors import PerformError
 from cleantrace.perform.actor import WHEEL_DOWN, WHEEL_UP, Actor, _describe, _phrase, announced, rank_targets
@@ -105,30 +106,54 @@ class NativeActor(Actor):
         return self.window(window.title)
 
     @announced
-    def file_dialog(self, path: str, button: str | None = None, why: str | None = None) -> None:
+    def file_dialog(self, path: str, button: str | None = None, browse: bool = False, why: str | None = None) -> None:
         """In the open file dialog (Save As, Open, Attach…): type `path` into its name field and confirm
         (`button`: the confirm button's name when it is not Save/Open/Select/Attach/OK/Insert). A
-        relative path is typed from the home folder (`~/Documents/a.ods`), as GTK's dialogs take it."""
-        if not path.startswith(("/", "~")):
-            path = f"~/{path}"
+        relative path is typed from the home folder (`~/Documents/a.ods`), as GTK's dialogs take it;
+        an Open dialog's location field is opened with Ctrl+L first. `browse=True`: click through the
+        folders instead (Home in the side bar, a double-click on each folder), then type the file's
+        name (saving) or double-click the file (opening); the path is then relative to the home."""
         dialog = self._file_dialog()
-        fields = [n for n in self.atspi.subtree([dialog]) if n.showing and n.role == "text" and "editable" in n.states]
-        if not fields:
-            raise PerformError(f"the {dialog.name!r} dialog has no file name field", "is it a file dialog?")
-        field = next((n for n in fields if "focused" in n.states), fields[0])  # the dialog puts the focus there
         scoped = NativeActor(self._web, Scope(dialog.name, dialog.app()), self.atspi)
+        if browse:
+            parts = PurePosixPath(path).parts
+            if not parts or PurePosixPath(path).is_absolute() or path.startswith("~"):
+                raise PerformError(f"file_dialog({path!r}, browse=True) takes a path from the home folder",
+                                   "e.g. 'Documents/report.ods'")
+            scoped._described = "Go to the Home folder"
+            scoped.click(role="label", name="Home", why=why)
+            for folder in parts[:-1]:
+                scoped._described = f"Open the {folder} folder"
+                scoped.double_click(role="table cell", name=folder, why=why)
+            path = parts[-1]
+            if self._name_field(dialog) is None:  # opening: the file itself is double-clicked
+                scoped._described = f"Open {path}"
+                scoped.double_click(role="table cell", name=path, why=why)
+                return
+        elif not path.startswith(("/", "~")):
+            path = f"~/{path}"
+        field = self._name_field(dialog)
+        if field is None:  # an Open dialog shows its location field when asked
+            scoped._described = "Open the location field"
+            scoped.hotkey("ctrl", "l", why=why)
+            field = self._one(dialog, lambda n: n.role == "text" and "editable" in n.states, "location field")
         with scoped._step(f"Click into the file name field of the {dialog.name} dialog", why):
             scoped._point(field)
             scoped._press(BUTTONS["left"])
         scoped._described = "Select all the text in the file name field"
         scoped.hotkey("ctrl", "a", why=why)
-        scoped._described = f"Type the file path '{path}'"
+        scoped._described = f"Type the file {'name' if browse else 'path'} '{path}'"
         scoped.type(path, why=why)
         names = (button,) if button else ("Save", "Open", "Select", "Attach", "OK", "Insert")
         confirm = self._one(dialog, lambda n: n.role == "push button" and n.name.replace("_", "") in names
                             and n.enabled, f"enabled {' / '.join(names)} button")
         scoped._described = f"Click the {confirm.name.replace('_', '')} button"
         scoped.click(role="push button", name=confirm.name, why=why)
+
+    def _name_field(self, dialog: Node) -> Node | None:
+        """The file dialog's name field (focused first), if it shows one."""
+        fields = [n for n in self.atspi.subtree([dialog]) if n.showing and n.role == "text" and "editable" in n.states]
+        return next((n for n in fields if "focused" in n.states), fields[0] if fields else None)
 
     @announced
     def menu(self, *path: str, why: str | None = None) -> None:
