@@ -417,13 +417,16 @@ class NativeActor(Actor):
         x, y, w, h = target.box  # type: ignore[misc]
         return Box(x, y, w, h)
 
-    def _scroll_into_view(self, target: Node, max_flicks: int = 15) -> None:  # type: ignore[override]
-        """Turn the wheel over the target's scroll pane until the target lies inside it."""
+    def _scroll_into_view(self, target: Node, max_flicks: int = 15,  # type: ignore[override]
+                          again=None) -> None:
+        """Turn the wheel over the target's scroll pane until the target lies inside it. `again()`
+        finds the target anew after a flick (a GTK list's rows out of sight are stand-ins without a
+        place: which way to turn comes from the row's index against the rows in sight)."""
         pane = next((a for a in target.ancestors() if a.role in ("scroll pane", "viewport")), None)
         if pane is None:
             return
         for _ in range(max_flicks):
-            self.atspi.fill([target, pane])
+            self.atspi.fill([pane])
             if pane.box is None or target.box is None:
                 return
             top, bottom = target.box[1], target.box[1] + target.box[3]
@@ -435,13 +438,30 @@ class NativeActor(Actor):
                     and view.y <= self.inputs.position[1] <= view.y + view.h):
                 self.inputs.move_along(self.motion.move_path(self.inputs.position, view, self.rng, self.persona,
                                                              self.screen))
-            wheel = WHEEL_DOWN if bottom > pane.box[1] + pane.box[3] else WHEEL_UP
+            down = bottom > pane.box[1] + pane.box[3] if top > -2 ** 30 else self._row_below(target, pane)
             for _ in range(3):
                 time.sleep(float(self.rng.uniform(0.03, 0.08)))
-                self.inputs.button(wheel, True)
-                self.inputs.button(wheel, False)
+                self.inputs.button(WHEEL_DOWN if down else WHEEL_UP, True)
+                self.inputs.button(WHEEL_DOWN if down else WHEEL_UP, False)
             time.sleep(0.15)
+            target = again() if again is not None else target
+            if again is None:
+                self.atspi.fill([target])
         raise PerformError("could not scroll the target into view", "check that its pane can scroll to it")
+
+    def _row_below(self, target: Node, pane: Node) -> bool:
+        """Whether a row out of sight lies below the rows in sight (by index in its list)."""
+        row = target
+        while row.parent is not None and row.parent.role not in ("table", "tree table", "list", "list box",
+                                                                  "tree", "layered pane"):
+            row = row.parent
+        if row.parent is None:
+            return True
+        siblings = self.atspi.children([row.parent])[0]
+        self.atspi.states(siblings)
+        shown = [k for k, n in enumerate(siblings) if "showing" in n.states and "transient" not in n.states]
+        index = next((k for k, n in enumerate(siblings) if n.ref == row.ref), None)
+        return index is None or not shown or index > max(shown)
 
     @announced
     def scroll_to(
@@ -451,7 +471,7 @@ class NativeActor(Actor):
         """Turn the wheel over the element's scroll pane until the element is in view."""
         target = self._locate_any(role, name, label, text, placeholder)
         with self._step(f"Scroll to {_phrase(role, name, label, text, placeholder, within)}", why):
-            self._scroll_into_view(target)
+            self._scroll_into_view(target, again=lambda: self._locate_any(role, name, label, text, placeholder))
 
     def _locate_any(self, role, name, label, text, placeholder) -> Node:
         """Like `_locate`, but also among elements scrolled out of sight (for scroll_to)."""
