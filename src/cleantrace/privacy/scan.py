@@ -35,7 +35,7 @@ from cleantrace.trace.reader import episode_folders, read_episode
 from cleantrace.trace.schema import CatalogRow, Meta, Privacy
 from cleantrace.trace.seal import folder_bytes
 
-ACTION_FIELDS = ("text", "target.name", "target.text", "target.selector")
+ACTION_FIELDS = ("text", "target.name", "target.text", "target.selector", "target.window")  # window: native titles
 
 
 class Finding(BaseModel):
