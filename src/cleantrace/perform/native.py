@@ -24,6 +24,9 @@ ROLE_ALIASES: dict[str, tuple[str, ...]] = {
     "togglebutton": ("toggle button",), "spinbutton": ("spin button",), "tree item": ("tree item", "table cell"),
 }
 WAIT_POLL_S = 0.1
+FOCUS_WAIT_S = 3.0
+# what a click gives the keyboard focus to, for typing next
+FOCUS_TAKERS = {"text", "entry", "password text", "spin button", "table cell", "paragraph", "document text"}
 
 
 @dataclass(frozen=True)
@@ -71,9 +74,12 @@ class NativeActor(Actor):
         """Make the window whose title contains `title` the active one with Alt+Tab, as a person
         does: hold Alt, press Tab until it is selected (each press a step), release."""
         scoped = self.window(title)
-        if "active" in scoped._window().states:
+        window = scoped._window()
+        if "active" in window.states:
             return scoped
-        for presses in range(1, 10):
+        # openbox cycles in stacking order (click to focus raises): start with the window's place in it
+        place = self.stacking.order().get(window.name, 1)
+        for presses in [max(place, 1), *[p for p in range(1, 10) if p != max(place, 1)]][:9]:
             with self._step(f"Switch to the {title} window", why):
                 self.observer.probe_focus()
                 self.inputs.key("Alt_L", True)
@@ -210,15 +216,6 @@ class NativeActor(Actor):
         self.inputs.move_along(self.motion.move_path((x, y), Box(x - 2, iy + ih * 0.3, 4, ih * 0.4), self.rng,
                                                      self.persona, self.screen))
 
-    def _locate_at_pointer(self) -> list[Node]:
-        """The chain of nodes under the pointer, deepest last."""
-        from cleantrace.record.atspi_grounding import AtspiResolver
-
-        try:
-            return AtspiResolver(self.atspi).hit(*self.inputs.position)
-        except Exception:  # best effort: the menu may be gone already
-            return []
-
     @announced
     def type(
         self, text: str, role: str | None = None, name: str | None = None, *, label: str | None = None,
@@ -228,7 +225,7 @@ class NativeActor(Actor):
         Without a field it types into whatever has the focus."""
         for ch in set(text):
             self.inputs.keycode(ch)  # fail before acting if a character cannot be typed
-        where = _phrase(role, name, label, None, placeholder, within) if label or role or placeholder else ""
+        where = _phrase(role, name, label, None, placeholder, within) if label or role or placeholder or name else ""
         if where:
             field = self._locate(role, name, label, None, placeholder, within)
             if field.role == "combo box":  # a label names the combo box; the text goes into its entry
@@ -252,10 +249,7 @@ class NativeActor(Actor):
     def select(self, label: str, option: str, why: str | None = None) -> None:
         """Choose `option` in the drop-down list named or labelled `label` (a combo box): open it
         (by its arrow button when it has one, as with an editable combo box), click the option."""
-        try:
-            box = self._locate(role="combo box", name=label)
-        except PerformError:
-            box = self._file_type_box(label) or self._locate(label=label)
+        box = self._first_of(lambda: self._file_type_box(label), dict(role="combo box", name=label), dict(label=label))
         arrow = [n for n in self.atspi.subtree([box]) if n.role in ("toggle button", "push button") and n.showing]
         with self._step(f"Open the {label} list", why):
             self._point(arrow[0] if arrow and box.role == "combo box" and any(
@@ -263,6 +257,22 @@ class NativeActor(Actor):
             self._press(BUTTONS["left"])
         self._described = f"Choose '{option}' in the {label} list"
         self.click(role="option", name=option, why=why)
+
+    def _first_of(self, *ways) -> Node:
+        """The first of several ways to find a target that finds it (a locator dict, or a function
+        returning a node or None), all tried again until `timeout_ms`; the last way's error else."""
+        deadline = time.monotonic() + self.timeout_ms / 1000
+        while True:
+            for way in ways:
+                try:
+                    found = way() if callable(way) else self._locate(**way, timeout_s=0)
+                except PerformError:
+                    found = None
+                if found is not None:
+                    return found
+            if time.monotonic() >= deadline:
+                return self._locate(**ways[-1], timeout_s=0)
+            time.sleep(WAIT_POLL_S)
 
     def _file_type_box(self, label: str) -> Node | None:
         """A GTK file dialog's file type list, which no label names (its name is the type chosen):
@@ -281,12 +291,14 @@ class NativeActor(Actor):
     def _locate(
         self, role: str | None = None, name: str | None = None, label: str | None = None,
         text: str | None = None, placeholder: str | None = None, within: dict | None = None,
+        timeout_s: float | None = None,
     ) -> Node:  # type: ignore[override]
-        """The one showing element matching the locator in the scope, waiting up to `timeout_ms`."""
+        """The one showing element matching the locator in the scope, waiting up to `timeout_ms`
+        (or `timeout_s`)."""
         if not (role or name or label or text or placeholder):
             raise PerformError("no target given", "pass role= and name=, name=, label= or text=")
         what = _describe(role, name, label, text, placeholder) + (f" within {_describe(**within)}" if within else "")
-        deadline = time.monotonic() + self.timeout_ms / 1000
+        deadline = time.monotonic() + (self.timeout_ms / 1000 if timeout_s is None else timeout_s)
         while True:
             nodes = self._inside(within) if within else self._nodes()
             # one element may show twice (a GTK combo box lists its open menu, which is also a popup window)
@@ -400,6 +412,7 @@ class NativeActor(Actor):
     def _point(self, target: Node, glance: float | None = None) -> None:  # type: ignore[override]
         """Like the web's, but first bring the target's window to the front (Alt+Tab, a step of its
         own) when another window covers the target: a person cannot click through a window."""
+        self._pressed = target
         window = target.window()
         if window is not None and window.role in MAIN_WINDOWS:
             box = self._screen_box(target)
@@ -487,7 +500,22 @@ class NativeActor(Actor):
         return found[0]
 
     def _wait_for_page(self) -> None:
-        """Nothing to load: a native app draws its change itself (the step's pause covers it)."""
+        """Nothing loads, but an app may take a moment to take a click: after a press into a field
+        or a cell, wait (up to FOCUS_WAIT_S) until it has the focus, as a person waits for the caret
+        before typing (a loaded LibreOffice moved its cell cursor a second later)."""
+        target, self._pressed = getattr(self, "_pressed", None), None
+        if target is None or target.role not in FOCUS_TAKERS:
+            return
+        from cleantrace.record.atspi_grounding import AtspiResolver
+
+        resolver = AtspiResolver(self.atspi)
+
+        def taken() -> bool:
+            node = resolver.focused_node()
+            return node is not None and (node.ref == target.ref or (node.role, node.name, node.box) == (
+                target.role, target.name, target.box) or any(a.ref == target.ref for a in node.ancestors()))
+
+        self._until(taken, FOCUS_WAIT_S)
 
     def _until(self, condition, timeout: float) -> bool:
         deadline = time.monotonic() + timeout
