@@ -210,6 +210,26 @@ class Atspi:
             level = [n for n in kids if _enter(n, showing_only)]
         return out
 
+    def lineage(self, node: Node, top: Node) -> list[Node]:
+        """`top` down to `node` through its real parents (filled): some apps (Chromium) answer a
+        point with their deepest element at once, skipping the containers between."""
+        chain = [node]
+        while len(chain) < 80:
+            reply = self.calls([Properties(DBusAddress(chain[-1].path, bus_name=chain[-1].bus,
+                                                       interface=ACCESSIBLE)).get("Parent")])[0]
+            if not reply:
+                break
+            ref = tuple(reply[0][1])
+            if ref == top.ref or ref[1] in (NULL_PATH, ROOT):
+                break
+            chain.append(Node(*ref))
+            self.fill([chain[-1]])
+        chain.append(top)
+        chain.reverse()
+        for parent, child in zip(chain, chain[1:], strict=False):
+            child.parent, child.depth = parent, parent.depth + 1
+        return chain
+
     def label_targets(self, label: Node) -> list[tuple[str, str]]:
         """What a label names (its LABEL_FOR relations)."""
         reply = self.call(label.ref, ACCESSIBLE, "GetRelationSet")

@@ -47,10 +47,13 @@ class AtspiResolver:
         chain = [tops[0]]
         while len(chain) < MAX_DEPTH:
             reply = self.atspi.call(chain[-1].ref, COMPONENT, "GetAccessibleAtPoint", "iiu", (x, y, SCREEN))
-            if reply and reply[0][1] != NULL_PATH and reply[0] != chain[-1].ref:
+            if reply and reply[0][1] != NULL_PATH and tuple(reply[0]) != chain[-1].ref:
                 child = Node(*reply[0], parent=chain[-1], depth=len(chain))
                 self.atspi.fill([child])
-                chain.append(child)
+                if len(chain) == 1:  # from the window, some apps (Chromium) answer their deepest element
+                    chain = self.atspi.lineage(child, chain[0])
+                else:
+                    chain.append(child)
                 continue
             # some containers (LibreOffice's tool bars) answer nothing: look through their children
             if chain[-1].children <= 0 or "manages_descendants" in chain[-1].states or chain[-1].children > 500:
@@ -160,15 +163,16 @@ class AtspiLabeller:
     def __init__(self, atspi: Atspi | None = None) -> None:
         self.resolver = AtspiResolver(atspi)
 
-    def label(self) -> dict:
+    def label(self, skip_web: bool = False) -> dict:
+        """The labels; `skip_web`: without the elements of web pages (their CDP labels stand in)."""
         try:
-            return self._label()
+            return self._label(skip_web)
         except GroundingError:
             raise
         except Exception as exc:  # an app quit or hung meanwhile
             raise GroundingError(f"AT-SPI labelling failed: {type(exc).__name__}: {exc}", "") from None
 
-    def _label(self) -> dict:
+    def _label(self, skip_web: bool) -> dict:
         atspi = self.resolver.atspi
         tops = [w for w in atspi.windows() if w.showing]
         nodes = atspi.subtree(tops)
@@ -177,6 +181,8 @@ class AtspiLabeller:
         for k, n in enumerate(nodes):
             parent = index.get(n.parent.ref, -1) if n.parent is not None else -1
             rows.append([k, parent, n.role, n.name[:200], -1])
+            if skip_web and any(a.role in WEB_DOCUMENTS for a in n.ancestors()):
+                continue
             if n.showing and n.role in INTERACTIVE and n.role not in WEB_DOCUMENTS and n.enabled:
                 window = n.window()
                 elements.append({
@@ -196,12 +202,14 @@ class DesktopLabeller:
         self.native = native or AtspiLabeller()
 
     def label(self) -> dict:
-        labels = self.native.label()
+        page = None
         if self.web is not None:
             try:
                 page = self.web.label()
             except GroundingError:
-                return labels
+                page = None  # the page's elements then come from AT-SPI
+        labels = self.native.label(skip_web=page is not None)
+        if page is not None:
             labels["url"] = page.get("url", "")
             labels["elements"] += page["elements"]
             labels["tree"]["web"] = page["tree"]
