@@ -57,6 +57,7 @@ class Node:
     children: int = 0
     parent: Node | None = field(default=None, repr=False)
     depth: int = 0
+    locator: dict | None = field(default=None, repr=False)  # how the Actor found it (to find it anew)
 
     @property
     def ref(self) -> tuple[str, str]:

@@ -305,6 +305,8 @@ class NativeActor(Actor):
             found = list({(n.role, n.name, n.box): n for n in
                           reversed(self._match(nodes, role, name, label, text, placeholder))}.values())
             if len(found) == 1:
+                found[0].locator = {"role": role, "name": name, "label": label, "text": text,
+                                    "placeholder": placeholder, "within": within}
                 return found[0]
             if len(found) > 1:
                 raise PerformError(f"{len(found)} elements match {what} in {self.scope}",
@@ -424,6 +426,10 @@ class NativeActor(Actor):
 
     def _screen_box(self, target: Node) -> Box:  # type: ignore[override]
         self.atspi.fill([target])
+        if not target.showing and target.locator is not None:  # the app made the element anew: find it again
+            again = self._locate(**target.locator)
+            target.bus, target.path, target.parent = again.bus, again.path, again.parent
+            self.atspi.fill([target])
         if not target.showing:
             raise PerformError(f"the {target.role} {target.name!r} disappeared before it could be reached",
                                "wait for the window first")
