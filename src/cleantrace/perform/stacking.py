@@ -39,6 +39,25 @@ class Stacking:
         except Exception:  # no X here, or a window went away meanwhile: the caller falls back
             return {}
 
+    def popup_at(self, x: float, y: float) -> bool:
+        """Whether the topmost X window at (x, y) is a popup (override-redirect: an open menu, a
+        drop-down list, a tooltip), which AT-SPI lists inside its window's tree, not as a window."""
+        try:
+            from Xlib import X, display
+
+            if self._x is None:
+                self._x = display.Display(self.display_name or os.environ.get("DISPLAY", ""))
+            for win in reversed(self._x.screen().root.query_tree().children):  # topmost first
+                attrs = win.get_attributes()
+                if attrs.map_state != X.IsViewable:
+                    continue
+                g = win.get_geometry()
+                if g.x <= x < g.x + g.width and g.y <= y < g.y + g.height:
+                    return bool(attrs.override_redirect)
+        except Exception:  # no X here, or a window went away meanwhile
+            return False
+        return False
+
     def topmost(self, tops: list[Node], x: float, y: float) -> list[Node]:
         """The showing top-level windows at (x, y), the one that shows there first: popups, then
         by stacking order, then the active one."""

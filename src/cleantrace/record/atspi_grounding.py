@@ -23,6 +23,7 @@ WEB_DOCUMENTS = {"document web", "document frame"}
 LAYOUT = {"filler", "panel", "page tab list", "page tab", "split pane", "scroll pane", "viewport", "root pane",
           "unknown"}
 MAX_DEPTH = 60
+POPUP_ROLES = {"menu item", "check menu item", "radio menu item", "menu", "list item", "table cell"}
 
 
 class AtspiResolver:
@@ -41,7 +42,12 @@ class AtspiResolver:
     def hit(self, x: int, y: int) -> list[Node]:
         """The chain of nodes under (x, y), from its top-level window down to the deepest element:
         popups (menus, drop-downs) first, then the active window, then any other window there."""
-        tops = self.stacking.topmost(self.atspi.windows(), x, y)
+        windows = self.atspi.windows()
+        if self.stacking.popup_at(x, y):  # an open menu or list: its entries hang in its window's tree
+            popped = self._in_popup(windows, x, y)
+            if popped is not None:
+                return popped
+        tops = self.stacking.topmost(windows, x, y)
         if not tops:
             raise GroundingError(f"no accessible window at ({x}, {y})", "")
         chain = [tops[0]]
@@ -67,6 +73,16 @@ class AtspiResolver:
                 break
             chain.append(min(there, key=lambda k: k.box[2] * k.box[3]))  # type: ignore[index]
         return chain
+
+    def _in_popup(self, windows: list[Node], x: int, y: int) -> list[Node] | None:
+        """The chain down to the smallest showing menu entry or list entry at (x, y), in the
+        active window first."""
+        for top in sorted((w for w in windows if w.showing), key=lambda w: "active" not in w.states):
+            entries = [n for n in self.atspi.subtree([top]) if n.role in POPUP_ROLES and n.showing and inside(n, x, y)]
+            if entries:
+                entry = min(entries, key=lambda n: n.box[2] * n.box[3])  # type: ignore[index]
+                return [*reversed([a for a in entry.ancestors() if a.role != "application"]), entry]
+        return None
 
     def at(self, x: int, y: int, skip: str = "") -> Target:
         """The element under (x, y) a person would name (`skip` is the web's; natively the dragged
