@@ -85,51 +85,6 @@ def test_the_viewer_code_is_served_on_the_same_origin_and_nothing_else_of_novnc(
     assert http.get("/novnc/core/../../../etc/passwd").status_code == 404
 
 
-def test_the_schema_migrates_from_version_1_keeping_every_row(tmp_path):
-    import sqlalchemy as sa
-    from sqlalchemy import text
-
-    from cleantrace.station.store import MIGRATIONS, Store
-
-    url = f"sqlite:///{tmp_path / 'old.sqlite'}"
-    old = Store(url, upto=1)
-    assert old.version == 1
-    old.add_volunteer("vol-aaaaaaaaaaaa")
-    with old.engine.begin() as conn:
-        assert "seconds_on_task" not in {c["name"] for c in sa.inspect(conn).get_columns("episodes")}
-        conn.execute(text("INSERT INTO episodes (id, folder, volunteer_id, task, seed, state, message, opened, updated)"
-                          " VALUES ('e1', '/x/e1', 'vol-aaaaaaaaaaaa', 'crm/t', 3, 'submitted', '', 'a', 'b')"))
-    key = old.signing_key()
-    old.close()
-
-    new = Store(url)
-    assert new.version == len(MIGRATIONS) == 2
-    (row,) = new.episodes()
-    assert row["id"] == "e1" and row["seed"] == 3 and row["seconds_on_task"] == 0
-    assert new.signing_key() == key  # the key survives the upgrade and every restart
-    new.set_state("e1", "submitted", "ok", seconds_on_task=12.5)
-    assert new.episode("e1")["seconds_on_task"] == 12.5
-    new.close()
-
-
-def test_a_newer_or_unreachable_database_is_one_clear_error(tmp_path):
-    from sqlalchemy import text
-
-    from cleantrace.station.store import Store
-
-    url = f"sqlite:///{tmp_path / 's.sqlite'}"
-    store = Store(url)
-    with store.engine.begin() as conn:
-        conn.execute(text("UPDATE schema_version SET version = 99"))
-    store.close()
-    with pytest.raises(CleantraceError, match="schema version 99, newer"):
-        Store(url)
-    with pytest.raises(CleantraceError, match="cannot open the station database"):
-        Store(f"sqlite:///{tmp_path / 'missing-dir' / 'x.sqlite'}")
-    with pytest.raises(CleantraceError, match="cannot open the station database"):
-        Store("nosuchdialect://x")
-
-
 def test_a_volunteer_is_still_known_after_a_restart(tmp_path, tasks_dir):
     config = StationConfig(task="crm/set-lead-status", out=tmp_path, tasks_dir=tasks_dir)
     app, station = create_station(config)

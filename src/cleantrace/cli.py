@@ -133,6 +133,7 @@ def station_options(f):
 def require_station() -> None:
     """A one-line error naming the extra when the station's libraries are missing (a lean install)."""
     try:
+        import alembic  # noqa: F401
         import simple_websocket  # noqa: F401
         import sqlalchemy  # noqa: F401
     except ImportError as exc:
