@@ -85,6 +85,32 @@ def test_the_viewer_code_is_served_on_the_same_origin_and_nothing_else_of_novnc(
     assert http.get("/novnc/core/../../../etc/passwd").status_code == 404
 
 
+def test_bad_station_options_are_one_clear_error_before_anything_starts(tmp_path, tasks_dir):
+    import socket
+
+    from cleantrace.station.app import serve_station
+
+    def config(**fields):
+        return StationConfig(task="crm/set-lead-status", out=tmp_path / "out", tasks_dir=tasks_dir, **fields)
+
+    for url in ("ftp://station.example.com/", "https://station.example.com/app", "https://x.example.com:99999/",
+                "station.example.com", "https:///"):
+        with pytest.raises(CleantraceError, match="--public-url") as err:
+            create_station(config(public_url=url))
+        assert "\n" not in str(err.value)
+    with pytest.raises(CleantraceError, match="room for at least one volunteer"):
+        create_station(config(max_per_ip=0))
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        with pytest.raises(CleantraceError, match=f"cannot serve on 127.0.0.1:{port} .* choose another --port"):
+            serve_station(config(), port)
+    with pytest.raises(CleantraceError, match="cannot serve on 203.0.113.5:0"):  # not an address of this machine
+        serve_station(config(), 0, host="203.0.113.5")
+    assert not (tmp_path / "out").exists()  # no database, no run folder, no sandbox
+
+
 def test_a_volunteer_is_still_known_after_a_restart(tmp_path, tasks_dir):
     config = StationConfig(task="crm/set-lead-status", out=tmp_path, tasks_dir=tasks_dir)
     app, station = create_station(config)
@@ -381,6 +407,16 @@ def test_a_signed_invitation_opens_the_campaign_and_a_forged_or_expired_one_does
         assert session["worker"] == "W-9"
     forged = app.test_client().get("/i/" + invite_token(b"another key" * 3, "pilot", "W-9"))
     assert forged.status_code == 403 and "not valid" in forged.get_data(as_text=True)
+    from itsdangerous import URLSafeTimedSerializer
+
+    from cleantrace.station.campaign import INVITE_SALT
+
+    odd = URLSafeTimedSerializer(app.secret_key, salt=INVITE_SALT).dumps({"c": "pilot", "w": "bad id!"})
+    assert app.test_client().get(f"/i/{odd}").status_code == 400  # signed, but no valid worker id in it
+    bad = CliRunner().invoke(cli, ["station", "invite", "--campaign", str(campaign), "--worker", "W-1", "--worker",
+                                   "bad id!", "--public-url", "https://station.example.com/", "--out", str(tmp_path)])
+    assert isinstance(bad.exception, CleantraceError) and "worker id 'bad id!' is not valid" in str(bad.exception)
+    assert bad.output == ""  # no link printed, not even W-1's
     station.config.invite_hours = -1  # every invitation is too old now
     expired = app.test_client().get(link.split("example.com", 1)[1])
     assert expired.status_code == 403 and "expired" in expired.get_data(as_text=True)

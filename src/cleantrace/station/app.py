@@ -8,7 +8,6 @@ TLS reverse proxy in front covers it all.
 
 from __future__ import annotations
 
-import re
 import secrets
 import threading
 import time
@@ -45,9 +44,9 @@ from cleantrace.spec import (
 from cleantrace.station import consent
 from cleantrace.station.admin import register_admin
 from cleantrace.station.booth import NOVNC_DIR, Booth
-from cleantrace.station.campaign import Campaign, completion_code, read_invite
+from cleantrace.station.campaign import WORKER_ID, Campaign, completion_code, read_invite
 from cleantrace.station.store import Store, default_url
-from cleantrace.station.viewer import bridge, origin_of
+from cleantrace.station.viewer import bridge, check_public_url, origin_of
 from cleantrace.trace import files
 from cleantrace.trace.schema import Meta
 from cleantrace.trace.seal import catalog_row, discard_targets
@@ -57,7 +56,6 @@ ENDED = ("submitted", "discarded", "incomplete")
 GONE = ("discarded", "withdrawn", "deleted")  # episodes no longer on disk
 SWEEP_EVERY = 600.0  # seconds between two retention sweeps
 WORKER_PARAMS = ("workerId", "PROLIFIC_PID", "worker_id", "participant")  # what crowd platforms append
-WORKER_ID = re.compile(r"[A-Za-z0-9_.-]{1,64}")
 
 
 @dataclass
@@ -105,6 +103,11 @@ class Station:
 
         if (config.task is None) == (config.campaign is None):
             raise CleantraceError("a station serves one task or one campaign", "pass --task TASK or --campaign FILE")
+        if config.public_url:
+            check_public_url(config.public_url)
+        if config.max_booths < 1 or config.max_per_ip < 1:
+            raise CleantraceError("a station needs room for at least one volunteer",
+                                  "give --max-volunteers and --max-per-ip of 1 or more")
         self.config = config
         self.registry = load_registry(config.tasks_dir)
         self.campaign = config.campaign
@@ -416,6 +419,9 @@ def create_station(config: StationConfig) -> tuple[Flask, Station]:
             campaign_id, worker = read_invite(app.secret_key, token, config.invite_hours * 3600)
         except CleantraceError as exc:
             return render_template("ended.html", state="link", message=str(exc)), 403
+        if not WORKER_ID.fullmatch(worker):  # signed by this station, so only an older cleantrace made it
+            return render_template("ended.html", state="link", message="this invitation has no valid worker id: "
+                                   "please ask for a new link"), 400
         if station.campaign is None or campaign_id != station.campaign.id:
             return render_template("ended.html", state="link", message=f"unknown campaign {campaign_id!r}"), 404
         if session.get("worker") != worker:
@@ -598,12 +604,13 @@ def serve_station(config: StationConfig, port: int = DEFAULT_PORT, on_ready=None
 
     from werkzeug.serving import make_server
 
+    _check_bindable(host, port)
     app, station = create_station(config)
     try:
         server = make_server(host, port, app, threaded=True)
-    except OSError as exc:
+    except (OSError, SystemExit) as exc:  # werkzeug prints its own message and exits on some bind errors
         station.close()
-        raise CleantraceError(f"cannot serve on {host}:{port} ({exc.strerror or exc})",
+        raise CleantraceError(f"cannot serve on {host}:{port} ({getattr(exc, 'strerror', None) or exc})",
                               "choose another --port or --host") from None
     server.daemon_threads = True
     stopped: list[str] = []
@@ -624,6 +631,20 @@ def serve_station(config: StationConfig, port: int = DEFAULT_PORT, on_ready=None
         for sig, handler in previous.items():
             signal.signal(sig, handler)
     return stopped[0] if stopped else ""
+
+
+def _check_bindable(host: str, port: int) -> None:
+    """A one-line error, before any sandbox or database is touched, when `host`:`port` cannot be listened on."""
+    import socket
+
+    try:
+        family, kind, proto, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
+        with socket.socket(family, kind, proto) as sock:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            sock.bind(address)
+    except OSError as exc:
+        raise CleantraceError(f"cannot serve on {host}:{port} ({exc.strerror or exc})",
+                              "choose another --port, or a --host this machine has (e.g. 127.0.0.1)") from None
 
 
 def _what(station: Station) -> str:
