@@ -453,3 +453,32 @@ def test_sigint_stops_a_real_station_process_and_closes_its_port(tmp_path, tasks
             proc.wait()
     with pytest.raises(ConnectionRefusedError), socket.create_connection(("127.0.0.1", port), timeout=5):
         pass
+
+
+def test_the_review_says_in_the_task_s_terms_why_the_check_failed(client, tmp_path):
+    """The volunteer's review page gives the check's reason (the task's own words), not just 'failure'."""
+    import json
+    from types import SimpleNamespace
+
+    from cleantrace.station.booth import BoothView
+    from cleantrace.trace import files
+    from tests.synthetic import write_episode
+
+    http, station = client
+    http.post("/consent", data={"agree": "yes"})
+    with http.session_transaction() as session:
+        who, session["booth"] = session["volunteer"], "tok"
+    folder = write_episode(tmp_path / "ep", success=False, task="crm/set-lead-status", performer="volunteer",
+                           instruction="Set the status of Acme Ltd to Won.")
+    meta = json.loads((folder / files.META).read_text())
+    meta["outcome"]["message"] = "the status of Acme Ltd is New, not Won"  # as the task's check gives it
+    (folder / files.META).write_text(json.dumps(meta))
+    station.booths[who] = SimpleNamespace(token="tok", folder=folder, view=lambda: BoothView("review"),
+                                          spec=SimpleNamespace(episode_id="ep"))
+    try:
+        page = http.get("/review").get_data(as_text=True)
+    finally:
+        station.booths.clear()
+    verdict = page.split('id="verdict"', 1)[1].split("</p>", 1)[0]
+    assert "not done as asked" in verdict and "the status of Acme Ltd is New, not Won" in verdict
+    assert 'id="submit"' in page and "Set the status of Acme Ltd to Won." in page
