@@ -482,3 +482,15 @@ def test_the_review_says_in_the_task_s_terms_why_the_check_failed(client, tmp_pa
     verdict = page.split('id="verdict"', 1)[1].split("</p>", 1)[0]
     assert "not done as asked" in verdict and "the status of Acme Ltd is New, not Won" in verdict
     assert 'id="submit"' in page and "Set the status of Acme Ltd to Won." in page
+
+
+def test_a_volunteer_id_never_reads_as_personal_data(monkeypatch):
+    """A random `vol-<hex>` can read as a street address (then every episode of that volunteer would be blocked
+    at Submit, the id being in meta.json): such an id is drawn again."""
+    from cleantrace.privacy.detect import find_identifiers
+    from cleantrace.station import app as station_app
+
+    assert find_identifiers("vol-09bffb667eaa")  # one that reads as an address
+    drawn = iter(["09bffb667eaa", "0123456789ab"])
+    monkeypatch.setattr(station_app.secrets, "token_hex", lambda n: next(drawn))
+    assert station_app.new_volunteer_id() == "vol-0123456789ab"
