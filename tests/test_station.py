@@ -312,10 +312,16 @@ def test_crowd_links_the_waiting_room_and_the_completion_code(tmp_path, tasks_di
     station.close()
 
 
-def test_review_with_its_own_login_the_ledger_withdrawal_retention_and_a_restart(tmp_path, tasks_dir):
+@pytest.fixture(params=["sqlite", "postgres"])
+def station_db(request) -> str | None:
+    """The station's database: its default (SQLite beside the runs), or a real Postgres (--db)."""
+    return None if request.param == "sqlite" else request.getfixturevalue("postgres_db")
+
+
+def test_review_with_its_own_login_the_ledger_withdrawal_retention_and_a_restart(tmp_path, tasks_dir, station_db):
     """Two crowd workers' submitted episodes: a reviewer accepts one and rejects the other, the ledger shows
     both, one worker withdraws (their episode deleted everywhere), retention deletes the rejected one; a
-    restart keeps all of it."""
+    restart keeps all of it. On SQLite and on Postgres."""
     import json
 
     from click.testing import CliRunner
@@ -325,7 +331,7 @@ def test_review_with_its_own_login_the_ledger_withdrawal_retention_and_a_restart
     from tests.synthetic import write_episode
 
     config = StationConfig(campaign=_campaign(pay_per_episode=0.5, pay_per_hour=3.6), out=tmp_path,
-                           tasks_dir=tasks_dir, run_id="st")
+                           tasks_dir=tasks_dir, run_id="st", db_url=station_db)
     app, station = create_station(config)
     store, run = station.store, station.run_dir
     people = {}
@@ -380,7 +386,8 @@ def test_review_with_its_own_login_the_ledger_withdrawal_retention_and_a_restart
     assert {r["worker_id"]: r["amount_owed"] for r in station.store.ledger()} == {"W-1": 0.6, "W-2": 0.0}
     assert not station.store.consented(who)
     station.close()
-    csv = CliRunner().invoke(cli, ["station", "ledger", "--csv", "--out", str(tmp_path)])
+    where = ["--db", station_db] if station_db else ["--out", str(tmp_path)]
+    csv = CliRunner().invoke(cli, ["station", "ledger", "--csv", *where])
     assert csv.exit_code == 0, csv.output
     lines = csv.output.splitlines()
     assert lines[0].startswith("worker_id,volunteer_id,seconds_on_task") and len(lines) == 3

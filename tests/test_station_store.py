@@ -3,25 +3,12 @@ the previous revision, from the versioned schema before Alembic) and every kind 
 
 from __future__ import annotations
 
-import itertools
-
 import pytest
 import sqlalchemy as sa
 from sqlalchemy import text
 
 from cleantrace.errors import CleantraceError
 from cleantrace.station.store import Store, metadata
-from tests.postgres import fresh_database, postgres_bin, throwaway_postgres
-
-NAMES = (f"db{n}" for n in itertools.count())
-
-
-@pytest.fixture(scope="module")
-def postgres_cluster():
-    if postgres_bin() is None:
-        pytest.skip("Postgres is not installed (/usr/lib/postgresql/*/bin; scripts/install.sh --dev installs it)")
-    with throwaway_postgres() as url:
-        yield url
 
 
 @pytest.fixture(params=["sqlite", "postgres"])
@@ -29,7 +16,7 @@ def db_url(request, tmp_path):
     """An empty database: an SQLite file, or a fresh database in the throwaway Postgres cluster."""
     if request.param == "sqlite":
         return f"sqlite:///{tmp_path / 'station.sqlite'}"
-    return fresh_database(request.getfixturevalue("postgres_cluster"), next(NAMES))
+    return request.getfixturevalue("postgres_db")
 
 
 def _differences(store: Store) -> list:
