@@ -98,8 +98,14 @@ def test_bad_station_options_are_one_clear_error_before_anything_starts(tmp_path
         with pytest.raises(CleantraceError, match="--public-url") as err:
             create_station(config(public_url=url))
         assert "\n" not in str(err.value)
-    with pytest.raises(CleantraceError, match="room for at least one volunteer"):
-        create_station(config(max_per_ip=0))
+    from click.testing import CliRunner
+
+    from cleantrace.cli import cli
+
+    for option in ("--max-per-ip", "--max-volunteers"):
+        zero = CliRunner().invoke(cli, ["station", "--task", "crm/set-lead-status", option, "0", "--out",
+                                        str(tmp_path / "out")])
+        assert zero.exit_code == 2 and "0 is not in the range x>=1" in zero.output
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
         taken.listen()
@@ -501,3 +507,33 @@ def test_a_volunteer_id_never_reads_as_personal_data(monkeypatch):
     drawn = iter(["09bffb667eaa", "0123456789ab"])
     monkeypatch.setattr(station_app.secrets, "token_hex", lambda n: next(drawn))
     assert station_app.new_volunteer_id() == "vol-0123456789ab"
+
+
+def test_a_worker_id_alone_does_not_open_another_browser_s_live_booth(tmp_path, tasks_dir):
+    """A crowd link's worker id is no secret: a second browser with the same id is the same volunteer, but it is
+    not let into the booth still live in the first (its screen, commands, recording), nor given a second one."""
+    from types import SimpleNamespace
+
+    from cleantrace.station.booth import BoothView
+
+    app, station = create_station(StationConfig(campaign=_campaign(), out=tmp_path, tasks_dir=tasks_dir))
+    first, second = app.test_client(), app.test_client()
+    for client in (first, second):
+        client.get("/c/pilot?workerId=W-1")
+        client.post("/consent", data={"agree": "yes"})
+    with first.session_transaction() as session:
+        who, session["booth"] = session["volunteer"], "tok"
+    station.booths[who] = SimpleNamespace(token="tok", view=lambda: BoothView("recording"), ip="127.0.0.1",
+                                          holds_sandbox=True, heartbeat=lambda: BoothView("recording"),
+                                          spec=SimpleNamespace(episode_id="ep"), folder=tmp_path / "ep")
+    try:
+        assert first.post("/api/heartbeat").get_json()["state"] == "recording"  # the first browser's booth
+        refused = second.get("/task")
+        assert refused.status_code == 409 and "open in another browser" in refused.get_data(as_text=True)
+        assert second.post("/api/wait").get_json() == {"go": "/task"}  # the waiting room's poll: same answer
+        with second.session_transaction() as session:
+            assert session["volunteer"] == who and "booth" not in session
+        assert second.post("/api/heartbeat").status_code == 404 and second.post("/api/discard").status_code == 404
+    finally:
+        station.booths.clear()
+        station.close()

@@ -21,6 +21,7 @@ from flask import (
     Response,
     abort,
     jsonify,
+    make_response,
     redirect,
     render_template,
     request,
@@ -105,9 +106,6 @@ class Station:
             raise CleantraceError("a station serves one task or one campaign", "pass --task TASK or --campaign FILE")
         if config.public_url:
             check_public_url(config.public_url)
-        if config.max_booths < 1 or config.max_per_ip < 1:
-            raise CleantraceError("a station needs room for at least one volunteer",
-                                  "give --max-volunteers and --max-per-ip of 1 or more")
         self.config = config
         self.registry = load_registry(config.tasks_dir)
         self.campaign = config.campaign
@@ -368,7 +366,13 @@ def create_station(config: StationConfig) -> tuple[Flask, Station]:
         return booth
 
     def open_booth(who: str):
-        """The volunteer's next booth (then its token goes into their session), or where to send them."""
+        """The volunteer's next booth (then its token goes into their session), or where to send them. A booth
+        still live for this volunteer in another browser stays that browser's: a worker id in a link is no
+        secret, so knowing it must not let anyone into the screen, commands or recording of that booth."""
+        live = station.booth_of(who)
+        if live is not None and live.view().state not in ENDED:
+            return make_response(render_template("ended.html", state="busy", message="your task is open in another "
+                                                 "browser or tab: please finish it there (or wait until it ends)"), 409)
         try:
             booth = station.open_booth(who, session["consent_time"], request.remote_addr or "")
         except Waiting:
@@ -377,7 +381,7 @@ def create_station(config: StationConfig) -> tuple[Flask, Station]:
             session["finished"] = str(exc)
             return redirect(url_for("finished_page"))
         except CleantraceError as exc:
-            return render_template("ended.html", state="busy", message=str(exc)), 429
+            return make_response(render_template("ended.html", state="busy", message=str(exc)), 429)
         session["booth"] = booth.token
         return booth
 
@@ -464,6 +468,8 @@ def create_station(config: StationConfig) -> tuple[Flask, Station]:
             return jsonify({"go": url_for("task_page")})
         if opened.status_code == 302 and opened.location.endswith("/finished"):
             return jsonify({"go": url_for("finished_page")})
+        if opened.status_code in (409, 429):  # refused: the task page says why
+            return jsonify({"go": url_for("task_page")})
         return jsonify({"position": station.position(who), "expected_start": station.expected_start()})
 
     @app.post("/withdraw")
