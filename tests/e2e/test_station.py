@@ -385,6 +385,7 @@ def test_two_volunteers_get_two_sandboxes_discard_deletes_and_a_disconnect_keeps
 
 
 BEFORE_START, WHILE_PAUSED = (40, 700), (1234, 777)  # where a volunteer's pointer goes while nothing records
+COMMAND_MS = 30_000  # a command's round trip to the sandbox (x11vnc -remote, the recorder) on a loaded machine
 
 
 class BrowserVolunteer:
@@ -440,7 +441,7 @@ class BrowserVolunteer:
         page.mouse.move(*on_screen(BEFORE_START))  # before Start: the sandbox ignores it
         time.sleep(0.3)
         page.locator("#start").click()
-        expect(page.locator("#state")).to_have_attribute("data-state", "recording")
+        expect(page.locator("#state")).to_have_attribute("data-state", "recording", timeout=COMMAND_MS)
         here = list(on_screen(BEFORE_START))
 
         def glide_to(point: tuple[float, float]) -> None:  # the volunteer's hand
@@ -467,13 +468,13 @@ class BrowserVolunteer:
         if while_viewing:
             while_viewing()
         page.locator("#pause").click()
-        expect(page.locator("#state")).to_have_attribute("data-state", "paused")
+        expect(page.locator("#state")).to_have_attribute("data-state", "paused", timeout=COMMAND_MS)
         expect(page.locator("#start")).to_have_text("Resume")
         page.mouse.move(*on_screen(WHILE_PAUSED))  # while paused: not let through, not recorded
         time.sleep(0.5)
         here[:] = on_screen(WHILE_PAUSED)
         page.locator("#start").click()
-        expect(page.locator("#state")).to_have_attribute("data-state", "recording")
+        expect(page.locator("#state")).to_have_attribute("data-state", "recording", timeout=COMMAND_MS)
         click_at(centres["save"])
         time.sleep(1.0)
         page.locator("#done").click()
@@ -511,7 +512,7 @@ def in_browsers(station):
         waiting.consent()
         expect(waiting.page).to_have_url(re.compile(r"/wait$"))
         expect(waiting.page.locator("#waiting")).to_contain_text("Every sandbox is in use")
-        expect(waiting.page.locator("#position")).to_have_text("1")
+        expect(waiting.page.locator("#position")).to_have_text("1", timeout=COMMAND_MS)  # its first poll
         assert st.booth_of(st.store.volunteer_of_worker("browser-c")) is None  # no sandbox while waiting
 
         a.wait_ready()
@@ -558,7 +559,7 @@ def in_browsers(station):
 
         for who in (a, b):  # the page stays usable and says what happens
             who.page.locator("#submit").click()
-            expect(who.page.locator("#checking")).to_be_visible()
+            expect(who.page.locator("#checking")).to_be_visible(timeout=COMMAND_MS)
             expect(who.page.locator("#submit")).to_be_disabled()
         receipts = {}
         for who, folder in ((a, a_folder), (b, b_folder)):
