@@ -103,6 +103,9 @@ def test_a_newer_or_unknown_or_unreachable_database_is_one_clear_error(tmp_path)
         Store(f"sqlite:///{tmp_path / 'missing-dir' / 'x.sqlite'}")
     with pytest.raises(CleantraceError, match="cannot open the station database"):
         Store("nosuchdialect://x")
+    with pytest.raises(CleantraceError, match="cannot open the station database") as err:
+        Store(f"postgresql+psycopg://station:s3cret@/x?host={tmp_path}")  # no server there
+    assert "s3cret" not in str(err.value) and "station:***@" in str(err.value)
 
 
 def test_the_station_store_keeps_a_campaign_its_assignments_reviews_pay_and_withdrawals(db_url, tmp_path):

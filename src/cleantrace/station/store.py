@@ -112,6 +112,14 @@ def now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
 
+def shown_url(url: str) -> str:
+    """`url` as it may be printed: its password replaced by ***."""
+    try:
+        return sa.engine.make_url(url).render_as_string(hide_password=True)
+    except (SQLAlchemyError, ValueError):
+        return url.split("@", 1)[-1] if "@" in url else url
+
+
 def default_url(out: Path) -> str:
     """The station database beside the runs: `<out>/station.sqlite`."""
     return f"sqlite:///{(Path(out) / 'station.sqlite').resolve()}"
@@ -126,7 +134,7 @@ class Store:
             self.revision = migrate(self.engine, revision)
         except (SQLAlchemyError, ImportError, ValueError) as exc:
             detail = str(getattr(exc, "orig", None) or exc).splitlines()[0]
-            raise CleantraceError(f"cannot open the station database {url} ({detail})",
+            raise CleantraceError(f"cannot open the station database {shown_url(url)} ({detail})",
                                   "check --db (an SQLAlchemy URL such as sqlite:///station.sqlite)") from None
 
     def close(self) -> None:
