@@ -153,6 +153,30 @@ def test_episodes_left_live_by_a_killed_station_are_sealed_at_the_next_start(tmp
     station.close()
 
 
+def test_episodes_a_stopped_station_left_awaiting_submit_are_deleted_after_the_retention(tmp_path, tasks_dir):
+    """A trace sealed but never submitted (the station stopped while it was in review, or being scanned) can no
+    longer be submitted by anyone: at the next start it is abandoned, so the retention deletes it."""
+    from cleantrace.station.store import Store, default_url
+    from tests.synthetic import write_episode
+
+    store = Store(default_url(tmp_path))
+    store.add_volunteer("vol-cccccccccccc")
+    folders = {}
+    for state in ("review", "checking", "submitted"):
+        folders[state] = write_episode(tmp_path / "old" / f"ep-{state}", performer="volunteer")
+        store.open_episode(f"tok-{state}", f"old/ep-{state}", folders[state], "vol-cccccccccccc",
+                           "crm/set-lead-status", 0)
+        store.set_state(f"old/ep-{state}", state)
+    store.close()
+    app, station = create_station(StationConfig(task="crm/set-lead-status", out=tmp_path, tasks_dir=tasks_dir))
+    assert sorted(station.recovered) == ["old/ep-checking", "old/ep-review"]
+    assert "before the volunteer submitted it" in station.store.episode("old/ep-review")["message"]
+    station.config.retention_hours = 0  # they are past their retention
+    assert sorted(station.sweep()) == ["old/ep-checking", "old/ep-review"]
+    assert not folders["review"].exists() and not folders["checking"].exists() and folders["submitted"].exists()
+    station.close()
+
+
 def test_the_viewer_bridge_relays_both_ways_and_a_greeting_sent_with_the_handshake(tmp_path):
     """bridge() against a real unix-socket server that greets first (as RFB does), through a real websocket."""
     import socket

@@ -234,7 +234,8 @@ class Station:
         self.store.set_state(self.key(booth), booth.state, booth.message, booth.seconds_recorded)
 
     def _recover(self) -> list[str]:
-        """Seal what a previous station process left live (killed without a chance to): its episodes."""
+        """Seal what a previous station process left live (killed without a chance to), and mark what it left
+        awaiting the volunteer's Submit as abandoned (then the retention deletes it); those episodes."""
         from cleantrace.spec import DEFAULT_SCREEN, PlaceholderMeta
         from cleantrace.trace.seal import seal_incomplete
 
@@ -251,6 +252,11 @@ class Station:
                     screen=DEFAULT_SCREEN))
             self.store.set_state(row["id"], "incomplete", why)
             found.append(row["id"])
+        unsent = "the station stopped before the volunteer submitted it (deleted after the retention time)"
+        for row in self.store.episodes():  # sealed, never submitted: nobody can submit them any more
+            if row["state"] in ("review", "checking"):
+                self.store.set_state(row["id"], "incomplete", unsent)
+                found.append(row["id"])
         return found
 
     def withdraw(self, volunteer: str) -> list[str]:
