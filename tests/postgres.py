@@ -44,7 +44,9 @@ def throwaway_postgres() -> Iterator[str]:
     if user is not None:
         os.chown(home, user.pw_uid, user.pw_gid)
     data, log = home / "data", home / "log"
-    run = lambda *argv: subprocess.run([*prefix, *argv], check=True, capture_output=True, text=True)  # noqa: E731
+    def run(*argv: str) -> None:  # from the cluster's folder: the user may not enter the checkout (e.g. in /root)
+        subprocess.run([*prefix, *argv], check=True, capture_output=True, text=True, cwd=home)
+
     try:
         run(str(bin_dir / "initdb"), "-D", str(data), "-U", "station", "--auth=trust", "-E", "UTF8", "--no-sync")
         options = f"-k {home} -p {PORT} -c listen_addresses='' -F"
