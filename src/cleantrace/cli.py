@@ -743,8 +743,11 @@ def main() -> None:
         err_console.print("interrupted: what was recorded is kept, the episode marked incomplete")
         sys.exit(130)
     except click.UsageError as exc:  # one line, like every other error
-        path = exc.ctx.command_path.split()[1:] if exc.ctx else []  # the subcommands, e.g. station invite
-        command = " ".join(["cleantrace", *path])
+        names, ctx = [], exc.ctx  # the subcommands, e.g. station invite (not how Python was started)
+        while ctx is not None and ctx.parent is not None:
+            names.insert(0, ctx.info_name)
+            ctx = ctx.parent
+        command = " ".join(["cleantrace", *names])
         err_console.print(f"[red]error:[/] {escape(exc.format_message())} — see `{command} --help`",
                           highlight=False, soft_wrap=True)
         sys.exit(exc.exit_code)
