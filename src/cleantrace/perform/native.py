@@ -75,7 +75,7 @@ class NativeActor(Actor):
         does: hold Alt, press Tab until it is selected (each press a step), release."""
         scoped = self.window(title)
         window = scoped._window()
-        if "active" in window.states:
+        if self._is_active(window):
             return scoped
         # openbox cycles in stacking order (click to focus raises): start with the window's place in it
         place = self.stacking.order().get(window.name, 1)
@@ -90,7 +90,7 @@ class NativeActor(Actor):
                     self.inputs.key("Tab", False)
                 time.sleep(self._lognormal(0.15))
                 self.inputs.key("Alt_L", False)
-            if self._until(lambda: "active" in scoped._window().states, 1.5):
+            if self._until(lambda: scoped._is_active(scoped._window()), 1.5):
                 return scoped
         raise PerformError(f"Alt+Tab never brought window {title!r} to the front",
                            "is it minimised or on another desktop?")
@@ -370,7 +370,8 @@ class NativeActor(Actor):
             if self.scope.app is not None:
                 tops = [w for w in tops if w.app() == self.scope.app]
             if self.scope.title is None and self.scope.app is None:
-                active = [w for w in tops if "active" in w.states]
+                active = [w for w in tops if "active" in w.states] or [
+                    w for w in tops if w.name and w.name == self.stacking.active()]
                 if active and active[0].role not in MAIN_WINDOWS:  # a popup has the focus: its window
                     active = [w for w in tops if w.bus == active[0].bus and w.role in MAIN_WINDOWS and w.showing]
                 tops = active
@@ -382,6 +383,11 @@ class NativeActor(Actor):
                 raise PerformError(f"no window {self.scope.title!r}" if self.scope.title else f"no {self.scope}",
                                    f"windows open: {', '.join(map(repr, seen)) or 'none'}")
             time.sleep(WAIT_POLL_S)
+
+    def _is_active(self, window: Node) -> bool:
+        """Whether `window` has the focus: AT-SPI says so, or the window manager does (Chromium
+        does not mark its frame active)."""
+        return "active" in window.states or (window.name != "" and self.stacking.active() == window.name)
 
     def _file_dialog(self) -> Node:
         deadline = time.monotonic() + self.timeout_ms / 1000

@@ -39,6 +39,24 @@ class Stacking:
         except Exception:  # no X here, or a window went away meanwhile: the caller falls back
             return {}
 
+    def active(self) -> str | None:
+        """The title of the window the window manager says is active (`_NET_ACTIVE_WINDOW`): the
+        truth when an app (Chromium) does not mark its AT-SPI frame active."""
+        try:
+            from Xlib import X, display
+
+            if self._x is None:
+                self._x = display.Display(self.display_name or os.environ.get("DISPLAY", ""))
+            d = self._x
+            prop = d.screen().root.get_full_property(d.intern_atom("_NET_ACTIVE_WINDOW"), X.AnyPropertyType)
+            if not prop or not prop.value or not prop.value[0]:
+                return None
+            title = d.create_resource_object("window", prop.value[0]).get_full_property(
+                d.intern_atom("_NET_WM_NAME"), d.intern_atom("UTF8_STRING"))
+            return bytes(title.value).decode("utf-8", "replace") if title is not None else None
+        except Exception:  # no X here, or the window went away meanwhile
+            return None
+
     def popup_at(self, x: float, y: float) -> bool:
         """Whether the topmost X window at (x, y) is a popup (override-redirect: an open menu, a
         drop-down list, a tooltip), which AT-SPI lists inside its window's tree, not as a window."""

@@ -107,7 +107,9 @@ class AtspiResolver:
         return describe(node)
 
     def focused_node(self) -> Node | None:
-        active = [w for w in self.atspi.windows() if "active" in w.states]
+        windows = self.atspi.windows()
+        active = [w for w in windows if "active" in w.states] or [  # Chromium does not mark its frame active
+            w for w in windows if w.name and w.name == self.stacking.active()]
         if not active:
             return None
         every = self.atspi.subtree(active[:1])
