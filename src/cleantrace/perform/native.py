@@ -78,7 +78,10 @@ class NativeActor(Actor):
         if self._is_active(window):
             return scoped
         # openbox cycles in stacking order (click to focus raises): start with the window's place in it
-        place = self.stacking.order().get(window.name, 1)
+        order = self.stacking.order()
+        mains = sorted((w.name for w in self.atspi.windows() if w.role in MAIN_WINDOWS and w.name in order),
+                       key=order.__getitem__)  # the windows Alt+Tab cycles through (no taskbar, no desktop)
+        place = mains.index(window.name) if window.name in mains else 1
         for presses in [max(place, 1), *[p for p in range(1, 10) if p != max(place, 1)]][:9]:
             with self._step(f"Switch to the {title} window", why):
                 self.observer.probe_focus()
