@@ -51,9 +51,8 @@ def _record_episode(spec: EpisodeSpec, paths: SandboxPaths, session, db_path: Pa
     # heavy imports here, while the sandbox's processes come up (run_inside launched them first)
     from cleantrace.perform.persona import persona_named
     from cleantrace.perform.xinput import XTestInput
+    from cleantrace.record.atspi_grounding import screen_grounding
     from cleantrace.record.clock import EpisodeClock
-    from cleantrace.record.grounding import TargetResolver
-    from cleantrace.record.labels import ScreenLabeller
     from cleantrace.record.recorder import Recorder
     from cleantrace.tasks import load_registry
     from cleantrace.trace.reduce import REDUCTION
@@ -98,9 +97,10 @@ def _record_episode(spec: EpisodeSpec, paths: SandboxPaths, session, db_path: Pa
         stage("page loaded")
         inputs = XTestInput(session.display.name)
         settings = spec.settings
-        resolver = TargetResolver(page, look.device_scale_factor)
+        # the kiosk's page through CDP; a desktop's native windows through AT-SPI too (docs/native.md)
+        resolver, labeller = screen_grounding(getattr(spec, "profile", "kiosk"), page, look.device_scale_factor)
         recorder = Recorder(writer, session.display.name, clock, resolver, settings.fps,
-                            settings.change_fps, ScreenLabeller(page, look.device_scale_factor), settings.frame_format)
+                            settings.change_fps, labeller, settings.frame_format)
         recorder.start()
         stage("recording")
         performer.perform(page, inputs, recorder)

@@ -244,3 +244,14 @@ def desktop_grounding(page: Any = None, device_scale: float = 1.0) -> tuple[Desk
         return DesktopResolver(), DesktopLabeller()
     return (DesktopResolver(TargetResolver(page, device_scale)),
             DesktopLabeller(ScreenLabeller(page, device_scale)))
+
+
+def screen_grounding(profile: str, page: Any = None, device_scale: float = 1.0) -> tuple[Any, Any]:
+    """The resolver and labeller of an episode's recorder: the kiosk's page through CDP, a desktop
+    through AT-SPI and CDP (`desktop_grounding`)."""
+    if profile == "desktop":
+        return desktop_grounding(page, device_scale)
+    from cleantrace.record.grounding import TargetResolver
+    from cleantrace.record.labels import ScreenLabeller
+
+    return TargetResolver(page, device_scale), ScreenLabeller(page, device_scale)
