@@ -7,6 +7,8 @@ import time
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 
+import numpy as np
+
 from cleantrace.errors import PerformError
 from cleantrace.perform.actor import WHEEL_DOWN, WHEEL_UP, Actor, _describe, _phrase, announced, rank_targets
 from cleantrace.perform.atspi import Atspi, Node
@@ -201,23 +203,41 @@ class NativeActor(Actor):
 
     def _into_menu_row(self, role: str, name: str) -> None:
         """Go into an open (sub)menu the way its entries stay put: first sideways into the menu's
-        column at the current height (from the bar or the submenu's opener), then straight up or
-        down to the entry's row. A diagonal path would rest on other entries and open their
-        submenus, or head for an open submenu, which GTK then keeps open."""
+        column within the current row (from the bar or the submenu's opener), then straight up or
+        down the column to the entry's row. A path that strays over other entries opens their
+        submenus, and one over the menu bar opens another menu (GTK switches on hover): the
+        humanlike paths are kept inside the row, then the column."""
         item = self._locate(role=role, name=name)
         if item.box is None:
             return
         ix, iy, iw, ih = item.box
         x, y = self.inputs.position
+        here = self._locate_at(x, y)
         if not ix <= x < ix + iw:
-            menu = item.parent if item.parent is not None and item.parent.box else item
-            mx, my, mw, mh = menu.box  # type: ignore[misc]
-            x = round(ix + min(12, iw / 4) if ix >= x else ix + iw - min(12, iw / 4))
-            y = round(min(max(y, my + 4), my + mh - 8))
-            self.inputs.move_along(self.motion.move_path(self.inputs.position, Box(x - 2, y - 2, 4, 4), self.rng,
-                                                         self.persona, self.screen))
-        self.inputs.move_along(self.motion.move_path((x, y), Box(x - 2, iy + ih * 0.3, 4, ih * 0.4), self.rng,
-                                                     self.persona, self.screen))
+            col = round(ix + min(12, iw / 4) if ix >= x else ix + iw - min(12, iw / 4))
+            band = (here.box[1] + 3, here.box[1] + here.box[3] - 3) if here is not None and here.box else (y, y)
+            self._move_within(Box(col - 2, y - 1, 4, 2), ys=band)
+            x = col
+        self._move_within(Box(x - 2, iy + ih * 0.3, 4, ih * 0.4), xs=(ix + 3, ix + iw - 3))
+
+    def _move_within(self, box: Box, xs: tuple[float, float] | None = None,
+                     ys: tuple[float, float] | None = None) -> None:
+        """A humanlike path to `box`, its points kept within `xs` / `ys` (a menu's column or row)."""
+        path = self.motion.move_path(self.inputs.position, box, self.rng, self.persona, self.screen)
+        if xs is not None:
+            path.points[:, 0] = np.clip(path.points[:, 0], min(xs), max(xs))
+        if ys is not None:
+            path.points[:, 1] = np.clip(path.points[:, 1], min(ys), max(ys))
+        self.inputs.move_along(path)
+
+    def _locate_at(self, x: int, y: int) -> Node | None:
+        """The menu entry (or other element) under the pointer, if AT-SPI can say."""
+        from cleantrace.record.atspi_grounding import AtspiResolver, pick
+
+        try:
+            return pick(AtspiResolver(self.atspi).hit(x, y))
+        except Exception:  # best effort: the row is then the pointer's own height
+            return None
 
     @announced
     def type(
