@@ -1,0 +1,316 @@
+"""The running desktop of a `desktop` episode: session bus, AT-SPI bus, openbox, tint2, and the apps.
+
+The contract the performer, the Actor and the checks rely on (docs/desktop.md):
+
+- inside a desktop episode the episode process's `os.environ` holds `DISPLAY`,
+  `DBUS_SESSION_BUS_ADDRESS`, `AT_SPI_BUS_ADDRESS` and `XDG_RUNTIME_DIR` (set by `Desktop.start`);
+- `current()` is the running `Desktop` (None in a kiosk episode): `launch(app, arg)`,
+  `wait_window(match)`, `windows()`, `web_url(app, path)`, `home`, `env`, `geometry`, `browser_page()`;
+- app names are the keys of `APPS`: browser, calc, writer, files, editor.
+
+Every process of the desktop runs in the browser's jail (`browser.browser_jail`): the trace, the
+worlds' databases and the cleantrace runtime are empty folders there.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from cleantrace.appearance import Appearance
+from cleantrace.errors import SandboxError
+from cleantrace.sandbox.browser import QUIET_FLAGS, devtools_url, write_profile_preferences
+from cleantrace.sandbox.desktop_config import (
+    AppSpec,
+    desktop_entry,
+    gtk_settings,
+    libreoffice_profile,
+    openbox_config,
+    tint2_config,
+    window_layout,
+)
+from cleantrace.sandbox.processes import stop_process
+from cleantrace.sandbox.requirements import chromium_path
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Page
+
+SOFFICE = "/usr/lib/libreoffice/program/soffice"
+APPS: dict[str, AppSpec] = {  # the order is the taskbar's and the window layout's: add new apps at the end
+    "browser": AppSpec("browser", "Web Browser", (), "Chromium*", "chromium", "url"),  # command: browser_command()
+    "calc": AppSpec("calc", "Spreadsheet (LibreOffice Calc)", (SOFFICE, "--calc", "--norestore", "--nologo"),
+                    "libreoffice-calc", "libreoffice-calc", "file"),
+    "writer": AppSpec("writer", "Word Processor (LibreOffice Writer)",
+                      (SOFFICE, "--writer", "--norestore", "--nologo"), "libreoffice-writer", "libreoffice-writer",
+                      "file"),
+    "files": AppSpec("files", "Files", ("pcmanfm", "--new-win"), "Pcmanfm", "system-file-manager", "folder"),
+    "editor": AppSpec("editor", "Text Editor", ("mousepad",), "Mousepad", "accessories-text-editor", "file"),
+}
+FIRST_WEB_PORT = 8001
+BUS_TIMEOUT_S = 10.0
+WINDOW_TIMEOUT_S = 30.0  # LibreOffice's first start on a loaded 2-core machine takes several seconds
+
+_current: Desktop | None = None
+
+
+def current() -> Desktop | None:
+    """The desktop of this episode process, once started (None in a kiosk episode)."""
+    return _current
+
+
+@dataclass(frozen=True)
+class Window:
+    """A managed top-level window, its frame-less client area in screen pixels."""
+
+    id: int
+    title: str
+    wm_class: str
+    x: int
+    y: int
+    w: int
+    h: int
+
+
+class Desktop:
+    """Starts and stops the desktop's processes on `display_name`; `jail` is the command prefix that hides
+    the trace from every app (`browser.browser_jail`)."""
+
+    def __init__(self, display_name: str, scratch: Path, home: Path, appearance: Appearance, seed: int,
+                 web_apps: dict[str, int] | None = None, jail: list[str] | None = None) -> None:
+        self.display_name = display_name
+        self.scratch = scratch / "desktop"
+        self.home = home
+        self.appearance = appearance
+        self.web_ports = dict(web_apps or {})  # app name → its server's loopback port
+        self.jail = list(jail or [])
+        self.geometry = window_layout(seed, appearance.screen, list(APPS))
+        self.env: dict[str, str] = {}
+        self.profile = scratch / "profile"  # the browser's (the kiosk's place for it)
+        self.browser: subprocess.Popen | None = None
+        self._procs: dict[str, subprocess.Popen] = {}  # part → process
+        self._apps: list[tuple[str, subprocess.Popen]] = []
+        self._page: Page | None = None
+        self._playwright: Any = None
+
+    # --- start -------------------------------------------------------------------------------
+    def start(self, extra_env: dict[str, str] | None = None) -> None:
+        """Bring up the session bus, the AT-SPI bus, openbox and tint2 (the display must be up);
+        a SandboxError naming the part that did not come up."""
+        global _current
+        self.scratch.mkdir(parents=True, exist_ok=True)
+        runtime = self.scratch / "runtime"
+        runtime.mkdir(mode=0o700, exist_ok=True)
+        dark = self.appearance.color_scheme == "dark"
+        self.env = {
+            "DISPLAY": self.display_name, "HOME": str(self.home), "PATH": "/usr/local/bin:/usr/bin:/bin",
+            "LANG": "C.UTF-8", "USER": os.environ.get("USER", "sandbox"), "XDG_RUNTIME_DIR": str(runtime),
+            "XDG_CONFIG_HOME": str(self.home / ".config"), "XDG_DATA_DIRS": "/usr/local/share:/usr/share",
+            "GSETTINGS_BACKEND": "memory", "NO_AT_BRIDGE": "0", "GTK_A11Y": "atk", "SAL_USE_VCLPLUGIN": "gtk3",
+            "GTK_THEME": "Adwaita:dark" if dark else "Adwaita", "NO_AT_BRIDGE_WARNINGS": "1",
+            **(extra_env or {}),
+        }
+        self._write_config(dark)
+        bus = self.scratch / "bus"
+        self.env["DBUS_SESSION_BUS_ADDRESS"] = f"unix:path={bus}"
+        self._spawn("the session bus", ["dbus-daemon", "--session", "--nofork", "--nopidfile",
+                                        f"--address=unix:path={bus}"])
+        self._wait_for(lambda: bus.exists(), "the session bus", "dbus-daemon")
+        self._spawn("the AT-SPI bus", ["/usr/libexec/at-spi-bus-launcher", "--launch-immediately"])
+        self.env["AT_SPI_BUS_ADDRESS"] = self._a11y_address()
+        self._spawn("the window manager", ["openbox", "--config-file", str(self.scratch / "openbox.xml")])
+        self._spawn("the taskbar", ["tint2", "-c", str(self.scratch / "tint2rc")])
+        os.environ.update({k: self.env[k] for k in
+                           ("DISPLAY", "DBUS_SESSION_BUS_ADDRESS", "AT_SPI_BUS_ADDRESS", "XDG_RUNTIME_DIR")})
+        _current = self
+
+    def _write_config(self, dark: bool) -> None:
+        font = self.appearance.font
+        classes = {name: app.wm_class for name, app in APPS.items()}
+        (self.scratch / "openbox.xml").write_text(openbox_config(self.geometry, classes, dark, font))
+        launchers = self.scratch / "applications"
+        launchers.mkdir(exist_ok=True)
+        paths = []
+        for name, app in APPS.items():
+            path = launchers / f"cleantrace-{name}.desktop"
+            path.write_text(desktop_entry(app, self.command(name)))
+            paths.append(path)
+        (self.scratch / "tint2rc").write_text(tint2_config(paths, dark, font))
+        gtk = self.home / ".config" / "gtk-3.0"
+        gtk.mkdir(parents=True, exist_ok=True)
+        (gtk / "settings.ini").write_text(gtk_settings(self.appearance))
+        office = self.home / ".config" / "libreoffice" / "4" / "user"
+        office.mkdir(parents=True, exist_ok=True)
+        (office / "registrymodifications.xcu").write_text(libreoffice_profile())
+
+    def _spawn(self, part: str, argv: list[str]) -> subprocess.Popen:
+        try:
+            proc = subprocess.Popen([*self.jail, *argv], env=self.env, stdin=subprocess.DEVNULL,
+                                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=self.home)
+        except OSError as exc:
+            raise SandboxError(f"{part} cannot start: {exc}", "run `cleantrace doctor`") from exc
+        self._procs[part] = proc
+        return proc
+
+    def _wait_for(self, ready, part: str, what: str, timeout: float = BUS_TIMEOUT_S) -> None:
+        deadline = time.monotonic() + timeout
+        proc = self._procs[part]
+        while not ready():
+            if proc.poll() is not None:
+                raise SandboxError(f"{part} ({what}) exited with code {proc.returncode} at start",
+                                   "run `cleantrace doctor`")
+            if time.monotonic() > deadline:
+                raise SandboxError(f"{part} ({what}) did not come up in {timeout:.0f} s", "run `cleantrace doctor`")
+            time.sleep(0.01)
+
+    def _a11y_address(self) -> str:
+        """The accessibility bus's address, asked of org.a11y.Bus on the session bus (its launcher's)."""
+        found: list[str] = []
+
+        def ask() -> bool:
+            reply = subprocess.run(
+                ["dbus-send", "--session", "--print-reply=literal", "--reply-timeout=1000", "--dest=org.a11y.Bus",
+                 "/org/a11y/bus", "org.a11y.Bus.GetAddress"], env=self.env, capture_output=True, text=True,
+            )
+            if reply.returncode == 0 and reply.stdout.strip().startswith("unix:"):
+                found.append(reply.stdout.strip())
+                return True
+            return False
+
+        self._wait_for(ask, "the AT-SPI bus", "at-spi-bus-launcher")
+        return found[0]
+
+    # --- apps --------------------------------------------------------------------------------
+    def command(self, app: str, arg: str | None = None) -> list[str]:
+        """The command line that starts `app` (what its taskbar launcher runs), with `arg` if given."""
+        if app not in APPS:
+            raise SandboxError(f"unknown desktop app {app!r}", f"use one of: {', '.join(APPS)}")
+        spec = APPS[app]
+        argv = self.browser_command() if app == "browser" else list(spec.command)
+        if arg is not None:
+            argv.append(arg if spec.arg == "url" or arg.startswith("/") else str(self.home / arg))
+        return argv
+
+    def browser_command(self) -> list[str]:
+        """Chromium with its normal UI, at its window place, CDP on loopback, each web app at <name>.test."""
+        x, y, w, h = self.geometry["browser"]
+        scale = self.appearance.device_scale_factor
+        rules = ", ".join(f"MAP {name}.test 127.0.0.1:{port}" for name, port in self.web_ports.items())
+        look = [] if scale == 1 else [f"--force-device-scale-factor={scale:g}"]
+        if self.appearance.color_scheme == "dark":
+            look.append("--force-dark-mode")
+        return [
+            chromium_path(), *QUIET_FLAGS, *look, "--force-renderer-accessibility",
+            *([f"--host-resolver-rules={rules}"] if rules else []), f"--user-data-dir={self.profile}",
+            "--remote-debugging-address=127.0.0.1", "--remote-debugging-port=0",
+            f"--window-position={round(x / scale)},{round(y / scale)}",
+            f"--window-size={round(w / scale)},{round(h / scale)}",
+        ]
+
+    def launch(self, app: str, arg: str | None = None) -> subprocess.Popen:
+        """Start `app` as its taskbar launcher would (same command, jail and window rule); does not wait."""
+        if app == "browser":
+            self.profile.mkdir(parents=True, exist_ok=True)
+            write_profile_preferences(self.profile, self.appearance)
+        proc = self._spawn(f"{app} ({len(self._apps)})", self.command(app, arg))
+        self._apps.append((app, proc))
+        if app == "browser" and self.browser is None:
+            self.browser = proc
+        return proc
+
+    def open(self, app: str, arg: str | None = None, timeout: float = WINDOW_TIMEOUT_S) -> Window:
+        """Launch `app` and wait until its window is mapped; a SandboxError naming the app if it exits or
+        no window appears."""
+        before = {w.id for w in self.windows()}
+        proc = self.launch(app, arg)
+        return self.wait_window(APPS[app].wm_class.rstrip("*"), timeout, proc, exclude=before, app=app)
+
+    def wait_window(self, match: str, timeout: float = WINDOW_TIMEOUT_S, proc: subprocess.Popen | None = None,
+                    exclude: set[int] | None = None, app: str | None = None) -> Window:
+        """The first managed window whose title or WM class contains `match` (case-insensitive)."""
+        needle = match.lower()
+        deadline = time.monotonic() + timeout
+        name = app or repr(match)
+        while True:
+            for window in self.windows():
+                if window.id not in (exclude or set()) and (needle in window.title.lower()
+                                                            or needle in window.wm_class.lower()):
+                    return window
+            if proc is not None and proc.poll() not in (None, 0):  # soffice/pcmanfm may hand over and exit 0
+                raise SandboxError(f"{name} exited with code {proc.returncode} at start", "run `cleantrace doctor`")
+            if time.monotonic() > deadline:
+                raise SandboxError(f"the window of {name} never appeared in {timeout:.0f} s",
+                                   "see the sandbox log; run `cleantrace doctor`")
+            time.sleep(0.05)
+
+    def windows(self) -> list[Window]:
+        """The window manager's managed windows (_NET_CLIENT_LIST), with titles, classes and client areas."""
+        from Xlib import X, error
+        from Xlib.display import Display
+
+        display = Display(self.display_name)
+        try:
+            root = display.screen().root
+            atom = display.intern_atom
+            listed = root.get_full_property(atom("_NET_CLIENT_LIST"), X.AnyPropertyType)
+            found = []
+            for wid in (listed.value if listed else []):
+                try:
+                    win = display.create_resource_object("window", wid)
+                    name = win.get_full_property(atom("_NET_WM_NAME"), atom("UTF8_STRING"))
+                    title = name.value.decode(errors="replace") if name else (win.get_wm_name() or "")
+                    wm_class = (win.get_wm_class() or ("", ""))[1]
+                    geometry = win.get_geometry()
+                    origin = win.translate_coords(root, 0, 0)
+                    found.append(Window(wid, str(title), wm_class, -origin.x, -origin.y,
+                                        geometry.width, geometry.height))
+                except error.XError:
+                    continue  # closed meanwhile
+            return found
+        finally:
+            display.close()
+
+    def web_url(self, app: str, path: str = "/") -> str:
+        """The address the browser shows for web app `app` (one of the task's `web_apps`)."""
+        if app not in self.web_ports:
+            raise SandboxError(f"no web app {app!r} in this episode", "list it in the task's `web_apps`")
+        return f"http://{app}.test{path if path.startswith('/') else '/' + path}"
+
+    def browser_page(self, timeout: float = 20.0) -> Page | None:
+        """The browser's front tab over CDP (Playwright), once the browser runs; None if it was never started."""
+        if self.browser is None:
+            return None
+        if self._page is None or self._page.is_closed():
+            from playwright.sync_api import sync_playwright
+
+            if self._playwright is None:
+                self._playwright = sync_playwright().start()
+            browser = self._playwright.chromium.connect_over_cdp(devtools_url(self.profile, self.browser, timeout))
+            context = browser.contexts[0]
+            self._page = context.pages[-1] if context.pages else context.wait_for_event("page")
+        return self._page
+
+    # --- health and teardown -----------------------------------------------------------------
+    def fault(self) -> str | None:
+        """Which desktop part died, if one did (the apps a task started may end on their own)."""
+        for part in ("the session bus", "the AT-SPI bus", "the window manager", "the taskbar"):
+            proc = self._procs.get(part)
+            if proc is not None and proc.poll() is not None:
+                return f"{part} died (code {proc.returncode})"
+        return None
+
+    def stop(self) -> None:
+        """Stop every app and part, newest first; a part already gone is skipped."""
+        global _current
+        if self._playwright is not None:
+            try:
+                self._playwright.stop()
+            except Exception:  # noqa: BLE001 - the browser may be gone already
+                pass
+        for proc in reversed(list(self._procs.values())):
+            stop_process(proc, grace=2.0)
+        if _current is self:
+            _current = None
