@@ -40,6 +40,7 @@ if TYPE_CHECKING:
     from playwright.sync_api import Page
 
 SOFFICE = "/usr/lib/libreoffice/program/soffice"
+AT_SPI_LAUNCHER = "/usr/libexec/at-spi-bus-launcher"
 APPS: dict[str, AppSpec] = {  # the order is the taskbar's and the window layout's: add new apps at the end
     "browser": AppSpec("browser", "Web Browser", (), "Chromium*", "chromium", "url"),  # command: browser_command()
     "calc": AppSpec("calc", "Spreadsheet (LibreOffice Calc)", (SOFFICE, "--calc", "--norestore", "--nologo"),
@@ -119,7 +120,7 @@ class Desktop:
         self._spawn("the session bus", ["dbus-daemon", "--session", "--nofork", "--nopidfile",
                                         f"--address=unix:path={bus}"])
         self._wait_for(lambda: bus.exists(), "the session bus", "dbus-daemon")
-        self._spawn("the AT-SPI bus", ["/usr/libexec/at-spi-bus-launcher", "--launch-immediately"])
+        self._spawn("the AT-SPI bus", [AT_SPI_LAUNCHER, "--launch-immediately"])
         self.env["AT_SPI_BUS_ADDRESS"] = self._a11y_address()
         self._spawn("the window manager", ["openbox", "--config-file", str(self.scratch / "openbox.xml")])
         self._spawn("the taskbar", ["tint2", "-c", str(self.scratch / "tint2rc")])

@@ -104,6 +104,11 @@ class Task:
         raise NotImplementedError
 
     @classmethod
+    def sandbox_fields(cls) -> dict[str, Any]:
+        """What the episode spec carries of the task's sandbox: its profile and, on a desktop, its web apps."""
+        return {"profile": cls.profile, "web_apps": tuple(cls.web_apps)}
+
+    @classmethod
     def templates(cls) -> tuple[str, ...]:
         return (cls.instruction,) if isinstance(cls.instruction, str) else tuple(cls.instruction)
 
