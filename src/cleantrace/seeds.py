@@ -26,7 +26,8 @@ def seed_stream(seed: int, consumer: str) -> numpy.random.Generator:
 
     Consumers: world (the task's choices in the seeded world), fake (fake people and values),
     instruction (its wording), actor (the performer's motion and timing), appearance (the app's
-    look), windows (where a desktop's app windows open). Derived as SEED_DERIVATION says, so more draws by one consumer never shift another's.
+    look), windows (where a desktop's app windows open). Derived as SEED_DERIVATION says, so more
+    draws by one consumer never shift another's.
     """
     import numpy as np
 

@@ -50,8 +50,8 @@ from cleantrace.spec import (
     ScriptPerformer,
 )
 from cleantrace.tasks import load_registry
-from cleantrace.tasks.loader import TaskRegistry
 from cleantrace.tasks.lint import check_setups
+from cleantrace.tasks.loader import TaskRegistry
 from cleantrace.trace import files
 from cleantrace.trace.schema import CatalogRow
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 import os
 import subprocess
 import time
+from contextlib import suppress
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -307,10 +308,8 @@ class Desktop:
         """Stop every app and part, newest first; a part already gone is skipped."""
         global _current
         if self._playwright is not None:
-            try:
+            with suppress(Exception):  # the browser may be gone already
                 self._playwright.stop()
-            except Exception:  # noqa: BLE001 - the browser may be gone already
-                pass
         for proc in reversed(list(self._procs.values())):
             stop_process(proc, grace=2.0)
         if _current is self:

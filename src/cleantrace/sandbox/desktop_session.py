@@ -13,7 +13,7 @@ from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 
 from cleantrace.appearance import Appearance
-from cleantrace.errors import SandboxError, TaskError
+from cleantrace.errors import TaskError
 from cleantrace.sandbox.app_server import AppServer
 from cleantrace.sandbox.browser import browser_jail
 from cleantrace.sandbox.desktop import APPS, FIRST_WEB_PORT, Desktop
