@@ -14,6 +14,7 @@ worlds' databases and the cleantrace runtime are empty folders there.
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import time
@@ -94,6 +95,7 @@ class Desktop:
         self.profile = scratch / "profile"  # the browser's (the kiosk's place for it)
         self.browser: subprocess.Popen | None = None
         self._procs: dict[str, subprocess.Popen] = {}  # part → process
+        self._logs: dict[str, str] = {}  # part → its output's file
         self._apps: list[tuple[str, subprocess.Popen]] = []
         self._page: Page | None = None
         self._playwright: Any = None
@@ -149,28 +151,52 @@ class Desktop:
         (office / "registrymodifications.xcu").write_text(libreoffice_profile())
 
     def _spawn(self, part: str, argv: list[str]) -> subprocess.Popen:
+        logs = self.scratch / "logs"
+        logs.mkdir(exist_ok=True)
         try:
-            proc = subprocess.Popen([*self.jail, *argv], env=self.env, stdin=subprocess.DEVNULL,
-                                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=self.home)
+            with open(logs / f"{len(self._procs):02d}-{Path(argv[0]).name}.log", "wb") as log:
+                proc = subprocess.Popen([*self.jail, *argv], env=self.env, stdin=subprocess.DEVNULL,
+                                        stdout=log, stderr=subprocess.STDOUT, cwd=self.home)
         except OSError as exc:
             raise SandboxError(f"{part} cannot start: {exc}", "run `cleantrace doctor`") from exc
         self._procs[part] = proc
+        self._logs[part] = log.name
         return proc
+
+    def said(self, part: str) -> str:
+        """The last line a part wrote (its log under the scratch folder), for an error message."""
+        try:
+            lines = Path(self._logs[part]).read_text(errors="replace").strip().splitlines()
+        except (KeyError, OSError):
+            return ""
+        return lines[-1][:160] if lines else ""
 
     def _wait_for(self, ready, part: str, what: str, timeout: float = BUS_TIMEOUT_S) -> None:
         deadline = time.monotonic() + timeout
         proc = self._procs[part]
         while not ready():
             if proc.poll() is not None:
-                raise SandboxError(f"{part} ({what}) exited with code {proc.returncode} at start",
-                                   "run `cleantrace doctor`")
+                said = self.said(part)
+                raise SandboxError(f"{part} ({what}) exited with code {proc.returncode} at start"
+                                   + (f": {said}" if said else ""), "run `cleantrace doctor`")
             if time.monotonic() > deadline:
                 raise SandboxError(f"{part} ({what}) did not come up in {timeout:.0f} s", "run `cleantrace doctor`")
             time.sleep(0.01)
 
     def _a11y_address(self) -> str:
-        """The accessibility bus's address, asked of org.a11y.Bus on the session bus (its launcher's)."""
+        """The accessibility bus's address, asked of org.a11y.Bus on the session bus (its launcher's).
+
+        Asked only once the launcher owns the name: a call before that would make the session bus
+        start a second launcher (D-Bus activation), and the first one would then exit."""
         found: list[str] = []
+
+        def owned() -> bool:
+            reply = subprocess.run(
+                ["dbus-send", "--session", "--print-reply=literal", "--dest=org.freedesktop.DBus",
+                 "/org/freedesktop/DBus", "org.freedesktop.DBus.NameHasOwner", "string:org.a11y.Bus"],
+                env=self.env, capture_output=True, text=True,
+            )
+            return reply.stdout.strip().endswith("true")
 
         def ask() -> bool:
             reply = subprocess.run(
@@ -182,6 +208,7 @@ class Desktop:
                 return True
             return False
 
+        self._wait_for(owned, "the AT-SPI bus", "at-spi-bus-launcher")
         self._wait_for(ask, "the AT-SPI bus", "at-spi-bus-launcher")
         return found[0]
 
@@ -205,7 +232,8 @@ class Desktop:
         if self.appearance.color_scheme == "dark":
             look.append("--force-dark-mode")
         return [
-            chromium_path(), *QUIET_FLAGS, *look, "--force-renderer-accessibility",
+            # --test-type: no "unsupported command-line flag" bar over the page for --host-resolver-rules
+            chromium_path(), *QUIET_FLAGS, *look, "--force-renderer-accessibility", "--test-type",
             *([f"--host-resolver-rules={rules}"] if rules else []), f"--user-data-dir={self.profile}",
             "--remote-debugging-address=127.0.0.1", "--remote-debugging-port=0",
             f"--window-position={round(x / scale)},{round(y / scale)}",
@@ -214,9 +242,14 @@ class Desktop:
 
     def launch(self, app: str, arg: str | None = None) -> subprocess.Popen:
         """Start `app` as its taskbar launcher would (same command, jail and window rule); does not wait."""
-        if app == "browser":
+        if app == "browser" and not (self.profile / "Default" / "Preferences").exists():
             self.profile.mkdir(parents=True, exist_ok=True)
             write_profile_preferences(self.profile, self.appearance)
+            prefs = self.profile / "Default" / "Preferences"
+            prefs.parent.mkdir(parents=True, exist_ok=True)
+            known = json.loads(prefs.read_text()) if prefs.exists() else {}
+            # the window manager's title bar and borders: the page's screen origin is then exact
+            prefs.write_text(json.dumps({**known, "browser": {"custom_chrome_frame": False}}))
         proc = self._spawn(f"{app} ({len(self._apps)})", self.command(app, arg))
         self._apps.append((app, proc))
         if app == "browser" and self.browser is None:
@@ -275,6 +308,34 @@ class Desktop:
         finally:
             display.close()
 
+    def activate(self, window: Window, timeout: float = 5.0) -> None:
+        """Bring `window` to the front with the focus, as a taskbar click would (EWMH _NET_ACTIVE_WINDOW);
+        a SandboxError if the window manager does not within `timeout`."""
+        from Xlib import X, protocol
+        from Xlib.display import Display
+
+        display = Display(self.display_name)
+        try:
+            root = display.screen().root
+            active = display.intern_atom("_NET_ACTIVE_WINDOW")
+            message = protocol.event.ClientMessage(
+                window=display.create_resource_object("window", window.id), client_type=active,
+                data=(32, [2, X.CurrentTime, 0, 0, 0]),  # 2: from a pager or taskbar
+            )
+            root.send_event(message, event_mask=X.SubstructureRedirectMask | X.SubstructureNotifyMask)
+            display.flush()
+            deadline = time.monotonic() + timeout
+            while True:
+                now = root.get_full_property(active, X.AnyPropertyType)
+                if now and now.value and now.value[0] == window.id:
+                    return
+                if time.monotonic() > deadline:
+                    raise SandboxError(f"the window {window.title!r} did not come to the front in {timeout:.0f} s",
+                                       "see the sandbox log")
+                time.sleep(0.02)
+        finally:
+            display.close()
+
     def web_url(self, app: str, path: str = "/") -> str:
         """The address the browser shows for web app `app` (one of the task's `web_apps`)."""
         if app not in self.web_ports:
@@ -301,7 +362,8 @@ class Desktop:
         for part in ("the session bus", "the AT-SPI bus", "the window manager", "the taskbar"):
             proc = self._procs.get(part)
             if proc is not None and proc.poll() is not None:
-                return f"{part} died (code {proc.returncode})"
+                said = self.said(part)
+                return f"{part} died (code {proc.returncode}{': ' + said if said else ''})"
         return None
 
     def stop(self) -> None:

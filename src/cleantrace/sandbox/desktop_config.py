@@ -54,14 +54,16 @@ def openbox_config(layout: dict[str, tuple[int, int, int, int]], classes: dict[s
     )
     theme = "Onyx" if dark else "Clearlooks"
     frame = ("<context name=\"Frame\"><mousebind button=\"A-Left\" action=\"Drag\"><action name=\"Move\"/></mousebind>"
-             "<mousebind button=\"Left\" action=\"Press\"><action name=\"Focus\"/><action name=\"Raise\"/></mousebind>"
-             "</context>")
+             "</context>")  # a plain Left binding here would swallow every click meant for the app
     titlebar = ("<context name=\"Titlebar\"><mousebind button=\"Left\" action=\"Drag\"><action name=\"Move\"/>"
                 "</mousebind><mousebind button=\"Left\" action=\"DoubleClick\"><action name=\"ToggleMaximize\"/>"
                 "</mousebind></context>")
-    focus = ("<context name=\"Titlebar Top Right Bottom Left TLCorner TRCorner BRCorner BLCorner Client Icon"
-             " AllDesktops Shade Iconify Maximize Close\"><mousebind button=\"Left\" action=\"Press\">"
-             "<action name=\"Focus\"/><action name=\"Raise\"/></mousebind></context>")
+    focus = "".join(  # click to focus: the press still reaches the app (openbox replays it)
+        f"<context name=\"{name}\"><mousebind button=\"Left\" action=\"Press\"><action name=\"Focus\"/>"
+        "<action name=\"Raise\"/></mousebind></context>"
+        for name in ("Client", "Titlebar", "Top", "Bottom", "Left", "Right", "TLCorner", "TRCorner", "BLCorner",
+                     "BRCorner", "Icon", "Iconify", "Maximize", "Close")
+    )
     edges = "".join(
         f"<context name=\"{edge}\"><mousebind button=\"Left\" action=\"Drag\"><action name=\"Resize\"/>"
         "</mousebind></context>"

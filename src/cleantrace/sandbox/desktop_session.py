@@ -46,7 +46,8 @@ class DesktopSession:
         }
         # out of every desktop app's sight: the trace and the performer's folders, the worlds' databases,
         # the cleantrace runtime (virtualenv, package, task packs)
-        self.hidden = [*(hidden or []), str(self.worlds), *runtime_paths(Path(tasks_dir))]
+        runtime = [path for path in runtime_paths(Path(tasks_dir)) if Path(path).is_dir()]  # folders only
+        self.hidden = [*(hidden or []), str(self.worlds), *runtime]
         self.desktop: Desktop | None = None
         self._seed = seed
         self.page: Page | None = None
@@ -91,21 +92,24 @@ class DesktopSession:
         assert self.desktop is not None, "launch() first"
         for app in self.apps.values():
             app.wait_ready()
+        front = None
         for app, arg in windows:
             if app not in APPS:
                 raise TaskError(f"open_at_start names unknown app {app!r}", f"use one of: {', '.join(APPS)}")
-            if app == "browser" and self.desktop.browser is not None and self.page is None:
-                self.desktop.wait_window("chromium", app="the browser", proc=self.desktop.browser)
-                self.page = self.desktop.browser_page()
+            if app == "browser" and self.desktop.browser is not None:
+                front = self.desktop.wait_window("chromium", app="the browser", proc=self.desktop.browser)
+                if self.page is None:
+                    self.page = self.desktop.browser_page()
+                elif arg:
+                    self.page = self.page.context.new_page()
                 if arg:
                     self.page.goto(arg, wait_until="load")
-            elif app == "browser" and self.page is not None and arg:
-                self.page = self.page.context.new_page()
-                self.page.goto(arg, wait_until="load")
             else:
-                self.desktop.open(app, arg)
+                front = self.desktop.open(app, arg)
                 if app == "browser":
                     self.page = self.desktop.browser_page()
+        if front is not None:
+            self.desktop.activate(front)
         if self.page is not None and self.appearance.color_scheme != "light":
             self.page.emulate_media(color_scheme=self.appearance.color_scheme)
         self.shortcuts = ShortcutBlock(self.display.name, DESKTOP_BLOCKED, "the desktop")  # before any input
