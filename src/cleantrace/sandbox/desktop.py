@@ -4,8 +4,9 @@ The contract the performer, the Actor and the checks rely on (docs/desktop.md):
 
 - inside a desktop episode the episode process's `os.environ` holds `DISPLAY`,
   `DBUS_SESSION_BUS_ADDRESS`, `AT_SPI_BUS_ADDRESS` and `XDG_RUNTIME_DIR` (set by `Desktop.start`);
-- `current()` is the running `Desktop` (None in a kiosk episode): `launch(app, arg)`,
-  `wait_window(match)`, `windows()`, `web_url(app, path)`, `home`, `env`, `geometry`, `browser_page()`;
+- `current()` is the running `Desktop` (None in a kiosk episode): `launch(app, arg)`, `open(app, arg)`,
+  `wait_window(match)`, `window_match(app)`, `windows()`, `activate(window)`, `web_url(app, path)`,
+  `home`, `env`, `geometry`, `browser_page()`;
 - app names are the keys of `APPS`: browser, calc, writer, files, editor.
 
 Every process of the desktop runs in the browser's jail (`browser.browser_jail`): the trace, the
@@ -256,12 +257,18 @@ class Desktop:
             self.browser = proc
         return proc
 
+    def window_match(self, app: str) -> str:
+        """What `wait_window` matches for `app`'s windows: its WM class (e.g. `libreoffice-calc`)."""
+        if app not in APPS:
+            raise SandboxError(f"unknown desktop app {app!r}", f"use one of: {', '.join(APPS)}")
+        return APPS[app].wm_class.rstrip("*").lower()
+
     def open(self, app: str, arg: str | None = None, timeout: float = WINDOW_TIMEOUT_S) -> Window:
         """Launch `app` and wait until its window is mapped; a SandboxError naming the app if it exits or
         no window appears."""
         before = {w.id for w in self.windows()}
         proc = self.launch(app, arg)
-        return self.wait_window(APPS[app].wm_class.rstrip("*"), timeout, proc, exclude=before, app=app)
+        return self.wait_window(self.window_match(app), timeout, proc, exclude=before, app=app)
 
     def wait_window(self, match: str, timeout: float = WINDOW_TIMEOUT_S, proc: subprocess.Popen | None = None,
                     exclude: set[int] | None = None, app: str | None = None) -> Window:
