@@ -89,7 +89,8 @@ def test_the_desktop_keeps_the_lockdown(episode):
     assert len(facts["tabs"]) == 2 and not any(t.startswith(("devtools:", "view-source:")) for t in facts["tabs"])
     assert CANARY not in log and CANARY not in json.dumps(facts) and view["var_tmp"] == []  # no host file
     names = {p.name for p in episode["out"].iterdir()}
-    assert names <= {"meta.json", "events.jsonl", "actions.jsonl", "frames.jsonl", "frames", "labels.jsonl", "labels"}, names
+    assert names <= {"meta.json", "events.jsonl", "actions.jsonl", "frames.jsonl", "frames", "labels.jsonl",
+                     "labels"}, names
 
 
 def test_teardown_leaves_no_process(episode):

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import time
 from contextlib import suppress
@@ -36,7 +37,7 @@ from cleantrace.sandbox.desktop_config import (
     tint2_config,
     window_layout,
 )
-from cleantrace.sandbox.processes import stop_process
+from cleantrace.sandbox.processes import descendants, stop_process
 from cleantrace.sandbox.requirements import chromium_path
 
 if TYPE_CHECKING:
@@ -59,6 +60,28 @@ BUS_TIMEOUT_S = 10.0
 WINDOW_TIMEOUT_S = 30.0  # LibreOffice's first start on a loaded 2-core machine takes several seconds
 
 _current: Desktop | None = None
+
+
+def _end(pids: list[int], grace: float = 2.0) -> None:
+    """SIGTERM each of `pids` still alive, SIGKILL what is left after `grace` seconds."""
+    for pid in pids:
+        with suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGTERM)
+    deadline = time.monotonic() + grace
+    while (alive := [pid for pid in pids if _alive(pid)]) and time.monotonic() < deadline:
+        time.sleep(0.02)
+    for pid in alive:
+        with suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
+
+
+def _alive(pid: int) -> bool:
+    """Still running (a zombie waiting for its parent counts as ended)."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except (OSError, IndexError):
+        return False
 
 
 def current() -> Desktop | None:
@@ -282,7 +305,10 @@ class Desktop:
                                                             or needle in window.wm_class.lower()):
                     return window
             if proc is not None and proc.poll() not in (None, 0):  # soffice/pcmanfm may hand over and exit 0
-                raise SandboxError(f"{name} exited with code {proc.returncode} at start", "run `cleantrace doctor`")
+                part = next((part for part, p in self._procs.items() if p is proc), "")
+                said = self.said(part)
+                raise SandboxError(f"{name} exited with code {proc.returncode} at start"
+                                   + (f": {said}" if said else ""), "run `cleantrace doctor`")
             if time.monotonic() > deadline:
                 raise SandboxError(f"the window of {name} never appeared in {timeout:.0f} s",
                                    "see the sandbox log; run `cleantrace doctor`")
@@ -379,7 +405,10 @@ class Desktop:
         if self._playwright is not None:
             with suppress(Exception):  # the browser may be gone already
                 self._playwright.stop()
-        for proc in reversed(list(self._procs.values())):
+        procs = list(self._procs.values())
+        spawned = [pid for proc in procs if proc.poll() is None for pid in descendants(proc.pid)]
+        for proc in reversed(procs):
             stop_process(proc, grace=2.0)
+        _end(spawned)  # what the parts started (the a11y bus daemon, the registry, a document's soffice.bin)
         if _current is self:
             _current = None
