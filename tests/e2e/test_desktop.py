@@ -11,12 +11,11 @@ from pathlib import Path
 
 import pytest
 
-from cleantrace.appearance import Appearance
+from cleantrace.appearance import DEFAULT, Appearance
 from cleantrace.sandbox.local import run_sandboxed
-from cleantrace.sandbox.processes import descendants
 from cleantrace.spec import EpisodeSpec
 from cleantrace.tasks import load_registry
-from tests.conftest import TASKS_DIR
+from tests.conftest import TASKS_DIR, sandboxed_processes
 
 pytestmark = pytest.mark.e2e
 PACK = Path(__file__).with_name("packs") / "desk"
@@ -33,26 +32,32 @@ def desktop_tasks(tmp_path: Path) -> Path:
     return root
 
 
-@pytest.fixture(scope="module")
-def episode(tmp_path_factory):
-    tmp = tmp_path_factory.mktemp("desktop")
-    canary = Path("/var/tmp") / f"{CANARY}.txt"
-    canary.write_text("host secret\n")
+def record(tmp: Path, task_id: str, appearance: Appearance = DEFAULT) -> tuple:
+    """One desktop episode of the test pack in a real sandbox: (its exit, its log, its folder)."""
     tasks = desktop_tasks(tmp)
-    task = load_registry(tasks).get("desk/crm-and-notes")
+    task = load_registry(tasks).get(task_id)
     spec = EpisodeSpec(run_id="run", episode_id="ep", task=task.id, seed=4, tasks_dir=str(tasks),
-                       appearance=Appearance(color_scheme="dark"), **task.sandbox_fields())
+                       appearance=appearance, **task.sandbox_fields())
     out = tmp / "run" / "ep"
     out.mkdir(parents=True)
     log = tmp / "ep.log"
+    ended = run_sandboxed(spec, out, log, 150)
+    return ended, log.read_text(), out
+
+
+@pytest.fixture(scope="module")
+def episode(tmp_path_factory):
+    canary = Path("/var/tmp") / f"{CANARY}.txt"
+    canary.write_text("host secret\n")
+    before = sandboxed_processes()
     try:
-        ended = run_sandboxed(spec, out, log, 150)
+        ended, text, out = record(tmp_path_factory.mktemp("desktop"), "desk/crm-and-notes",
+                                  Appearance(color_scheme="dark"))
     finally:
         canary.unlink()
-    text = log.read_text()
     facts = next(json.loads(line.split("desk-facts: ", 1)[1]) for line in text.splitlines() if "desk-facts: " in line)
     return {"exit": ended, "log": text, "facts": facts, "meta": json.loads((out / "meta.json").read_text()),
-            "out": out}
+            "out": out, "before": before}
 
 
 def test_a_desktop_episode_records_the_browser_and_a_native_window(episode):
@@ -95,4 +100,15 @@ def test_the_desktop_keeps_the_lockdown(episode):
 
 def test_teardown_leaves_no_process(episode):
     assert "desktop: torn down" in episode["log"]
-    assert descendants() == []
+    assert sandboxed_processes() <= episode["before"]
+
+
+def test_a_dead_accessibility_bus_ends_the_episode_incomplete_naming_it(tmp_path):
+    before = sandboxed_processes()
+    ended, log, out = record(tmp_path, "desk/accessibility-dies")
+    meta = json.loads((out / "meta.json").read_text())
+    assert ended.code == 0, log[-2000:]
+    assert meta["outcome"]["status"] == "incomplete"
+    assert meta["outcome"]["message"].startswith("SandboxError: the AT-SPI bus died"), meta["outcome"]
+    assert len((out / "frames.jsonl").read_text().splitlines()) >= 1  # what was recorded is kept
+    assert "desktop: torn down" in log and sandboxed_processes() <= before

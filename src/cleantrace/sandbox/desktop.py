@@ -395,7 +395,7 @@ class Desktop:
         for part in ("the session bus", "the AT-SPI bus", "the window manager", "the taskbar"):
             proc = self._procs.get(part)
             if proc is not None and proc.poll() is not None:
-                said = self.said(part)
+                said = self.said(part) if proc.returncode > 0 else ""  # killed: its last words are older news
                 return f"{part} died (code {proc.returncode}{': ' + said if said else ''})"
         return None
 

@@ -94,3 +94,27 @@ class CrmAndNotes(Task):
 
     def wrong_params(self, world, p):
         return {**p, "leads": -1}
+
+
+class AccessibilityDies(Task):
+    """The AT-SPI bus goes away as the episode starts: the episode ends incomplete naming it."""
+
+    id = "desk/accessibility-dies"
+    app = "desk"
+    profile = "desktop"
+    instruction = "Type {word} into a new text file."
+
+    def setup(self, world):
+        return {"word": "hello"}
+
+    def open_at_start(self, p):
+        import subprocess
+
+        subprocess.run(["pkill", "-KILL", "-f", "at-spi-bus-launcher"], check=True)  # only this sandbox's
+        return [("editor", None)]
+
+    def solve(self, actor, p):
+        pass  # the episode's recording (a frame at least) must survive the fault
+
+    def check(self, world, p):
+        return True
