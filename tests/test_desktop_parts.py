@@ -5,7 +5,6 @@ a window that never appears), each a SandboxError naming the part, with nothing 
 from __future__ import annotations
 
 import json
-import shutil
 
 import pytest
 
@@ -16,6 +15,7 @@ from cleantrace.sandbox.desktop import APPS, Desktop
 from cleantrace.sandbox.desktop_config import MIN_WINDOW_FRACTION, PANEL_HEIGHT, AppSpec, window_layout
 from cleantrace.sandbox.desktop_session import DesktopSession
 from cleantrace.sandbox.processes import descendants
+from cleantrace.sandbox.requirements import missing_desktop_parts
 from cleantrace.sandbox.rootfs import write_etc
 from cleantrace.tasks import load_registry
 from tests.conftest import TASKS_DIR, write_pack_with
@@ -100,14 +100,14 @@ def desk(xvfb, tmp_path):
     assert set(descendants()) <= before, "a desktop part outlived stop()"
 
 
-@pytest.mark.skipif(shutil.which("openbox") is None or shutil.which("tint2") is None, reason="no desktop packages")
+@pytest.mark.skipif(bool(missing_desktop_parts()), reason=f"desktop parts missing: {missing_desktop_parts()}")
 def test_a_broken_accessibility_bus_is_named(desk, monkeypatch):
     monkeypatch.setattr(desktop_module, "AT_SPI_LAUNCHER", "/bin/false")
     with pytest.raises(SandboxError, match=r"the AT-SPI bus \(at-spi-bus-launcher\) exited with code 1 at start"):
         desk.start()
 
 
-@pytest.mark.skipif(shutil.which("openbox") is None or shutil.which("tint2") is None, reason="no desktop packages")
+@pytest.mark.skipif(bool(missing_desktop_parts()), reason=f"desktop parts missing: {missing_desktop_parts()}")
 def test_an_app_that_dies_or_shows_no_window_is_named_and_the_desktop_stays_up(desk, monkeypatch):
     desk.start()
     assert desk.env["AT_SPI_BUS_ADDRESS"].startswith("unix:")
@@ -119,3 +119,14 @@ def test_an_app_that_dies_or_shows_no_window_is_named_and_the_desktop_stays_up(d
     with pytest.raises(SandboxError, match="the window of files never appeared in 1 s"):
         desk.open("files", timeout=1)
     assert desk.fault() is None  # the desktop itself is fine: only the episode ends incomplete
+
+
+def test_doctor_names_each_missing_desktop_part_with_its_package(monkeypatch, tmp_path):
+    from cleantrace.sandbox import doctor
+
+    monkeypatch.setattr(doctor, "DESKTOP_BINARIES", {str(tmp_path / "openbox"): ("window manager", "openbox"),
+                                                      "/usr/bin/env": ("something present", "coreutils")})
+    rows = {c.name: c for c in doctor._desktop()}
+    assert rows["desktop: window manager"].detail == "only for desktop tasks: apt-get install -y openbox"
+    assert not rows["desktop: window manager"].ok and not rows["desktop: window manager"].required
+    assert rows["desktop: something present"].ok

@@ -13,11 +13,12 @@ import pytest
 
 from cleantrace.appearance import DEFAULT, Appearance
 from cleantrace.sandbox.local import run_sandboxed
+from cleantrace.sandbox.requirements import missing_desktop_parts
 from cleantrace.spec import EpisodeSpec
 from cleantrace.tasks import load_registry
 from tests.conftest import TASKS_DIR, sandboxed_processes
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.skipif(bool(missing_desktop_parts()), reason="desktop parts missing")]
 PACK = Path(__file__).with_name("packs") / "desk"
 CANARY = f"ctdesk{uuid.uuid4().hex[:8]}"
 

@@ -13,13 +13,14 @@ from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 
 from cleantrace.appearance import Appearance
-from cleantrace.errors import TaskError
+from cleantrace.errors import SandboxError, TaskError
 from cleantrace.sandbox.app_server import AppServer
 from cleantrace.sandbox.browser import browser_jail
 from cleantrace.sandbox.desktop import APPS, FIRST_WEB_PORT, Desktop
 from cleantrace.sandbox.display import VirtualDisplay
 from cleantrace.sandbox.fonts import font_environment
 from cleantrace.sandbox.keys import DESKTOP_BLOCKED, ShortcutBlock
+from cleantrace.sandbox.requirements import missing_desktop_parts
 from cleantrace.sandbox.rootfs import SANDBOX_HOME, runtime_paths
 
 if TYPE_CHECKING:
@@ -61,6 +62,10 @@ class DesktopSession:
     def launch(self) -> None:
         """Start the web app servers, Xvfb and the desktop; the browser too when the task has web apps
         (on about:blank, while the worlds are seeded). A SandboxError names a part that does not come up."""
+        missing = missing_desktop_parts()
+        if missing:
+            part, package = missing[0]
+            raise SandboxError(f"the desktop's {part} is not installed", f"apt-get install -y {package}")
         self.worlds.mkdir(parents=True, exist_ok=True)
         for app in self.apps.values():
             app.launch()
