@@ -12,7 +12,7 @@ from cleantrace.appearance import Appearance
 from cleantrace.errors import SandboxError, TaskError
 from cleantrace.sandbox import desktop as desktop_module
 from cleantrace.sandbox.desktop import APPS, Desktop
-from cleantrace.sandbox.desktop_config import MIN_WINDOW_FRACTION, PANEL_HEIGHT, AppSpec, window_layout
+from cleantrace.sandbox.desktop_config import DECORATION, MIN_WINDOW_FRACTION, PANEL_HEIGHT, AppSpec, window_layout
 from cleantrace.sandbox.desktop_session import DesktopSession
 from cleantrace.sandbox.processes import descendants
 from cleantrace.sandbox.requirements import missing_desktop_parts
@@ -74,8 +74,10 @@ def test_windows_open_where_the_seed_says_inside_the_work_area():
     assert first == window_layout(5, screen, list(APPS)) != window_layout(6, screen, list(APPS))
     assert window_layout(5, screen, [*APPS, "later"])["calc"] == first["calc"]  # a new app moves no window
     for x, y, w, h in first.values():
-        assert w >= MIN_WINDOW_FRACTION * screen[0] - 1 and h >= MIN_WINDOW_FRACTION * (screen[1] - PANEL_HEIGHT) - 1
-        assert x >= 0 and y >= 0 and x + w <= screen[0] and y + h <= screen[1] - PANEL_HEIGHT
+        assert w >= MIN_WINDOW_FRACTION * screen[0] * 0.9
+        assert h >= MIN_WINDOW_FRACTION * (screen[1] - PANEL_HEIGHT) * 0.9
+        frame_w, frame_h = w + DECORATION[0], h + DECORATION[1]
+        assert x >= 0 and y >= 0 and x + frame_w <= screen[0] and y + frame_h <= screen[1] - PANEL_HEIGHT
 
 
 def test_home_files_stay_in_the_home(tmp_path):

@@ -291,7 +291,40 @@ class Desktop:
         no window appears."""
         before = {w.id for w in self.windows()}
         proc = self.launch(app, arg)
-        return self.wait_window(self.window_match(app), timeout, proc, exclude=before, app=app)
+        window = self.wait_window(self.window_match(app), timeout, proc, exclude=before, app=app)
+        if app in self.geometry and (window.w, window.h) != self.geometry[app][2:]:
+            window = self.place(window, self.geometry[app])  # LibreOffice maximises its first window itself
+        return window
+
+    def place(self, window: Window, rect: tuple[int, int, int, int], timeout: float = 5.0) -> Window:
+        """Un-maximise `window` and move its frame to (x, y), its client area to w × h (EWMH requests to
+        the window manager); the window as it is once it has that size, or after `timeout` as it is."""
+        from Xlib import X, protocol
+        from Xlib.display import Display
+
+        x, y, w, h = rect
+        display = Display(self.display_name)
+        try:
+            root = display.screen().root
+            target = display.create_resource_object("window", window.id)
+            atom = display.intern_atom
+
+            def send(kind: str, data: list[int]) -> None:
+                message = protocol.event.ClientMessage(window=target, client_type=atom(kind), data=(32, data))
+                root.send_event(message, event_mask=X.SubstructureRedirectMask | X.SubstructureNotifyMask)
+
+            send("_NET_WM_STATE", [0, atom("_NET_WM_STATE_MAXIMIZED_VERT"), atom("_NET_WM_STATE_MAXIMIZED_HORZ"), 2, 0])
+            # gravity NorthWest (1), x/y/width/height given (bits 8-11), from a pager (2 << 12)
+            send("_NET_MOVERESIZE_WINDOW", [1 | 0xF00 | (2 << 12), x, y, w, h])
+            display.flush()
+        finally:
+            display.close()
+        deadline = time.monotonic() + timeout
+        while True:
+            now = next((found for found in self.windows() if found.id == window.id), window)
+            if (now.w, now.h) == (w, h) or time.monotonic() > deadline:
+                return now
+            time.sleep(0.05)
 
     def wait_window(self, match: str, timeout: float = WINDOW_TIMEOUT_S, proc: subprocess.Popen | None = None,
                     exclude: set[int] | None = None, app: str | None = None) -> Window:

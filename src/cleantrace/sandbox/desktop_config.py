@@ -13,6 +13,7 @@ from cleantrace.appearance import Appearance
 from cleantrace.seeds import seed_stream
 
 PANEL_HEIGHT = 32  # the taskbar at the bottom of the screen (device pixels)
+DECORATION = (2, 26)  # what openbox's frame adds to a window's client area (width, height: borders, title)
 MIN_WINDOW_FRACTION = 0.6  # a window covers at least this much of the work area in each dimension
 
 
@@ -29,10 +30,11 @@ class AppSpec:
 
 
 def window_layout(seed: int, screen: tuple[int, int], apps: list[str]) -> dict[str, tuple[int, int, int, int]]:
-    """(x, y, w, h) of each app's windows: per episode from the seed's `windows` stream, inside the
-    work area (the screen above the taskbar), each side at least MIN_WINDOW_FRACTION of it."""
+    """(x, y, w, h) of each app's windows: per episode from the seed's `windows` stream; (x, y) the
+    frame's corner, w × h the client area, the whole frame inside the work area (the screen above the
+    taskbar), each side at least MIN_WINDOW_FRACTION of it."""
     rng = seed_stream(seed, "windows")
-    area_w, area_h = screen[0], screen[1] - PANEL_HEIGHT
+    area_w, area_h = screen[0] - DECORATION[0], screen[1] - PANEL_HEIGHT - DECORATION[1]
     layout = {}
     for app in apps:  # in a fixed order: adding an app at the end moves no other window
         w = int(area_w * rng.uniform(MIN_WINDOW_FRACTION, 1.0))
