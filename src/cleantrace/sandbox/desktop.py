@@ -257,7 +257,7 @@ class Desktop:
             look.append("--force-dark-mode")
         return [
             # --test-type: no "unsupported command-line flag" bar over the page for --host-resolver-rules
-            chromium_path(), *QUIET_FLAGS, *look, "--force-renderer-accessibility", "--test-type",
+            chromium_path(), *QUIET_FLAGS, *look, "--test-type",
             *([f"--host-resolver-rules={rules}"] if rules else []), f"--user-data-dir={self.profile}",
             "--remote-debugging-address=127.0.0.1", "--remote-debugging-port=0",
             f"--window-position={round(x / scale)},{round(y / scale)}",
@@ -265,7 +265,10 @@ class Desktop:
         ]
 
     def launch(self, app: str, arg: str | None = None) -> subprocess.Popen:
-        """Start `app` as its taskbar launcher would (same command, jail and window rule); does not wait."""
+        """Start `app` as its taskbar launcher would (same command, jail and window rule); does not wait.
+
+        Call it from a thread that lives as long as the app should (the episode's main thread): the
+        jail (bubblewrap --die-with-parent) ends the app when the thread that started it ends."""
         if app == "browser" and not (self.profile / "Default" / "Preferences").exists():
             self.profile.mkdir(parents=True, exist_ok=True)
             write_profile_preferences(self.profile, self.appearance)

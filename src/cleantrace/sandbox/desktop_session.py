@@ -8,6 +8,7 @@ starts processes; `connect()` opens the task's windows once the worlds are seede
 from __future__ import annotations
 
 import sys
+import threading
 from contextlib import suppress
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
@@ -54,14 +55,20 @@ class DesktopSession:
         self.page: Page | None = None
         self.shortcuts: ShortcutBlock | None = None
         self.guard = None  # the kiosk's one-page guard: a desktop has tabs and windows
+        self._bringup: threading.Thread | None = None
+        self._failed: Exception | None = None
+        self._up = threading.Event()  # the bring-up thread is done (up or failed)
+        self._closing = threading.Event()  # close() began: the bring-up thread may end
 
     def db_path(self, app: str) -> Path:
         """The database of web app `app` (its server's and its world's)."""
         return self.worlds / f"{app}.sqlite"
 
     def launch(self) -> None:
-        """Start the web app servers, Xvfb and the desktop; the browser too when the task has web apps
-        (on about:blank, while the worlds are seeded). A SandboxError names a part that does not come up."""
+        """Start the web app servers and Xvfb, and bring the desktop up in a thread of its own (its buses,
+        window manager and taskbar, and the browser on about:blank when the task has web apps), while
+        the episode imports and seeds its worlds; `connect()` waits for it. A SandboxError (here or from
+        `connect()`) names a part that does not come up."""
         missing = missing_desktop_parts()
         if missing:
             part, package = missing[0]
@@ -73,9 +80,29 @@ class DesktopSession:
         self.display.wait_ready()
         self.desktop = Desktop(self.display.name, self.scratch, self.home, self.appearance, self._seed,
                                {name: app.port for name, app in self.apps.items()}, browser_jail(self.hidden))
-        self.desktop.start(font_environment(self.appearance.font, self.scratch))
-        if self.apps:
-            self.desktop.launch("browser", "about:blank")
+        self._bringup = threading.Thread(target=self._bring_up, name="desktop-up", daemon=True)
+        self._bringup.start()
+
+    def _bring_up(self) -> None:
+        """Start the desktop, then stay until `close()`: the jail's bubblewrap ends its processes when the
+        thread that started them ends (--die-with-parent is the parent *thread*'s death signal)."""
+        assert self.desktop is not None
+        try:
+            self.desktop.start(font_environment(self.appearance.font, self.scratch))
+            if self.apps:
+                self.desktop.launch("browser", "about:blank")
+        except Exception as exc:  # noqa: BLE001 - handed to connect(), which raises it in the episode
+            self._failed = exc
+        finally:
+            self._up.set()
+        self._closing.wait()
+
+    def wait_up(self) -> None:
+        """Wait until the desktop is up; raise what stopped it."""
+        if self._bringup is not None:
+            self._up.wait()
+        if self._failed is not None:
+            raise self._failed
 
     def write_home(self, files: dict[str, bytes], origin: str = "the task") -> None:
         """Write a task's `home_files` under the home (folders made); a TaskError for a path leaving it."""
@@ -95,6 +122,7 @@ class DesktopSession:
         """Open the task's start windows in order and wait for each (the web apps first answer); return the
         browser's front tab (None without a browser). A SandboxError names the app whose window never came."""
         assert self.desktop is not None, "launch() first"
+        self.wait_up()
         for app in self.apps.values():
             app.wait_ready()
         front = None
@@ -127,7 +155,7 @@ class DesktopSession:
         for name, app in self.apps.items():
             if app.exited:
                 return f"the web app server of {name} died"
-        if self.desktop is not None:
+        if self.desktop is not None and (self._bringup is None or self._up.is_set()):
             return self.desktop.fault()
         return None
 
@@ -139,9 +167,14 @@ class DesktopSession:
         """Tear everything down; a part that is already gone is skipped."""
         if self.shortcuts is not None:
             self.shortcuts.close()
+        if self._bringup is not None:
+            self._up.wait()  # a part still coming up is then stopped with the others
         if self.desktop is not None:
             with suppress(Exception):
                 self.desktop.stop()
+        self._closing.set()
+        if self._bringup is not None:
+            self._bringup.join()
         for app in self.apps.values():
             app.stop()
         self.display.stop()

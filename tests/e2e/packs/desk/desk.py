@@ -97,7 +97,7 @@ class CrmAndNotes(Task):
 
 
 class AccessibilityDies(Task):
-    """The AT-SPI bus goes away as the episode starts: the episode ends incomplete naming it."""
+    """The AT-SPI bus goes away during the episode: the episode ends incomplete naming it."""
 
     id = "desk/accessibility-dies"
     app = "desk"
@@ -108,13 +108,14 @@ class AccessibilityDies(Task):
         return {"word": "hello"}
 
     def open_at_start(self, p):
+        return [("editor", None)]
+
+    def solve(self, actor, p):  # the episode's recording (a frame at least) must survive the fault
         import subprocess
 
         subprocess.run(["pkill", "-KILL", "-f", "at-spi-bus-launcher"], check=True)  # only this sandbox's
-        return [("editor", None)]
-
-    def solve(self, actor, p):
-        pass  # the episode's recording (a frame at least) must survive the fault
+        while subprocess.run(["pgrep", "-f", "at-spi-bus-launcher"], capture_output=True).returncode == 0:
+            pass  # until it is gone
 
     def check(self, world, p):
         return True
