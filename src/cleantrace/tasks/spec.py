@@ -54,8 +54,8 @@ class Task:
 
     def home_files(self, p: dict[str, Any]) -> dict[str, bytes]:
         """Desktop only: the documents the episode's home folder starts with, path relative to the home →
-        content (made from `p` and the seeded world in `setup`). Written before any app starts; the
-        check reads them back under `world.home`."""
+        content (made from `p` and the seeded world in `setup`). Written before the task's windows open;
+        the check reads them back under `world.home`."""
         return {}
 
     def open_at_start(self, p: dict[str, Any]) -> list[tuple[str, str | None]]:
