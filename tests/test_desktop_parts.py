@@ -132,3 +132,16 @@ def test_doctor_names_each_missing_desktop_part_with_its_package(monkeypatch, tm
     assert rows["desktop: window manager"].detail == "only for desktop tasks: apt-get install -y openbox"
     assert not rows["desktop: window manager"].ok and not rows["desktop: window manager"].required
     assert rows["desktop: something present"].ok
+
+
+def test_a_desktop_that_never_came_up_is_sealed_incomplete_naming_the_part(tmp_path):
+    from cleantrace.episode import _seal_unstarted
+    from cleantrace.spec import EpisodeSpec, SandboxPaths
+    from cleantrace.trace.reader import read_episode
+
+    spec = EpisodeSpec(run_id="r", episode_id="e", task="desk/x", seed=1, tasks_dir=str(TASKS_DIR), profile="desktop")
+    message = "SandboxError: the desktop's window manager is not installed — apt-get install -y openbox"
+    _seal_unstarted(spec, SandboxPaths(out=str(tmp_path), tasks=str(TASKS_DIR)), message)
+    meta = read_episode(tmp_path).meta
+    assert meta.outcome.status == "incomplete" and meta.outcome.message == message
+    assert meta.sandbox.profile == "desktop"

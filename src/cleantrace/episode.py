@@ -61,20 +61,13 @@ def run_inside(spec: EpisodeSpec, paths: SandboxPaths) -> Meta:
 
 def _seal_unstarted(spec: EpisodeSpec, paths: SandboxPaths, message: str) -> Meta:
     """The meta of an episode whose sandbox did not come up: incomplete, with the part that failed."""
+    from cleantrace.spec import placeholder_meta
+    from cleantrace.trace.seal import meta_from_placeholder
     from cleantrace.trace.writer import TraceWriter
 
     writer = TraceWriter(Path(paths.out))
-    look = spec.look
-    meta = Meta(
-        run_id=spec.run_id, episode_id=spec.episode_id, task=spec.task, task_version=0, seed=spec.seed,
-        seed_derivation=SEED_DERIVATION, params={}, instruction="",
-        performer=Performer(kind="volunteer" if isinstance(spec.performer, VolunteerPerformer) else "script",
-                            id=getattr(spec.performer, "id", f"script:{spec.task}"), persona=spec.persona),
-        sandbox=SandboxInfo(backend=spec.backend, profile=spec.profile,
-                            screen=Screen(w=look.screen[0], h=look.screen[1],
-                                          device_scale_factor=look.device_scale_factor)),
-        clock=Clock(start=time.time()), outcome=Outcome(status="incomplete", message=message), appearance=look,
-    )
+    meta = meta_from_placeholder(placeholder_meta(spec)).model_copy(
+        update={"outcome": Outcome(status="incomplete", message=message)})
     writer.write_meta(meta)
     writer.close()
     print(f"error: {message}", file=sys.stderr, flush=True)
