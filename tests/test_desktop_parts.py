@@ -59,6 +59,7 @@ def test_a_desktop_sandbox_names_its_web_apps_and_allows_only_them(tmp_path):
     assert policy["URLBlocklist"][0] == "*" and set(policy["URLAllowlist"]) == {
         "http://crm.test", "http://mail.test", "about:blank"}
     assert policy["AllowFileSelectionDialogs"] is True and policy["BookmarkBarEnabled"] is True
+    assert policy["NewTabPageLocation"] == "about:blank"
     assert {b.get("url") for b in policy["ManagedBookmarks"][1:]} == {"http://crm.test/", "http://mail.test/"}
     kiosk = tmp_path / "kiosk"
     kiosk.mkdir()

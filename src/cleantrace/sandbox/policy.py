@@ -69,6 +69,7 @@ def desktop_policy(web_apps: tuple[str, ...], downloads: str = "/home/sandbox/Do
         "ManagedBookmarks": [{"toplevel_name": "Apps"},
                              *[{"name": app, "url": web_app_origin(app) + "/"} for app in web_apps]],
         "DefaultPopupsSetting": 1,  # a mail's link may open a new tab
+        "NewTabPageLocation": "about:blank",  # the built-in new tab page is a chrome:// page (blocked)
     })
     return policy
 
