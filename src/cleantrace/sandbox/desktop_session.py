@@ -18,6 +18,7 @@ from cleantrace.errors import SandboxError, TaskError
 from cleantrace.sandbox.app_server import AppServer
 from cleantrace.sandbox.browser import browser_jail
 from cleantrace.sandbox.desktop import APPS, FIRST_WEB_PORT, Desktop
+from cleantrace.sandbox.desktop_config import window_layout
 from cleantrace.sandbox.display import VirtualDisplay
 from cleantrace.sandbox.fonts import font_environment
 from cleantrace.sandbox.keys import DESKTOP_BLOCKED, ShortcutBlock
@@ -78,16 +79,15 @@ class DesktopSession:
             app.launch()
         self.display.launch()
         self.display.wait_ready()
-        self.desktop = Desktop(self.display.name, self.scratch, self.home, self.appearance, self._seed,
-                               {name: app.port for name, app in self.apps.items()}, browser_jail(self.hidden))
         self._bringup = threading.Thread(target=self._bring_up, name="desktop-up", daemon=True)
         self._bringup.start()
 
     def _bring_up(self) -> None:
         """Start the desktop, then stay until `close()`: the jail's bubblewrap ends its processes when the
         thread that started them ends (--die-with-parent is the parent *thread*'s death signal)."""
-        assert self.desktop is not None
         try:
+            self.desktop = Desktop(self.display.name, self.scratch, self.home, self.appearance, self._seed,
+                                   {name: app.port for name, app in self.apps.items()}, browser_jail(self.hidden))
             self.desktop.start(font_environment(self.appearance.font, self.scratch))
             if self.apps:
                 self.desktop.launch("browser", "about:blank")
@@ -121,8 +121,8 @@ class DesktopSession:
     def connect(self, windows: list[tuple[str, str | None]]) -> Page | None:
         """Open the task's start windows in order and wait for each (the web apps first answer); return the
         browser's front tab (None without a browser). A SandboxError names the app whose window never came."""
-        assert self.desktop is not None, "launch() first"
         self.wait_up()
+        assert self.desktop is not None, "launch() first"
         for app in self.apps.values():
             app.wait_ready()
         front = None
@@ -161,7 +161,7 @@ class DesktopSession:
 
     def describe(self) -> dict[str, Any]:
         """What meta.json's sandbox records of the desktop: its profile and window places."""
-        return {"profile": "desktop", "windows": self.desktop.geometry if self.desktop else None}
+        return {"profile": "desktop", "windows": window_layout(self._seed, self.screen, list(APPS))}  # = Desktop's
 
     def close(self) -> None:
         """Tear everything down; a part that is already gone is skipped."""
