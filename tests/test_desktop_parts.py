@@ -18,7 +18,7 @@ from cleantrace.sandbox.processes import descendants
 from cleantrace.sandbox.requirements import missing_desktop_parts
 from cleantrace.sandbox.rootfs import write_etc
 from cleantrace.tasks import load_registry
-from tests.conftest import TASKS_DIR, write_pack_with
+from tests.conftest import TASKS_DIR, wait_until, write_pack_with
 
 DESKTOP_TASK = '''
 from cleantrace.tasks import Task
@@ -100,7 +100,7 @@ def desk(xvfb, tmp_path):
     made = Desktop(xvfb, tmp_path, home, Appearance(), 3)
     yield made
     made.stop()
-    assert set(descendants()) <= before, "a desktop part outlived stop()"
+    wait_until(lambda: set(descendants()) <= before, "every desktop process ending after stop()", timeout=30)
 
 
 @pytest.mark.skipif(bool(missing_desktop_parts()), reason=f"desktop parts missing: {missing_desktop_parts()}")

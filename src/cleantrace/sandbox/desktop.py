@@ -73,6 +73,9 @@ def _end(pids: list[int], grace: float = 2.0) -> None:
     for pid in alive:
         with suppress(ProcessLookupError):
             os.kill(pid, signal.SIGKILL)
+    deadline = time.monotonic() + grace
+    while any(_alive(pid) for pid in alive) and time.monotonic() < deadline:
+        time.sleep(0.02)
 
 
 def _alive(pid: int) -> bool:
