@@ -87,6 +87,8 @@ def test_the_desktop_keeps_the_lockdown(episode):
     assert view["episode"] == [] and view["worlds"] == [] and view["runtime"] == []  # the apps see no trace
     assert "notes.txt" in str(facts["windows"]) and "Documents" in view["home"]
     assert facts["episode_here"]  # the recorder itself does write there
+    assert facts["jail_reaches_trace"] == "0"  # not through /proc/<pid>/root of a process outside the jail
+    assert int(facts["outside_reaches_trace"]) > 0  # the probe would see it there
     assert facts["net_out"] != "connected"
     for url in ("file:///", "http://192.0.2.1/", "chrome://settings", "http://127.0.0.1:8001/"):
         assert "ERR_BLOCKED_BY_ADMINISTRATOR" in facts["blocked"][url], (url, facts["blocked"][url])

@@ -148,6 +148,8 @@ LIBREOFFICE_SETTINGS = {  # (node path, property) → value: quiet first start, 
     ("/org.openoffice.Setup/Product", "ooSetupLastVersion"): "7.4",
     ("/org.openoffice.Setup/Office", "ooSetupInstCompleted"): "true",
     ("/org.openoffice.Office.Common/Save/Document", "WarnAlienFormat"): "false",
+    ("/org.openoffice.Office.Common/Security/Scripting", "DisableMacrosExecution"): "true",  # no Shell() from Basic
+    ("/org.openoffice.Office.Common/Security/Scripting", "MacroSecurityLevel"): "3",
 }
 
 

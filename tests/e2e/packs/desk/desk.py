@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import socket
+import subprocess
 import sys
 import urllib.request
 
@@ -62,6 +63,15 @@ class CrmAndNotes(Task):
             "runtime": sorted(os.listdir(f"{view}{sys.prefix}")),  # the virtualenv: empty for the apps
         }
         facts["episode_here"] = sorted(os.listdir("/tmp/episode"))[:3]
+        # a program run inside the desktop's jail (as a LibreOffice macro or a .desktop file could) reaching
+        # the trace through another process's view of the file system
+        probe = ("import os\nseen = []\nfor pid in filter(str.isdigit, os.listdir('/proc')):\n"
+                 "    try:\n        seen += os.listdir(f'/proc/{pid}/root/tmp/episode')\n"
+                 "    except OSError:\n        pass\nprint(len(seen))")
+        reached = subprocess.run([*desk.jail, "/usr/bin/python3", "-c", probe], capture_output=True, text=True)
+        facts["jail_reaches_trace"] = reached.stdout.strip() or reached.stderr[-200:]
+        control = subprocess.run(["/usr/bin/python3", "-c", probe], capture_output=True, text=True)  # no jail
+        facts["outside_reaches_trace"] = control.stdout.strip() or control.stderr[-200:]
         try:
             socket.create_connection(("192.0.2.1", 80), timeout=3)
             facts["net_out"] = "connected"
