@@ -108,7 +108,7 @@ def _record_episode(spec: EpisodeSpec, paths: SandboxPaths, session, db_path: Pa
             world.apps[name] = app_world
     params = task.setup(world)
     if desktop:
-        session.write_home(task.home_files(params), f"task {task.id}")
+        session.write_home(task.home_files(params), f"{registry.origins.get(task.id)} (task {task.id})")
     script = TaskScript(task, params, spec.seed, persona, look.screen, spec.settings.motion, paths.motion_library,
                         look.device_scale_factor)
     performer = _performer(spec, paths, script, session.display.name)
