@@ -53,7 +53,7 @@ def episode(tmp_path_factory):
     before = sandboxed_processes()
     try:
         ended, text, out = record(tmp_path_factory.mktemp("desktop"), "desk/crm-and-notes",
-                                  Appearance(color_scheme="dark"))
+                                  Appearance(color_scheme="dark", windows="seeded"))
     finally:
         canary.unlink()
     facts = next(json.loads(line.split("desk-facts: ", 1)[1]) for line in text.splitlines() if "desk-facts: " in line)

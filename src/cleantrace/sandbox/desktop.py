@@ -117,7 +117,7 @@ class Desktop:
         self.appearance = appearance
         self.web_ports = dict(web_apps or {})  # app name → its server's loopback port
         self.jail = list(jail or [])
-        self.geometry = window_layout(seed, appearance.screen, list(APPS))
+        self.geometry = window_layout(seed, appearance.screen, list(APPS), appearance.windows)
         self.env: dict[str, str] = {}
         self.profile = scratch / "profile"  # the browser's (the kiosk's place for it)
         self.browser: subprocess.Popen | None = None

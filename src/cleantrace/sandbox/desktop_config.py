@@ -29,12 +29,16 @@ class AppSpec:
     arg: str = "none"  # what its argument is: url | file | folder | none
 
 
-def window_layout(seed: int, screen: tuple[int, int], apps: list[str]) -> dict[str, tuple[int, int, int, int]]:
-    """(x, y, w, h) of each app's windows: per episode from the seed's `windows` stream; (x, y) the
-    frame's corner, w × h the client area, the whole frame inside the work area (the screen above the
-    taskbar), each side at least MIN_WINDOW_FRACTION of it."""
-    rng = seed_stream(seed, "windows")
+def window_layout(seed: int, screen: tuple[int, int], apps: list[str],
+                  mode: str = "seeded") -> dict[str, tuple[int, int, int, int]]:
+    """(x, y, w, h) of each app's windows, (x, y) the frame's corner, w × h the client area, the whole
+    frame inside the work area (the screen above the taskbar). `mode` is the appearance's `windows`:
+    "full" fills the work area; "seeded" draws each from the seed's `windows` stream, each side at
+    least MIN_WINDOW_FRACTION of the work area."""
     area_w, area_h = screen[0] - DECORATION[0], screen[1] - PANEL_HEIGHT - DECORATION[1]
+    if mode == "full":
+        return {app: (0, 0, area_w, area_h) for app in apps}
+    rng = seed_stream(seed, "windows")
     layout = {}
     for app in apps:  # in a fixed order: adding an app at the end moves no other window
         w = int(area_w * rng.uniform(MIN_WINDOW_FRACTION, 1.0))

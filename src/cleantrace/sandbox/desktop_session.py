@@ -161,7 +161,8 @@ class DesktopSession:
 
     def describe(self) -> dict[str, Any]:
         """What meta.json's sandbox records of the desktop: its profile and window places."""
-        return {"profile": "desktop", "windows": window_layout(self._seed, self.screen, list(APPS))}  # = Desktop's
+        layout = window_layout(self._seed, self.screen, list(APPS), self.appearance.windows)  # = the Desktop's
+        return {"profile": "desktop", "windows": layout}
 
     def close(self) -> None:
         """Tear everything down; a part that is already gone is skipped."""
