@@ -141,7 +141,7 @@ class Desktop:
             "LANG": "C.UTF-8", "USER": os.environ.get("USER", "sandbox"), "XDG_RUNTIME_DIR": str(runtime),
             "XDG_CONFIG_HOME": str(self.home / ".config"), "XDG_DATA_DIRS": "/usr/local/share:/usr/share",
             "GSETTINGS_BACKEND": "memory", "NO_AT_BRIDGE": "0", "GTK_A11Y": "atk", "SAL_USE_VCLPLUGIN": "gtk3",
-            "GTK_THEME": "Adwaita:dark" if dark else "Adwaita", "NO_AT_BRIDGE_WARNINGS": "1",
+            "GTK_THEME": "Adwaita:dark" if dark else "Adwaita",
             **(extra_env or {}),
         }
         self._write_config(dark)
