@@ -74,6 +74,7 @@ def test_a_desktop_episode_records_the_browser_and_a_native_window(episode):
     x, y, w, h = meta["sandbox"]["windows"]["editor"]
     assert "notes.txt" in editor[0] and (editor[4], editor[5]) == (w, h)  # placed as drawn, on the seeded file
     assert all(facts["env"][k] for k in ("DISPLAY", "DBUS_SESSION_BUS_ADDRESS", "AT_SPI_BUS_ADDRESS"))
+    assert "'mousepad'" in facts["atspi_apps"] and "'Chromium'" in facts["atspi_apps"], facts["atspi_apps"]
     frames = (episode["out"] / "frames.jsonl").read_text().splitlines()
     actions = [json.loads(line) for line in (episode["out"] / "actions.jsonl").read_text().splitlines()]
     assert len(frames) >= 2

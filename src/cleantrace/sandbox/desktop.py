@@ -141,6 +141,7 @@ class Desktop:
             "LANG": "C.UTF-8", "USER": os.environ.get("USER", "sandbox"), "XDG_RUNTIME_DIR": str(runtime),
             "XDG_CONFIG_HOME": str(self.home / ".config"), "XDG_DATA_DIRS": "/usr/local/share:/usr/share",
             "GSETTINGS_BACKEND": "memory", "NO_AT_BRIDGE": "0", "GTK_A11Y": "atk", "SAL_USE_VCLPLUGIN": "gtk3",
+            "ACCESSIBILITY_ENABLED": "1",  # Chromium exposes its own UI (tabs, address bar) to AT-SPI
             "GTK_THEME": "Adwaita:dark" if dark else "Adwaita",
             **(extra_env or {}),
         }

@@ -63,6 +63,9 @@ class CrmAndNotes(Task):
             "runtime": sorted(os.listdir(f"{view}{sys.prefix}")),  # the virtualenv: empty for the apps
         }
         facts["episode_here"] = sorted(os.listdir("/tmp/episode"))[:3]
+        listing = "import pyatspi\nprint(sorted(a.name for a in pyatspi.Registry.getDesktop(0) if a))"
+        apps = subprocess.run(["/usr/bin/python3", "-c", listing], capture_output=True, text=True, timeout=60)
+        facts["atspi_apps"] = apps.stdout.strip() or apps.stderr[-200:]  # the accessibility bus, as the Actor sees it
         # a program run inside the desktop's jail (as a LibreOffice macro or a .desktop file could) reaching
         # the trace through another process's view of the file system
         probe = ("import os\nseen = []\nfor pid in filter(str.isdigit, os.listdir('/proc')):\n"
