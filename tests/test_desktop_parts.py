@@ -72,7 +72,7 @@ def test_a_desktop_sandbox_names_its_web_apps_and_allows_only_them(tmp_path):
 def test_windows_open_where_the_seed_says_inside_the_work_area():
     screen = (1366, 768)
     full = window_layout(5, screen, list(APPS), "full")
-    assert set(full.values()) == {(0, 0, screen[0] - DECORATION[0], screen[1] - PANEL_HEIGHT - DECORATION[1])}
+    assert set(full.values()) == {(0, 0, screen[0], screen[1] - PANEL_HEIGHT)}
     first = window_layout(5, screen, list(APPS))
     assert first == window_layout(5, screen, list(APPS)) != window_layout(6, screen, list(APPS))
     assert window_layout(5, screen, [*APPS, "later"])["calc"] == first["calc"]  # a new app moves no window

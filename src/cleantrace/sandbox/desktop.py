@@ -55,6 +55,7 @@ APPS: dict[str, AppSpec] = {  # the order is the taskbar's and the window layout
     "files": AppSpec("files", "Files", ("pcmanfm", "--new-win"), "Pcmanfm", "system-file-manager", "folder"),
     "editor": AppSpec("editor", "Text Editor", ("mousepad",), "Mousepad", "accessories-text-editor", "file"),
 }
+MAXIMIZED = ("_NET_WM_STATE_MAXIMIZED_VERT", "_NET_WM_STATE_MAXIMIZED_HORZ")
 FIRST_WEB_PORT = 8001
 BUS_TIMEOUT_S = 10.0
 WINDOW_TIMEOUT_S = 30.0  # LibreOffice's first start on a loaded 2-core machine takes several seconds
@@ -118,6 +119,7 @@ class Desktop:
         self.web_ports = dict(web_apps or {})  # app name → its server's loopback port
         self.jail = list(jail or [])
         self.geometry = window_layout(seed, appearance.screen, list(APPS), appearance.windows)
+        self.maximized = appearance.windows == "full"  # every window maximised, else each at its place
         self.env: dict[str, str] = {}
         self.profile = scratch / "profile"  # the browser's (the kiosk's place for it)
         self.browser: subprocess.Popen | None = None
@@ -162,7 +164,7 @@ class Desktop:
     def _write_config(self, dark: bool) -> None:
         font = self.appearance.font
         classes = {name: app.wm_class for name, app in APPS.items()}
-        (self.scratch / "openbox.xml").write_text(openbox_config(self.geometry, classes, dark, font))
+        (self.scratch / "openbox.xml").write_text(openbox_config(self.geometry, classes, dark, font, self.maximized))
         launchers = self.scratch / "applications"
         launchers.mkdir(exist_ok=True)
         paths = []
@@ -264,8 +266,9 @@ class Desktop:
             chromium_path(), *QUIET_FLAGS, *look, "--test-type",
             *([f"--host-resolver-rules={rules}"] if rules else []), f"--user-data-dir={self.profile}",
             "--remote-debugging-address=127.0.0.1", "--remote-debugging-port=0",
-            f"--window-position={round(x / scale)},{round(y / scale)}",
-            f"--window-size={round(w / scale)},{round(h / scale)}",
+            *(["--start-maximized"] if self.maximized else
+              [f"--window-position={round(x / scale)},{round(y / scale)}",
+               f"--window-size={round(w / scale)},{round(h / scale)}"]),
         ]
 
     def launch(self, app: str, arg: str | None = None) -> subprocess.Popen:
@@ -299,6 +302,8 @@ class Desktop:
         before = {w.id for w in self.windows()}
         proc = self.launch(app, arg)
         window = self.wait_window(self.window_match(app), timeout, proc, exclude=before, app=app)
+        if self.maximized:
+            return self.maximize(window)
         if app in self.geometry and (window.w, window.h) != self.geometry[app][2:]:
             window = self.place(window, self.geometry[app])  # LibreOffice maximises its first window itself
         return window
@@ -306,30 +311,38 @@ class Desktop:
     def place(self, window: Window, rect: tuple[int, int, int, int], timeout: float = 5.0) -> Window:
         """Un-maximise `window` and move its frame to (x, y), its client area to w × h (EWMH requests to
         the window manager); the window as it is once it has that size, or after `timeout` as it is."""
+        x, y, w, h = rect
+        self._request(window, "_NET_WM_STATE", [0, *MAXIMIZED, 2, 0])  # 0: remove
+        # gravity NorthWest (1), x/y/width/height given (bits 8-11), from a pager (2 << 12)
+        self._request(window, "_NET_MOVERESIZE_WINDOW", [1 | 0xF00 | (2 << 12), x, y, w, h])
+        return self._settled(window, lambda now: (now.w, now.h) == (w, h), timeout)
+
+    def maximize(self, window: Window, timeout: float = 5.0) -> Window:
+        """Maximise `window` (the `full` window places); the window once it fills the work area's width,
+        or after `timeout` as it is."""
+        self._request(window, "_NET_WM_STATE", [1, *MAXIMIZED, 2, 0])  # 1: add
+        return self._settled(window, lambda now: now.w >= self.appearance.screen[0] - 2, timeout)
+
+    def _request(self, window: Window, kind: str, data: list[int | str]) -> None:
+        """An EWMH client message about `window` to the window manager (atom names in `data` are interned)."""
         from Xlib import X, protocol
         from Xlib.display import Display
 
-        x, y, w, h = rect
         display = Display(self.display_name)
         try:
-            root = display.screen().root
-            target = display.create_resource_object("window", window.id)
-            atom = display.intern_atom
-
-            def send(kind: str, data: list[int]) -> None:
-                message = protocol.event.ClientMessage(window=target, client_type=atom(kind), data=(32, data))
-                root.send_event(message, event_mask=X.SubstructureRedirectMask | X.SubstructureNotifyMask)
-
-            send("_NET_WM_STATE", [0, atom("_NET_WM_STATE_MAXIMIZED_VERT"), atom("_NET_WM_STATE_MAXIMIZED_HORZ"), 2, 0])
-            # gravity NorthWest (1), x/y/width/height given (bits 8-11), from a pager (2 << 12)
-            send("_NET_MOVERESIZE_WINDOW", [1 | 0xF00 | (2 << 12), x, y, w, h])
+            values = [display.intern_atom(v) if isinstance(v, str) else v for v in data]
+            message = protocol.event.ClientMessage(window=display.create_resource_object("window", window.id),
+                                                   client_type=display.intern_atom(kind), data=(32, values))
+            display.screen().root.send_event(message, event_mask=X.SubstructureRedirectMask | X.SubstructureNotifyMask)
             display.flush()
         finally:
             display.close()
+
+    def _settled(self, window: Window, done, timeout: float) -> Window:
         deadline = time.monotonic() + timeout
         while True:
             now = next((found for found in self.windows() if found.id == window.id), window)
-            if (now.w, now.h) == (w, h) or time.monotonic() > deadline:
+            if done(now) or time.monotonic() > deadline:
                 return now
             time.sleep(0.05)
 

@@ -31,13 +31,14 @@ class AppSpec:
 
 def window_layout(seed: int, screen: tuple[int, int], apps: list[str],
                   mode: str = "seeded") -> dict[str, tuple[int, int, int, int]]:
-    """(x, y, w, h) of each app's windows, (x, y) the frame's corner, w × h the client area, the whole
-    frame inside the work area (the screen above the taskbar). `mode` is the appearance's `windows`:
-    "full" fills the work area; "seeded" draws each from the seed's `windows` stream, each side at
-    least MIN_WINDOW_FRACTION of the work area."""
-    area_w, area_h = screen[0] - DECORATION[0], screen[1] - PANEL_HEIGHT - DECORATION[1]
+    """(x, y, w, h) of each app's windows in screen pixels. `mode` is the appearance's `windows`: "full"
+    maximises every window, its frame filling the work area (the screen above the taskbar), which
+    is then each app's rect; "seeded" draws each from the seed's `windows` stream: (x, y) the frame's
+    corner, w × h the client area, the whole frame inside the work area, each side at least
+    MIN_WINDOW_FRACTION of it."""
     if mode == "full":
-        return {app: (0, 0, area_w, area_h) for app in apps}
+        return {app: (0, 0, screen[0], screen[1] - PANEL_HEIGHT) for app in apps}
+    area_w, area_h = screen[0] - DECORATION[0], screen[1] - PANEL_HEIGHT - DECORATION[1]
     rng = seed_stream(seed, "windows")
     layout = {}
     for app in apps:  # in a fixed order: adding an app at the end moves no other window
@@ -48,14 +49,16 @@ def window_layout(seed: int, screen: tuple[int, int], apps: list[str],
 
 
 def openbox_config(layout: dict[str, tuple[int, int, int, int]], classes: dict[str, str], dark: bool,
-                   font: str) -> str:
+                   font: str, maximized: bool = False) -> str:
     """openbox's rc.xml: one desktop, click-to-focus, the usual mouse and key bindings, and a placement
-    rule per app class (position and size from `layout`). Window decorations are part of what is
-    recorded, so the theme follows the colour scheme."""
+    rule per app class: maximised, or at its position and size from `layout`. Window decorations are
+    part of what is recorded, so the theme follows the colour scheme."""
     rules = "".join(
-        f'<application class="{escape(classes[app])}"><decor>yes</decor><maximized>no</maximized>'
-        f'<position force="yes"><x>{x}</x><y>{y}</y></position><size><width>{w}</width><height>{h}</height></size>'
-        "</application>"
+        f'<application class="{escape(classes[app])}"><decor>yes</decor>'
+        + ("<maximized>yes</maximized>" if maximized else
+           f'<maximized>no</maximized><position force="yes"><x>{x}</x><y>{y}</y></position>'
+           f"<size><width>{w}</width><height>{h}</height></size>")
+        + "</application>"
         for app, (x, y, w, h) in layout.items()
     )
     theme = "Onyx" if dark else "Clearlooks"

@@ -19,6 +19,7 @@ ROOT_LINKS = ("/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32")  # symlink
 HOST_ETC = (  # what the system libraries, fonts and TLS read from the host's /etc (read-only)
     "/etc/ld.so.cache", "/etc/ld.so.conf", "/etc/ld.so.conf.d", "/etc/alternatives", "/etc/fonts",
     "/etc/ssl", "/etc/ca-certificates", "/etc/mime.types",
+    "/etc/libreoffice",  # LibreOffice's registry (/usr/lib/libreoffice/share/registry links here): the desktop profile
 )
 GENERATED_ETC = ("passwd", "group", "hostname", "hosts", "nsswitch.conf", "chromium")
 PRIVATE_TMPFS = ("/tmp", "/var/tmp", "/run", "/dev/shm", SANDBOX_HOME)  # empty, writable (1777), gone afterwards
