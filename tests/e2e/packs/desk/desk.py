@@ -39,7 +39,7 @@ class CrmAndNotes(Task):
         return {p["file"]: NOTE.encode()}
 
     def open_at_start(self, p):
-        return [("editor", p["file"]), ("browser", "http://crm.test/")]
+        return [("calc", None), ("editor", p["file"]), ("browser", "http://crm.test/")]
 
     def solve(self, actor, p):
         from cleantrace.sandbox import desktop as d
