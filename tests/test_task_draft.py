@@ -78,21 +78,32 @@ def test_a_draft_from_an_episode_loads_and_lints_clean(tmp_path, monkeypatch):
         "instruction": f"Set the status of {lead}'s lead to Lost and save."}))
     (episode / "actions.jsonl").write_text("".join(json.dumps(a) + "\n" for a in ACTIONS[1:6] + [
         {"kind": "click", "target": {"role": "button", "name": "Save"}}]))
-    probe = [draft.Change("leads", "changed", {"name": lead, "status": "New"}, {"status": ("New", "Lost")})]
-    monkeypatch.setattr(draft, "_probe", lambda *a, **k: probe)
+    changes = [draft.Change("leads", "changed", {"name": lead, "status": "New"}, {"status": ("New", "Lost")})]
+    lead_id, priority = lint_world_lead(registry, f"select id, priority from leads where name='{lead}'")
+    sent = [  # what the probe's page sent: the lead form, saved (a GET and a failed POST are not replayed)
+        {"method": "GET", "url": f"http://127.0.0.1:8000/leads/{lead_id}", "body": None, "content_type": ""},
+        {"method": "POST", "url": f"http://127.0.0.1:8000/leads/{lead_id}", "content_type":
+         "application/x-www-form-urlencoded", "body": f"status=Lost&priority={priority}&notes="}]
+    monkeypatch.setattr(draft, "_probe", lambda *a, **k: (changes, sent))
     made = draft.draft_task(registry, episode, "crm/redo-status")
     assert made.path.name == "redo_status.py"
     report = lint_tasks(load_registry(root), ["crm/redo-status"])
     assert [str(p) for p in report.problems] == []
+    assert report.with_effect == 1  # lint proved check True after the effect, False after the wrong one
     text = made.path.read_text()
     assert 'actor.select(label=\'Status\', option=p["status"])' in text and "{lead}" in text
+    assert made.effect == [
+        'lead_id = world.db.scalar("select id from leads where name=?", p["lead"])',
+        f"send(app, 'POST', f\"/leads/{{lead_id}}\", form={{'status': p[\"status\"], 'priority': {priority!r}, "
+        "'notes': ''})"]
 
 
-def lint_world_lead(registry) -> str:
+def lint_world_lead(registry, sql: str = "select name from leads where status <> 'Lost' order by id"):
+    """The answer to `sql` in the crm world of seed 3 (a value, or a row of several)."""
     from cleantrace.tasks.lint import SeededWorlds
 
     with SeededWorlds(registry) as worlds:
         world = worlds.fresh("crm", 3)
-        name = world.db.scalar("select name from leads where status <> 'Lost' order by id")
+        row = world.db.conn.execute(sql).fetchone()
         world.close()
-    return name
+    return row[0] if len(row) == 1 else tuple(row)
