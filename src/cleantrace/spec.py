@@ -84,6 +84,7 @@ class EpisodeSpec(BaseModel):
     settings: RecordingSettings = RecordingSettings()
     performer: PerformerSpec = ScriptPerformer()
     appearance: Appearance = Appearance()  # this episode's look, drawn on the host from its seed
+    keep_dir: str | None = None  # `tasks try --keep`: a host folder through which the browser stays reachable
 
     @property
     def screen(self) -> tuple[int, int]:
@@ -107,6 +108,7 @@ class SandboxPaths(BaseModel):
     replay_source: str | None = None  # a replay's source episode, read-only
     control: str | None = None  # a volunteer's control folder (the station's sockets)
     motion_library: str | None = None  # the movement library file, read-only (motion library:RUN)
+    keep: str | None = None  # `tasks try --keep`: where the browser's DevTools socket is served after the episode
 
 
 def episode_args(spec: EpisodeSpec, paths: SandboxPaths) -> list[str]:
