@@ -319,7 +319,8 @@ def test_the_volunteer_trace_is_valid_successful_and_came_through_vnc(performed)
     clicks = [a for a in trace.actions if a.kind == "click"]
     assert clicks[0].target is not None and clicks[0].target.name == trace.meta.params["lead"]  # grounded (CDP)
     assert sorted(p.name for p in booth.folder.iterdir()) == sorted(
-        [files.META, files.EVENTS, files.ACTIONS, files.FRAMES, files.FRAMES_DIR])  # only the trace
+        [files.META, files.EVENTS, files.ACTIONS, files.FRAMES, files.FRAMES_DIR, files.LABELS,
+         files.LABELS_DIR])  # only the trace (the screen labelled where the volunteer rested)
     assert not booth.control_dir.exists()
 
 
