@@ -39,6 +39,7 @@ class Episode:
     instruction: str
     actions: list[dict]
     start_path: str = "/"
+    appearance: dict | None = None  # the recorded look: its locale made the world's fake data
 
 
 def read_episode(folder: Path) -> Episode:
@@ -51,7 +52,8 @@ def read_episode(folder: Path) -> Episode:
         if actions_path.is_file() else []
     if not actions:
         raise TaskError(f"{folder} has no actions", "draft from an episode with recorded actions")
-    return Episode(meta["task"], int(meta["seed"]), meta.get("params") or {}, meta.get("instruction", ""), actions)
+    return Episode(meta["task"], int(meta["seed"]), meta.get("params") or {}, meta.get("instruction", ""), actions,
+                   appearance=meta.get("appearance"))
 
 
 # -- literals → parameters ----------------------------------------------------------------------------
@@ -516,7 +518,8 @@ def draft_task(registry: TaskRegistry, episode_dir: Path, task_id: str, probe: b
     start_path = source_task.start_path if source_task else "/"
     changes, requests = _probe(registry, app, task_id, episode, solve, start_path, timeout) if probe else ([], [])
     check, key_param = suggest_check(changes, lifter)
-    located, ids = _located(registry, app, episode.seed, lifter, episode.params)
+    located, ids = _located(registry, app, episode.seed, lifter, episode.params,
+                            (episode.appearance or {}).get("locale") or "en_US")
     effect = EffectWriter(lifter, ids).lines(requests) if changes else []
     changed_column = next((c for ch in changes if ch.kind == "changed" for c in ch.columns), None)
     templates = [lifter.template(episode.instruction)]
@@ -539,13 +542,14 @@ def _indent(lines: list[str]) -> str:
     return "\n".join(f"        {line}" for line in lines)
 
 
-def _located(registry: TaskRegistry, app: str, seed: int, lifter: Lifter, params: dict[str, Any]
+def _located(registry: TaskRegistry, app: str, seed: int, lifter: Lifter, params: dict[str, Any], locale: str
              ) -> tuple[dict[str, tuple[str, str, bool]], dict[int, list[tuple[str, str, str]]]]:
-    """Where each parameter lives in the world seeded with `seed`, and the ids of the rows they name."""
+    """Where each parameter lives in the world seeded with `seed` (fake data of `locale`, as recorded), and the
+    ids of the rows they name."""
     from cleantrace.tasks.lint import SeededWorlds
 
     with SeededWorlds(registry) as worlds:
-        world = worlds.fresh(app, seed)
+        world = worlds.fresh(app, seed, locale=locale)
         world.close()
         located = locate_params(world.db.path, lifter)
         return located, recorded_ids(world.db.path, located, params)
@@ -555,6 +559,7 @@ def _probe(registry: TaskRegistry, app: str, task_id: str, episode: Episode, sol
            timeout: float) -> tuple[list[Change], list[dict]]:
     """Run the transcribed solution once in a sandbox on the recorded seed; the database difference and the
     mutating requests the page sent meanwhile."""
+    from cleantrace.appearance import Appearance
     from cleantrace.fleet.episodes import run_episode
     from cleantrace.fleet.verify import mirror_pack
     from cleantrace.spec import EpisodeSpec
@@ -569,7 +574,8 @@ def _probe(registry: TaskRegistry, app: str, task_id: str, episode: Episode, sol
         run_dir.mkdir(parents=True)
         (run_dir / "logs").mkdir()
         spec = EpisodeSpec(run_id="probe", episode_id="probe", task=task_id + "--probe", seed=episode.seed,
-                           tasks_dir=str(root.resolve()))
+                           tasks_dir=str(root.resolve()),
+                           appearance=Appearance.model_validate(episode.appearance or {}))  # as recorded
         run_episode(spec, run_dir, timeout)
         start, end = run_dir / "probe" / START_DB, run_dir / "probe" / END_DB
         if not (start.exists() and end.exists()):
