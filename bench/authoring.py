@@ -78,6 +78,9 @@ def main() -> None:
         for pack in base.packs:
             mirror_pack(base, pack, lib)
         catalog = [json.loads(line) for line in (run_dir / "catalog.jsonl").read_text().splitlines() if line]
+        if not any(row["status"] == "success" for row in catalog):  # keep the last results rather than zeros
+            raise SystemExit("error: no recorded episode succeeded — "
+                             + "; ".join(f"{r['task']}: {r['message']}" for r in catalog)[:2000])
         drafts = []
         for row in catalog:
             if row["status"] != "success":
