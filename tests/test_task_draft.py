@@ -107,3 +107,16 @@ def lint_world_lead(registry, sql: str = "select name from leads where status <>
         row = world.db.conn.execute(sql).fetchone()
         world.close()
     return row[0] if len(row) == 1 else tuple(row)
+
+
+def test_an_inserted_row_of_ids_is_named_by_the_rows_its_parameters_name():
+    """mail/search-and-label: the new thread_labels row holds two ids; the check looks them up from p, so it
+    holds for whatever thread and label setup() picks (and fails for another thread)."""
+    from cleantrace.fleet.draft import Change
+
+    lifter = Lifter.of({"subject": "Budget review", "label": "Clients"})
+    ids = {30: [("threads", "subject", "subject")], 1: [("labels", "name", "label")]}
+    body, _ = suggest_check([Change("thread_labels", "inserted", {"thread_id": 30, "label_id": 1})], lifter, ids)
+    assert body[1].strip() == (
+        'world.db.scalar("select count(*) from thread_labels where thread_id=(select id from threads where '
+        'subject=?) and label_id=(select id from labels where name=?)", p["subject"], p["label"]) > 0')

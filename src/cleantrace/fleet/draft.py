@@ -221,12 +221,43 @@ def _plain(row: dict) -> dict:
 NOISE_COLUMNS = ("saves", "position", "updated", "updated_at", "unread")
 
 
-def suggest_check(changes: list[Change], lifter: Lifter) -> tuple[list[str], str | None]:
+IdMap = dict[int, list[tuple[str, str, str]]]  # a recorded row id → (table, column, parameter) naming that row
+
+
+def named_row(ids: IdMap, value: int, context: str) -> tuple[str, str, str] | None:
+    """(table, column, parameter) of the row whose recorded id is `value`, when `context` (a column, field or
+    URL segment: `thread_id`, `threads`) names its table, or names none and only one such row exists."""
+    candidates = ids.get(value, [])
+    stem = _stem(context)
+    hit = next((c for c in candidates if stem and stem == _stem(c[0])), None)
+    if hit is None and not stem and len(candidates) == 1:
+        hit = candidates[0]
+    return hit
+
+
+def _id_matches(row: dict[str, Any], ids: IdMap, lifter: Lifter, skip: tuple[str, ...] = ("id",)
+                ) -> list[tuple[str, str]]:
+    """`column=(select id …)` conditions for the integer columns of `row` that hold the id of a row a
+    parameter names (`thread_id` = the thread whose subject is p["subject"])."""
+    out = []
+    for column, value in row.items():
+        if column in skip or not isinstance(value, int) or isinstance(value, bool):
+            continue
+        if hit := named_row(ids, value, column):
+            table, named_by, key = hit
+            lifter.used.add(key)
+            out.append((f"{column}=(select id from {table} where {named_by}=?)", f'p["{key}"]'))
+    return out
+
+
+def suggest_check(changes: list[Change], lifter: Lifter, ids: IdMap | None = None) -> tuple[list[str], str | None]:
     """check()'s body from the changes; and the parameter that identifies the changed row (for wrong_params).
 
-    A changed row is named by a column holding a parameter (else by its unchanged integer columns, as
-    literals); an inserted row by its columns holding parameters (else, if nothing else changed, by its
-    short literal values); a deleted row by a column holding a parameter."""
+    A changed row is named by a column holding a parameter (else by its unchanged integer columns: the id
+    of a row a parameter names, else literals); an inserted row by its columns holding parameters or ids of
+    rows parameters name (else, if nothing else changed, by its short literal values); a deleted row by a
+    column holding a parameter."""
+    ids = ids or {}
     conditions: list[str] = []
     key_param = None
     lifted_first = sorted(changes, key=lambda c: not any(
@@ -236,7 +267,7 @@ def suggest_check(changes: list[Change], lifter: Lifter) -> tuple[list[str], str
         if change.kind == "changed":
             cols = [(c, new) for c, (_, new) in change.columns.items()
                     if c not in NOISE_COLUMNS and not isinstance(new, float)]
-            where_args = _where(change, ident)
+            where_args = _where(change, ident, ids, lifter)
             if not cols or where_args is None:
                 continue
             if ident:
@@ -245,10 +276,11 @@ def suggest_check(changes: list[Change], lifter: Lifter) -> tuple[list[str], str
             conditions += [f'world.db.scalar("select {c} from {change.table} where {where}", {args}) == '
                            f"{_value(new, lifter)}" for c, new in cols[:2]]
         elif change.kind == "inserted":
-            matched = [(c, lifter.expr(v)) for c, v in change.row.items()
+            matched = [(f"{c}=?", lifter.expr(v)) for c, v in change.row.items()
                        if isinstance(v, str) and len(v) <= 80 and lifter.expr(v).startswith(("p[", 'f"'))]
+            matched += _id_matches(change.row, ids, lifter)
             if matched:
-                where = " and ".join(f"{c}=?" for c, _ in matched[:3])
+                where = " and ".join(c for c, _ in matched[:3])
                 args = ", ".join(e for _, e in matched[:3])
                 conditions.append(f'world.db.scalar("select count(*) from {change.table} where {where}", {args}) > 0')
         elif change.kind == "deleted" and ident is not None:
@@ -271,15 +303,18 @@ def suggest_check(changes: list[Change], lifter: Lifter) -> tuple[list[str], str
     return ["return (", *[f"    {'and ' if n else ''}{c}" for n, c in enumerate(conditions)], ")"], key_param
 
 
-def _where(change: Change, ident: tuple[str, str] | None) -> tuple[str, str] | None:
+def _where(change: Change, ident: tuple[str, str] | None, ids: IdMap, lifter: Lifter) -> tuple[str, str] | None:
     """The where clause (and its arguments) naming a changed row."""
     if ident:
         return f"{ident[0]}=?", f'p["{ident[1]}"]'
-    keys = [(c, v) for c, v in change.row.items() if c not in change.columns and isinstance(v, int)
-            and not isinstance(v, bool)][:3]
+    unchanged = {c: v for c, v in change.row.items() if c not in change.columns}
+    named = _id_matches(unchanged, ids, lifter)
+    named_columns = {c.split("=")[0] for c, _ in named}
+    keys = named + [(f"{c}=?", repr(v)) for c, v in unchanged.items() if c not in named_columns
+                    and isinstance(v, int) and not isinstance(v, bool)]
     if not keys:
         return None
-    return " and ".join(f"{c}=?" for c, _ in keys), ", ".join(repr(v) for _, v in keys)
+    return " and ".join(c for c, _ in keys[:3]), ", ".join(e for _, e in keys[:3])
 
 
 def _identify(row: dict, lifter: Lifter) -> tuple[str, str] | None:
@@ -362,7 +397,7 @@ class EffectWriter:
     parameter that names that row."""
 
     lifter: Lifter
-    ids: dict[int, list[tuple[str, str, str]]]  # a recorded row id → (table, column, parameter) naming that row
+    ids: IdMap
     lets: dict[str, str] = field(default_factory=dict)  # variable → expression, in order
 
     def lines(self, requests: list[dict]) -> list[str]:
@@ -420,11 +455,7 @@ class EffectWriter:
 
     def row_id(self, value: int, context: str) -> str | None:
         """A variable holding the id of the row `value` was in the recording, if `context` names its table."""
-        candidates = self.ids.get(value, [])
-        stem = _stem(context)
-        hit = next((c for c in candidates if stem and stem == _stem(c[0])), None)
-        if hit is None and not stem and len(candidates) == 1:
-            hit = candidates[0]
+        hit = named_row(self.ids, value, context)
         if hit is None:
             return None
         table, column, key = hit
@@ -517,9 +548,9 @@ def draft_task(registry: TaskRegistry, episode_dir: Path, task_id: str, probe: b
     solve = transcribe(episode.actions, lifter)
     start_path = source_task.start_path if source_task else "/"
     changes, requests = _probe(registry, app, task_id, episode, solve, start_path, timeout) if probe else ([], [])
-    check, key_param = suggest_check(changes, lifter)
     located, ids = _located(registry, app, episode.seed, lifter, episode.params,
                             (episode.appearance or {}).get("locale") or "en_US")
+    check, key_param = suggest_check(changes, lifter, ids)
     effect = EffectWriter(lifter, ids).lines(requests) if changes else []
     changed_column = next((c for ch in changes if ch.kind == "changed" for c in ch.columns), None)
     templates = [lifter.template(episode.instruction)]
