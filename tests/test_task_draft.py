@@ -120,3 +120,14 @@ def test_an_inserted_row_of_ids_is_named_by_the_rows_its_parameters_name():
     assert body[1].strip() == (
         'world.db.scalar("select count(*) from thread_labels where thread_id=(select id from threads where '
         'subject=?) and label_id=(select id from labels where name=?)", p["subject"], p["label"]) > 0')
+
+
+def test_a_renamed_row_is_found_by_its_new_value_and_its_old_one_is_gone():
+    from cleantrace.fleet.draft import Change
+
+    lifter = Lifter.of({"sheet": "Inventory", "name": "Budget draft v2"})
+    rename = Change("sheets", "changed", {"id": 2, "name": "Inventory"}, {"name": ("Inventory", "Budget draft v2")})
+    body, key = suggest_check([rename], lifter)
+    assert key == "sheet" and [line.strip() for line in body[1:3]] == [
+        'world.db.scalar("select count(*) from sheets where name=?", p["name"]) > 0',
+        'and world.db.scalar("select count(*) from sheets where name=?", p["sheet"]) == 0']

@@ -272,6 +272,13 @@ def suggest_check(changes: list[Change], lifter: Lifter, ids: IdMap | None = Non
                 continue
             if ident:
                 key_param = key_param or ident[1]
+            if ident and ident[0] in change.columns:  # a rename: the row now holds the new value, the old one is gone
+                column, key = ident
+                new = _value(change.columns[column][1], lifter)
+                conditions += [f'world.db.scalar("select count(*) from {change.table} where {column}=?", {new}) > 0',
+                               f'world.db.scalar("select count(*) from {change.table} where {column}=?", '
+                               f'p["{key}"]) == 0']
+                continue
             where, args = where_args
             conditions += [f'world.db.scalar("select {c} from {change.table} where {where}", {args}) == '
                            f"{_value(new, lifter)}" for c, new in cols[:2]]
