@@ -131,3 +131,14 @@ def test_a_renamed_row_is_found_by_its_new_value_and_its_old_one_is_gone():
     assert key == "sheet" and [line.strip() for line in body[1:3]] == [
         'world.db.scalar("select count(*) from sheets where name=?", p["name"]) > 0',
         'and world.db.scalar("select count(*) from sheets where name=?", p["sheet"]) == 0']
+
+
+def test_a_value_a_changed_column_took_is_drawn_from_that_column():
+    from cleantrace.fleet.draft import Change, _as_changed
+
+    lifter = Lifter.of({"lead": "Ada Lovelace", "status": "Proposal", "note": "Call back."})
+    located = {"lead": ("leads", "name", True), "status": ("deals", "stage", False)}  # 'Proposal' is a stage too
+    change = Change("leads", "changed", {"name": "Ada Lovelace"},
+                    {"status": ("New", "Proposal"), "notes": ("", "Call back.")})
+    moved, _ = _as_changed(located, {}, [change], lifter)
+    assert moved == {"lead": ("leads", "name", True), "status": ("leads", "status", False)}  # free text stays free

@@ -557,6 +557,7 @@ def draft_task(registry: TaskRegistry, episode_dir: Path, task_id: str, probe: b
     changes, requests = _probe(registry, app, task_id, episode, solve, start_path, timeout) if probe else ([], [])
     located, ids = _located(registry, app, episode.seed, lifter, episode.params,
                             (episode.appearance or {}).get("locale") or "en_US")
+    located, ids = _as_changed(located, ids, changes, lifter)
     check, key_param = suggest_check(changes, lifter, ids)
     effect = EffectWriter(lifter, ids).lines(requests) if changes else []
     changed_column = next((c for ch in changes if ch.kind == "changed" for c in ch.columns), None)
@@ -574,6 +575,20 @@ def draft_task(registry: TaskRegistry, episode_dir: Path, task_id: str, probe: b
         effect=EFFECT_METHOD.format(body=_indent(effect)) if effect else "")
     path.write_text(text)
     return Draft(path, task_id, episode, changes, requests, effect)
+
+
+def _as_changed(located: dict[str, tuple[str, str, bool]], ids: IdMap, changes: list[Change], lifter: Lifter
+                ) -> tuple[dict[str, tuple[str, str, bool]], IdMap]:
+    """A seeded value a changed column took lives in that column: 'Proposal' set as a lead's status is one of
+    the leads' statuses (found first among the deals' stages, which hold the same word)."""
+    located = dict(located)
+    for change in changes:
+        for column, (_, new) in change.columns.items():
+            for key, value in lifter.params.items():
+                if str(new) == value and key in located and located[key][:2] != (change.table, column):
+                    located[key] = (change.table, column, False)
+                    ids = {i: [e for e in named if e[2] != key] for i, named in ids.items()}
+    return located, ids
 
 
 def _indent(lines: list[str]) -> str:
