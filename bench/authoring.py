@@ -96,7 +96,7 @@ def main() -> None:
             except CleantraceError as exc:  # the draft does not even load
                 problems, seconds = [str(exc)], 0.0
             drafts.append({"from": row["task"], "draft": draft_id, "seed": row["seed"], "draft_s": round(draft_s, 1),
-                           "lint_s": round(seconds, 2), "changes": len(drafted.changes),
+                           "lint_s": round(seconds, 2), "changes": len(drafted.changes), "effect": bool(drafted.effect),
                            "lint_clean": not problems, "lint_problems": problems})
             print(f"{draft_id}: drafted in {draft_s:.1f} s ({len(drafted.changes)} db changes), lint "
                   f"{problems or 'clean'} in {seconds:.2f} s")
