@@ -33,7 +33,7 @@ def run_inside(spec: EpisodeSpec, paths: SandboxPaths) -> Meta:
     """Run the episode in the current (sandboxed) environment and seal its trace."""
     SCRATCH.mkdir(parents=True, exist_ok=True)
     pack_name = spec.task.split("/", 1)[0]  # a task's id starts with its app (the loader checks it)
-    hidden = [p for p in (paths.out, paths.control, paths.replay_source) if p]  # out of the browser's sight
+    hidden = [p for p in (paths.out, paths.control, paths.replay_source, paths.keep) if p]  # out of the browser's sight
     if spec.profile == "desktop":
         from cleantrace.sandbox.desktop_session import DesktopSession
 
@@ -53,7 +53,12 @@ def run_inside(spec: EpisodeSpec, paths: SandboxPaths) -> Meta:
         return _seal_unstarted(spec, paths, f"SandboxError: {exc}")  # a desktop part did not come up
     stage("launched")
     try:
-        return _record_episode(spec, paths, session, db_path)
+        meta = _record_episode(spec, paths, session, db_path)
+        if paths.keep and session.devtools_url and not session.fault():  # `tasks try --keep`: sealed, then kept
+            from cleantrace.sandbox.keep import keep_browser
+
+            keep_browser(session.devtools_url, Path(paths.keep))
+        return meta
     finally:
         session.close()
         stage("torn down")

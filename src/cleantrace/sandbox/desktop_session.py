@@ -56,6 +56,7 @@ class DesktopSession:
         self.page: Page | None = None
         self.shortcuts: ShortcutBlock | None = None
         self.guard = None  # the kiosk's one-page guard: a desktop has tabs and windows
+        self.devtools_url = ""  # `tasks try --keep` keeps a kiosk's browser only
         self._bringup: threading.Thread | None = None
         self._failed: Exception | None = None
         self._up = threading.Event()  # the bring-up thread is done (up or failed)
