@@ -19,7 +19,8 @@ APT_PACKAGES+=(x11vnc novnc nginx)  # the volunteer station (cleantrace station 
 APT_PACKAGES+=(fonts-liberation2 fonts-noto-core fonts-noto-cjk)  # appearances: system fonts, CJK fake data
 # the desktop profile (docs/desktop.md): session bus, AT-SPI, openbox + tint2, LibreOffice, files, editor
 DESKTOP_PACKAGES=(dbus-daemon dbus-bin dbus-x11 at-spi2-core gir1.2-atspi-2.0 python3-pyatspi openbox tint2
-  adwaita-icon-theme pcmanfm mousepad libreoffice-calc libreoffice-writer libreoffice-gtk3 wmctrl procps)
+  adwaita-icon-theme pcmanfm mousepad libreoffice-calc libreoffice-writer libreoffice-gtk3 wmctrl procps
+  libatk-adaptor libgail-common)  # GTK2's AT-SPI modules: PCManFM in the accessibility tree (docs/native.md)
 APT_PACKAGES+=("${DESKTOP_PACKAGES[@]}")
 if [ "$extras" = "dev" ]; then APT_PACKAGES+=(postgresql); fi  # tests: a throwaway Postgres for the station's database
 python3 -c 'import sys; sys.exit(sys.version_info < (3, 11))' || {

@@ -141,7 +141,7 @@ def _record_episode(spec: EpisodeSpec, paths: SandboxPaths, session, db_path: Pa
         inputs = XTestInput(session.display.name)
         settings = spec.settings
         # the kiosk's page through CDP; a desktop's native windows through AT-SPI too (docs/native.md)
-        resolver, labeller = screen_grounding(getattr(spec, "profile", "kiosk"), page, look.device_scale_factor)
+        resolver, labeller = screen_grounding(spec.profile, page, look.device_scale_factor)
         recorder = Recorder(writer, session.display.name, clock, resolver, settings.fps,
                             settings.change_fps, labeller, settings.frame_format)
         recorder.start()

@@ -52,7 +52,9 @@ APPS: dict[str, AppSpec] = {  # the order is the taskbar's and the window layout
     "writer": AppSpec("writer", "Word Processor (LibreOffice Writer)",
                       (SOFFICE, "--writer", "--norestore", "--nologo"), "libreoffice-writer", "libreoffice-writer",
                       "file"),
-    "files": AppSpec("files", "Files", ("pcmanfm", "--new-win"), "Pcmanfm", "system-file-manager", "folder"),
+    # PCManFM is GTK2: AT-SPI through GTK2's modules, set for it alone (a GTK3 app given them aborts)
+    "files": AppSpec("files", "Files", ("env", "GTK_MODULES=gail:atk-bridge", "pcmanfm", "--new-win"), "Pcmanfm",
+                     "system-file-manager", "folder"),
     "editor": AppSpec("editor", "Text Editor", ("mousepad",), "Mousepad", "accessories-text-editor", "file"),
 }
 MAXIMIZED = ("_NET_WM_STATE_MAXIMIZED_VERT", "_NET_WM_STATE_MAXIMIZED_HORZ")
@@ -264,6 +266,8 @@ class Desktop:
         return [
             # --test-type: no "unsupported command-line flag" bar over the page for --host-resolver-rules
             chromium_path(), *QUIET_FLAGS, *look, "--test-type",
+            # with ACCESSIBILITY_ENABLED: the tree of its own UI in AT-SPI (either alone gives none: docs/native.md)
+            "--force-renderer-accessibility",
             *([f"--host-resolver-rules={rules}"] if rules else []), f"--user-data-dir={self.profile}",
             "--remote-debugging-address=127.0.0.1", "--remote-debugging-port=0",
             *(["--start-maximized"] if self.maximized else
