@@ -175,7 +175,7 @@ class NativeActor(Actor):
         self.click(role="menu", name=path[0], why=why)
         for k in range(1, len(path)):
             role = "menuitem" if k == len(path) - 1 else "menu"
-            self._into_menu_row(role, path[k])
+            self._approach = True  # the step's pointer goes into the menu by its row, then column
             if role == "menu":
                 self._described = f"Open the {path[k]} submenu"
                 self.hover(role="menu", name=path[k], why=why)
@@ -201,13 +201,12 @@ class NativeActor(Actor):
                 self.inputs.move(x + dx, y + (1 if dx == 4 else 0))
         raise PerformError(f"the {name!r} submenu did not open", "is it a submenu (role 'menu') of this menu?")
 
-    def _into_menu_row(self, role: str, name: str) -> None:
+    def _into_menu_row(self, item: Node) -> None:
         """Go into an open (sub)menu the way its entries stay put: first sideways into the menu's
         column within the current row (from the bar or the submenu's opener), then straight up or
         down the column to the entry's row. A path that strays over other entries opens their
         submenus, and one over the menu bar opens another menu (GTK switches on hover): the
         humanlike paths are kept inside the row, then the column."""
-        item = self._locate(role=role, name=name)
         if item.box is None:
             return
         ix, iy, iw, ih = item.box
@@ -444,6 +443,9 @@ class NativeActor(Actor):
         """Like the web's, but first bring the target's window to the front (Alt+Tab, a step of its
         own) when another window covers the target: a person cannot click through a window."""
         self._pressed = target
+        if getattr(self, "_approach", False):
+            self._approach = False
+            self._into_menu_row(target)
         window = target.window()
         if window is not None and window.role in MAIN_WINDOWS:
             box = self._screen_box(target)
