@@ -13,6 +13,8 @@ from contextlib import suppress
 
 from simple_websocket import Client, ConnectionClosed
 
+from cleantrace.station.viewer import close_websocket
+
 CHUNK = 65536
 
 
@@ -98,13 +100,6 @@ class Relay:
     def close(self) -> None:
         """Close the websocket (the viewer leaves) and stop relaying."""
         self._closed.set()
-        # simple-websocket closes the socket while its reader thread may still be reading it; that
-        # descriptor number is soon another connection's in this process. Wake and wait for the reader first.
-        with suppress(OSError):
-            self.ws.sock.shutdown(socket.SHUT_RDWR)
-        if self.ws.thread is not threading.current_thread():
-            self.ws.thread.join(10)
-        with suppress(Exception):
-            self.ws.close()
+        close_websocket(self.ws, close_socket=True)
         with suppress(OSError):
             self._listener.close()

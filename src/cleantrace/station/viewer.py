@@ -16,6 +16,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from simple_websocket import ConnectionClosed, Server
+from simple_websocket.ws import Base
 
 CHUNK = 65536
 
@@ -41,6 +42,23 @@ def origin_of(url: str) -> str:
     """`scheme://host[:port]` of a URL, as a browser sends it in the Origin header."""
     parts = urlsplit(url)
     return f"{parts.scheme}://{parts.netloc}".lower()
+
+
+def close_websocket(ws: Base, close_socket: bool = False) -> None:
+    """Close `ws` (a close frame if it can still be sent) with its reader thread stopped first: simple-websocket
+    closes a socket while its reader may still be reading it, and that descriptor number is soon another
+    connection's in this process (a late read would take that one's bytes). So: shut the socket down (which
+    wakes the reader), wait for the reader, and only then close the socket (`close_socket`; a server's socket is
+    its HTTP server's to close)."""
+    with suppress(Exception):
+        Base.close(ws)  # the frame only: a Client's own close() would close the socket under its reader
+    with suppress(OSError):
+        ws.sock.shutdown(socket.SHUT_RDWR)
+    if ws.thread is not threading.current_thread():
+        ws.thread.join(10)
+    if close_socket:
+        with suppress(OSError):
+            ws.sock.close()
 
 
 def bridge(environ: dict, vnc_socket: Path) -> None:
@@ -80,12 +98,6 @@ def bridge(environ: dict, vnc_socket: Path) -> None:
         gone.set()
         with suppress(OSError):
             rfb.shutdown(socket.SHUT_RDWR)  # the viewer's input is cut here, whatever is in flight
-        with suppress(Exception):
-            ws.close()
-        # No thread may still read a socket once it is closed: its descriptor number is soon another
-        # connection's (a request of this very server), and a late read would take that one's bytes.
-        with suppress(OSError):
-            environ["werkzeug.socket"].shutdown(socket.SHUT_RDWR)  # wakes the websocket's reader
-        relay.join(10)
-        ws.thread.join(10)
+        close_websocket(ws)
+        relay.join(10)  # `down` reads rfb: done before rfb is closed
         rfb.close()
