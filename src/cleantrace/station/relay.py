@@ -13,7 +13,7 @@ from contextlib import suppress
 
 from simple_websocket import Client, ConnectionClosed
 
-from cleantrace.station.viewer import close_websocket
+from cleantrace.station.viewer import close_websocket, socket_to_websocket, websocket_to_socket
 
 CHUNK = 65536
 
@@ -74,22 +74,14 @@ class Relay:
 
         def up() -> None:  # VNC client → websocket
             try:
-                while data := conn.recv(CHUNK):
-                    self.ws.send(data)
-            except (OSError, ConnectionClosed):
-                pass
+                socket_to_websocket(conn, self.ws)
             finally:
                 self.close()
 
         upward = threading.Thread(target=up, name="relay-up", daemon=True)
         upward.start()
         try:
-            while not self._closed.is_set():  # websocket → VNC client
-                data = self.ws.receive(timeout=0.5)
-                if data is not None:
-                    conn.sendall(data.encode() if isinstance(data, str) else data)
-        except (OSError, ConnectionClosed):
-            pass
+            websocket_to_socket(self.ws, conn, self._closed)  # websocket → VNC client
         finally:
             self.close()
             with suppress(OSError):

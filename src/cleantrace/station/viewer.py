@@ -61,6 +61,22 @@ def close_websocket(ws: Base, close_socket: bool = False) -> None:
             ws.sock.close()
 
 
+def socket_to_websocket(sock: socket.socket, ws: Base) -> None:
+    """Send what arrives on `sock` to `ws` until either side closes."""
+    with suppress(OSError, ConnectionClosed):
+        while data := sock.recv(CHUNK):
+            ws.send(data)
+
+
+def websocket_to_socket(ws: Base, sock: socket.socket, stop: threading.Event) -> None:
+    """Send each message of `ws` to `sock` until `stop` is set or either side closes."""
+    with suppress(OSError, ConnectionClosed):
+        while not stop.is_set():
+            data = ws.receive(timeout=0.5)
+            if data is not None:
+                sock.sendall(data.encode() if isinstance(data, str) else data)
+
+
 def bridge(environ: dict, vnc_socket: Path) -> None:
     """Accept the websocket in `environ` and relay it to the RFB server on `vnc_socket` until either side
     closes (then both are closed). Raises OSError when the RFB server cannot be reached (before the handshake)."""
@@ -75,10 +91,7 @@ def bridge(environ: dict, vnc_socket: Path) -> None:
 
     def down() -> None:  # x11vnc → browser
         try:
-            while data := rfb.recv(CHUNK):
-                ws.send(data)
-        except (OSError, ConnectionClosed):
-            pass
+            socket_to_websocket(rfb, ws)
         finally:
             gone.set()
             with suppress(Exception):
@@ -87,13 +100,7 @@ def bridge(environ: dict, vnc_socket: Path) -> None:
     relay = threading.Thread(target=down, name="viewer-down", daemon=True)
     relay.start()
     try:
-        while not gone.is_set():  # browser → x11vnc
-            data = ws.receive(timeout=0.5)
-            if data is None:
-                continue
-            rfb.sendall(data.encode() if isinstance(data, str) else data)
-    except (OSError, ConnectionClosed):
-        pass
+        websocket_to_socket(ws, rfb, gone)  # browser → x11vnc
     finally:
         gone.set()
         with suppress(OSError):
