@@ -29,6 +29,8 @@ DEFAULT_MOTION = "model"  # pointer paths from the movement model, or `library:<
 EPISODE_TIMEOUT_S = 120.0  # an episode's sandbox is killed after this long (`--timeout`)
 VOLUNTEER_TIMEOUT_S = 1800.0  # a volunteer's episode at the station
 HEARTBEAT_TIMEOUT_S = 15.0  # a station page silent this long has left
+PROFILES = ("kiosk", "desktop")  # the sandbox a task runs in (Task.profile; docs/desktop.md)
+DEFAULT_PROFILE = "kiosk"
 
 class RecordingSettings(BaseModel):
     """Settings that shape the recorded data: every episode of a run shares them (kept in run.json)."""
@@ -84,6 +86,8 @@ class EpisodeSpec(BaseModel):
     settings: RecordingSettings = RecordingSettings()
     performer: PerformerSpec = ScriptPerformer()
     appearance: Appearance = Appearance()  # this episode's look, drawn on the host from its seed
+    profile: Literal["kiosk", "desktop"] = DEFAULT_PROFILE  # the task's sandbox profile (Task.profile)
+    web_apps: tuple[str, ...] = ()  # desktop: the web apps served at http://<name>.test/ (Task.web_apps)
 
     @property
     def screen(self) -> tuple[int, int]:

@@ -232,6 +232,21 @@ def _task_problem(task: type[Task], registry: TaskRegistry) -> str:
     for method in REQUIRED_METHODS:
         if getattr(task, method) is getattr(Task, method):
             return f"missing method `{method}` — define {method}() on the class"
+    return _profile_problem(task, registry)
+
+
+def _profile_problem(task: type[Task], registry: TaskRegistry) -> str:
+    """An unknown `profile`, or `web_apps` that name no pack with an app (desktop tasks only)."""
+    from cleantrace.spec import PROFILES
+
+    if task.profile not in PROFILES:
+        return f"unknown profile {task.profile!r} — set `profile` to one of: {', '.join(PROFILES)}"
+    if task.web_apps and task.profile != "desktop":
+        return "`web_apps` is for desktop tasks — set `profile = \"desktop\"` or drop `web_apps`"
+    unknown = [name for name in task.web_apps if name not in registry.packs]
+    if unknown:
+        return (f"`web_apps` names unknown app {unknown[0]!r} — use packs with an app: "
+                f"{', '.join(sorted(registry.packs)) or 'none found'}")
     return ""
 
 

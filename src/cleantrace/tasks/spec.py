@@ -45,6 +45,24 @@ class Task:
     # the seed was split into one random stream per consumer (cleantrace.spec.seed_stream)
     version: ClassVar[int] = 2
     start_path: ClassVar[str] = "/"
+    # the sandbox it runs in: "kiosk" (one full-screen browser page of the task's app, the default) or
+    # "desktop" (a window manager, a panel, Chromium with its own UI, native apps: docs/desktop.md)
+    profile: ClassVar[str] = "kiosk"
+    # desktop only: the library's web apps (pack names) the task uses, each served at http://<name>.test/
+    # with its own database seeded by its pack's `populate`; `world.app(name)` is that app's world
+    web_apps: ClassVar[tuple[str, ...]] = ()
+
+    def home_files(self, p: dict[str, Any]) -> dict[str, bytes]:
+        """Desktop only: the documents the episode's home folder starts with, path relative to the home →
+        content (made from `p` and the seeded world in `setup`). Written before any app starts; the
+        check reads them back under `world.home`."""
+        return {}
+
+    def open_at_start(self, p: dict[str, Any]) -> list[tuple[str, str | None]]:
+        """Desktop only: the windows open when the performer starts, in order (the last is in front), as
+        (app, argument): `("browser", "http://crm.test/leads")`, `("calc", "report.xlsx")` (a path
+        relative to the home), `("files", None)`. Apps: `cleantrace.sandbox.desktop.APPS`."""
+        return []
 
     def setup(self, world: World) -> dict[str, Any]:
         """Choose this episode's parameters from the seeded world (and change it if needed)."""

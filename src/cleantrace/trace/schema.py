@@ -135,6 +135,8 @@ class Screen(Record):
 class SandboxInfo(Record):
     backend: str
     screen: Screen
+    profile: str = "kiosk"  # kiosk | desktop (docs/desktop.md)
+    windows: dict[str, tuple[int, int, int, int]] | None = None  # desktop: app → x, y, w, h its window opens at
 
 
 class Performer(Record):

@@ -22,11 +22,20 @@ class World:
     the seed (`cleantrace.spec.seed_stream`), so a pack adding fake records never changes a task's picks.
     """
 
-    def __init__(self, seed: int, db_path: str | Path, locale: str = "en_US") -> None:
+    def __init__(self, seed: int, db_path: str | Path, locale: str = "en_US", home: Path | None = None) -> None:
         self.seed = seed
         self.rng = random.Random(seed_for(seed, "world"))
         self.fake = FakeData(seed, locale)
         self.db = Database(db_path)
+        self.home = home  # desktop episodes: the sandbox user's home folder (documents live here)
+        self.apps: dict[str, World] = {}  # desktop episodes: the world of each web app (Task.web_apps)
+
+    def app(self, name: str) -> World:
+        """Desktop episodes: the world (database) of the web app `name` of the task's `web_apps`."""
+        if name not in self.apps:
+            raise LookupError(f"no web app {name!r} in this episode (has: {', '.join(self.apps) or 'none'})"
+                              " — list it in the task's `web_apps`")
+        return self.apps[name]
 
     def pick(self, table: str) -> SimpleNamespace:
         """One row of `table`, chosen by the seed."""
@@ -40,4 +49,7 @@ class World:
         return self.rng.choice(list(options))
 
     def close(self) -> None:
+        for world in self.apps.values():
+            if world is not self:
+                world.close()
         self.db.close()
