@@ -411,7 +411,8 @@ class TaskLinter:
         try:
             task.effect(self.worlds.clients(self.task_cls), world, acted)
         except Exception as exc:
-            self.raised("effect", exc, "effect(app, world, p) must do the task's outcome through the app's HTTP API")
+            self.raised("effect", exc, "effect(app, world, p) must do the task's outcome through the app's HTTP API"
+                        " (a desktop task's: on the files under world.home, with the document libraries)")
             return False
         try:
             done = task.verdict(world, p)[0]
