@@ -9,11 +9,32 @@ from __future__ import annotations
 
 import csv
 import io
+import re
+import zipfile
 from collections.abc import Iterable, Sequence
 from typing import Any
 
 Rows = Sequence[Sequence[Any]]
 Paragraphs = Sequence[tuple[str, str]]
+
+
+FIXED_TIME = (2026, 1, 5, 9, 0, 0)  # every entry's and property's time: the same inputs give the same bytes
+_STAMPS = re.compile(r"(<(dcterms:created|dcterms:modified|dc:date|meta:creation-date)\b[^>]*>)[^<]*(</\2>)")
+
+
+def stable_zip(data: bytes) -> bytes:
+    """A zip package (xlsx, docx, ods, odt) again, entry by entry in the same order and compression, with
+    fixed times in the entries and in the document's properties: the bytes depend on the content only."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as source, zipfile.ZipFile(out, "w") as target:
+        for info in source.infolist():
+            body = source.read(info)
+            if info.filename.endswith(".xml") and (b"created" in body or b"date" in body):
+                body = _STAMPS.sub(r"\g<1>2026-01-05T09:00:00Z\g<3>", body.decode("utf-8")).encode("utf-8")
+            entry = zipfile.ZipInfo(info.filename, FIXED_TIME)
+            entry.compress_type, entry.external_attr = info.compress_type, info.external_attr
+            target.writestr(entry, body)
+    return out.getvalue()
 
 
 def xlsx_bytes(sheets: dict[str, Rows], formats: dict[str, str] | None = None) -> bytes:
@@ -32,7 +53,7 @@ def xlsx_bytes(sheets: dict[str, Rows], formats: dict[str, str] | None = None) -
         (book[name] if name else book.worksheets[0])[cell].number_format = code
     out = io.BytesIO()
     book.save(out)
-    return out.getvalue()
+    return stable_zip(out.getvalue())
 
 
 def ods_bytes(sheets: dict[str, Rows]) -> bytes:
@@ -62,7 +83,7 @@ def ods_bytes(sheets: dict[str, Rows]) -> bytes:
         doc.spreadsheet.addElement(table)
     out = io.BytesIO()
     doc.write(out)
-    return out.getvalue()
+    return stable_zip(out.getvalue())
 
 
 def workbook_bytes(suffix: str, sheets: dict[str, Rows]) -> bytes:
@@ -91,7 +112,7 @@ def docx_bytes(paragraphs: Paragraphs, tables: Iterable[Rows] = ()) -> bytes:
                 table.cell(r, c).text = str(value)
     out = io.BytesIO()
     doc.save(out)
-    return out.getvalue()
+    return stable_zip(out.getvalue())
 
 
 def odt_bytes(paragraphs: Paragraphs, tables: Iterable[Rows] = ()) -> bytes:
@@ -127,7 +148,7 @@ def odt_bytes(paragraphs: Paragraphs, tables: Iterable[Rows] = ()) -> bytes:
         doc.text.addElement(table)
     out = io.BytesIO()
     doc.write(out)
-    return out.getvalue()
+    return stable_zip(out.getvalue())
 
 
 def csv_bytes(rows: Rows) -> bytes:
