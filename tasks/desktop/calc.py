@@ -31,14 +31,16 @@ def seeded_workbook(world, **rows_kwargs) -> dict:
     return {"file": f"{DOCS}/{file_name(world)}", "rows": rows}
 
 
-class CalcTask(DesktopTask):
+class CalcDocument:
+    """Mixed into a desktop task: where its document comes from (not a task of its own)."""
+
     opens = "calc"
 
     def home_files(self, p):
         return {p["file"]: xlsx_bytes({SHEET: p["rows"]})}
 
 
-class SortRows(CalcTask):
+class SortRows(CalcDocument, DesktopTask):
     id = "desktop/calc-sort-rows"
     skills = ("spreadsheet", "menu-bar", "table")
     difficulty = "easy"
@@ -79,7 +81,7 @@ class SortRows(CalcTask):
 FUNCTIONS = {"SUM": "total", "AVERAGE": "average", "MAX": "largest amount", "MIN": "smallest amount"}
 
 
-class TotalFormula(CalcTask):
+class TotalFormula(CalcDocument, DesktopTask):
     id = "desktop/calc-total-formula"
     skills = ("spreadsheet", "formula", "typing")
     difficulty = "easy"
@@ -126,7 +128,7 @@ FORMATS = {  # menu item of Format ▸ Number Format → (the format's kind, a f
 }
 
 
-class NumberFormat(CalcTask):
+class NumberFormat(CalcDocument, DesktopTask):
     id = "desktop/calc-number-format"
     skills = ("spreadsheet", "nested-menu", "menu-bar")
     difficulty = "medium"
@@ -173,7 +175,7 @@ class NumberFormat(CalcTask):
 FREEZES = {"first row": ("Freeze First Row", "A2"), "first column": ("Freeze First Column", "B1")}
 
 
-class FreezePane(CalcTask):
+class FreezePane(CalcDocument, DesktopTask):
     id = "desktop/calc-freeze"
     skills = ("spreadsheet", "nested-menu", "menu-bar")
     difficulty = "easy"
@@ -250,7 +252,7 @@ class SaveAsFormat(DesktopTask):
 CHARTS = {"Column": "bar", "Pie": "pie", "Line": "line"}
 
 
-class InsertChart(CalcTask):
+class InsertChart(CalcDocument, DesktopTask):
     id = "desktop/calc-insert-chart"
     skills = ("spreadsheet", "modal-dialog", "menu-bar")
     difficulty = "hard"
@@ -298,7 +300,7 @@ class InsertChart(CalcTask):
         return {**p, "chart": world.choice([c for c in CHARTS if c != p["chart"]])}
 
 
-class ProductColumn(CalcTask):
+class ProductColumn(CalcDocument, DesktopTask):
     id = "desktop/calc-product-column"
     skills = ("spreadsheet", "formula", "typing", "multi-step")
     difficulty = "hard"
@@ -348,7 +350,7 @@ class ProductColumn(CalcTask):
 SHEET_NAMES = ("Q1", "Q2", "Q3", "Q4", "January", "February", "March", "Summary", "Archive", "Draft")
 
 
-class RenameSheet(CalcTask):
+class RenameSheet(CalcDocument, DesktopTask):
     id = "desktop/calc-rename-sheet"
     skills = ("spreadsheet", "menu-bar", "modal-dialog", "typing")
     difficulty = "easy"
@@ -380,7 +382,7 @@ class RenameSheet(CalcTask):
         return {**p, "name": world.choice([n for n in SHEET_NAMES if n != p["name"]])}
 
 
-class DeleteRow(CalcTask):
+class DeleteRow(CalcDocument, DesktopTask):
     id = "desktop/calc-delete-row"
     skills = ("spreadsheet", "menu-bar", "table")
     difficulty = "easy"
@@ -415,7 +417,7 @@ class DeleteRow(CalcTask):
         return {**p, "item": world.choice([r[0] for r in p["rows"][1:] if r[0] != p["item"]])}
 
 
-class EditCell(CalcTask):
+class EditCell(CalcDocument, DesktopTask):
     id = "desktop/calc-edit-cell"
     skills = ("spreadsheet", "typing")
     difficulty = "easy"

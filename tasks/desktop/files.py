@@ -54,7 +54,9 @@ def digest(path: Path) -> str | None:
     return hashlib.sha256(path.read_bytes()).hexdigest() if path.is_file() else None
 
 
-class FilesTask(DesktopTask):
+class HomeFolder:
+    """Mixed into a desktop task: where its document comes from (not a task of its own)."""
+
     opens = "files"
 
     def setup_files(self, world, folders: tuple[str, ...] = ()) -> dict:
@@ -77,7 +79,7 @@ def select(win, name: str) -> None:
     win.click(text=name)
 
 
-class RenameFile(FilesTask):
+class RenameFile(HomeFolder, DesktopTask):
     id = "desktop/files-rename"
     skills = ("file-manager", "typing", "shortcut")
     difficulty = "easy"
@@ -111,7 +113,7 @@ class RenameFile(FilesTask):
         return {**p, "new": f"copy-{p['new']}"}
 
 
-class MakeFolder(FilesTask):
+class MakeFolder(HomeFolder, DesktopTask):
     id = "desktop/files-make-folder"
     skills = ("file-manager", "shortcut", "typing")
     difficulty = "easy"
@@ -141,7 +143,7 @@ class MakeFolder(FilesTask):
         return {**p, "new": p["new"].split()[0]}
 
 
-class MoveIntoFolder(FilesTask):
+class MoveIntoFolder(HomeFolder, DesktopTask):
     id = "desktop/files-move-into-folder"
     skills = ("file-manager", "copy-paste", "double-click")
     difficulty = "medium"
@@ -174,7 +176,7 @@ class MoveIntoFolder(FilesTask):
         return {**p, "target": world.choice([f for f in p["folders"] if f != p["target"]])}
 
 
-class CopyToFolder(FilesTask):
+class CopyToFolder(HomeFolder, DesktopTask):
     id = "desktop/files-copy-to-folder"
     skills = ("file-manager", "copy-paste", "double-click")
     difficulty = "medium"
@@ -207,7 +209,7 @@ class CopyToFolder(FilesTask):
         return {**p, "name": world.choice([n for n in p["files"] if n != p["name"]])}
 
 
-class TrashFile(FilesTask):
+class TrashFile(HomeFolder, DesktopTask):
     id = "desktop/files-trash"
     skills = ("file-manager", "click")
     difficulty = "easy"
@@ -244,7 +246,7 @@ class TrashFile(FilesTask):
         return {**p, "name": world.choice([n for n in p["files"] if n != p["name"]])}
 
 
-class DragBetweenWindows(FilesTask):
+class DragBetweenWindows(HomeFolder, DesktopTask):
     id = "desktop/files-drag-between-windows"
     skills = ("file-manager", "drag-drop", "window-switch")
     difficulty = "hard"
@@ -331,7 +333,7 @@ class EditorNewFile(DesktopTask):
     difficulty = "easy"
     instruction = (
         "Write \"{text}\" in a new text file and save it as {file}.",
-        "Create the plain text file {file} containing \"{text}\".",
+        "Create the plain text file {file} containing the sentence \"{text}\"",
         "In the text editor, type \"{text}\" and save it under {file}.",
     )
 

@@ -49,14 +49,16 @@ def save(actor, win, rel: str) -> None:
         win.hotkey("ctrl", "s")
 
 
-class WriterTask(DesktopTask):
+class WriterDocument:
+    """Mixed into a desktop task: where its document comes from (not a task of its own)."""
+
     opens = "writer"
 
     def home_files(self, p):
         return {p["file"]: document_bytes(p["file"], p["paragraphs"])}
 
 
-class HeadingStyle(WriterTask):
+class HeadingStyle(WriterDocument, DesktopTask):
     id = "desktop/writer-heading-style"
     skills = ("word-processor", "shortcut", "keyboard-nav")
     difficulty = "easy"
@@ -93,7 +95,7 @@ class HeadingStyle(WriterTask):
         return {**p, "level": world.choice([n for n in (1, 2, 3) if n != p["level"]])}
 
 
-class FindReplace(WriterTask):
+class FindReplace(WriterDocument, DesktopTask):
     id = "desktop/writer-find-replace"
     skills = ("word-processor", "modal-dialog", "shortcut", "typing")
     difficulty = "medium"
@@ -140,7 +142,7 @@ class FindReplace(WriterTask):
         return {**p, "new": world.fake.company()}
 
 
-class InsertTable(WriterTask):
+class InsertTable(WriterDocument, DesktopTask):
     id = "desktop/writer-insert-table"
     skills = ("word-processor", "modal-dialog", "shortcut")
     difficulty = "medium"
@@ -179,7 +181,7 @@ class InsertTable(WriterTask):
         return {**p, "rows": p["rows"] - 1}
 
 
-class ExportPdf(WriterTask):
+class ExportPdf(WriterDocument, DesktopTask):
     id = "desktop/writer-export-pdf"
     skills = ("word-processor", "nested-menu", "file-dialog")
     difficulty = "medium"
@@ -247,13 +249,13 @@ class NewDocument(DesktopTask):
         return {**p, "text": world.choice([s for s in SENTENCES if s != p["text"]])}
 
 
-class AppendParagraph(WriterTask):
+class AppendParagraph(WriterDocument, DesktopTask):
     id = "desktop/writer-append-paragraph"
     skills = ("word-processor", "typing", "shortcut")
     difficulty = "easy"
     instruction = (
         "Add the paragraph \"{text}\" at the end of {file} and save.",
-        "Finish {file} with a new last paragraph: \"{text}\". Save the document.",
+        "Finish {file} with a new last paragraph, \"{text}\", and save the document.",
         "At the end of {file}, write \"{text}\" as its own paragraph, then save it.",
     )
 
@@ -282,7 +284,7 @@ class AppendParagraph(WriterTask):
         return {**p, "text": world.choice([s for s in SENTENCES if s not in present])}
 
 
-class SaveAsWord(WriterTask):
+class SaveAsWord(WriterDocument, DesktopTask):
     id = "desktop/writer-save-as"
     skills = ("word-processor", "file-dialog", "shortcut")
     difficulty = "medium"
