@@ -136,9 +136,11 @@ def window_of(actor, rel: str):
 
 
 def go_to_cell(win, ref: str) -> None:
-    """Put the cell cursor on `ref` through the Name Box, as people jump to a cell."""
-    win.type(ref, role="text", name="Name Box", replace=True)
-    win.press("Return")
+    """Put the cell cursor on `ref` ("B7"), or select a range ("C2:C7": a click, then a Shift+click)."""
+    first, _, last = ref.partition(":")
+    win.click(role="table cell", name=first)
+    if last:
+        win.click(role="table cell", name=last, hold=("shift",))
 
 
 def save_keeping_format(actor, win) -> None:
