@@ -136,22 +136,21 @@ def window_of(actor, rel: str):
 
 
 def go_to_cell(win, ref: str) -> None:
-    """Put the cell cursor on `ref` ("B7"), or select a range ("C2:C7": a click, then a Shift+click)."""
-    first, _, last = ref.partition(":")
-    win.click(role="table cell", name=first)
-    if last:
-        win.click(role="table cell", name=last, hold=("shift",))
+    """Put the cell cursor on `ref` ("B7"), or select a range ("C2:C7"), through the Name Box
+    (Ctrl+Shift+F5 puts the cursor there), as people jump to a cell by its reference."""
+    win.hotkey("ctrl", "shift", "F5")
+    win.type(ref)
+    win.press("Return")
 
 
 def save_keeping_format(actor, win) -> None:
-    """Ctrl+S on an xlsx/docx file, then keep its format in the dialog LibreOffice asks with."""
+    """Ctrl+S on an xlsx/docx file: saved in its own format (the desktop's LibreOffice does not ask)."""
     win.hotkey("ctrl", "s")
-    dialog = actor.native.window("Keep current format")
-    dialog.press("Return")  # the default button: Use Excel/Word 2007-365!
 
 
 def save_as(actor, win, rel: str, file_type: str | None = None) -> None:
-    """File ▸ Save As… (Ctrl+Shift+S), the file type chosen when given, the path typed into the dialog."""
+    """File ▸ Save As… (Ctrl+Shift+S), the file type chosen when given, the path typed into the dialog
+    (the desktop's LibreOffice saves in another format without asking to keep the old one)."""
     win.hotkey("ctrl", "shift", "s")
     if file_type:
         actor.native.select(label="File type", option=file_type)

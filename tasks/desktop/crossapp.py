@@ -342,7 +342,6 @@ class MailTableToCalc(DesktopTask):
         go_to_cell(calc, "A1")
         calc.hotkey("ctrl", "v")
         save_as(actor, calc, p["file"], "Excel 2007-365 (.xlsx)")
-        actor.native.window("Keep current format").press("Return")
 
     def check(self, world, p):
         rows = sheet_of(world, p["file"]).rows
