@@ -121,16 +121,16 @@ class TotalFormula(CalcDocument, DesktopTask):
         return {**p, "function": function, "what": FUNCTIONS[function]}
 
 
-FORMATS = {  # menu item of Format ▸ Number Format → (the format's kind, a format code LibreOffice writes)
-    "Percent": ("percent", "0.00%"),
-    "Currency": ("currency", "[$$-409]#,##0.00;[RED]\\-[$$-409]#,##0.00"),
-    "Number": ("fixed", "#,##0.00"),
+FORMATS = {  # Format ▸ Number Format item → (its kind, a format code LibreOffice writes, its shortcut's key)
+    "Percent": ("percent", "0.00%", "5"),
+    "Currency": ("currency", "[$$-409]#,##0.00;[RED]\\-[$$-409]#,##0.00", "4"),
+    "Number": ("fixed", "#,##0.00", "1"),
 }
 
 
 class NumberFormat(CalcDocument, DesktopTask):
     id = "desktop/calc-number-format"
-    skills = ("spreadsheet", "nested-menu", "menu-bar")
+    skills = ("spreadsheet", "shortcut")
     difficulty = "medium"
     instruction = (
         "Format the amounts in {file} ({range}) as {format} and save the file.",
@@ -148,7 +148,7 @@ class NumberFormat(CalcDocument, DesktopTask):
     def solve(self, actor, p):
         win = window_of(actor, p["file"])
         go_to_cell(win, p["range"])
-        win.menu("Format", "Number Format", p["format"])
+        win.hotkey("ctrl", "shift", FORMATS[p["format"]][2])  # Format ▸ Number Format ▸ <format>'s shortcut
         save_keeping_format(actor, win)
 
     def check(self, world, p):
@@ -382,7 +382,7 @@ class RenameSheet(CalcDocument, DesktopTask):
 
 class DeleteRow(CalcDocument, DesktopTask):
     id = "desktop/calc-delete-row"
-    skills = ("spreadsheet", "menu-bar", "table")
+    skills = ("spreadsheet", "shortcut", "modal-dialog", "table")
     difficulty = "easy"
     instruction = (
         "Delete the row of {item} from {file} and save.",
@@ -400,8 +400,10 @@ class DeleteRow(CalcDocument, DesktopTask):
     def solve(self, actor, p):
         win = window_of(actor, p["file"])
         row = [r[0] for r in p["rows"]].index(p["item"]) + 1
-        go_to_cell(win, f"A{row}")
-        win.menu("Sheet", "Delete Rows")
+        go_to_cell(win, f"A{row}:C{row}")
+        win.hotkey("ctrl", "minus")  # Sheet ▸ Delete Cells: the whole rows of a selection as wide as the table
+        delete = actor.native.window("Delete Cells")
+        delete.press("Return")
         save_keeping_format(actor, win)
 
     def check(self, world, p):
