@@ -10,9 +10,9 @@ from click.testing import CliRunner
 
 from cleantrace.cli import cli
 from cleantrace.errors import CleantraceError
-from cleantrace.perform.fit import ASSUMED_WIDTH, fit_source, load_personas, read_source
+from cleantrace.perform.fit import ASSUMED_WIDTH, fit_source, read_source
 from cleantrace.perform.motion import path_between
-from cleantrace.perform.persona import Persona, persona_named
+from cleantrace.perform.persona import Persona, load_personas, persona_named
 from cleantrace.perform.typing import typing_timeline
 
 # two people, far apart in every fitted parameter
@@ -116,7 +116,7 @@ def test_bad_logs_are_one_clear_error(tmp_path):
 
 def test_a_fitted_persona_reaches_the_sandbox_in_the_spec_not_as_a_file(fitted, tmp_path):
     from cleantrace.fleet.plan import episode_id_for
-    from cleantrace.perform.fit import expand_persona_names, persona_params
+    from cleantrace.perform.persona import expand_persona_names, persona_params
 
     path = tmp_path / "personas.json"
     path.write_text(json.dumps(fitted))

@@ -35,8 +35,7 @@ from cleantrace.fleet.resume import (
     seal_unfinished,
 )
 from cleantrace.fleet.sizing import WorkerChoice, machine_workers
-from cleantrace.perform.fit import expand_persona_names, persona_params
-from cleantrace.perform.persona import persona_named
+from cleantrace.perform.persona import expand_persona_names, persona_named, persona_params
 from cleantrace.sandbox.backends import backend_named
 from cleantrace.spec import (
     DEFAULT_BACKEND,

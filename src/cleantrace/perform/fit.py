@@ -24,15 +24,7 @@ import numpy as np
 from cleantrace.errors import CleantraceError
 from cleantrace.perform.measures import Movement, movement_features, movement_of, segment_movements, typing_features
 from cleantrace.perform.motion import path_between
-from cleantrace.perform.persona import (  # noqa: F401 - the personas file's readers, used with fitting
-    FITTED_PREFIX,
-    Persona,
-    expand_persona_names,
-    fitted_persona,
-    load_personas,
-    persona_from_params,
-    persona_params,
-)
+from cleantrace.perform.persona import Persona
 from cleantrace.perform.typing import KeyEvent
 
 ASSUMED_WIDTH = 32.0   # Fitts' W when the recording does not say what was clicked
