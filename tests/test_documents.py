@@ -120,3 +120,20 @@ def test_document_text_reads_every_kind(tmp_path):
     assert "ada@example.com" in document_text(tmp_path / "a.odt")
     assert document_text(tmp_path / "a.txt") == "plain words\n"
     assert document_text(tmp_path / "a.png") is None
+
+
+def test_settle_waits_for_a_save_that_is_under_way(tmp_path):
+    import threading
+    import time
+
+    from cleantrace.world.documents import settle
+
+    target = tmp_path / "Documents" / "late.xlsx"
+    target.parent.mkdir()
+    (tmp_path / ".config").mkdir()
+    writer = threading.Timer(0.2, lambda: target.write_bytes(b"saved"))
+    writer.start()
+    started = time.monotonic()
+    settle(tmp_path, quiet_s=0.4, timeout_s=5)
+    writer.join()
+    assert target.read_bytes() == b"saved" and time.monotonic() - started >= 0.6  # 0.2 s to the write, 0.4 quiet

@@ -112,6 +112,10 @@ def _record_episode(spec: EpisodeSpec, paths: SandboxPaths, session, db_path: Pa
         elif broken:
             outcome = _incomplete(f"TraceError: the recording is not whole: {broken}")
         else:
+            if getattr(world, "home", None) is not None:  # an app may still be writing what was saved
+                from cleantrace.world.documents import settle
+
+                settle(world.home)
             outcome = _verdict(task, world, params)
     except Exception as exc:  # a task's solve() may raise anything; the trace must survive it
         outcome = _incomplete(_describe(exc, task.id, registry.origins.get(task.id)), session.fault())

@@ -20,6 +20,7 @@ from cleantrace.world.documents.read import (
     read_pdf_text,
     read_text,
     read_workbook,
+    settle,
 )
 from cleantrace.world.documents.write import (
     csv_bytes,
@@ -35,5 +36,5 @@ from cleantrace.world.documents.write import (
 __all__ = [
     "DocumentMissing", "DocumentUnreadable", "Paragraph", "SheetData", "TextDocument", "Workbook", "csv_bytes",
     "document_text", "docx_bytes", "odt_bytes", "ods_bytes", "pdf_bytes", "read_csv", "read_document",
-    "read_pdf_text", "read_text", "read_workbook", "txt_bytes", "workbook_bytes", "xlsx_bytes",
+    "read_pdf_text", "read_text", "read_workbook", "settle", "txt_bytes", "workbook_bytes", "xlsx_bytes",
 ]

@@ -469,6 +469,30 @@ def document_text(path: Path) -> str | None:
     return None
 
 
+# -- the home folder ---------------------------------------------------------------------------------
+def settle(home: Path, quiet_s: float = 1.5, timeout_s: float = 8.0) -> float:
+    """Wait until no document under `home` (hidden folders aside) changed for `quiet_s`, at most
+    `timeout_s`: an app saves after the key that asked it to, so the check reads what it wrote.
+    Returns the seconds waited."""
+    import time
+
+    started = time.monotonic()
+    while True:
+        newest = 0.0
+        for path in Path(home).rglob("*"):
+            rel = path.relative_to(home)
+            if any(part.startswith(".") for part in rel.parts[:-1]):
+                continue
+            try:
+                newest = max(newest, path.stat().st_mtime)
+            except OSError:  # removed while we looked (an app's temporary file)
+                continue
+        waited = time.monotonic() - started
+        if (waited >= quiet_s and time.time() - newest >= quiet_s) or waited >= timeout_s:
+            return waited
+        time.sleep(0.1)
+
+
 # -- cells --------------------------------------------------------------------------------------------
 def column_letter(n: int) -> str:
     letters = ""
