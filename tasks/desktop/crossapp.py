@@ -354,3 +354,59 @@ class MailTableToCalc(DesktopTask):
     def wrong_params(self, world, p):  # the table without its last row
         return {**p, "rows": p["rows"][:-1]}
 
+
+
+class CrmReportToCalc(DesktopTask):
+    id = "desktop/cross-crm-csv-to-calc"
+    web_apps = ("crm",)
+    skills = ("cross-app", "click", "spreadsheet", "file-dialog", "window-switch")
+    difficulty = "hard"
+    instruction = (
+        "Download the CRM's report of {status} leads (CSV, on crm.test/reports), open it in Calc and save it "
+        "as {file}.",
+        "From the crm's Reports page, get the {status} leads as CSV, then keep them as the spreadsheet {file}.",
+        "Export the {status} leads from the CRM to CSV and save that table from Calc as {file} (Excel format).",
+    )
+
+    def setup(self, world):
+        crm = world.app("crm")
+        counts = {r.status: r.n for r in crm.db.rows("select status, count(*) as n from leads group by status")}
+        status = world.choice(sorted(s for s, n in counts.items() if n >= 2))
+        return {"status": status, "csv": f"Downloads/leads-{status.lower()}.csv",
+                "file": f"{DOCS}/{world.choice(('leads', 'report', 'export'))}-{world.rng.randint(1, 99)}.xlsx"}
+
+    def open_at_start(self, p):
+        return [("browser", "http://crm.test/reports")]
+
+    def expected(self, world, status: str) -> list[list[str]]:
+        rows = world.app("crm").db.rows("select * from leads order by id")
+        table = [["Name", "Company", "Email", "Phone", "Status", "Owner"],
+                 *[[r.name, r.company, r.email, r.phone, r.status, r.owner] for r in rows if r.status == status]]
+        return [row[:-1] if not row[-1] else row for row in table]  # an empty last cell is no cell
+
+    def solve(self, actor, p):
+        actor.click(role="link", name=f"{p['status']} leads (CSV)")
+        calc = actor.native.open_app("calc", p["csv"])
+        actor.native.window("Text Import").press("Return")
+        save_as(actor, calc, p["file"], "Excel 2007-365 (.xlsx)")
+
+    def check(self, world, p):
+        return expect_same_rows(sheet_of(world, p["file"]).rows, self.expected(world, p["status"]), p["file"])
+
+    def effect(self, app, world, p):
+        import csv
+        import io
+
+        response = app["crm"].get(f"/reports/leads.csv?status={p['status']}")
+        expect(response.status_code == 200, f"the report answered {response.status_code}")
+        home_path(world, p["csv"]).parent.mkdir(parents=True, exist_ok=True)
+        home_path(world, p["csv"]).write_bytes(response.data)
+        rows = list(csv.reader(io.StringIO(response.data.decode("utf-8"))))
+        home_path(world, p["file"]).parent.mkdir(parents=True, exist_ok=True)
+        home_path(world, p["file"]).write_bytes(xlsx_bytes({"Sheet1": rows}))
+
+    def wrong_params(self, world, p):
+        crm = world.app("crm")
+        counts = {r.status: r.n for r in crm.db.rows("select status, count(*) as n from leads group by status")}
+        status = world.choice(sorted(s for s, n in counts.items() if n >= 2 and s != p["status"]))
+        return {**p, "status": status, "csv": f"Downloads/leads-{status.lower()}.csv"}
