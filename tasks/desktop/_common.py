@@ -166,3 +166,7 @@ class DesktopTask(Task):
 
     def open_at_start(self, p):
         return [(self.opens, p["file"])] if self.opens else []
+
+    def home_files(self, p):
+        """A home with an empty Documents folder (where a new document is saved)."""
+        return {f"{DOCS}/.keep": b""}
