@@ -129,7 +129,7 @@ class MakeFolder(HomeFolder, DesktopTask):
     def solve(self, actor, p):
         win = actor.native.window("Documents")
         win.hotkey("ctrl", "shift", "n")
-        dialog = actor.native.window("Create New Folder")
+        dialog = actor.native.window("Creating New Folder")
         dialog.type(p["new"], role="text", replace=True)
         dialog.press("Return")
 
