@@ -76,7 +76,10 @@ class HomeFolder:
 
 
 def select(win, name: str) -> None:
-    win.click(text=name)
+    """Click a file in the folder's detailed list (View ▸ Detailed List View, Ctrl+4: its rows are
+    accessible, the icon view's are not)."""
+    win.hotkey("ctrl", "4")
+    win.click(role="table cell", name=name)
 
 
 class RenameFile(HomeFolder, DesktopTask):
@@ -162,7 +165,7 @@ class MoveIntoFolder(HomeFolder, DesktopTask):
         win = actor.native.window("Documents")
         select(win, p["name"])
         win.hotkey("ctrl", "x")
-        win.double_click(text=p["target"])
+        win.double_click(role="table cell", name=p["target"])
         actor.native.window(p["target"]).hotkey("ctrl", "v")
 
     def check(self, world, p):
@@ -195,7 +198,7 @@ class CopyToFolder(HomeFolder, DesktopTask):
         win = actor.native.window("Documents")
         select(win, p["name"])
         win.hotkey("ctrl", "c")
-        win.double_click(text=p["target"])
+        win.double_click(role="table cell", name=p["target"])
         actor.native.window(p["target"]).hotkey("ctrl", "v")
 
     def check(self, world, p):
