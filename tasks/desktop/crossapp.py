@@ -48,6 +48,11 @@ def add_mail(world, sender: str, subject: str, body: str) -> int:
     return tid
 
 
+def switch_to_browser(actor) -> None:
+    """Alt+Tab back to the browser window (the one in front before the native app)."""
+    actor.hotkey("alt", "Tab")
+
+
 def statuses(crm) -> list[str]:
     """The lead statuses the crm's leads have (its Status list offers them)."""
     return [r.status for r in crm.db.rows("select distinct status from leads order by status")]
@@ -92,7 +97,7 @@ class DealTotalFromCalc(DesktopTask):
         go_to_cell(calc, f"B{n + 1}")
         calc.type(f"=SUM(B2:B{n})")
         calc.press("Return")
-        actor.native.focus("Chromium")
+        switch_to_browser(actor)
         actor.type(str(p["total"]), label="Amount (USD)", replace=True)
         actor.click(role="button", name="Save")
 
@@ -187,7 +192,7 @@ class PhoneFromNotes(DesktopTask):
         return [("browser", f"http://crm.test/accounts/{p['account_id']}"), ("editor", p["file"])]
 
     def solve(self, actor, p):
-        actor.native.focus("Chromium")
+        switch_to_browser(actor)
         actor.type(p["phone"], label="Phone", replace=True)
         actor.click(role="button", name="Save account")
 
@@ -237,7 +242,7 @@ class MailCalcTotal(DesktopTask):
         go_to_cell(calc, f"C{n + 1}")
         calc.type(f"=SUM(C2:C{n})")
         calc.press("Return")
-        actor.native.focus("Chromium")
+        switch_to_browser(actor)
         actor.click(role="button", name="Compose")
         actor.type(p["contact"].split()[-1][:4], label="To")
         actor.click(role="option", name=p["contact"])
