@@ -161,9 +161,11 @@ class InsertTable(WriterDocument, DesktopTask):
         win.press("Return")
         win.hotkey("ctrl", "F12")
         dialog = actor.native.window("Insert Table")
-        dialog.type(str(p["cols"]), label="Columns:", replace=True)
-        dialog.type(str(p["rows"]), label="Rows:", replace=True)
-        dialog.click(role="push button", name="Insert")
+        for value in (p["cols"], p["rows"]):  # from the Name field: Tab to Columns, then to Rows
+            dialog.press("Tab")
+            dialog.hotkey("ctrl", "a")
+            dialog.type(str(value))
+        dialog.press("Return")  # Insert, the default button
         save(actor, win, p["file"])
 
     def check(self, world, p):
