@@ -76,10 +76,11 @@ class HomeFolder:
 
 
 def select(win, name: str) -> None:
-    """Click a file in the folder's detailed list (View ▸ Detailed List View, Ctrl+4: its rows are
-    accessible, the icon view's are not)."""
+    """Select a file by typing its name into the folder's detailed list (View ▸ Detailed List View,
+    Ctrl+4; its type-ahead search selects the match), then close the search with Escape."""
     win.hotkey("ctrl", "4")
-    win.click(role="table cell", name=name)
+    win.type(name)
+    win.press("Escape")
 
 
 class RenameFile(HomeFolder, DesktopTask):
@@ -165,7 +166,8 @@ class MoveIntoFolder(HomeFolder, DesktopTask):
         win = actor.native.window("Documents")
         select(win, p["name"])
         win.hotkey("ctrl", "x")
-        win.double_click(role="table cell", name=p["target"])
+        select(win, p["target"])
+        win.press("Return")
         actor.native.window(p["target"]).hotkey("ctrl", "v")
 
     def check(self, world, p):
@@ -198,7 +200,8 @@ class CopyToFolder(HomeFolder, DesktopTask):
         win = actor.native.window("Documents")
         select(win, p["name"])
         win.hotkey("ctrl", "c")
-        win.double_click(role="table cell", name=p["target"])
+        select(win, p["target"])
+        win.press("Return")
         actor.native.window(p["target"]).hotkey("ctrl", "v")
 
     def check(self, world, p):
