@@ -42,12 +42,12 @@ class CalcDocument:
 
 class SortRows(CalcDocument, DesktopTask):
     id = "desktop/calc-sort-rows"
-    skills = ("spreadsheet", "click", "table")
+    skills = ("spreadsheet", "menu-bar", "table")
     difficulty = "easy"
     instruction = (
         "In {file}, sort the rows by {column}, {order}, and save the file.",
         "Sort the table in {file} on the {column} column in {order} order, then save it.",
-        "Sort {file} by {column} ({order}) with Calc's sort buttons and keep the file's format when saving.",
+        "Use Calc's Data menu to sort {file} by {column} ({order}) and keep the file's format when saving.",
     )
     COLUMNS = {"Item": 0, "Amount": 2}
 
@@ -63,7 +63,7 @@ class SortRows(CalcDocument, DesktopTask):
     def solve(self, actor, p):
         win = window_of(actor, p["file"])
         go_to_cell(win, f"{'ABC'[self.COLUMNS[p['column']]]}2")
-        win.click(role="push button", name="Sort Ascending" if p["order"] == "ascending" else "Sort Descending")
+        win.menu("Data", "Sort Ascending" if p["order"] == "ascending" else "Sort Descending")
         save_keeping_format(actor, win)
 
     def check(self, world, p):
@@ -172,7 +172,7 @@ class NumberFormat(CalcDocument, DesktopTask):
         return {**p, "format": world.choice([f for f in FORMATS if f != p["format"]])}
 
 
-FREEZES = {"first row": ("Freeze First Row", "A2"), "first column": ("Freeze First Column", "B1")}
+FREEZES = {"first row": "A2", "first column": "B1"}  # the cell whose rows above and columns left freeze
 
 
 class FreezePane(CalcDocument, DesktopTask):
@@ -181,7 +181,7 @@ class FreezePane(CalcDocument, DesktopTask):
     difficulty = "easy"
     instruction = (
         "Freeze the {what} of {file} so it stays visible when scrolling, and save.",
-        "In {file}, use View ▸ Freeze Cells to freeze the {what}; save the file.",
+        "In {file}, use View ▸ Freeze Rows and Columns to freeze the {what}; save the file.",
         "Keep the {what} of {file} in view while scrolling (freeze it), then save it.",
     )
 
@@ -190,17 +190,19 @@ class FreezePane(CalcDocument, DesktopTask):
 
     def solve(self, actor, p):
         win = window_of(actor, p["file"])
-        win.menu("View", "Freeze Cells", FREEZES[p["what"]][0])
+        go_to_cell(win, FREEZES[p["what"]])
+        win.menu("View")
+        win.click(role="check menu item", name="Freeze Rows and Columns")
         save_keeping_format(actor, win)
 
     def check(self, world, p):
         got = sheet_of(world, p["file"]).freeze
-        want = FREEZES[p["what"]][1]
+        want = FREEZES[p["what"]]
         return expect(got == want, f"{p['file']} has {'no frozen pane' if got is None else f'the pane frozen at {got}'}"
                       f", not its {p['what']} frozen")
 
     def effect(self, app, world, p):
-        edit_xlsx(world, p["file"], lambda ws: setattr(ws, "freeze_panes", FREEZES[p["what"]][1]))
+        edit_xlsx(world, p["file"], lambda ws: setattr(ws, "freeze_panes", FREEZES[p["what"]]))
 
     def wrong_params(self, world, p):
         return {**p, "what": next(w for w in FREEZES if w != p["what"])}

@@ -200,7 +200,7 @@ class ExportPdf(WriterDocument, DesktopTask):
 
     def solve(self, actor, p):
         win = window_of(actor, p["file"])
-        win.menu("File", "Export As", "Export Directly as PDF...")
+        win.menu("File", "Export As", "Export Directly as PDF")
         actor.native.file_dialog(p["pdf"])
 
     def check(self, world, p):
