@@ -233,7 +233,7 @@ class TrashFile(HomeFolder, DesktopTask):
         win = actor.native.window("Documents")
         select(win, p["name"])
         win.press("Delete")
-        confirm = actor.native.window("Confirm")
+        confirm = actor.native.window("Question")  # pcmanfm asks before moving to the trash
         confirm.press("Return")
 
     def check(self, world, p):
