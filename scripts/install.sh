@@ -17,6 +17,7 @@ done
 APT_PACKAGES=(chromium xvfb xdotool x11-utils xauth bubblewrap fonts-dejavu-core ca-certificates tesseract-ocr)
 APT_PACKAGES+=(x11vnc novnc nginx)  # the volunteer station (cleantrace station / record; nginx: TLS in front)
 APT_PACKAGES+=(fonts-liberation2 fonts-noto-core fonts-noto-cjk)  # appearances: system fonts, CJK fake data
+if [ "$extras" = "dev" ]; then APT_PACKAGES+=(postgresql); fi  # tests: a throwaway Postgres for the station's database
 python3 -c 'import sys; sys.exit(sys.version_info < (3, 11))' || {
   echo "error: cleantrace needs Python >= 3.11 (found $(python3 --version 2>&1)) — install python3.11" >&2
   exit 1

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import os
 import shutil
 import subprocess
@@ -111,3 +112,25 @@ def s3_endpoint(monkeypatch):
     fs.mkdir("traces")
     yield fs
     server.stop()
+
+
+@pytest.fixture(scope="session")
+def postgres_cluster():
+    """A throwaway Postgres cluster for the session (tests/postgres.py); skipped when Postgres is not installed."""
+    from tests.postgres import postgres_bin, throwaway_postgres
+
+    if postgres_bin() is None:
+        pytest.skip("Postgres is not installed (/usr/lib/postgresql/*/bin; scripts/install.sh --dev installs it)")
+    with throwaway_postgres() as url:
+        yield url
+
+
+POSTGRES_DATABASES = itertools.count()
+
+
+@pytest.fixture
+def postgres_db(postgres_cluster) -> str:
+    """The URL of a fresh, empty database in the throwaway cluster."""
+    from tests.postgres import fresh_database
+
+    return fresh_database(postgres_cluster, f"db{next(POSTGRES_DATABASES)}")

@@ -158,3 +158,12 @@ def layout_px(v):
 def test_click_points_fall_on_a_pixel_of_any_box(x, y, w, h, ox, oy, seed):
     px, py = click_point(Box(x, y, w, h), np.random.default_rng(seed), sample_persona(seed % 7), origin=(ox, oy))
     assert x <= px < x + w and y <= py < y + h
+
+
+def test_click_points_avoid_the_corners_of_a_round_button():
+    """A 40×42 px "›" arrow with a 50 % border radius: a press in its box's corner misses it (seen at scale 1.25)."""
+    box = Box(775.0, 610.0, 40.0, 42.0)
+    centre = np.array([795.0, 631.0])
+    for seed in range(400):
+        p = np.array(click_point(box, np.random.default_rng(seed), sample_persona(seed % 7), origin=(829, 557)))
+        assert np.sum(((p + 0.5 - centre) / np.array([20.0, 21.0])) ** 2) <= 1, p

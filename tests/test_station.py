@@ -85,49 +85,36 @@ def test_the_viewer_code_is_served_on_the_same_origin_and_nothing_else_of_novnc(
     assert http.get("/novnc/core/../../../etc/passwd").status_code == 404
 
 
-def test_the_schema_migrates_from_version_1_keeping_every_row(tmp_path):
-    import sqlalchemy as sa
-    from sqlalchemy import text
+def test_bad_station_options_are_one_clear_error_before_anything_starts(tmp_path, tasks_dir):
+    import socket
 
-    from cleantrace.station.store import MIGRATIONS, Store
+    from cleantrace.station.app import serve_station
 
-    url = f"sqlite:///{tmp_path / 'old.sqlite'}"
-    old = Store(url, upto=1)
-    assert old.version == 1
-    old.add_volunteer("vol-aaaaaaaaaaaa")
-    with old.engine.begin() as conn:
-        assert "seconds_on_task" not in {c["name"] for c in sa.inspect(conn).get_columns("episodes")}
-        conn.execute(text("INSERT INTO episodes (id, folder, volunteer_id, task, seed, state, message, opened, updated)"
-                          " VALUES ('e1', '/x/e1', 'vol-aaaaaaaaaaaa', 'crm/t', 3, 'submitted', '', 'a', 'b')"))
-    key = old.signing_key()
-    old.close()
+    def config(**fields):
+        return StationConfig(task="crm/set-lead-status", out=tmp_path / "out", tasks_dir=tasks_dir, **fields)
 
-    new = Store(url)
-    assert new.version == len(MIGRATIONS) == 2
-    (row,) = new.episodes()
-    assert row["id"] == "e1" and row["seed"] == 3 and row["seconds_on_task"] == 0
-    assert new.signing_key() == key  # the key survives the upgrade and every restart
-    new.set_state("e1", "submitted", "ok", seconds_on_task=12.5)
-    assert new.episode("e1")["seconds_on_task"] == 12.5
-    new.close()
+    for url in ("ftp://station.example.com/", "https://station.example.com/app", "https://x.example.com:99999/",
+                "station.example.com", "https:///"):
+        with pytest.raises(CleantraceError, match="--public-url") as err:
+            create_station(config(public_url=url))
+        assert "\n" not in str(err.value)
+    from click.testing import CliRunner
 
+    from cleantrace.cli import cli
 
-def test_a_newer_or_unreachable_database_is_one_clear_error(tmp_path):
-    from sqlalchemy import text
-
-    from cleantrace.station.store import Store
-
-    url = f"sqlite:///{tmp_path / 's.sqlite'}"
-    store = Store(url)
-    with store.engine.begin() as conn:
-        conn.execute(text("UPDATE schema_version SET version = 99"))
-    store.close()
-    with pytest.raises(CleantraceError, match="schema version 99, newer"):
-        Store(url)
-    with pytest.raises(CleantraceError, match="cannot open the station database"):
-        Store(f"sqlite:///{tmp_path / 'missing-dir' / 'x.sqlite'}")
-    with pytest.raises(CleantraceError, match="cannot open the station database"):
-        Store("nosuchdialect://x")
+    for option in ("--max-per-ip", "--max-volunteers"):
+        zero = CliRunner().invoke(cli, ["station", "--task", "crm/set-lead-status", option, "0", "--out",
+                                        str(tmp_path / "out")])
+        assert zero.exit_code == 2 and "0 is not in the range x>=1" in zero.output
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        with pytest.raises(CleantraceError, match=f"cannot serve on 127.0.0.1:{port} .* choose another --port"):
+            serve_station(config(), port)
+    with pytest.raises(CleantraceError, match="cannot serve on 203.0.113.5:0"):  # not an address of this machine
+        serve_station(config(), 0, host="203.0.113.5")
+    assert not (tmp_path / "out").exists()  # no database, no run folder, no sandbox
 
 
 def test_a_volunteer_is_still_known_after_a_restart(tmp_path, tasks_dir):
@@ -163,6 +150,30 @@ def test_episodes_left_live_by_a_killed_station_are_sealed_at_the_next_start(tmp
     row = station.store.episode("ep-1")
     assert row["state"] == "incomplete" and "before the episode was sealed" in row["message"]
     assert not station.store.session_open("tok")
+    station.close()
+
+
+def test_episodes_a_stopped_station_left_awaiting_submit_are_deleted_after_the_retention(tmp_path, tasks_dir):
+    """A trace sealed but never submitted (the station stopped while it was in review, or being scanned) can no
+    longer be submitted by anyone: at the next start it is abandoned, so the retention deletes it."""
+    from cleantrace.station.store import Store, default_url
+    from tests.synthetic import write_episode
+
+    store = Store(default_url(tmp_path))
+    store.add_volunteer("vol-cccccccccccc")
+    folders = {}
+    for state in ("review", "checking", "submitted"):
+        folders[state] = write_episode(tmp_path / "old" / f"ep-{state}", performer="volunteer")
+        store.open_episode(f"tok-{state}", f"old/ep-{state}", folders[state], "vol-cccccccccccc",
+                           "crm/set-lead-status", 0)
+        store.set_state(f"old/ep-{state}", state)
+    store.close()
+    app, station = create_station(StationConfig(task="crm/set-lead-status", out=tmp_path, tasks_dir=tasks_dir))
+    assert sorted(station.recovered) == ["old/ep-checking", "old/ep-review"]
+    assert "before the volunteer submitted it" in station.store.episode("old/ep-review")["message"]
+    station.config.retention_hours = 0  # they are past their retention
+    assert sorted(station.sweep()) == ["old/ep-checking", "old/ep-review"]
+    assert not folders["review"].exists() and not folders["checking"].exists() and folders["submitted"].exists()
     station.close()
 
 
@@ -331,10 +342,16 @@ def test_crowd_links_the_waiting_room_and_the_completion_code(tmp_path, tasks_di
     station.close()
 
 
-def test_review_with_its_own_login_the_ledger_withdrawal_retention_and_a_restart(tmp_path, tasks_dir):
+@pytest.fixture(params=["sqlite", "postgres"])
+def station_db(request) -> str | None:
+    """The station's database: its default (SQLite beside the runs), or a real Postgres (--db)."""
+    return None if request.param == "sqlite" else request.getfixturevalue("postgres_db")
+
+
+def test_review_with_its_own_login_the_ledger_withdrawal_retention_and_a_restart(tmp_path, tasks_dir, station_db):
     """Two crowd workers' submitted episodes: a reviewer accepts one and rejects the other, the ledger shows
     both, one worker withdraws (their episode deleted everywhere), retention deletes the rejected one; a
-    restart keeps all of it."""
+    restart keeps all of it. On SQLite and on Postgres."""
     import json
 
     from click.testing import CliRunner
@@ -344,7 +361,7 @@ def test_review_with_its_own_login_the_ledger_withdrawal_retention_and_a_restart
     from tests.synthetic import write_episode
 
     config = StationConfig(campaign=_campaign(pay_per_episode=0.5, pay_per_hour=3.6), out=tmp_path,
-                           tasks_dir=tasks_dir, run_id="st")
+                           tasks_dir=tasks_dir, run_id="st", db_url=station_db)
     app, station = create_station(config)
     store, run = station.store, station.run_dir
     people = {}
@@ -399,7 +416,8 @@ def test_review_with_its_own_login_the_ledger_withdrawal_retention_and_a_restart
     assert {r["worker_id"]: r["amount_owed"] for r in station.store.ledger()} == {"W-1": 0.6, "W-2": 0.0}
     assert not station.store.consented(who)
     station.close()
-    csv = CliRunner().invoke(cli, ["station", "ledger", "--csv", "--out", str(tmp_path)])
+    where = ["--db", station_db] if station_db else ["--out", str(tmp_path)]
+    csv = CliRunner().invoke(cli, ["station", "ledger", "--csv", *where])
     assert csv.exit_code == 0, csv.output
     lines = csv.output.splitlines()
     assert lines[0].startswith("worker_id,volunteer_id,seconds_on_task") and len(lines) == 3
@@ -426,6 +444,16 @@ def test_a_signed_invitation_opens_the_campaign_and_a_forged_or_expired_one_does
         assert session["worker"] == "W-9"
     forged = app.test_client().get("/i/" + invite_token(b"another key" * 3, "pilot", "W-9"))
     assert forged.status_code == 403 and "not valid" in forged.get_data(as_text=True)
+    from itsdangerous import URLSafeTimedSerializer
+
+    from cleantrace.station.campaign import INVITE_SALT
+
+    odd = URLSafeTimedSerializer(app.secret_key, salt=INVITE_SALT).dumps({"c": "pilot", "w": "bad id!"})
+    assert app.test_client().get(f"/i/{odd}").status_code == 400  # signed, but no valid worker id in it
+    bad = CliRunner().invoke(cli, ["station", "invite", "--campaign", str(campaign), "--worker", "W-1", "--worker",
+                                   "bad id!", "--public-url", "https://station.example.com/", "--out", str(tmp_path)])
+    assert isinstance(bad.exception, CleantraceError) and "worker id 'bad id!' is not valid" in str(bad.exception)
+    assert bad.output == ""  # no link printed, not even W-1's
     station.config.invite_hours = -1  # every invitation is too old now
     expired = app.test_client().get(link.split("example.com", 1)[1])
     assert expired.status_code == 403 and "expired" in expired.get_data(as_text=True)
@@ -462,3 +490,74 @@ def test_sigint_stops_a_real_station_process_and_closes_its_port(tmp_path, tasks
             proc.wait()
     with pytest.raises(ConnectionRefusedError), socket.create_connection(("127.0.0.1", port), timeout=5):
         pass
+
+
+def test_the_review_says_in_the_task_s_terms_why_the_check_failed(client, tmp_path):
+    """The volunteer's review page gives the check's reason (the task's own words), not just 'failure'."""
+    import json
+    from types import SimpleNamespace
+
+    from cleantrace.station.booth import BoothView
+    from cleantrace.trace import files
+    from tests.synthetic import write_episode
+
+    http, station = client
+    http.post("/consent", data={"agree": "yes"})
+    with http.session_transaction() as session:
+        who, session["booth"] = session["volunteer"], "tok"
+    folder = write_episode(tmp_path / "ep", success=False, task="crm/set-lead-status", performer="volunteer",
+                           instruction="Set the status of Acme Ltd to Won.")
+    meta = json.loads((folder / files.META).read_text())
+    meta["outcome"]["message"] = "the status of Acme Ltd is New, not Won"  # as the task's check gives it
+    (folder / files.META).write_text(json.dumps(meta))
+    station.booths[who] = SimpleNamespace(token="tok", folder=folder, view=lambda: BoothView("review"),
+                                          spec=SimpleNamespace(episode_id="ep"))
+    try:
+        page = http.get("/review").get_data(as_text=True)
+    finally:
+        station.booths.clear()
+    verdict = page.split('id="verdict"', 1)[1].split("</p>", 1)[0]
+    assert "not done as asked" in verdict and "the status of Acme Ltd is New, not Won" in verdict
+    assert 'id="submit"' in page and "Set the status of Acme Ltd to Won." in page
+
+
+def test_a_volunteer_id_never_reads_as_personal_data(monkeypatch):
+    """A random `vol-<hex>` can read as a street address (then every episode of that volunteer would be blocked
+    at Submit, the id being in meta.json): such an id is drawn again."""
+    from cleantrace.privacy.detect import find_identifiers
+    from cleantrace.station import app as station_app
+
+    assert find_identifiers("vol-09bffb667eaa")  # one that reads as an address
+    drawn = iter(["09bffb667eaa", "0123456789ab"])
+    monkeypatch.setattr(station_app.secrets, "token_hex", lambda n: next(drawn))
+    assert station_app.new_volunteer_id() == "vol-0123456789ab"
+
+
+def test_a_worker_id_alone_does_not_open_another_browser_s_live_booth(tmp_path, tasks_dir):
+    """A crowd link's worker id is no secret: a second browser with the same id is the same volunteer, but it is
+    not let into the booth still live in the first (its screen, commands, recording), nor given a second one."""
+    from types import SimpleNamespace
+
+    from cleantrace.station.booth import BoothView
+
+    app, station = create_station(StationConfig(campaign=_campaign(), out=tmp_path, tasks_dir=tasks_dir))
+    first, second = app.test_client(), app.test_client()
+    for client in (first, second):
+        client.get("/c/pilot?workerId=W-1")
+        client.post("/consent", data={"agree": "yes"})
+    with first.session_transaction() as session:
+        who, session["booth"] = session["volunteer"], "tok"
+    station.booths[who] = SimpleNamespace(token="tok", view=lambda: BoothView("recording"), ip="127.0.0.1",
+                                          holds_sandbox=True, heartbeat=lambda: BoothView("recording"),
+                                          spec=SimpleNamespace(episode_id="ep"), folder=tmp_path / "ep")
+    try:
+        assert first.post("/api/heartbeat").get_json()["state"] == "recording"  # the first browser's booth
+        refused = second.get("/task")
+        assert refused.status_code == 409 and "open in another browser" in refused.get_data(as_text=True)
+        assert second.post("/api/wait").get_json() == {"go": "/task"}  # the waiting room's poll: same answer
+        with second.session_transaction() as session:
+            assert session["volunteer"] == who and "booth" not in session
+        assert second.post("/api/heartbeat").status_code == 404 and second.post("/api/discard").status_code == 404
+    finally:
+        station.booths.clear()
+        station.close()

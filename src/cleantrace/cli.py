@@ -118,12 +118,15 @@ def station_options(f):
         click.option("--run-id", default=None, help="Name of the run folder (default: station-<time>)."),
         click.option("--tasks-dir", type=click.Path(path_type=Path), default=None, help="Folder of task packs."),
         click.option("--heartbeat-timeout", default=HEARTBEAT_TIMEOUT_S, show_default=True,
+                     type=click.FloatRange(min=0, min_open=True),
                      help="Seconds without the volunteer's page before their episode is kept as incomplete."),
-        click.option("--max-volunteers", default=4, show_default=True, help="Sandboxes at once (one per volunteer)."),
-        click.option("--max-per-ip", default=2, show_default=True, help="Open tasks at once from one address."),
+        click.option("--max-volunteers", default=4, show_default=True, type=click.IntRange(min=1),
+                     help="Sandboxes at once (one per volunteer)."),
+        click.option("--max-per-ip", default=2, show_default=True, type=click.IntRange(min=1),
+                     help="Open tasks at once from one address."),
         click.option("--db", default=None,
                      help="SQLAlchemy URL of the station's database (default: sqlite:///<out>/station.sqlite)."),
-        click.option("--retention-hours", default=24.0, show_default=True,
+        click.option("--retention-hours", default=24.0, show_default=True, type=click.FloatRange(min=0),
                      help="Blocked, abandoned and rejected episodes are deleted after this long."),
     ]):
         f = option(f)
@@ -133,6 +136,7 @@ def station_options(f):
 def require_station() -> None:
     """A one-line error naming the extra when the station's libraries are missing (a lean install)."""
     try:
+        import alembic  # noqa: F401
         import simple_websocket  # noqa: F401
         import sqlalchemy  # noqa: F401
     except ImportError as exc:
@@ -239,8 +243,12 @@ def station_nginx_conf(listen: str, cert: Path, key: Path, upstream: str) -> Non
 @with_db
 def station_invite(campaign_file: Path, workers: tuple[str, ...], public_url: str, out: Path, db: str | None) -> None:
     """Print a signed invitation link per worker (valid 72 h; the station's key signs it)."""
-    from cleantrace.station.campaign import invite_token, load_campaign
+    from cleantrace.station.campaign import check_worker_id, invite_token, load_campaign
+    from cleantrace.station.viewer import check_public_url
 
+    check_public_url(public_url)
+    for worker in workers:  # every id checked before any link is printed
+        check_worker_id(worker)
     campaign = load_campaign(campaign_file)
     key = _store(out, db).signing_key()
     for worker in workers:
@@ -735,7 +743,11 @@ def main() -> None:
         err_console.print("interrupted: what was recorded is kept, the episode marked incomplete")
         sys.exit(130)
     except click.UsageError as exc:  # one line, like every other error
-        command = f"cleantrace {exc.ctx.info_name}" if exc.ctx and exc.ctx.parent else "cleantrace"
+        names, ctx = [], exc.ctx  # the subcommands, e.g. station invite (not how Python was started)
+        while ctx is not None and ctx.parent is not None:
+            names.insert(0, ctx.info_name)
+            ctx = ctx.parent
+        command = " ".join(["cleantrace", *names])
         err_console.print(f"[red]error:[/] {escape(exc.format_message())} — see `{command} --help`",
                           highlight=False, soft_wrap=True)
         sys.exit(exc.exit_code)

@@ -1,6 +1,7 @@
-"""End to end: the volunteer station serving real sandboxes; volunteers played through a real VNC
-client (vncdotool over the station's own viewer websocket, as a browser's noVNC) and a real browser
-(Playwright on the station page + noVNC); strangers, stolen or stale cookies and wrong origins refused."""
+"""End to end: the volunteer station serving real sandboxes behind a real TLS proxy; volunteers in real
+browsers (Playwright with Debian's Chromium on the station's page and its in-page viewer, real mouse and
+keys) and through a real VNC client (vncdotool over the station's own viewer websocket); the waiting room
+and the per-address limit seen in a browser; strangers, stolen or stale cookies and wrong origins refused."""
 
 from __future__ import annotations
 
@@ -91,7 +92,8 @@ def station(tmp_path_factory, tls_proxy):
     campaign = Campaign(id=CAMPAIGN, tasks=[TASK], seeds="0-99", quota=1, max_per_volunteer=20,
                         pay_per_episode=0.5)
     config = StationConfig(campaign=campaign, out=out, run_id="vol", tasks_dir=TASKS_DIR,
-                           heartbeat_timeout=HEARTBEAT_TIMEOUT, fps=2.0, public_url=public + "/", max_per_ip=8)
+                           heartbeat_timeout=HEARTBEAT_TIMEOUT, fps=2.0, public_url=public + "/",
+                           max_booths=2, max_per_ip=3)  # a third volunteer waits; a fourth task from one address: no
     app, st = create_station(config)
     st.ca_file, st.test_config = str(cert), config  # for the test's volunteers (they trust the certificate)
     server = make_server("127.0.0.1", 0, app, threaded=True)
@@ -177,12 +179,31 @@ class Volunteer:
         return self.http.post(f"{self.url}/api/{cmd}").json()
 
 
-def layout_of(seed: int, lead: str) -> dict[str, tuple[float, float]]:
+CHROMIUM = "/usr/lib/chromium/chromium"
+
+
+def layout_of(seed: int, lead: str, browser=None) -> dict[str, tuple[float, float]]:
     """Screen centres of what the volunteer must click, as a person sees them: the same app with the
-    same seeded data, rendered at the sandbox's screen size (kiosk window: page = screen pixels)."""
+    same seeded data, rendered at the sandbox's screen size (kiosk window: page = screen pixels); in
+    `browser` when given, else in a browser of its own (its own Playwright, in its own thread)."""
+    if browser is None:
+        from concurrent.futures import ThreadPoolExecutor
+
+        from playwright.sync_api import sync_playwright
+
+        def own() -> dict[str, tuple[float, float]]:
+            with sync_playwright() as pw:
+                mine = pw.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+                try:
+                    return layout_of(seed, lead, mine)
+                finally:
+                    mine.close()
+
+        with ThreadPoolExecutor(1) as other:
+            return other.submit(own).result()
+
     import tempfile
 
-    from playwright.sync_api import sync_playwright
     from werkzeug.serving import make_server
 
     from cleantrace.tasks import load_registry
@@ -196,20 +217,19 @@ def layout_of(seed: int, lead: str) -> dict[str, tuple[float, float]]:
         world.close()
         server = make_server("127.0.0.1", 0, app_module.create_app(Path(tmp) / "world.sqlite"))
         threading.Thread(target=server.serve_forever, daemon=True).start()
+        # the sandbox's headed window draws a classic 15 px scrollbar on the long list, which
+        # narrows the page (a long name wraps, the rows below move down); headless has none
+        context = browser.new_context(viewport={"width": 1280 - 15, "height": 800})
         try:
-            with sync_playwright() as pw:
-                browser = pw.chromium.launch(executable_path="/usr/bin/chromium", args=["--no-sandbox"])
-                # the sandbox's headed window draws a classic 15 px scrollbar on the long list, which
-                # narrows the page (a long name wraps, the rows below move down); headless has none
-                page = browser.new_page(viewport={"width": 1280 - 15, "height": 800})
-                page.goto(f"http://127.0.0.1:{server.server_port}/")
-                centres = {"lead": page.get_by_role("link", name=lead).bounding_box()}
-                page.get_by_role("link", name=lead).click()
-                centres["status"] = page.get_by_label("Status").bounding_box()
-                centres["notes"] = page.get_by_label("Notes").bounding_box()
-                centres["save"] = page.get_by_role("button", name="Save").bounding_box()
-                browser.close()
+            page = context.new_page()
+            page.goto(f"http://127.0.0.1:{server.server_port}/")
+            centres = {"lead": page.get_by_role("link", name=lead).bounding_box()}
+            page.get_by_role("link", name=lead).click()
+            centres["status"] = page.get_by_label("Status").bounding_box()
+            centres["notes"] = page.get_by_label("Notes").bounding_box()
+            centres["save"] = page.get_by_role("button", name="Save").bounding_box()
         finally:
+            context.close()
             server.shutdown()
     return {k: (b["x"] + b["width"] / 2, b["y"] + b["height"] / 2) for k, b in centres.items()}
 
@@ -293,65 +313,17 @@ def refused_while_viewing(me: Volunteer) -> None:
     refused(me, origin="null")
 
 
-@pytest.fixture(scope="module")
-def performed(station):
-    url, st = station
-    me, booth, centres = perform_through_vnc(url, st)
-    yield me, booth, centres
-    me.stop_heartbeat()
-
-
-def test_the_volunteer_trace_is_valid_successful_and_came_through_vnc(performed):
-    me, booth, centres = performed
-    reports = validate_run(booth.folder)
-    assert reports[0].ok, reports[0].problems
-    trace = read_episode(booth.folder)
-    assert trace.meta.outcome.status == "success" and trace.meta.outcome.success
-    assert trace.meta.performer.kind == "volunteer" and trace.meta.performer.id == booth.spec.performer.id
-    assert trace.meta.performer.id.startswith("vol-")
-    assert trace.meta.consent.version == CONSENT_VERSION and trace.meta.consent.time
-    # the events are the ones the VNC client sent; none from before Start or while paused
-    points = {(e.x, e.y) for e in trace.events}
-    assert (round(centres["lead"][0]), round(centres["lead"][1])) in points  # where the client pressed
-    assert (40, 700) not in points and (1234, 777) not in points
-    kinds = [a.kind for a in trace.actions]
-    assert kinds.count("click") >= 3 and "key" in kinds, kinds
-    clicks = [a for a in trace.actions if a.kind == "click"]
-    assert clicks[0].target is not None and clicks[0].target.name == trace.meta.params["lead"]  # grounded (CDP)
-    assert sorted(p.name for p in booth.folder.iterdir()) == sorted(
-        [files.META, files.EVENTS, files.ACTIONS, files.FRAMES, files.FRAMES_DIR])  # only the trace
-    assert not booth.control_dir.exists()
-
-
-def test_the_review_shows_the_check_and_the_frames(station, performed):
-    url, _ = station
-    me, booth, _ = performed
-    review = me.http.get(url + "/review")
-    assert review.status_code == 200 and "check passed" in review.text and "<polyline" in review.text
-    frame = review.text.split('src="/review/frames/', 1)[1].split('"', 1)[0]
-    shot = me.http.get(f"{url}/review/frames/{frame}")
-    assert shot.status_code == 200 and shot.headers["content-type"] == "image/png"
-    assert me.http.get(f"{url}/review/frames/..%2Fmeta.json").status_code == 404
-
-
-def test_submit_runs_the_privacy_scan_and_catalogs_the_trace(station, performed):
-    pytest.importorskip("cleantrace.privacy", reason="submit runs the privacy scan (cleantrace.privacy)")
-    url, st = station
-    me, booth, _ = performed
-    me.http.post(url + "/submit")  # returns at once; the scan runs meanwhile
-    assert me.wait_state("submitted", timeout=180) == "submitted"
-    rows = [json.loads(line) for line in (st.run_dir / files.CATALOG).read_text().splitlines()]
-    assert [r["status"] for r in rows if r["episode_id"] == booth.spec.episode_id] == ["success"]
-    assert json.loads((booth.folder / files.META).read_text())["privacy"]["scan"] == "clean"
-
-
 def test_real_looking_personal_data_blocks_submit_and_can_be_discarded(station):
     from cleantrace.privacy.scan import mask
 
     pytest.importorskip("cleantrace.privacy", reason="submit runs the privacy scan (cleantrace.privacy)")
     url, st = station
-    me, booth, _ = perform_through_vnc(url, st, note="mail jane.doe@gmail.com")
+    me, booth, centres = perform_through_vnc(url, st, note="mail jane.doe@gmail.com")
     try:
+        # the events are the ones the VNC client sent; none from before Start or while paused
+        points = {(e.x, e.y) for e in read_episode(booth.folder).events}
+        assert (round(centres["lead"][0]), round(centres["lead"][1])) in points  # where the client pressed
+        assert (40, 700) not in points and (1234, 777) not in points
         me.http.post(url + "/submit")
         assert me.wait_state("blocked", "submitted", timeout=180) == "blocked"
         page = me.http.get(url + "/review")
@@ -412,136 +384,269 @@ def test_two_volunteers_get_two_sandboxes_discard_deletes_and_a_disconnect_keeps
     alice.stop_heartbeat()
 
 
-def test_the_station_page_in_a_browser(station):
-    """Through nginx (TLS): a crowd link → consent → the task page with the screen connected → Start → the task
-    done with the page's mouse and keyboard (Pause and Resume on the way) → Done → review → Submit with
-    progress → a receipt with the completion code."""
-    from concurrent.futures import ThreadPoolExecutor
+BEFORE_START, WHILE_PAUSED = (40, 700), (1234, 777)  # where a volunteer's pointer goes while nothing records
+COMMAND_MS = 30_000  # a command's round trip to the sandbox (x11vnc -remote, the recorder) on a loaded machine
 
-    from playwright.sync_api import expect, sync_playwright
 
-    url, st = station
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path="/usr/lib/chromium/chromium", args=["--no-sandbox"])
-        page = browser.new_page(viewport={"width": 1400, "height": 900}, ignore_https_errors=True)  # self-signed
-        page.goto(f"{url}/c/{CAMPAIGN}?workerId=browser-worker")
-        assert page.url == url + "/"
-        expect(page.locator("#consent")).to_contain_text("What is recorded")
-        expect(page.locator("#consent")).to_contain_text(CONSENT_VERSION)
-        page.locator("#agree").check()
-        page.locator("#give-consent").click()
-        expect(page.locator("#overlay")).to_contain_text("Starting your sandbox")  # progress, not a black box
-        expect(page.locator("#state")).to_have_attribute("data-state", "ready", timeout=60_000)
-        expect(page.locator("#screen")).to_have_attribute("data-connected", "yes", timeout=20_000)
-        expect(page.locator("#overlay")).to_be_hidden()
-        canvas = page.locator("#screen canvas")
-        expect(canvas).to_be_visible()
-        expect(page.locator("#pause")).to_be_disabled()
-        expect(page.locator("#rec")).to_be_hidden()
-        assert "VNC" not in page.locator("body").inner_text()  # plain words
+class BrowserVolunteer:
+    """A volunteer in a browser of their own (a Playwright context of Debian's Chromium: its own cookies)
+    arriving by the campaign's crowd link with their worker id, using the station's page and its in-page
+    viewer with the page's real mouse and keyboard."""
 
-        page.locator("#start").click()
-        expect(page.locator("#state")).to_have_attribute("data-state", "recording")
-        expect(page.locator("#rec")).to_be_visible()  # the red recording indicator and its timer
-        expect(page.locator("#timer")).not_to_have_text("0:00", timeout=5_000)
-        box = canvas.bounding_box()
-        assert box["width"] >= 1000 and abs(box["width"] / box["height"] - 1280 / 800) < 0.02  # fits, unstretched
-        episode = page.evaluate("fetch('/api/heartbeat', {method: 'POST'}).then(r => r.json())")["episode"]
-        folder = st.run_dir / episode
+    def __init__(self, browser, url: str, worker: str) -> None:
+        self.url, self.worker = url, worker
+        self.context = browser.new_context(viewport={"width": 1400, "height": 900}, ignore_https_errors=True)
+        self.page = self.context.new_page()
+        self.page.on("dialog", lambda dialog: dialog.accept())  # "Discard this recording?", "Delete all …?"
+
+    def consent(self) -> None:
+        from playwright.sync_api import expect
+
+        self.page.goto(f"{self.url}/c/{CAMPAIGN}?workerId={self.worker}")
+        assert self.page.url == self.url + "/"
+        expect(self.page.locator("#consent")).to_contain_text("What is recorded")
+        expect(self.page.locator("#consent")).to_contain_text(CONSENT_VERSION)
+        self.page.locator("#agree").check()
+        self.page.locator("#give-consent").click()
+
+    def wait_ready(self) -> None:
+        from playwright.sync_api import expect
+
+        expect(self.page.locator("#state")).to_have_attribute("data-state", "ready", timeout=120_000)
+        expect(self.page.locator("#screen")).to_have_attribute("data-connected", "yes", timeout=30_000)
+        expect(self.page.locator("#overlay")).to_be_hidden()
+
+    def episode(self) -> str:
+        return self.page.evaluate("fetch('/api/heartbeat', {method: 'POST'}).then(r => r.json())")["episode"]
+
+    def as_client(self, st) -> Volunteer:
+        """Another client holding this browser's cookies (a copy of its session)."""
+        me = Volunteer(self.url, st)
+        for cookie in self.context.cookies():
+            me.http.cookies.set(cookie["name"], cookie["value"])
+        return me
+
+    def perform(self, folder: Path, browser, while_viewing=None) -> dict[str, tuple[float, float]]:
+        """Start, click the lead, pick the status, Pause (and move over the screen), Resume, Save, Done: with
+        the page's mouse and keyboard over the scaled screen; the review page then. Returns the centres."""
+        from playwright.sync_api import expect
+
+        page = self.page
         meta = json.loads((folder / files.META).read_text())
-        expect(page.locator("#instruction")).to_have_text(meta["instruction"])  # the seed's wording of the task
-        with ThreadPoolExecutor(1) as other:  # its own Playwright, in its own thread
-            centres = other.submit(layout_of, meta["seed"], meta["params"]["lead"]).result()
+        centres = layout_of(meta["seed"], meta["params"]["lead"], browser)
+        canvas = page.locator("#screen canvas")
+        box = canvas.bounding_box()
         scale = box["width"] / 1280
-        here = [box["x"] + box["width"] / 2, box["y"] + box["height"] / 2]
+        on_screen = lambda p: (box["x"] + p[0] * scale, box["y"] + p[1] * scale)  # noqa: E731
+        page.mouse.move(*on_screen(BEFORE_START))  # before Start: the sandbox ignores it
+        time.sleep(0.3)
+        page.locator("#start").click()
+        expect(page.locator("#state")).to_have_attribute("data-state", "recording", timeout=COMMAND_MS)
+        here = list(on_screen(BEFORE_START))
 
-        def glide_to(point: tuple[float, float]) -> None:  # the volunteer's hand, over the scaled screen
-            target = (box["x"] + point[0] * scale, box["y"] + point[1] * scale)
+        def glide_to(point: tuple[float, float]) -> None:  # the volunteer's hand
+            target = on_screen(point)
             for k in range(1, 13):
                 page.mouse.move(here[0] + (target[0] - here[0]) * k / 12, here[1] + (target[1] - here[1]) * k / 12)
                 time.sleep(0.02)
             here[:] = target
             time.sleep(0.4)
 
-        glide_to(centres["lead"])
-        page.mouse.down()
-        page.mouse.up()
+        def click_at(point: tuple[float, float]) -> None:
+            glide_to(point)
+            page.mouse.down()
+            page.mouse.up()
+
+        click_at(centres["lead"])
         time.sleep(1.5)  # the lead's page loads
-        glide_to(centres["status"])
-        page.mouse.down()  # opens the native list; the status's first letter picks it, Enter takes it
-        page.mouse.up()
+        click_at(centres["status"])  # opens the native list; the status's first letter picks it, Enter takes it
         time.sleep(0.5)
         page.keyboard.press(meta["params"]["status"][0].lower())
         time.sleep(0.3)
         page.keyboard.press("Enter")
         time.sleep(0.5)
+        if while_viewing:
+            while_viewing()
         page.locator("#pause").click()
-        expect(page.locator("#state")).to_have_attribute("data-state", "paused")
+        expect(page.locator("#state")).to_have_attribute("data-state", "paused", timeout=COMMAND_MS)
         expect(page.locator("#start")).to_have_text("Resume")
+        page.mouse.move(*on_screen(WHILE_PAUSED))  # while paused: not let through, not recorded
+        time.sleep(0.5)
+        here[:] = on_screen(WHILE_PAUSED)
         page.locator("#start").click()
-        expect(page.locator("#state")).to_have_attribute("data-state", "recording")
-        glide_to(centres["save"])
-        page.mouse.down()
-        page.mouse.up()
+        expect(page.locator("#state")).to_have_attribute("data-state", "recording", timeout=COMMAND_MS)
+        click_at(centres["save"])
         time.sleep(1.0)
         page.locator("#done").click()
         expect(page).to_have_url(re.compile(r"/review$"), timeout=60_000)
+        return centres
+
+
+def _near(points, point, tolerance: float = 3.0) -> bool:
+    return any(abs(x - point[0]) <= tolerance and abs(y - point[1]) <= tolerance for x, y in points)
+
+
+@pytest.fixture(scope="module")
+def in_browsers(station):
+    """Two crowd workers in their own browsers through the TLS proxy, both sandboxes starting at once; a third
+    waits in the waiting room and gets a booth when one frees; a fourth task from the same address is
+    refused; the two perform their tasks, review and submit them, and see their receipts. Yields what they did."""
+    from types import SimpleNamespace
+
+    from playwright.sync_api import expect, sync_playwright
+
+    url, st = station
+    deadline = time.monotonic() + 120
+    while any(b.holds_sandbox for b in st.booths.values()):  # the earlier tests' sandboxes are gone
+        assert time.monotonic() < deadline, "an earlier booth still holds its sandbox"
+        time.sleep(0.2)
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        a, b = BrowserVolunteer(browser, url, "browser-a"), BrowserVolunteer(browser, url, "browser-b")
+        a.consent()
+        expect(a.page.locator("#overlay")).to_contain_text("Starting your sandbox")  # progress, not a black box
+        expect(a.page.locator("#progress")).to_be_visible()
+        b.consent()  # both sandboxes start at once: the station is full (two)
+
+        waiting = BrowserVolunteer(browser, url, "browser-c")  # the third: the waiting room
+        waiting.consent()
+        expect(waiting.page).to_have_url(re.compile(r"/wait$"))
+        expect(waiting.page.locator("#waiting")).to_contain_text("Every sandbox is in use")
+        expect(waiting.page.locator("#position")).to_have_text("1", timeout=COMMAND_MS)  # its first poll
+        assert st.booth_of(st.store.volunteer_of_worker("browser-c")) is None  # no sandbox while waiting
+
+        a.wait_ready()
+        page = a.page
+        expect(page.locator("#pause")).to_be_disabled()
+        expect(page.locator("#rec")).to_be_hidden()
+        assert "VNC" not in page.locator("body").inner_text()  # plain words
+        box = page.locator("#screen canvas").bounding_box()
+        assert box["width"] >= 1000 and abs(box["width"] / box["height"] - 1280 / 800) < 0.02  # fits, unstretched
+        a_folder = st.run_dir / a.episode()
+        instruction = json.loads((a_folder / files.META).read_text())["instruction"]
+        expect(page.locator("#instruction")).to_have_text(instruction)  # the seed's wording of the task
+
+        def watching() -> None:  # while a's own page views the booth
+            expect(page.locator("#rec")).to_be_visible()  # the red recording indicator and its timer
+            expect(page.locator("#timer")).not_to_have_text("0:00", timeout=5_000)
+            refused_while_viewing(a.as_client(st))  # her cookie again, none, forged, other origins
+            assert "403" in refused(b.as_client(st), origin="http://evil.test")
+
+        a_centres = a.perform(a_folder, browser, while_viewing=watching)
         expect(page.locator("#check")).to_have_text("success")  # done in a real browser, through TLS
         expect(page.locator("#verdict")).to_contain_text("done as asked")
         expect(page.locator("figure img").first).to_be_visible()
+        assert page.request.get(f"{url}/review/frames/..%2Fmeta.json").status == 404
 
-        moves = [e for e in read_episode(folder).events if e.kind == "move"]
-        assert len(moves) >= 10  # the page's pointer events reached the X server through noVNC
-        assert any(e.kind == "key_down" for e in read_episode(folder).events)  # and its key presses
+        # a's booth in review holds no sandbox: the waiting volunteer's page takes the freed one by itself
+        expect(waiting.page).to_have_url(re.compile(r"/task$"), timeout=120_000)
+        expect(waiting.page.locator("#overlay")).to_contain_text("Starting your sandbox")
+        fourth = BrowserVolunteer(browser, url, "browser-d")  # a, b and the third hold three tasks from 127.0.0.1
+        fourth.consent()
+        expect(fourth.page.locator("h1")).to_have_text("The station is busy")
+        expect(fourth.page.locator("body")).to_contain_text("3 tasks are already open from your address")
+        assert st.booth_of(st.store.volunteer_of_worker("browser-d")) is None
 
-        page.locator("#submit").click()  # the page stays usable and says what happens
-        expect(page.locator("#checking")).to_be_visible()
-        expect(page.locator("#submit")).to_be_disabled()
-        expect(page).to_have_url(re.compile(r"/ended$"), timeout=180_000)
-        expect(page.locator("#state")).to_have_text("submitted")
-        expect(page.locator("#receipt")).to_contain_text(episode)
-        expect(page.locator("#code")).to_have_text(re.compile(r"^CT-[0-9A-F]{10}$"))
+        b.wait_ready()
+        b_folder = st.run_dir / b.episode()
+        b_centres = b.perform(b_folder, browser)
+        expect(b.page.locator("#check")).to_have_text("success")
+
+        waiting.wait_ready()  # the third volunteer got a working booth; they discard it
+        waiting.page.locator("#discard").click()
+        expect(waiting.page).to_have_url(re.compile(r"/ended$"), timeout=60_000)
+        expect(waiting.page.locator("h1")).to_have_text("Discarded")
+
+        for who in (a, b):  # the page stays usable and says what happens
+            who.page.locator("#submit").click()
+            expect(who.page.locator("#checking")).to_be_visible(timeout=COMMAND_MS)
+            expect(who.page.locator("#submit")).to_be_disabled()
+        receipts = {}
+        for who, folder in ((a, a_folder), (b, b_folder)):
+            expect(who.page).to_have_url(re.compile(r"/ended$"), timeout=240_000)
+            expect(who.page.locator("#state")).to_have_text("submitted")
+            expect(who.page.locator("#receipt")).to_contain_text(folder.name)
+            expect(who.page.locator("#code")).to_have_text(re.compile(r"^CT-[0-9A-F]{10}$"))
+            receipts[who.worker] = who.page.locator("#code").inner_text()
+        yield SimpleNamespace(a=a, b=b, folders={"browser-a": a_folder, "browser-b": b_folder}, receipts=receipts,
+                              centres={"browser-a": a_centres, "browser-b": b_centres})
         browser.close()
 
 
-def test_review_ledger_withdrawal_and_a_restart_behind_the_proxy(station, performed):
-    """After the vnc volunteer's and the browser volunteer's submissions: a stranger cannot open the screen, a
-    reviewer signs in through TLS, accepts one and rejects the other, the ledger shows both workers, a
-    withdrawal deletes one volunteer's episodes, and a restart of the station keeps all of it."""
+def test_two_volunteers_complete_their_tasks_in_real_browsers_through_tls(station, in_browsers):
+    """Each trace is valid, successful and grounded, made of the page's own pointer and keys (none from before
+    Start or while paused), privacy-scanned and cataloged; each worker got their own completion code."""
+    _, st = station
+    catalog = [json.loads(line) for line in (st.run_dir / files.CATALOG).read_text().splitlines()]
+    for worker, folder in in_browsers.folders.items():
+        assert validate_run(folder)[0].ok, validate_run(folder)[0].problems
+        trace = read_episode(folder)
+        assert trace.meta.outcome.status == "success" and trace.meta.outcome.success
+        assert trace.meta.performer.kind == "volunteer"
+        assert trace.meta.performer.id == st.store.volunteer_of_worker(worker)
+        assert trace.meta.consent.version == CONSENT_VERSION and trace.meta.consent.time
+        points = {(e.x, e.y) for e in trace.events if e.x is not None}
+        centres = in_browsers.centres[worker]
+        assert _near(points, centres["lead"]) and _near(points, centres["save"])  # where the page pressed
+        assert not _near(points, BEFORE_START) and not _near(points, WHILE_PAUSED)
+        assert len([e for e in trace.events if e.kind == "move"]) >= 10  # the page's pointer reached the X server
+        assert any(e.kind == "key_down" for e in trace.events)  # and its key presses
+        clicks = [a for a in trace.actions if a.kind == "click"]
+        assert clicks[0].target is not None and clicks[0].target.name == trace.meta.params["lead"]  # grounded (CDP)
+        assert sorted(p.name for p in folder.iterdir()) == sorted(
+            [files.META, files.EVENTS, files.ACTIONS, files.FRAMES, files.FRAMES_DIR])  # only the trace
+        assert trace.meta.privacy.scan == "clean"
+        assert [(r["status"], r["privacy"]) for r in catalog if r["episode_id"] == folder.name] == [
+            ("success", "clean")]
+    assert len(set(in_browsers.receipts.values())) == 2  # a completion code per worker
+    deadline = time.monotonic() + 60  # the discarded booth's sandbox may still be going away
+    while any(b.control_dir.exists() for b in st.booths.values() if b.view().state in ("submitted", "discarded")):
+        assert time.monotonic() < deadline, "a control folder is left"
+        time.sleep(0.2)
+
+
+def test_review_ledger_withdrawal_and_a_restart_behind_the_proxy(station, in_browsers):
+    """After both browser volunteers' submissions: a stranger cannot open a screen, a reviewer signs in through
+    TLS, accepts one episode and rejects the other, the ledger CSV shows both workers, one volunteer withdraws
+    from their receipt page (their episode deleted everywhere), and a restart of the station keeps all of it."""
     from click.testing import CliRunner
+    from playwright.sync_api import expect
 
     from cleantrace.cli import cli
 
     url, st = station
     assert "403" in refused(Volunteer(url, st))  # no session: no screen
-    me, booth, _ = performed
-    submitted = {r["volunteer_id"]: r for r in st.store.episodes() if r["state"] == "submitted"}
-    browser_volunteer = st.store.volunteer_of_worker("browser-worker")
-    assert set(submitted) >= {booth.spec.performer.id, browser_volunteer}
+    submitted = {r["volunteer_id"]: r["id"] for r in st.store.episodes() if r["state"] == "submitted"}
+    good = submitted[st.store.volunteer_of_worker("browser-a")]
+    bad = submitted[st.store.volunteer_of_worker("browser-b")]
     st.store.set_reviewer("rita", "correct horse")
     admin = requests.Session()
     admin.trust_env, admin.verify = False, st.ca_file
     assert admin.get(url + "/admin").url.endswith("/admin/login")
     assert admin.post(url + "/admin/login", data={"name": "rita", "password": "correct horse"}).ok
-    good, bad = submitted[browser_volunteer]["id"], submitted[booth.spec.performer.id]["id"]
     page = admin.get(f"{url}/admin/episode/{good}")
     assert 'id="check">success' in page.text and 'id="privacy">clean' in page.text
     admin.post(f"{url}/admin/episode/{good}/decide", data={"decision": "accepted"})
     admin.post(f"{url}/admin/episode/{bad}/decide", data={"decision": "rejected", "reason": "paused mid-task"})
     ledger = CliRunner().invoke(cli, ["station", "ledger", "--csv", "--db", st.store.engine.url.render_as_string()])
     rows = {line.split(",")[0]: line for line in ledger.output.splitlines()[1:]}
-    assert rows["browser-worker"].endswith(",1,0,0.5,USD") and rows[me.worker].endswith(",0,1,0.0,")
+    assert rows["browser-a"].endswith(",1,0,0.5,USD") and rows["browser-b"].endswith(",0,1,0.0,")
 
-    withdrawn = me.http.post(url + "/withdraw")
-    assert withdrawn.ok and "recording(s) are deleted" in withdrawn.text
-    assert not booth.folder.exists() and booth.spec.episode_id not in (st.run_dir / files.CATALOG).read_text()
-    assert "403" in refused(me)  # their cookie opens nothing any more
+    b, folder = in_browsers.b, in_browsers.folders["browser-b"]
+    b_cookie = b.as_client(st)
+    b.page.locator("#withdraw").click()  # from the receipt page (the confirm dialog accepted)
+    expect(b.page.locator("h1")).to_have_text("Consent withdrawn")
+    expect(b.page.locator("body")).to_contain_text("1 recording(s) are deleted")
+    assert not folder.exists() and folder.name not in (st.run_dir / files.CATALOG).read_text()
+    assert "403" in refused(b_cookie)  # the old cookie opens nothing any more
 
     again, restarted = create_station(st.test_config)  # the same database and key, as after a restart
     try:
-        assert {r["worker_id"] for r in restarted.store.ledger()} >= {me.worker, "browser-worker"}
+        assert {r["worker_id"] for r in restarted.store.ledger()} >= {"browser-a", "browser-b"}
         assert restarted.store.decisions()[bad]["reason"] == "paused mid-task"
-        assert not restarted.store.consented(booth.spec.performer.id)
+        assert restarted.store.decisions()[good]["decision"] == "accepted"
+        assert not restarted.store.consented(restarted.store.volunteer_of_worker("browser-b"))
+        assert restarted.store.consented(restarted.store.volunteer_of_worker("browser-a"))
         assert any(a["action"] == "withdraw" for a in restarted.store.audit_rows())
     finally:
         restarted.close()

@@ -34,6 +34,7 @@ from cleantrace.trace.describe import element_phrase, key_phrase
 
 WHEEL_UP, WHEEL_DOWN = 4, 5
 
+MAX_CORRECTIONS = 2  # corrective sub-movements when a target moved while the pointer travelled to it
 # The element's nearest scrollable ancestor's visible box (CSS px, clipped to the viewport).
 SCROLL_BOX_JS = """
 e => {
@@ -327,8 +328,14 @@ class Actor:
     def _point(self, target: Locator, glance: float | None = None) -> None:
         """Move the pointer along a humanlike path to a point inside the target, then glance."""
         box = self._screen_box(target)
-        self.inputs.move_along(self.motion.move_path(self.inputs.position, box, self.rng, self.persona, self.screen))
-        time.sleep(float(self.rng.uniform(0.05, 0.15)) if glance is None else glance)  # confirm before pressing
+        for _ in range(MAX_CORRECTIONS + 1):
+            path = self.motion.move_path(self.inputs.position, box, self.rng, self.persona, self.screen)
+            self.inputs.move_along(path)
+            time.sleep(float(self.rng.uniform(0.05, 0.15)) if glance is None else glance)  # confirm before pressing
+            box = self._screen_box(target)  # a page still laying out (slow on a loaded machine) moves targets
+            if _inside(self.inputs.position, box):
+                return
+        raise PerformError("the target kept moving away from the pointer", "wait for the page to settle first")
 
     def _press(self, button: int, probe: bool = True) -> None:
         """Press and release a button where the pointer is; the recorder first notes the element there."""

@@ -69,7 +69,9 @@ def click_point(
     """A point inside `box`, never on its edge, scattered around its centre like human clicks.
 
     The SD along the movement from `origin` (or along each axis without one) is the box's extent
-    that way / 4.133, times the persona's precision; draws outside the box are drawn again.
+    that way / 4.133, times the persona's precision; draws outside the ellipse inscribed in the box
+    are drawn again: a rounded or round control (a pill button, a "›" arrow) does not take a press
+    in its box's corners.
     """
     precision = persona.precision if persona else 1.0
     cx, cy = box.x + box.w / 2, box.y + box.h / 2
@@ -83,11 +85,13 @@ def click_point(
     hi = np.ceil(corner + size - margin) - 1
     tiny = lo > hi  # too small for a margin: the pixel nearest the centre
     lo[tiny] = hi[tiny] = np.clip(np.floor(centre), np.ceil(corner), np.ceil(corner + size) - 1)[tiny]
+    middle, radii = (lo + hi + 1) / 2, np.maximum((hi - lo + 1) / 2, 0.5)
     for _ in range(20):
         p = np.floor(centre + along * rng.normal(0, sd_along) + across * rng.normal(0, sd_across))
-        if (p >= lo).all() and (p <= hi).all():
-            break
-    p = np.clip(p, lo, hi)
+        if (p >= lo).all() and (p <= hi).all() and (((p + 0.5 - middle) / radii) ** 2).sum() <= 1:
+            break  # inside the inscribed ellipse: a round button's corners are not the button
+    else:
+        p = np.clip(np.floor(centre), lo, hi)
     return int(p[0]), int(p[1])
 
 

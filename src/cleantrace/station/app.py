@@ -8,7 +8,6 @@ TLS reverse proxy in front covers it all.
 
 from __future__ import annotations
 
-import re
 import secrets
 import threading
 import time
@@ -22,6 +21,7 @@ from flask import (
     Response,
     abort,
     jsonify,
+    make_response,
     redirect,
     render_template,
     request,
@@ -45,9 +45,9 @@ from cleantrace.spec import (
 from cleantrace.station import consent
 from cleantrace.station.admin import register_admin
 from cleantrace.station.booth import NOVNC_DIR, Booth
-from cleantrace.station.campaign import Campaign, completion_code, read_invite
+from cleantrace.station.campaign import WORKER_ID, Campaign, completion_code, read_invite
 from cleantrace.station.store import Store, default_url
-from cleantrace.station.viewer import bridge, origin_of
+from cleantrace.station.viewer import bridge, check_public_url, origin_of
 from cleantrace.trace import files
 from cleantrace.trace.schema import Meta
 from cleantrace.trace.seal import catalog_row, discard_targets
@@ -57,7 +57,6 @@ ENDED = ("submitted", "discarded", "incomplete")
 GONE = ("discarded", "withdrawn", "deleted")  # episodes no longer on disk
 SWEEP_EVERY = 600.0  # seconds between two retention sweeps
 WORKER_PARAMS = ("workerId", "PROLIFIC_PID", "worker_id", "participant")  # what crowd platforms append
-WORKER_ID = re.compile(r"[A-Za-z0-9_.-]{1,64}")
 
 
 @dataclass
@@ -105,6 +104,8 @@ class Station:
 
         if (config.task is None) == (config.campaign is None):
             raise CleantraceError("a station serves one task or one campaign", "pass --task TASK or --campaign FILE")
+        if config.public_url:
+            check_public_url(config.public_url)
         self.config = config
         self.registry = load_registry(config.tasks_dir)
         self.campaign = config.campaign
@@ -233,7 +234,8 @@ class Station:
         self.store.set_state(self.key(booth), booth.state, booth.message, booth.seconds_recorded)
 
     def _recover(self) -> list[str]:
-        """Seal what a previous station process left live (killed without a chance to): its episodes."""
+        """Seal what a previous station process left live (killed without a chance to), and mark what it left
+        awaiting the volunteer's Submit as abandoned (then the retention deletes it); those episodes."""
         from cleantrace.spec import DEFAULT_SCREEN, PlaceholderMeta
         from cleantrace.trace.seal import seal_incomplete
 
@@ -250,6 +252,11 @@ class Station:
                     screen=DEFAULT_SCREEN))
             self.store.set_state(row["id"], "incomplete", why)
             found.append(row["id"])
+        unsent = "the station stopped before the volunteer submitted it (deleted after the retention time)"
+        for row in self.store.episodes():  # sealed, never submitted: nobody can submit them any more
+            if row["state"] in ("review", "checking"):
+                self.store.set_state(row["id"], "incomplete", unsent)
+                found.append(row["id"])
         return found
 
     def withdraw(self, volunteer: str) -> list[str]:
@@ -365,7 +372,13 @@ def create_station(config: StationConfig) -> tuple[Flask, Station]:
         return booth
 
     def open_booth(who: str):
-        """The volunteer's next booth (then its token goes into their session), or where to send them."""
+        """The volunteer's next booth (then its token goes into their session), or where to send them. A booth
+        still live for this volunteer in another browser stays that browser's: a worker id in a link is no
+        secret, so knowing it must not let anyone into the screen, commands or recording of that booth."""
+        live = station.booth_of(who)
+        if live is not None and live.view().state not in ENDED:
+            return make_response(render_template("ended.html", state="busy", message="your task is open in another "
+                                                 "browser or tab: please finish it there (or wait until it ends)"), 409)
         try:
             booth = station.open_booth(who, session["consent_time"], request.remote_addr or "")
         except Waiting:
@@ -374,7 +387,7 @@ def create_station(config: StationConfig) -> tuple[Flask, Station]:
             session["finished"] = str(exc)
             return redirect(url_for("finished_page"))
         except CleantraceError as exc:
-            return render_template("ended.html", state="busy", message=str(exc)), 429
+            return make_response(render_template("ended.html", state="busy", message=str(exc)), 429)
         session["booth"] = booth.token
         return booth
 
@@ -416,6 +429,9 @@ def create_station(config: StationConfig) -> tuple[Flask, Station]:
             campaign_id, worker = read_invite(app.secret_key, token, config.invite_hours * 3600)
         except CleantraceError as exc:
             return render_template("ended.html", state="link", message=str(exc)), 403
+        if not WORKER_ID.fullmatch(worker):  # signed by this station, so only an older cleantrace made it
+            return render_template("ended.html", state="link", message="this invitation has no valid worker id: "
+                                   "please ask for a new link"), 400
         if station.campaign is None or campaign_id != station.campaign.id:
             return render_template("ended.html", state="link", message=f"unknown campaign {campaign_id!r}"), 404
         if session.get("worker") != worker:
@@ -431,7 +447,7 @@ def create_station(config: StationConfig) -> tuple[Flask, Station]:
         if station.campaign is not None and not worker:
             return redirect(url_for("index"))
         known = station.store.volunteer_of_worker(worker) if worker else None
-        session["volunteer"] = known or session.get("volunteer") or f"vol-{secrets.token_hex(6)}"
+        session["volunteer"] = known or session.get("volunteer") or new_volunteer_id()
         session["consent"] = consent.CONSENT_VERSION
         session["consent_time"] = datetime.now(UTC).isoformat(timespec="seconds")
         station.store.add_volunteer(session["volunteer"], "crowd" if worker else "browser", worker)
@@ -458,6 +474,8 @@ def create_station(config: StationConfig) -> tuple[Flask, Station]:
             return jsonify({"go": url_for("task_page")})
         if opened.status_code == 302 and opened.location.endswith("/finished"):
             return jsonify({"go": url_for("finished_page")})
+        if opened.status_code in (409, 429):  # refused: the task page says why
+            return jsonify({"go": url_for("task_page")})
         return jsonify({"position": station.position(who), "expected_start": station.expected_start()})
 
     @app.post("/withdraw")
@@ -598,12 +616,13 @@ def serve_station(config: StationConfig, port: int = DEFAULT_PORT, on_ready=None
 
     from werkzeug.serving import make_server
 
+    _check_bindable(host, port)
     app, station = create_station(config)
     try:
         server = make_server(host, port, app, threaded=True)
-    except OSError as exc:
+    except (OSError, SystemExit) as exc:  # werkzeug prints its own message and exits on some bind errors
         station.close()
-        raise CleantraceError(f"cannot serve on {host}:{port} ({exc.strerror or exc})",
+        raise CleantraceError(f"cannot serve on {host}:{port} ({getattr(exc, 'strerror', None) or exc})",
                               "choose another --port or --host") from None
     server.daemon_threads = True
     stopped: list[str] = []
@@ -624,6 +643,34 @@ def serve_station(config: StationConfig, port: int = DEFAULT_PORT, on_ready=None
         for sig, handler in previous.items():
             signal.signal(sig, handler)
     return stopped[0] if stopped else ""
+
+
+def new_volunteer_id() -> str:
+    """A pseudonymous `vol-<hex>` the privacy scan cannot take for personal data: about 1 in 140 random ids
+    reads as a street address or postcode (`vol-09bffb667eaa`), which would block every episode of that
+    volunteer (the id is in meta.json); such an id is drawn again."""
+    from cleantrace.privacy.canaries import canary_pattern, host_canaries
+    from cleantrace.privacy.detect import find_identifiers
+
+    canaries = canary_pattern(host_canaries())
+    while True:
+        candidate = f"vol-{secrets.token_hex(6)}"
+        if not any(find_identifiers(text, canaries) for text in (candidate, f"task--s0--{candidate}")):
+            return candidate
+
+
+def _check_bindable(host: str, port: int) -> None:
+    """A one-line error, before any sandbox or database is touched, when `host`:`port` cannot be listened on."""
+    import socket
+
+    try:
+        family, kind, proto, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
+        with socket.socket(family, kind, proto) as sock:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            sock.bind(address)
+    except OSError as exc:
+        raise CleantraceError(f"cannot serve on {host}:{port} ({exc.strerror or exc})",
+                              "choose another --port, or a --host this machine has (e.g. 127.0.0.1)") from None
 
 
 def _what(station: Station) -> str:

@@ -18,6 +18,7 @@ from __future__ import annotations
 import fnmatch
 import hashlib
 import hmac
+import re
 import tomllib
 from pathlib import Path
 
@@ -101,10 +102,21 @@ def completion_code(key: bytes, campaign: str, volunteer: str) -> str:
 INVITE_SALT = "cleantrace-invite"
 
 
+WORKER_ID = re.compile(r"[A-Za-z0-9_.-]{1,64}")  # what a worker id may be (crowd platforms' ids fit)
+
+
+def check_worker_id(worker: str) -> str:
+    if not WORKER_ID.fullmatch(worker):
+        raise CleantraceError(f"worker id {worker!r} is not valid",
+                              "use 1-64 letters, digits, '_', '.' or '-' (as crowd platforms' ids are)")
+    return worker
+
+
 def invite_token(key: bytes, campaign: str, worker: str) -> str:
     """A signed, timestamped invitation of `worker` to `campaign` (the station's key signs it)."""
     from itsdangerous import URLSafeTimedSerializer
 
+    check_worker_id(worker)
     return URLSafeTimedSerializer(key, salt=INVITE_SALT).dumps({"c": campaign, "w": worker})
 
 

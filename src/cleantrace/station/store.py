@@ -2,14 +2,14 @@
 
 What must survive a restart lives here: the session signing key, volunteers and their consents, the
 sessions that opened booths, episodes and their states, reviews, payments, campaigns and assignments,
-and an audit trail. The schema is versioned: `MIGRATIONS[i]` takes a database from version i to i+1,
-and `Store()` brings any older database up to date in one transaction per step.
+and an audit trail. The tables below are the schema's head; Alembic revisions in `migrations/versions/`
+build it, and `Store()` brings any older database up to date (one transaction per revision), also one
+made by the versioned schema that came before Alembic (its `schema_version` table).
 """
 
 from __future__ import annotations
 
 import secrets
-from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -22,7 +22,6 @@ from cleantrace.errors import CleantraceError
 
 metadata = MetaData()
 
-schema_version = Table("schema_version", metadata, Column("version", Integer, nullable=False))
 settings = Table("settings", metadata, Column("key", String(64), primary_key=True),
                  Column("value", Text, nullable=False))
 volunteers = Table(
@@ -64,9 +63,8 @@ sessions = Table(
     Column("opened", String(32), nullable=False),
     Column("closed", String(32)),
 )
-def _episode_columns() -> list[Column]:
-    """The episodes table's columns as schema version 1 made them."""
-    return [
+episodes = Table(
+    "episodes", metadata,
     Column("id", String(256), primary_key=True),
     Column("folder", Text, nullable=False),
     Column("volunteer_id", String(64), ForeignKey("volunteers.id"), nullable=False, index=True),
@@ -76,11 +74,8 @@ def _episode_columns() -> list[Column]:
     Column("message", Text, nullable=False, default=""),
     Column("opened", String(32), nullable=False),
     Column("updated", String(32), nullable=False),
-    ]
-
-
-episodes = Table("episodes", metadata, *_episode_columns(),
-                 Column("seconds_on_task", Float, nullable=False, default=0.0))  # since version 2
+    Column("seconds_on_task", Float, nullable=False, default=0.0),  # since revision 0002
+)
 reviews = Table(
     "reviews", metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
@@ -110,29 +105,19 @@ audit = Table(
 )
 
 
-
-def _v1(conn: sa.Connection) -> None:
-    """The first schema (episodes without their time on task)."""
-    v1 = MetaData()
-    for table in metadata.sorted_tables:
-        if table.name == "episodes":
-            Table("episodes", v1, *_episode_columns())
-        else:
-            table.to_metadata(v1)
-    v1.create_all(conn)
-
-
-def _v2(conn: sa.Connection) -> None:
-    """Episodes learn how long the volunteer recorded (seconds; for pay per hour)."""
-    conn.execute(text("ALTER TABLE episodes ADD COLUMN seconds_on_task FLOAT NOT NULL DEFAULT 0"))
-
-
-MIGRATIONS: list[Callable[[sa.Connection], None]] = [_v1, _v2]
 LIVE = ("starting", "ready", "recording", "paused", "finishing", "discarding")  # an open booth's states
 
 
 def now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def shown_url(url: str) -> str:
+    """`url` as it may be printed: its password replaced by ***."""
+    try:
+        return sa.engine.make_url(url).render_as_string(hide_password=True)
+    except (SQLAlchemyError, ValueError):
+        return url.split("@", 1)[-1] if "@" in url else url
 
 
 def default_url(out: Path) -> str:
@@ -143,13 +128,13 @@ def default_url(out: Path) -> str:
 class Store:
     """The station's database; every method is one short transaction (safe from any thread)."""
 
-    def __init__(self, url: str, upto: int | None = None) -> None:
+    def __init__(self, url: str, revision: str = "head") -> None:
         try:
             self.engine = sa.create_engine(url, future=True)
-            self.version = migrate(self.engine.connect(), upto)
+            self.revision = migrate(self.engine, revision)
         except (SQLAlchemyError, ImportError, ValueError) as exc:
             detail = str(getattr(exc, "orig", None) or exc).splitlines()[0]
-            raise CleantraceError(f"cannot open the station database {url} ({detail})",
+            raise CleantraceError(f"cannot open the station database {shown_url(url)} ({detail})",
                                   "check --db (an SQLAlchemy URL such as sqlite:///station.sqlite)") from None
 
     def close(self) -> None:
@@ -338,22 +323,55 @@ class Store:
             return [dict(r) for r in conn.execute(select(audit).order_by(audit.c.id)).mappings()]
 
 
-def migrate(conn: sa.Connection, upto: int | None = None) -> int:
-    """Bring the database behind `conn` to the latest schema version (or to `upto`); its version."""
-    target = len(MIGRATIONS) if upto is None else upto
-    with conn:
-        if not sa.inspect(conn).has_table("schema_version"):
-            version = 0
-        else:
-            version = conn.execute(select(schema_version.c.version)).scalar_one_or_none() or 0
-        conn.rollback()  # end the reading transaction: each step below is its own
-        if version > len(MIGRATIONS):
-            raise CleantraceError(f"the station database has schema version {version}, newer than this cleantrace "
-                                  f"({len(MIGRATIONS)})", "upgrade cleantrace")
-        while version < target:
-            with conn.begin():
-                MIGRATIONS[version](conn)
-                version += 1
-                conn.execute(schema_version.delete())
-                conn.execute(schema_version.insert().values(version=version))
-        return version
+LEGACY_REVISIONS = {1: "0001", 2: "0002"}  # the versioned schema's versions as Alembic revisions
+
+
+def alembic_config(conn: sa.Connection):
+    """Alembic's configuration for the migrations shipped in this package, running on `conn`."""
+    from alembic.config import Config
+
+    config = Config()
+    config.set_main_option("script_location", str(Path(__file__).with_name("migrations")))
+    config.attributes["connection"] = conn
+    return config
+
+
+def migrate(engine: sa.Engine, revision: str = "head") -> str:
+    """Bring the database to Alembic `revision` (the latest by default), all in one transaction (where the
+    database has transactional DDL, as Postgres does: a failed upgrade changes nothing); its revision now."""
+    from alembic import command
+    from alembic.runtime.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+    from alembic.util import CommandError
+
+    with engine.connect() as conn:
+        config = alembic_config(conn)
+        scripts = ScriptDirectory.from_config(config)
+        _adopt_versioned_schema(conn, config)
+        current = MigrationContext.configure(conn).get_current_revision()
+        try:
+            if current is not None:
+                scripts.get_revision(current)
+        except CommandError:
+            raise CleantraceError(f"the station database is at schema revision {current}, newer than this "
+                                  f"cleantrace ({scripts.get_current_head()})", "upgrade cleantrace") from None
+        command.upgrade(config, revision)  # inside this connection's transaction: alembic leaves it to us
+        now_at = MigrationContext.configure(conn).get_current_revision() or ""
+        conn.commit()
+        return now_at
+
+
+def _adopt_versioned_schema(conn: sa.Connection, config) -> None:
+    """A database of the versioned schema before Alembic (a `schema_version` table holding 1 or 2): mark it
+    with the Alembic revision that builds the same tables, and drop that table."""
+    from alembic import command
+
+    inspector = sa.inspect(conn)
+    if not inspector.has_table("schema_version") or inspector.has_table("alembic_version"):
+        return
+    version = conn.execute(text("SELECT version FROM schema_version")).scalar_one_or_none() or 0
+    if version not in LEGACY_REVISIONS:
+        raise CleantraceError(f"the station database has schema version {version}, which this cleantrace does not "
+                              "know", "open it with the cleantrace that made it, or start a new database with --db")
+    command.stamp(config, LEGACY_REVISIONS[version])
+    conn.execute(text("DROP TABLE schema_version"))

@@ -20,6 +20,23 @@ from simple_websocket import ConnectionClosed, Server
 CHUNK = 65536
 
 
+def check_public_url(url: str) -> str:
+    """`url` if it is what volunteers can open: http(s)://host[:port] with no path below the root (the
+    station serves at the root of its host); else a CleantraceError naming it."""
+    from cleantrace.errors import CleantraceError
+
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname or parts.path not in ("", "/") or parts.query:
+        raise CleantraceError(f"--public-url {url!r} is not the http(s) address of a host's root",
+                              "give e.g. https://station.example.com/ (no path: the station serves at the root)")
+    try:
+        parts.port  # noqa: B018 - raises on a port that is not a number
+    except ValueError:
+        raise CleantraceError(f"--public-url {url!r} has an invalid port",
+                              "give e.g. https://station.example.com:8443/") from None
+    return url
+
+
 def origin_of(url: str) -> str:
     """`scheme://host[:port]` of a URL, as a browser sends it in the Origin header."""
     parts = urlsplit(url)
