@@ -49,6 +49,23 @@ def add_mail(world, sender: str, subject: str, body: str) -> int:
     return tid
 
 
+def mail_prefix(mail, name: str) -> str:
+    """The shortest start (3+ letters) of the contact's last or first name that the mail app's To box
+    suggests only them for (its rule: a word of the name, or the address, starts with what is typed)."""
+    contacts = mail.db.rows("select name, email from contacts order by name")
+
+    def matches(q: str) -> list[str]:
+        q = q.lower()
+        return [c.name for c in contacts if any(w.startswith(q) for w in c.name.lower().split())
+                or c.name.lower().startswith(q) or c.email.startswith(q)]
+
+    for word in (name.split()[-1], name.split()[0]):
+        for n in range(3, len(word) + 1):
+            if matches(word[:n]) == [name]:
+                return word[:n]
+    return name
+
+
 def switch_to_browser(actor) -> None:
     """Alt+Tab back to the browser window (the one in front before the native app)."""
     actor.hotkey("alt", "Tab")
@@ -228,7 +245,8 @@ class MailCalcTotal(DesktopTask):
         mail = world.app("mail")
         contact = mail.pick("contacts")
         book = expense_rows(world, world.rng.randint(4, 7))
-        return {"contact": contact.name, "email": contact.email, "file": f"{DOCS}/{file_name(world)}",
+        return {"contact": contact.name, "email": contact.email, "prefix": mail_prefix(mail, contact.name),
+                "file": f"{DOCS}/{file_name(world)}",
                 "rows": book, "total": money(total(book)), "subject": f"Total for {file_name(world, suffix='')}"}
 
     def home_files(self, p):
@@ -245,7 +263,7 @@ class MailCalcTotal(DesktopTask):
         calc.press("Return")
         switch_to_browser(actor)
         actor.click(role="button", name="Compose")
-        actor.type(p["contact"].split()[-1][:4], label="To")
+        actor.type(p["prefix"], label="To")
         actor.click(role="option", name=p["contact"])
         actor.type(p["subject"], label="Subject")
         actor.type(f"The total is {p['total']}.", label="Message")
@@ -265,7 +283,7 @@ class MailCalcTotal(DesktopTask):
     def wrong_params(self, world, p):
         other = world.choice(world.app("mail").db.rows("select * from contacts where name != ? order by id",
                                                        p["contact"]))
-        return {**p, "contact": other.name, "email": other.email}
+        return {**p, "contact": other.name, "email": other.email, "prefix": mail_prefix(world.app("mail"), other.name)}
 
 
 class LeadToDocument(DesktopTask):
