@@ -364,6 +364,7 @@ class MailTableToCalc(DesktopTask):
         calc = actor.native.focus("LibreOffice Calc")
         go_to_cell(calc, "A1")
         calc.hotkey("ctrl", "v")
+        actor.native.window("Import Options").press("Return")  # Calc asks how to read the pasted HTML table
         save_as(actor, calc, p["file"], "Excel 2007-365 (.xlsx)")
 
     def check(self, world, p):
