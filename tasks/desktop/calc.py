@@ -275,7 +275,7 @@ class InsertChart(CalcDocument, DesktopTask):
         win.menu("Insert", "Chart...")
         wizard = actor.native.window("Chart Type")
         if p["chart"] != "Column":
-            wizard.click(role="list item", name=p["chart"])
+            wizard.click(role="table cell", name=p["chart"])  # the chart types are cells of a list
         wizard.click(role="push button", name="Finish")
         win.press("Escape")
         save_keeping_format(actor, win)
