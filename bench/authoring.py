@@ -78,6 +78,9 @@ def main() -> None:
         for pack in base.packs:
             mirror_pack(base, pack, lib)
         catalog = [json.loads(line) for line in (run_dir / "catalog.jsonl").read_text().splitlines() if line]
+        if not any(row["status"] == "success" for row in catalog):  # keep the last results rather than zeros
+            raise SystemExit("error: no recorded episode succeeded — "
+                             + "; ".join(f"{r['task']}: {r['message']}" for r in catalog)[:2000])
         drafts = []
         for row in catalog:
             if row["status"] != "success":
@@ -93,7 +96,7 @@ def main() -> None:
             except CleantraceError as exc:  # the draft does not even load
                 problems, seconds = [str(exc)], 0.0
             drafts.append({"from": row["task"], "draft": draft_id, "seed": row["seed"], "draft_s": round(draft_s, 1),
-                           "lint_s": round(seconds, 2), "changes": len(drafted.changes),
+                           "lint_s": round(seconds, 2), "changes": len(drafted.changes), "effect": bool(drafted.effect),
                            "lint_clean": not problems, "lint_problems": problems})
             print(f"{draft_id}: drafted in {draft_s:.1f} s ({len(drafted.changes)} db changes), lint "
                   f"{problems or 'clean'} in {seconds:.2f} s")

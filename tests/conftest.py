@@ -7,7 +7,9 @@ import os
 import shutil
 import subprocess
 import time
-from contextlib import suppress
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
+from functools import partial
 from pathlib import Path
 
 import pytest
@@ -43,6 +45,17 @@ def xvfb():
     yield f":{number}"
     proc.terminate()
     proc.wait(5)
+
+
+@contextmanager
+def runner_scans_without_ocr() -> Iterator[None]:
+    """The runner's own privacy scan of each episode, without OCR of its frames: for a test that asserts
+    nothing the frames' OCR finds (reading every frame costs ~0.4 s each; the OCR has tests of its own)."""
+    from cleantrace.privacy import scan
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(scan, "scan_episode", partial(scan.scan_episode, ocr=False))
+        yield
 
 
 def wait_until(condition, what: str, timeout: float = 60, poll: float = 0.02) -> None:

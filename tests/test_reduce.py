@@ -270,3 +270,14 @@ def test_typing_into_a_grid_cell_the_performer_said_it_types_into_stays_one_type
         s.wait(1).tap(key)
     [typed] = attach_observations(reduce_events(s.events, probes), s.events, [frame(0, 0.0)], probes)
     assert typed.kind == "type" and typed.text == "Pending" and typed.target == cell
+
+
+def test_a_hover_probe_during_a_drag_is_no_step_and_a_log_cut_at_the_release_still_reduces():
+    """A seal of a killed episode crashed here (IndexError): a hover probe taken while the button was held
+    became a gesture inside the drag's range, left with no event of its own at the end of the log."""
+    s = Stream().move(50, 30).button("down").move(400, 200, steps=10)
+    hover_t = s.events[-4].t_ms + 0.5  # the pointer is still on its way, the button held
+    s.button("up")  # the log ends here
+    probes = [TargetProbe(hover_t, 300, 150, Target(role="menuitem", name="Move to"), kind="hover")]
+    actions = reduce_events(s.events, probes)
+    assert kinds(actions) == ["drag"] and actions[0].events == (0, len(s.events) - 1)

@@ -78,21 +78,67 @@ def test_a_draft_from_an_episode_loads_and_lints_clean(tmp_path, monkeypatch):
         "instruction": f"Set the status of {lead}'s lead to Lost and save."}))
     (episode / "actions.jsonl").write_text("".join(json.dumps(a) + "\n" for a in ACTIONS[1:6] + [
         {"kind": "click", "target": {"role": "button", "name": "Save"}}]))
-    probe = [draft.Change("leads", "changed", {"name": lead, "status": "New"}, {"status": ("New", "Lost")})]
-    monkeypatch.setattr(draft, "_probe", lambda *a, **k: probe)
+    changes = [draft.Change("leads", "changed", {"name": lead, "status": "New"}, {"status": ("New", "Lost")})]
+    lead_id, priority = lint_world_lead(registry, f"select id, priority from leads where name='{lead}'")
+    sent = [  # what the probe's page sent: the lead form, saved (a GET and a failed POST are not replayed)
+        {"method": "GET", "url": f"http://127.0.0.1:8000/leads/{lead_id}", "body": None, "content_type": ""},
+        {"method": "POST", "url": f"http://127.0.0.1:8000/leads/{lead_id}", "content_type":
+         "application/x-www-form-urlencoded", "body": f"status=Lost&priority={priority}&notes="}]
+    monkeypatch.setattr(draft, "_probe", lambda *a, **k: (changes, sent))
     made = draft.draft_task(registry, episode, "crm/redo-status")
     assert made.path.name == "redo_status.py"
     report = lint_tasks(load_registry(root), ["crm/redo-status"])
     assert [str(p) for p in report.problems] == []
+    assert report.with_effect == 1  # lint proved check True after the effect, False after the wrong one
     text = made.path.read_text()
     assert 'actor.select(label=\'Status\', option=p["status"])' in text and "{lead}" in text
+    assert made.effect == [
+        'lead_id = world.db.scalar("select id from leads where name=?", p["lead"])',
+        f"send(app, 'POST', f\"/leads/{{lead_id}}\", form={{'status': p[\"status\"], 'priority': {priority!r}, "
+        "'notes': ''})"]
 
 
-def lint_world_lead(registry) -> str:
+def lint_world_lead(registry, sql: str = "select name from leads where status <> 'Lost' order by id"):
+    """The answer to `sql` in the crm world of seed 3 (a value, or a row of several)."""
     from cleantrace.tasks.lint import SeededWorlds
 
     with SeededWorlds(registry) as worlds:
         world = worlds.fresh("crm", 3)
-        name = world.db.scalar("select name from leads where status <> 'Lost' order by id")
+        row = world.db.conn.execute(sql).fetchone()
         world.close()
-    return name
+    return row[0] if len(row) == 1 else tuple(row)
+
+
+def test_an_inserted_row_of_ids_is_named_by_the_rows_its_parameters_name():
+    """mail/search-and-label: the new thread_labels row holds two ids; the check looks them up from p, so it
+    holds for whatever thread and label setup() picks (and fails for another thread)."""
+    from cleantrace.fleet.draft import Change
+
+    lifter = Lifter.of({"subject": "Budget review", "label": "Clients"})
+    ids = {30: [("threads", "subject", "subject")], 1: [("labels", "name", "label")]}
+    body, _ = suggest_check([Change("thread_labels", "inserted", {"thread_id": 30, "label_id": 1})], lifter, ids)
+    assert body[1].strip() == (
+        'world.db.scalar("select count(*) from thread_labels where thread_id=(select id from threads where '
+        'subject=?) and label_id=(select id from labels where name=?)", p["subject"], p["label"]) > 0')
+
+
+def test_a_renamed_row_is_found_by_its_new_value_and_its_old_one_is_gone():
+    from cleantrace.fleet.draft import Change
+
+    lifter = Lifter.of({"sheet": "Inventory", "name": "Budget draft v2"})
+    rename = Change("sheets", "changed", {"id": 2, "name": "Inventory"}, {"name": ("Inventory", "Budget draft v2")})
+    body, key = suggest_check([rename], lifter)
+    assert key == "sheet" and [line.strip() for line in body[1:3]] == [
+        'world.db.scalar("select count(*) from sheets where name=?", p["name"]) > 0',
+        'and world.db.scalar("select count(*) from sheets where name=?", p["sheet"]) == 0']
+
+
+def test_a_value_a_changed_column_took_is_drawn_from_that_column():
+    from cleantrace.fleet.draft import Change, _as_changed
+
+    lifter = Lifter.of({"lead": "Ada Lovelace", "status": "Proposal", "note": "Call back."})
+    located = {"lead": ("leads", "name", True), "status": ("deals", "stage", False)}  # 'Proposal' is a stage too
+    change = Change("leads", "changed", {"name": "Ada Lovelace"},
+                    {"status": ("New", "Proposal"), "notes": ("", "Call back.")})
+    moved, _ = _as_changed(located, {}, [change], lifter)
+    assert moved == {"lead": ("leads", "name", True), "status": ("leads", "status", False)}  # free text stays free

@@ -589,10 +589,12 @@ def _lint_and_print(registry, task_ids: list[str], seeds: int = 20):
 @click.option("--persona", default="default", show_default=True, help="e.g. keyboard or mouse to force a branch.")
 @click.option("--out", type=click.Path(path_type=Path), default=Path("runs"), show_default=True)
 @click.option("--timeout", default=120.0, show_default=True)
+@click.option("--keep", is_flag=True,
+              help="After the episode, keep the sandbox and its browser's DevTools on a loopback URL until Ctrl-C.")
 @click.option("--tasks-dir", type=click.Path(path_type=Path), default=None)
-def tasks_try(task_id: str, seed: int, persona: str, out: Path, timeout: float, tasks_dir: Path | None) -> None:
+def tasks_try(task_id: str, seed: int, persona: str, out: Path, timeout: float, keep: bool,
+              tasks_dir: Path | None) -> None:
     """The inner loop: lint TASK_ID, run one episode on --seed, print each action's target and the outcome."""
-    import json as _json
     import time
 
     from cleantrace.fleet import run as run_tasks
@@ -601,10 +603,27 @@ def tasks_try(task_id: str, seed: int, persona: str, out: Path, timeout: float, 
     report = _lint_and_print(load_registry(tasks_dir), [task_id])
     if not report.ok:
         sys.exit(1)
-    result = run_tasks([task_id], seed=seed, persona=persona, out=out, tasks_dir=tasks_dir, timeout=timeout,
-                       run_id=f"try-{task_id.replace('/', '-')}-{seed}-{time.strftime('%H%M%S')}")
+    run_id = f"try-{task_id.replace('/', '-')}-{seed}-{time.strftime('%H%M%S')}"
+    options = dict(seed=seed, persona=persona, out=out, tasks_dir=tasks_dir, timeout=timeout, run_id=run_id)
+    if keep:
+        result = _try_kept(task_id, options)
+    else:
+        result = run_tasks([task_id], **options)
+        _print_tried(result.run_dir / result.rows[0].episode_id)
     row = result.rows[0]
-    folder = result.run_dir / row.episode_id
+    style = OUTCOME_STYLE.get(row.status, "")
+    console.print(f"[{style}]{row.status}[/]: {row.message}", soft_wrap=True, highlight=False)
+    from cleantrace.view import write_report
+
+    console.print(f"episode: {result.run_dir / row.episode_id}\nreport: {write_report(result.run_dir)}")
+    if row.status != "success":
+        sys.exit(3)
+
+
+def _print_tried(folder: Path) -> None:
+    """Each recorded action of the episode in `folder`: kind, target, text or keys."""
+    import json as _json
+
     actions = folder / "actions.jsonl"
     for line in (actions.read_text().splitlines() if actions.exists() else []):
         a = _json.loads(line)
@@ -613,13 +632,54 @@ def tasks_try(task_id: str, seed: int, persona: str, out: Path, timeout: float, 
         extra = a.get("text") or " ".join(a.get("keys") or [])
         console.print(f"  {a['i']:>3} {a['kind']:<12} {what}" + (f" {extra!r}" if extra else ""), markup=False,
                       highlight=False)
-    style = OUTCOME_STYLE.get(row.status, "")
-    console.print(f"[{style}]{row.status}[/]: {row.message}", soft_wrap=True, highlight=False)
-    from cleantrace.view import write_report
 
-    console.print(f"episode: {folder}\nreport: {write_report(result.run_dir)}")
-    if row.status != "success":
-        sys.exit(3)
+
+def _try_kept(task_id: str, options: dict):
+    """`tasks try --keep`: the episode runs in a thread; once it is sealed, its sandbox's browser is served on a
+    loopback port until Ctrl-C, then the sandbox tears down and the run finishes as usual."""
+    import shutil
+    import tempfile
+    import threading
+
+    from cleantrace.fleet import run as run_tasks
+    from cleantrace.sandbox.keep import KeptBrowser
+
+    folder = Path(tempfile.mkdtemp(prefix="cleantrace-keep-"))
+    kept = KeptBrowser(folder)
+    box: dict = {}
+    done = threading.Event()  # waited on, not the thread: a join() cut by Ctrl-C can leave it half-joined
+
+    def episode() -> None:
+        try:
+            box["result"] = run_tasks([task_id], keep_dir=folder, **options)
+        except BaseException as exc:  # handed to the main thread
+            box["error"] = exc
+        finally:
+            done.set()
+
+    threading.Thread(target=episode, name="try-episode", daemon=True).start()
+    try:
+        if kept.wait_ready(lambda: not done.is_set()):
+            url = kept.open()
+            run_dir = Path(options["out"]) / options["run_id"]
+            _print_tried(next(run_dir.glob("*/meta.json")).parent)
+            console.print(f"kept: the sandbox's browser is at {url} (DevTools: {url}/json/list; Playwright: "
+                          f"chromium.connect_over_cdp({url!r})). Ctrl-C ends it.", soft_wrap=True, highlight=False)
+            try:
+                while not done.wait(0.5):
+                    pass
+            except KeyboardInterrupt:
+                console.print("tearing the sandbox down…")
+        kept.stop()
+        done.wait()
+    finally:
+        kept.close()
+        shutil.rmtree(folder, ignore_errors=True)
+    if "error" in box:
+        raise box["error"]
+    if "result" in box and not kept.url:  # the episode ended before its browser could be kept
+        _print_tried(box["result"].run_dir / box["result"].rows[0].episode_id)
+    return box["result"]
 
 
 @tasks.command("draft")

@@ -36,12 +36,17 @@ def run_inside(spec: EpisodeSpec, paths: SandboxPaths) -> Meta:
     SCRATCH.mkdir(parents=True, exist_ok=True)
     db_path = SCRATCH / "world.sqlite"
     pack_name = spec.task.split("/", 1)[0]  # a task's id starts with its app (the loader checks it)
-    hidden = [p for p in (paths.out, paths.control, paths.replay_source) if p]  # out of the browser's sight
+    hidden = [p for p in (paths.out, paths.control, paths.replay_source, paths.keep) if p]  # out of the browser's sight
     session = SandboxSession(Path(paths.tasks), pack_name, db_path, SCRATCH, spec.look, APP_PORT, hidden)
     session.launch()  # first: the processes come up while this one imports and seeds the world
     stage("launched")
     try:
-        return _record_episode(spec, paths, session, db_path)
+        meta = _record_episode(spec, paths, session, db_path)
+        if paths.keep and session.devtools_url and not session.fault():  # `tasks try --keep`: sealed, then kept
+            from cleantrace.sandbox.keep import keep_browser
+
+            keep_browser(session.devtools_url, Path(paths.keep))
+        return meta
     finally:
         session.close()
         stage("torn down")

@@ -88,6 +88,7 @@ class EpisodeSpec(BaseModel):
     appearance: Appearance = Appearance()  # this episode's look, drawn on the host from its seed
     profile: Literal["kiosk", "desktop"] = DEFAULT_PROFILE  # the task's sandbox profile (Task.profile)
     web_apps: tuple[str, ...] = ()  # desktop: the web apps served at http://<name>.test/ (Task.web_apps)
+    keep_dir: str | None = None  # `tasks try --keep`: a host folder through which the browser stays reachable
 
     @property
     def screen(self) -> tuple[int, int]:
@@ -111,6 +112,7 @@ class SandboxPaths(BaseModel):
     replay_source: str | None = None  # a replay's source episode, read-only
     control: str | None = None  # a volunteer's control folder (the station's sockets)
     motion_library: str | None = None  # the movement library file, read-only (motion library:RUN)
+    keep: str | None = None  # `tasks try --keep`: where the browser's DevTools socket is served after the episode
 
 
 def episode_args(spec: EpisodeSpec, paths: SandboxPaths) -> list[str]:

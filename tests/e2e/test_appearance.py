@@ -12,6 +12,7 @@ from cleantrace.export import export_run
 from cleantrace.fleet import run
 from cleantrace.trace.reader import read_episode
 from cleantrace.trace.validate import validate_run
+from tests.conftest import runner_scans_without_ocr
 
 pytestmark = pytest.mark.e2e
 TASKS = ["crm/create-account", "crm/star-lead-scroll"]  # a dialog, a native select, typing; scrolling a list
@@ -30,8 +31,9 @@ def seeds_for_each_scale() -> list[int]:
 @pytest.fixture(scope="module")
 def scaled_run(tmp_path_factory):
     seeds = seeds_for_each_scale()
-    result = run(TASKS, seeds=seeds, workers=2, out=tmp_path_factory.mktemp("runs"), run_id="scaled",
-                 appearance=LOOK)
+    with runner_scans_without_ocr():  # nothing here is about privacy; OCR of 1920×1080 frames is the slow part
+        result = run(TASKS, seeds=seeds, workers=2, out=tmp_path_factory.mktemp("runs"), run_id="scaled",
+                     appearance=LOOK)
     return result, seeds
 
 

@@ -594,7 +594,8 @@ def test_two_volunteers_complete_their_tasks_in_real_browsers_through_tls(statio
         clicks = [a for a in trace.actions if a.kind == "click"]
         assert clicks[0].target is not None and clicks[0].target.name == trace.meta.params["lead"]  # grounded (CDP)
         assert sorted(p.name for p in folder.iterdir()) == sorted(
-            [files.META, files.EVENTS, files.ACTIONS, files.FRAMES, files.FRAMES_DIR])  # only the trace
+            [files.META, files.EVENTS, files.ACTIONS, files.FRAMES, files.FRAMES_DIR, files.LABELS,
+             files.LABELS_DIR])  # only the trace (the screen labelled at Start and where the volunteer rested)
         assert trace.meta.privacy.scan == "clean"
         assert [(r["status"], r["privacy"]) for r in catalog if r["episode_id"] == folder.name] == [
             ("success", "clean")]

@@ -6,6 +6,8 @@
   where those values live (and another value of an option-like column);
 - `check()` is suggested from the database difference between the start and the end of the
   episode, worked out by running the transcribed solution once in a sandbox;
+- `effect()` makes that difference through the app's own HTTP API: the requests the page sent while
+  the probe made it, with the parameters' values and row ids taken from `p`;
 - the instruction templates are the episode's instruction with the values as `{fields}`.
 
 The draft loads and lints as written; generalising it is the author's job (comments say where).
@@ -25,7 +27,7 @@ from cleantrace.errors import TaskError
 from cleantrace.tasks.loader import TaskRegistry
 
 PROBE_MODULE = "zz_draft_probe.py"
-START_DB, END_DB = "world-start.sqlite", "world-end.sqlite"
+START_DB, END_DB, REQUESTS = "world-start.sqlite", "world-end.sqlite", "requests.json"
 MAX_CONDITIONS = 4
 
 
@@ -37,6 +39,7 @@ class Episode:
     instruction: str
     actions: list[dict]
     start_path: str = "/"
+    appearance: dict | None = None  # the recorded look: its locale made the world's fake data
 
 
 def read_episode(folder: Path) -> Episode:
@@ -49,7 +52,8 @@ def read_episode(folder: Path) -> Episode:
         if actions_path.is_file() else []
     if not actions:
         raise TaskError(f"{folder} has no actions", "draft from an episode with recorded actions")
-    return Episode(meta["task"], int(meta["seed"]), meta.get("params") or {}, meta.get("instruction", ""), actions)
+    return Episode(meta["task"], int(meta["seed"]), meta.get("params") or {}, meta.get("instruction", ""), actions,
+                   appearance=meta.get("appearance"))
 
 
 # -- literals → parameters ----------------------------------------------------------------------------
@@ -217,12 +221,43 @@ def _plain(row: dict) -> dict:
 NOISE_COLUMNS = ("saves", "position", "updated", "updated_at", "unread")
 
 
-def suggest_check(changes: list[Change], lifter: Lifter) -> tuple[list[str], str | None]:
+IdMap = dict[int, list[tuple[str, str, str]]]  # a recorded row id → (table, column, parameter) naming that row
+
+
+def named_row(ids: IdMap, value: int, context: str) -> tuple[str, str, str] | None:
+    """(table, column, parameter) of the row whose recorded id is `value`, when `context` (a column, field or
+    URL segment: `thread_id`, `threads`) names its table, or names none and only one such row exists."""
+    candidates = ids.get(value, [])
+    stem = _stem(context)
+    hit = next((c for c in candidates if stem and stem == _stem(c[0])), None)
+    if hit is None and not stem and len(candidates) == 1:
+        hit = candidates[0]
+    return hit
+
+
+def _id_matches(row: dict[str, Any], ids: IdMap, lifter: Lifter, skip: tuple[str, ...] = ("id",)
+                ) -> list[tuple[str, str]]:
+    """`column=(select id …)` conditions for the integer columns of `row` that hold the id of a row a
+    parameter names (`thread_id` = the thread whose subject is p["subject"])."""
+    out = []
+    for column, value in row.items():
+        if column in skip or not isinstance(value, int) or isinstance(value, bool):
+            continue
+        if hit := named_row(ids, value, column):
+            table, named_by, key = hit
+            lifter.used.add(key)
+            out.append((f"{column}=(select id from {table} where {named_by}=?)", f'p["{key}"]'))
+    return out
+
+
+def suggest_check(changes: list[Change], lifter: Lifter, ids: IdMap | None = None) -> tuple[list[str], str | None]:
     """check()'s body from the changes; and the parameter that identifies the changed row (for wrong_params).
 
-    A changed row is named by a column holding a parameter (else by its unchanged integer columns, as
-    literals); an inserted row by its columns holding parameters (else, if nothing else changed, by its
-    short literal values); a deleted row by a column holding a parameter."""
+    A changed row is named by a column holding a parameter (else by its unchanged integer columns: the id
+    of a row a parameter names, else literals); an inserted row by its columns holding parameters or ids of
+    rows parameters name (else, if nothing else changed, by its short literal values); a deleted row by a
+    column holding a parameter."""
+    ids = ids or {}
     conditions: list[str] = []
     key_param = None
     lifted_first = sorted(changes, key=lambda c: not any(
@@ -232,19 +267,27 @@ def suggest_check(changes: list[Change], lifter: Lifter) -> tuple[list[str], str
         if change.kind == "changed":
             cols = [(c, new) for c, (_, new) in change.columns.items()
                     if c not in NOISE_COLUMNS and not isinstance(new, float)]
-            where_args = _where(change, ident)
+            where_args = _where(change, ident, ids, lifter)
             if not cols or where_args is None:
                 continue
             if ident:
                 key_param = key_param or ident[1]
+            if ident and ident[0] in change.columns:  # a rename: the row now holds the new value, the old one is gone
+                column, key = ident
+                new = _value(change.columns[column][1], lifter)
+                conditions += [f'world.db.scalar("select count(*) from {change.table} where {column}=?", {new}) > 0',
+                               f'world.db.scalar("select count(*) from {change.table} where {column}=?", '
+                               f'p["{key}"]) == 0']
+                continue
             where, args = where_args
             conditions += [f'world.db.scalar("select {c} from {change.table} where {where}", {args}) == '
                            f"{_value(new, lifter)}" for c, new in cols[:2]]
         elif change.kind == "inserted":
-            matched = [(c, lifter.expr(v)) for c, v in change.row.items()
+            matched = [(f"{c}=?", lifter.expr(v)) for c, v in change.row.items()
                        if isinstance(v, str) and len(v) <= 80 and lifter.expr(v).startswith(("p[", 'f"'))]
+            matched += _id_matches(change.row, ids, lifter)
             if matched:
-                where = " and ".join(f"{c}=?" for c, _ in matched[:3])
+                where = " and ".join(c for c, _ in matched[:3])
                 args = ", ".join(e for _, e in matched[:3])
                 conditions.append(f'world.db.scalar("select count(*) from {change.table} where {where}", {args}) > 0')
         elif change.kind == "deleted" and ident is not None:
@@ -267,15 +310,18 @@ def suggest_check(changes: list[Change], lifter: Lifter) -> tuple[list[str], str
     return ["return (", *[f"    {'and ' if n else ''}{c}" for n, c in enumerate(conditions)], ")"], key_param
 
 
-def _where(change: Change, ident: tuple[str, str] | None) -> tuple[str, str] | None:
+def _where(change: Change, ident: tuple[str, str] | None, ids: IdMap, lifter: Lifter) -> tuple[str, str] | None:
     """The where clause (and its arguments) naming a changed row."""
     if ident:
         return f"{ident[0]}=?", f'p["{ident[1]}"]'
-    keys = [(c, v) for c, v in change.row.items() if c not in change.columns and isinstance(v, int)
-            and not isinstance(v, bool)][:3]
+    unchanged = {c: v for c, v in change.row.items() if c not in change.columns}
+    named = _id_matches(unchanged, ids, lifter)
+    named_columns = {c.split("=")[0] for c, _ in named}
+    keys = named + [(f"{c}=?", repr(v)) for c, v in unchanged.items() if c not in named_columns
+                    and isinstance(v, int) and not isinstance(v, bool)]
     if not keys:
         return None
-    return " and ".join(f"{c}=?" for c, _ in keys), ", ".join(repr(v) for _, v in keys)
+    return " and ".join(c for c, _ in keys[:3]), ", ".join(e for _, e in keys[:3])
 
 
 def _identify(row: dict, lifter: Lifter) -> tuple[str, str] | None:
@@ -347,12 +393,114 @@ def write_wrong(located: dict[str, tuple[str, str, bool]], key_param: str | None
             f'return {{**p, "{key}": others[0].v}}  # another {table} row: the check must fail for it']
 
 
+# -- effect: the requests that made the difference, through the app's HTTP API ---------------------------
+MUTATING = ("POST", "PUT", "PATCH", "DELETE")
+
+
+@dataclass
+class EffectWriter:
+    """effect()'s body from the mutating requests the page sent: values lifted into `p`, and a row id
+    whose table the URL segment or field names (``/leads/4``, ``{"thread": 12}``) looked up by the
+    parameter that names that row."""
+
+    lifter: Lifter
+    ids: IdMap
+    lets: dict[str, str] = field(default_factory=dict)  # variable → expression, in order
+
+    def lines(self, requests: list[dict]) -> list[str]:
+        calls = [call for r in requests if (call := self.call(r))]
+        if not calls:
+            return []
+        return [f"{var} = {expr}" for var, expr in self.lets.items()] + calls
+
+    def call(self, request: dict) -> str | None:
+        from urllib.parse import parse_qsl, urlsplit
+
+        method = str(request.get("method", "")).upper()
+        if method not in MUTATING:
+            return None
+        url = urlsplit(request.get("url", ""))
+        args = [repr(method), self.path(url.path)]
+        if url.query:
+            args.append(f"query={self.value(dict(parse_qsl(url.query, keep_blank_values=True)), '')}")
+        body, kind = request.get("body"), str(request.get("content_type") or "")
+        if body and "json" in kind:
+            try:
+                args.append(f"json={self.value(json.loads(body), '')}")
+            except ValueError:
+                return f"# {method} {url.path}: a body that is not JSON was sent: write this request"
+        elif body and "x-www-form-urlencoded" in kind:
+            form: dict[str, Any] = {}
+            for key, value in parse_qsl(body, keep_blank_values=True):
+                form[key] = [*form[key], value] if isinstance(form.get(key), list) else \
+                    [form[key], value] if key in form else value
+            args.append(f"form={self.value(form, '')}")
+        elif body:
+            return f"# {method} {url.path} sent a {kind or 'raw'} body: write this request"
+        return f"send(app, {', '.join(args)})"
+
+    def path(self, path: str) -> str:
+        segments = path.split("/")
+        out, lifted = [], False
+        for n, segment in enumerate(segments):
+            var = self.row_id(int(segment), segments[n - 1]) if segment.isdigit() and n else None
+            lifted = lifted or var is not None
+            out.append("{" + var + "}" if var else segment.replace("{", "{{").replace("}", "}}"))
+        return f'f"{"/".join(out)}"' if lifted else repr(path)
+
+    def value(self, value: Any, context: str) -> str:
+        if isinstance(value, dict):
+            return "{" + ", ".join(f"{k!r}: {self.value(v, str(k))}" for k, v in value.items()) + "}"
+        if isinstance(value, list):
+            return "[" + ", ".join(self.value(v, context) for v in value) + "]"
+        if isinstance(value, int) and not isinstance(value, bool):
+            return self.row_id(value, context) or repr(value)
+        if isinstance(value, str):
+            var = self.row_id(int(value), context) if value.isdigit() else None
+            return f"str({var})" if var else self.lifter.expr(value)
+        return repr(value)
+
+    def row_id(self, value: int, context: str) -> str | None:
+        """A variable holding the id of the row `value` was in the recording, if `context` names its table."""
+        hit = named_row(self.ids, value, context)
+        if hit is None:
+            return None
+        table, column, key = hit
+        var = f"{_stem(table)}_id"
+        self.lets[var] = f'world.db.scalar("select id from {table} where {column}=?", p["{key}"])'
+        self.lifter.used.add(key)
+        return var
+
+
+def _stem(name: str) -> str:
+    """`threads`, `thread`, `thread_id`, `lead_ids` → the singular name they share; `ids` → ''."""
+    name = re.sub(r"_?ids?$", "", name.lower())
+    name = re.sub(r"[^a-z0-9_]", "", name)
+    return name[:-1] if name.endswith("s") else name
+
+
+def recorded_ids(db: Path, located: dict[str, tuple[str, str, bool]], params: dict[str, Any]
+                 ) -> dict[int, list[tuple[str, str, str]]]:
+    """The id, in the recorded world, of each row a unique parameter names."""
+    ids: dict[int, list[tuple[str, str, str]]] = {}
+    with sqlite3.connect(db) as conn:
+        for key, (table, column, unique) in located.items():
+            columns = {r[1] for r in conn.execute(f"pragma table_info({table})")}
+            if not unique or "id" not in columns:
+                continue
+            row = conn.execute(f"select id from {table} where {column}=?", (str(params[key]),)).fetchone()  # noqa: S608
+            if row and isinstance(row[0], int):
+                ids.setdefault(row[0], []).append((table, column, key))
+    conn.close()
+    return ids
+
+
 # -- putting it together --------------------------------------------------------------------------------
 MODULE = '''"""{task_id}: drafted from {source} (`cleantrace tasks draft`). Generalise it, then lint and check it."""
 
 from __future__ import annotations
 
-from cleantrace.tasks import Task
+from cleantrace.tasks import {imports}
 
 
 class {class_name}(Task):
@@ -376,6 +524,11 @@ class {class_name}(Task):
 
     def wrong_params(self, world, p):
 {wrong}
+{effect}'''
+
+EFFECT_METHOD = '''
+    def effect(self, app, world, p):  # the requests the page sent in the recording, through the app's HTTP API
+{body}
 '''
 
 
@@ -385,6 +538,8 @@ class Draft:
     task_id: str
     episode: Episode
     changes: list[Change]
+    requests: list[dict] = field(default_factory=list)
+    effect: list[str] = field(default_factory=list)
 
 
 def draft_task(registry: TaskRegistry, episode_dir: Path, task_id: str, probe: bool = True,
@@ -399,9 +554,12 @@ def draft_task(registry: TaskRegistry, episode_dir: Path, task_id: str, probe: b
     lifter = Lifter.of(episode.params)
     solve = transcribe(episode.actions, lifter)
     start_path = source_task.start_path if source_task else "/"
-    changes = _probe(registry, app, task_id, episode, solve, start_path, timeout) if probe else []
-    check, key_param = suggest_check(changes, lifter)
-    located = _located(registry, app, episode.seed, lifter)
+    changes, requests = _probe(registry, app, task_id, episode, solve, start_path, timeout) if probe else ([], [])
+    located, ids = _located(registry, app, episode.seed, lifter, episode.params,
+                            (episode.appearance or {}).get("locale") or "en_US")
+    located, ids = _as_changed(located, ids, changes, lifter)
+    check, key_param = suggest_check(changes, lifter, ids)
+    effect = EffectWriter(lifter, ids).lines(requests) if changes else []
     changed_column = next((c for ch in changes if ch.kind == "changed" for c in ch.columns), None)
     templates = [lifter.template(episode.instruction)]
     templates += [f"Please {templates[0][:1].lower()}{templates[0][1:]}", f"Your task: {templates[0]}"]
@@ -412,27 +570,49 @@ def draft_task(registry: TaskRegistry, episode_dir: Path, task_id: str, probe: b
         difficulty=source_task.difficulty if source_task else "easy", start_path=start_path,
         templates="\n".join(f"        {t!r}," for t in templates),
         setup=_indent(write_setup(episode.params, located, episode.seed, key_param, changed_column)),
-        solve=_indent(solve), check=_indent(check), wrong=_indent(write_wrong(located, key_param)))
+        solve=_indent(solve), check=_indent(check), wrong=_indent(write_wrong(located, key_param)),
+        imports="Task, send" if effect else "Task",
+        effect=EFFECT_METHOD.format(body=_indent(effect)) if effect else "")
     path.write_text(text)
-    return Draft(path, task_id, episode, changes)
+    return Draft(path, task_id, episode, changes, requests, effect)
+
+
+def _as_changed(located: dict[str, tuple[str, str, bool]], ids: IdMap, changes: list[Change], lifter: Lifter
+                ) -> tuple[dict[str, tuple[str, str, bool]], IdMap]:
+    """A seeded value a changed column took lives in that column: 'Proposal' set as a lead's status is one of
+    the leads' statuses (found first among the deals' stages, which hold the same word)."""
+    located = dict(located)
+    for change in changes:
+        for column, (_, new) in change.columns.items():
+            for key, value in lifter.params.items():
+                if str(new) == value and key in located and located[key][:2] != (change.table, column):
+                    located[key] = (change.table, column, False)
+                    ids = {i: [e for e in named if e[2] != key] for i, named in ids.items()}
+    return located, ids
 
 
 def _indent(lines: list[str]) -> str:
     return "\n".join(f"        {line}" for line in lines)
 
 
-def _located(registry: TaskRegistry, app: str, seed: int, lifter: Lifter) -> dict[str, tuple[str, str, bool]]:
+def _located(registry: TaskRegistry, app: str, seed: int, lifter: Lifter, params: dict[str, Any], locale: str
+             ) -> tuple[dict[str, tuple[str, str, bool]], dict[int, list[tuple[str, str, str]]]]:
+    """Where each parameter lives in the world seeded with `seed` (fake data of `locale`, as recorded), and the
+    ids of the rows they name."""
     from cleantrace.tasks.lint import SeededWorlds
 
     with SeededWorlds(registry) as worlds:
-        world = worlds.fresh(app, seed)
+        world = worlds.fresh(app, seed, locale=locale)
         world.close()
-        return locate_params(world.db.path, lifter)
+        located = locate_params(world.db.path, lifter)
+        return located, recorded_ids(world.db.path, located, params)
 
 
 def _probe(registry: TaskRegistry, app: str, task_id: str, episode: Episode, solve: list[str], start_path: str,
-           timeout: float) -> list[Change]:
-    """Run the transcribed solution once in a sandbox on the recorded seed; the database difference."""
+           timeout: float) -> tuple[list[Change], list[dict]]:
+    """Run the transcribed solution once in a sandbox on the recorded seed; the database difference and the
+    mutating requests the page sent meanwhile."""
+    from cleantrace.appearance import Appearance
     from cleantrace.fleet.episodes import run_episode
     from cleantrace.fleet.verify import mirror_pack
     from cleantrace.spec import EpisodeSpec
@@ -440,25 +620,37 @@ def _probe(registry: TaskRegistry, app: str, task_id: str, episode: Episode, sol
     with tempfile.TemporaryDirectory(prefix="cleantrace-draft-") as tmp:
         root = mirror_pack(registry, app, Path(tmp) / "tasks")
         module = PROBE_TEMPLATE.format(task_id=task_id + "--probe", app=app, params=episode.params,
-                                       start_path=start_path, solve=_indent(solve), start=START_DB, end=END_DB)
+                                       start_path=start_path, solve=_indent(solve), start=START_DB, end=END_DB,
+                                       requests=REQUESTS, mutating=MUTATING)
         (root / app / PROBE_MODULE).write_text(module)
         run_dir = Path(tmp) / "runs" / "probe"
         run_dir.mkdir(parents=True)
         (run_dir / "logs").mkdir()
         spec = EpisodeSpec(run_id="probe", episode_id="probe", task=task_id + "--probe", seed=episode.seed,
-                           tasks_dir=str(root.resolve()))
+                           tasks_dir=str(root.resolve()),
+                           appearance=Appearance.model_validate(episode.appearance or {}))  # as recorded
         run_episode(spec, run_dir, timeout)
         start, end = run_dir / "probe" / START_DB, run_dir / "probe" / END_DB
         if not (start.exists() and end.exists()):
-            return []
-        return db_difference(start, end)
+            return [], []
+        sent = run_dir / "probe" / REQUESTS
+        return db_difference(start, end), json.loads(sent.read_text()) if sent.exists() else []
 
 
-PROBE_TEMPLATE = '''import sqlite3
+PROBE_TEMPLATE = '''import json
+import sqlite3
 
 from cleantrace.tasks import Task
 
 OUT = "/tmp/episode"
+SENT = []
+
+
+def _sent(response):
+    request = response.request
+    if request.method in {mutating!r} and response.status < 400:
+        SENT.append({{"method": request.method, "url": request.url, "body": request.post_data,
+                     "content_type": request.headers.get("content-type", "")}})
 
 
 def _keep(world, name):
@@ -478,9 +670,13 @@ class DraftProbe(Task):
         return {params!r}
 
     def solve(self, actor, p):
+        actor.page.on("response", _sent)
 {solve}
+        actor.page.evaluate("1")  # a round trip: the last responses' events are delivered
 
     def check(self, world, p):
         _keep(world, "{end}")
+        with open(f"{{OUT}}/{requests}", "w") as out:
+            json.dump(SENT, out)
         return True
 '''

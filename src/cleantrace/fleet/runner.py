@@ -88,7 +88,7 @@ def run(
     apps: list[str] | None = None, workers: int | None = None, resume: bool = False, executor: str = "local",
     address: str | None = None, staging: Path | None = None, storage_options: dict[str, Any] | None = None,
     on_start: Callable[[RunStart], None] | None = None, motion: str = DEFAULT_MOTION, frame_format: str = "png",
-    appearance: str | Path | Choice | dict | None = "random",
+    appearance: str | Path | Choice | dict | None = "random", keep_dir: Path | None = None,
 ) -> RunResult:
     """Record every (task, seed, persona) of the selection, `workers` at a time; returns the run's catalog.
 
@@ -103,7 +103,9 @@ def run(
     `frame_format` is how frames are stored: "png" or "webp" (both lossless).
     `appearance` is "random" (each episode's look drawn from its seed), "default" (the look of
     1280×800, light, classic theme, en_US) or a file / mapping fixing or narrowing axes
-    (docs/appearance.md); `screen` overrides the drawn screen size.
+    (docs/appearance.md); `screen` overrides the drawn screen size. `keep_dir` (one episode, local
+    backend: `tasks try --keep`) keeps the sandbox after its episode, its browser reachable through
+    that folder (`cleantrace.sandbox.keep`), until a `stop` file is written there.
     """
     registry = load_registry(tasks_dir)
     if executor not in ("local", "ray"):
@@ -150,6 +152,10 @@ def run(
     output.publish_run_file(files.CATALOG)
     library = _save_library(plan.settings.motion, output.local_dir)
     specs = {e.episode_id: _spec(e, plan, registry.root, library) for e in plan.episodes}
+    if keep_dir is not None:
+        if len(specs) != 1 or plan.settings.backend != "local":
+            raise CleantraceError("only one episode in the local backend can be kept", "keep one task, one seed")
+        specs = {k: s.model_copy(update={"keep_dir": str(Path(keep_dir).resolve())}) for k, s in specs.items()}
     for episode_id in book.interrupted:
         if not output.remote and episode_id in specs:  # remote episodes are sealed before their upload
             seal_unfinished(output.local_dir / episode_id, specs[episode_id], RUNNER_DIED)

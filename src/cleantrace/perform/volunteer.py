@@ -31,6 +31,7 @@ INSIDE_CONTROL = "/tmp/control"
 CONTROL_SOCKET = "control.sock"
 VNC_SOCKET = "vnc.sock"
 PROBE_PERIOD = 0.1  # seconds between looks at the pointer, to ground the volunteer's presses
+LABEL_WAIT_S = 5.0  # Start waits this long at most for the first screen's labels
 COMMANDS = ("status", "start", "pause", "resume", "done", "discard", "abandon")
 
 
@@ -129,6 +130,8 @@ class VolunteerBooth:
         self.ended: str | None = None  # why the episode ended early (discard / abandon)
         self._lock = threading.Lock()
         self._finished = threading.Event()
+        self._label_asked = threading.Event()  # the serve thread (Playwright's) labels the screen when asked
+        self._label_done = threading.Event()
 
     def command(self, cmd: str, reason: str = "") -> dict:
         """Apply one command; returns the new state (or an error for a command out of place)."""
@@ -139,6 +142,7 @@ class VolunteerBooth:
                 return {"ok": False, "state": self.state, "error": f"the episode is already {self.state}"}
             elif cmd in ("start", "resume") and self.state in ("ready", "paused"):
                 self.recorder.resume()  # first record, then let input through: nothing goes unseen
+                self._label_screen()  # the screen the first step starts from
                 self.vnc.allow_input(True)
                 self.state = "recording"
             elif cmd == "pause" and self.state == "recording":
@@ -161,6 +165,12 @@ class VolunteerBooth:
                 self._finished.set()
             return {"ok": True, "state": self.state}
 
+    def _label_screen(self) -> None:
+        """Have the serve thread label the screen now (before input is let through), waiting LABEL_WAIT_S at most."""
+        self._label_done.clear()
+        self._label_asked.set()
+        self._label_done.wait(LABEL_WAIT_S)
+
     def serve(self, display_name: str) -> None:
         """Wait for the end, grounding the volunteer's presses meanwhile (on this, the Playwright thread)."""
         from Xlib import display
@@ -168,8 +178,15 @@ class VolunteerBooth:
         pointer_display = display.Display(display_name)
         last: tuple[int, int] | None = None
         seen = 0
+        under = None  # the element under the pointer, probed where it came to rest
+        hovered: tuple[int, int] | None = None  # where the last hover was recorded
         try:
             while not self._finished.wait(PROBE_PERIOD):
+                if self._label_asked.is_set():
+                    with suppress(Exception):
+                        self.recorder.label_if_new()
+                    self._label_asked.clear()
+                    self._label_done.set()
                 if self.state != "recording":
                     continue
                 here = pointer_display.screen().root.query_pointer()
@@ -178,14 +195,27 @@ class VolunteerBooth:
                 # the last probe within 2 px before each press); the focused element is where typing goes
                 with suppress(Exception):
                     if position != last:
-                        self.recorder.probe(*position)
+                        under = self.recorder.probe(*position)
                     if position != last or count != seen:
                         self.recorder.probe_focus()
+                    elif self._resting_on_opened_menu(position, under, hovered):
+                        self.recorder.probe(*position, kind="hover")  # a hover step of its own
+                        hovered = position
+                    else:  # at rest: the screen the next step starts from gets its labels
+                        self.recorder.label_if_new()
                 last, seen = position, count
         finally:
             pointer_display.close()
         if self.ended:
             raise EpisodeEnded(self.ended)
+
+
+    def _resting_on_opened_menu(self, position: tuple[int, int], under: Any, hovered: tuple[int, int] | None) -> bool:
+        """The pointer came to rest here by moving (no press or key since) on a menu item whose submenu is
+        open: the volunteer opened it by hovering, a step of its own (as the Actor's `hover`)."""
+        events = self.recorder.events
+        return (position != hovered and bool(events) and events[-1].kind == "move"
+                and self.recorder.popup_opened(under))
 
 
 class ControlServer:

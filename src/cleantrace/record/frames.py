@@ -74,6 +74,11 @@ class FrameCapture:
             self._encoder.submit(self._encode, rgb, shot.size, frame)
             return index
 
+    @property
+    def newest(self) -> int:
+        """The index of the last stored frame (-1 before the first)."""
+        return self._count - 1
+
     def start_interval(self, fps: float) -> None:
         """Also take a frame every 1/fps seconds (stored only when the screen changed)."""
         if fps <= 0:

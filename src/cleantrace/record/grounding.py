@@ -51,6 +51,15 @@ function () {
 """
 
 
+# Whether an element is (inside) a menu item whose submenu is open.
+OPENED_JS = """
+selector => {
+  const item = document.querySelector(selector)?.closest('[aria-haspopup]');
+  return !!item && item.getAttribute('aria-expanded') === 'true' && /^menuitem/.test(item.getAttribute('role') || '');
+}
+"""
+
+
 class TargetResolver:
     """Finds and describes the element at a screen point of a page, via CDP."""
 
@@ -91,6 +100,14 @@ class TargetResolver:
         except Exception as exc:  # the page navigated or closed between the hit and the description
             self._cdp = None
             raise GroundingError(f"CDP: {_one_line(exc)} at ({x}, {y})", "") from None
+
+    def opened(self, selector: str) -> bool:
+        """Whether the element at `selector` is, or is inside, a menu item with a popup that is open
+        (`aria-haspopup` and `aria-expanded="true"`): a submenu a resting pointer opened."""
+        try:
+            return bool(self.page.evaluate(OPENED_JS, selector))
+        except Exception as exc:  # the page navigated meanwhile
+            raise GroundingError(f"CDP: {_one_line(exc)} (popup of {selector})", "") from None
 
     def focused(self) -> Target | None:
         """The element that has the keyboard focus (where typing goes); the page itself (body)

@@ -81,6 +81,24 @@ class Recorder:
             self._labelled[index] = self.writer.write_labels(index, t_ms, labels, error)
         return index
 
+    def label_if_new(self) -> bool:
+        """Label the screen when its newest stored frame has no labels yet; True if it did. For a performer
+        whose steps come unannounced (a volunteer): called while the pointer rests, so the frame_before of
+        the next step is labelled (or shares the labels of the screen it rested on, see `stop`)."""
+        if self.labeller is None or self.paused or self._frames.newest in self._labelled:
+            return False
+        self.observe("change", label=True)
+        return True
+
+    def popup_opened(self, target: Any) -> bool:
+        """The element `target` (a probed Target) is, or is inside, a menu item whose menu is open."""
+        if self.resolver is None or target is None or not getattr(target, "selector", ""):
+            return False
+        try:
+            return self.resolver.opened(target.selector)
+        except GroundingError:
+            return False
+
     def probe(self, x: int, y: int, kind: str = "press", skip: str = "") -> Any:
         """Resolve and remember the element at (x, y): call it right before pressing there
         (`kind` "hover" for a deliberate rest, "drop" before releasing a drag, whose dragged

@@ -32,6 +32,7 @@ INSIDE_OUT = "/tmp/episode"
 INSIDE_REPLAY_SOURCE = "/tmp/replay-source"  # a replay's source episode, read-only
 INSIDE_MOTION_LIBRARY = "/tmp/motion-library.npz"  # recorded movements for --motion library:RUN, read-only
 INSIDE_CONTROL = "/tmp/control"  # a volunteer's control folder (the station's sockets)
+INSIDE_KEEP = "/tmp/keep"  # `tasks try --keep`: the kept browser's DevTools socket
 PR_SET_CHILD_SUBREAPER = 36
 STOP_POLL_S = 0.25
 SANDBOX_ENV = {
@@ -96,6 +97,7 @@ def sandbox_paths(spec: EpisodeSpec, out: str = INSIDE_OUT, tasks: str | None = 
         replay_source=INSIDE_REPLAY_SOURCE if isinstance(spec.performer, ReplayPerformer) else None,
         control=INSIDE_CONTROL if isinstance(spec.performer, VolunteerPerformer) else None,
         motion_library=INSIDE_MOTION_LIBRARY if motion_library_file(spec) else None,
+        keep=INSIDE_KEEP if spec.keep_dir else None,
     )
 
 
@@ -114,6 +116,8 @@ def performer_mounts(spec: EpisodeSpec) -> tuple[dict[str, Path], Path | None]:
     """The performer's host folders: writable binds (inside path → host path) and a read-only replay source."""
     performer = spec.performer
     binds = {INSIDE_CONTROL: Path(performer.control_dir)} if isinstance(performer, VolunteerPerformer) else {}
+    if spec.keep_dir:
+        binds[INSIDE_KEEP] = Path(spec.keep_dir)
     source = Path(performer.source).resolve() if isinstance(performer, ReplayPerformer) else None
     return binds, source
 
@@ -121,20 +125,24 @@ def performer_mounts(spec: EpisodeSpec) -> tuple[dict[str, Path], Path | None]:
 def run_sandboxed(
     spec: EpisodeSpec, episode_dir: Path, log_path: Path, timeout: float, stop: Callable[[], bool] | None = None
 ) -> SandboxExit:
-    """Run one episode in a fresh sandbox; kill the whole sandbox after `timeout` seconds or once `stop()`."""
+    """Run one episode in a fresh sandbox; kill the whole sandbox after `timeout` seconds or once `stop()`.
+    A kept sandbox (`spec.keep_dir`) has no deadline once its episode is sealed and its browser served."""
+    from cleantrace.sandbox.keep import READY
+
     binds, source = performer_mounts(spec)
     return run_in_sandbox(
         episode_argv(spec), episode_dir, Path(spec.tasks_dir), log_path, timeout, binds=binds, stop=stop,
         replay_source=source, motion_library=motion_library_file(spec),
+        kept=Path(spec.keep_dir) / READY if spec.keep_dir else None,
     )
 
 
 def run_in_sandbox(
     argv: list[str], episode_dir: Path, tasks_dir: Path, log_path: Path, timeout: float,
     binds: dict[str, Path] | None = None, stop: Callable[[], bool] | None = None,
-    replay_source: Path | None = None, motion_library: Path | None = None,
+    replay_source: Path | None = None, motion_library: Path | None = None, kept: Path | None = None,
 ) -> SandboxExit:
-    """Run `argv` in a fresh sandbox, its output appended to `log_path`.
+    """Run `argv` in a fresh sandbox, its output appended to `log_path` (no deadline once `kept` exists).
 
     Returns only once every process of the sandbox's PID namespace is gone, also after a timeout,
     once `stop()` returns True (polled a few times a second; for runs stopped from another thread)
@@ -155,7 +163,7 @@ def run_in_sandbox(
         os.close(info_write)
         namespace, pin = _sandbox_namespace(info_read)
         try:
-            return _wait(proc, timeout, stop)
+            return _wait(proc, timeout, stop, kept)
         except subprocess.TimeoutExpired:
             _kill(proc)
             return SandboxExit(None, timed_out=True)
@@ -202,9 +210,11 @@ def _chown_tree(folder: Path, uid: int, gid: int) -> None:
                 os.lchown(os.path.join(root, name), uid, gid)
 
 
-def _wait(proc: subprocess.Popen, timeout: float, stop: Callable[[], bool] | None) -> SandboxExit:
-    """The sandbox's exit; TimeoutExpired after `timeout`; killed (and `stopped`) once `stop()` is True."""
-    if stop is None:
+def _wait(proc: subprocess.Popen, timeout: float, stop: Callable[[], bool] | None,
+          kept: Path | None = None) -> SandboxExit:
+    """The sandbox's exit; TimeoutExpired after `timeout` (unless `kept` exists by then: a kept sandbox lives
+    until it is told to stop); killed (and `stopped`) once `stop()` is True."""
+    if stop is None and kept is None:
         return SandboxExit(proc.wait(timeout))
     deadline = time.monotonic() + timeout
     while True:
@@ -212,8 +222,10 @@ def _wait(proc: subprocess.Popen, timeout: float, stop: Callable[[], bool] | Non
             return SandboxExit(proc.wait(max(0.0, min(STOP_POLL_S, deadline - time.monotonic()))))
         except subprocess.TimeoutExpired:
             if time.monotonic() >= deadline:
-                raise
-            if stop():
+                if kept is None or not kept.exists():
+                    raise
+                deadline = float("inf")
+            if stop is not None and stop():
                 _kill(proc)
                 return SandboxExit(None, stopped=True)
 

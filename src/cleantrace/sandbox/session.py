@@ -73,6 +73,11 @@ class SandboxSession:
         self.shortcuts = ShortcutBlock(self.display.name)  # before any input
         return self.page
 
+    @property
+    def devtools_url(self) -> str:
+        """The browser's DevTools websocket on the sandbox's loopback ('' before `connect()`)."""
+        return self._cdp_url
+
     def fault(self) -> str | None:
         """Which part of the sandbox died, if one did."""
         if self.display.exited:

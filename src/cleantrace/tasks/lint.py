@@ -123,16 +123,16 @@ class SeededWorlds:
             self._apps[key] = self.app_module(pack).create_app(self.folder / f"{pack}-live.sqlite").test_client()
         return self._apps[key]
 
-    def fresh(self, pack: str, seed: int, live: bool = False):
+    def fresh(self, pack: str, seed: int, live: bool = False, locale: str = "en_US"):
         """A World of `pack`'s app seeded with `seed`, as an episode starts (before `setup`); `live`: the
-        world whose database `client(pack)` serves."""
+        world whose database `client(pack)` serves; `locale`: of the fake data (an episode's appearance)."""
         from cleantrace.world import World
         from cleantrace.world.db import Database
 
-        key = (pack, seed)
+        key = (pack, seed) if locale == "en_US" else (pack, seed, locale)
         if key not in self._snapshots:
-            path = self.folder / f"{pack}-{seed}.sqlite"
-            world = World(seed, path)
+            path = self.folder / f"{pack}-{seed}{'' if locale == 'en_US' else '-' + locale}.sqlite"
+            world = World(seed, path, locale=locale)
             self.app_module(pack).populate(world)
             world.db.close()
             self._snapshots[key] = (path, world.fake, world.rng.getstate(), world.fake.rng.getstate(),

@@ -210,6 +210,8 @@ def insert_hovers(gestures: list[Gesture], events: Sequence[Event], probes: Sequ
         last = moves[-1]
         if any(i >= last and events[i].t_ms <= p.t_ms for g in out for i in g.own):
             continue  # the pointer has not moved since the last action: nothing new to hover
+        if any(min(g.own) < last < max(g.own) for g in out):
+            continue  # a move while a button or key is held (a drag) is that gesture's, not a hover
         fields: dict = {"x": events[last].x, "y": events[last].y, "target": p.target, "target_error": p.error}
         out.append(Gesture("hover", [last], fields))
     return sorted(out, key=lambda g: min(g.own))
@@ -284,9 +286,12 @@ def to_actions(gestures: list[Gesture], events: Sequence[Event]) -> list[Action]
     """Number the gestures in order and give each a contiguous range of events."""
     actions: list[Action] = []
     last = -1
-    for i, g in enumerate(sorted(gestures, key=lambda g: min(g.own))):
+    for g in sorted(gestures, key=lambda g: min(g.own)):
         first = last + 1
+        if first >= len(events):  # every event is taken already (a log cut short): nothing is left for it
+            break
         last = max(max(g.own), first)
+        i = len(actions)
         fields = {k: v for k, v in g.fields.items() if k != "open"}
         actions.append(Action(
             i=i, kind=g.kind, t0_ms=events[first].t_ms, t1_ms=events[last].t_ms,
