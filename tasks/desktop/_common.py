@@ -153,7 +153,7 @@ def save_as(actor, win, rel: str, file_type: str | None = None) -> None:
     (the desktop's LibreOffice saves in another format without asking to keep the old one)."""
     win.hotkey("ctrl", "shift", "s")
     if file_type:
-        actor.native.window("Save As").select(label="File type", option=file_type)  # once the dialog is up
+        actor.native.window("Save").select(label="File type", option=file_type)  # "Save As", or "Save" when new
     actor.native.file_dialog(rel)
 
 
