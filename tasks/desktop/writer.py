@@ -201,7 +201,7 @@ class ExportPdf(WriterDocument, DesktopTask):
     def solve(self, actor, p):
         win = window_of(actor, p["file"])
         win.click(role="push button", name="Export Directly as PDF")  # the Standard toolbar's (File ▸ Export As)
-        actor.native.file_dialog(p["pdf"])
+        actor.native.file_dialog(p["pdf"], button="Export")
 
     def check(self, world, p):
         pages, text = read_pdf_text(home_path(world, p["pdf"]))
