@@ -17,6 +17,10 @@ done
 APT_PACKAGES=(chromium xvfb xdotool x11-utils xauth bubblewrap fonts-dejavu-core ca-certificates tesseract-ocr)
 APT_PACKAGES+=(x11vnc novnc nginx)  # the volunteer station (cleantrace station / record; nginx: TLS in front)
 APT_PACKAGES+=(fonts-liberation2 fonts-noto-core fonts-noto-cjk)  # appearances: system fonts, CJK fake data
+# the desktop profile (docs/desktop.md): session bus, AT-SPI, openbox + tint2, LibreOffice, files, editor
+DESKTOP_PACKAGES=(dbus-daemon dbus-bin dbus-x11 at-spi2-core gir1.2-atspi-2.0 python3-pyatspi openbox tint2
+  adwaita-icon-theme pcmanfm mousepad libreoffice-calc libreoffice-writer libreoffice-gtk3 wmctrl procps)
+APT_PACKAGES+=("${DESKTOP_PACKAGES[@]}")
 if [ "$extras" = "dev" ]; then APT_PACKAGES+=(postgresql); fi  # tests: a throwaway Postgres for the station's database
 python3 -c 'import sys; sys.exit(sys.version_info < (3, 11))' || {
   echo "error: cleantrace needs Python >= 3.11 (found $(python3 --version 2>&1)) — install python3.11" >&2

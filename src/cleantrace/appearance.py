@@ -1,4 +1,5 @@
-"""How an episode looks: screen size and scale, colour scheme, app theme, zoom, system font, data locale.
+"""How an episode looks: screen size and scale, colour scheme, app theme, zoom, system font, data locale,
+and on a desktop (docs/desktop.md) where the app windows open.
 
 Drawn per episode from its seed on its own random stream (so the task's parameters never move),
 recorded in `meta.json`, the catalog and every export row. `DEFAULT` is the look every episode had
@@ -23,9 +24,10 @@ THEMES = ("classic", "airy", "compact", "warm")  # every app under tasks/*/app h
 ZOOMS = (0.9, 1.0, 1.1, 1.25)  # Chromium's own zoom steps within 90–125 %
 FONTS = ("DejaVu Sans", "Liberation Sans", "Noto Sans")  # the sandbox's system sans-serif (fontconfig)
 LOCALES = ("en_US", "de_DE", "fr_FR", "es_ES", "ja_JP")  # Faker locales of the fake data
+WINDOWS = ("full", "seeded")  # desktop profile: every window fills the work area, or placed from the seed
 MIN_VIEWPORT = (960, 540)  # the smallest page (CSS px) the apps are laid out for
 MAX_SCREEN = (3840, 2160)  # the largest sandbox display (device px)
-AXES = ("screen", "device_scale_factor", "color_scheme", "theme", "zoom", "font", "locale")
+AXES = ("screen", "device_scale_factor", "color_scheme", "theme", "zoom", "font", "locale", "windows")
 
 
 class Appearance(BaseModel):
@@ -40,6 +42,7 @@ class Appearance(BaseModel):
     zoom: float = 1.0
     font: str = "DejaVu Sans"
     locale: str = "en_US"
+    windows: str = "full"  # desktop profile only: "full" (each app's window fills the work area) or "seeded"
 
     @property
     def viewport(self) -> tuple[float, float]:
@@ -71,7 +74,7 @@ class Choice(BaseModel):
 
 ALLOWED: dict[str, tuple[Any, ...]] = {
     "screen": SIZES, "device_scale_factor": SCALES, "color_scheme": SCHEMES, "theme": THEMES,
-    "zoom": ZOOMS, "font": FONTS, "locale": LOCALES,
+    "zoom": ZOOMS, "font": FONTS, "locale": LOCALES, "windows": WINDOWS,
 }
 DEFAULT_CHOICE = Choice(name="default", axes={axis: [getattr(DEFAULT, axis)] for axis in AXES})
 RANDOM_CHOICE = Choice(name="random")
@@ -101,6 +104,7 @@ def draw(seed: int, choice: Choice = RANDOM_CHOICE) -> Appearance:
     return Appearance(
         screen=screen, device_scale_factor=scale, zoom=zoom, color_scheme=pick(choice.allowed("color_scheme")),
         theme=pick(choice.allowed("theme")), font=pick(choice.allowed("font")), locale=pick(choice.allowed("locale")),
+        windows=pick(choice.allowed("windows")),  # drawn last: the other axes of a seed stay as they were
     )
 
 

@@ -31,14 +31,26 @@ __all__ = ["EpisodeSpec", "SandboxPaths", "main", "run_inside"]
 
 def run_inside(spec: EpisodeSpec, paths: SandboxPaths) -> Meta:
     """Run the episode in the current (sandboxed) environment and seal its trace."""
-    from cleantrace.sandbox.session import SandboxSession
-
     SCRATCH.mkdir(parents=True, exist_ok=True)
-    db_path = SCRATCH / "world.sqlite"
     pack_name = spec.task.split("/", 1)[0]  # a task's id starts with its app (the loader checks it)
     hidden = [p for p in (paths.out, paths.control, paths.replay_source, paths.keep) if p]  # out of the browser's sight
-    session = SandboxSession(Path(paths.tasks), pack_name, db_path, SCRATCH, spec.look, APP_PORT, hidden)
-    session.launch()  # first: the processes come up while this one imports and seeds the world
+    if spec.profile == "desktop":
+        from cleantrace.sandbox.desktop_session import DesktopSession
+
+        session = DesktopSession(Path(paths.tasks), tuple(spec.web_apps), SCRATCH, spec.look, spec.seed, hidden)
+        db_path = session.db_path(pack_name)
+    else:
+        from cleantrace.sandbox.session import SandboxSession
+
+        db_path = SCRATCH / "world.sqlite"
+        session = SandboxSession(Path(paths.tasks), pack_name, db_path, SCRATCH, spec.look, APP_PORT, hidden)
+    try:
+        session.launch()  # first: the processes come up while this one imports and seeds the world
+    except CleantraceError as exc:
+        session.close()
+        if spec.profile != "desktop":
+            raise
+        return _seal_unstarted(spec, paths, f"SandboxError: {exc}")  # a desktop part did not come up
     stage("launched")
     try:
         meta = _record_episode(spec, paths, session, db_path)
@@ -50,6 +62,21 @@ def run_inside(spec: EpisodeSpec, paths: SandboxPaths) -> Meta:
     finally:
         session.close()
         stage("torn down")
+
+
+def _seal_unstarted(spec: EpisodeSpec, paths: SandboxPaths, message: str) -> Meta:
+    """The meta of an episode whose sandbox did not come up: incomplete, with the part that failed."""
+    from cleantrace.spec import placeholder_meta
+    from cleantrace.trace.seal import meta_from_placeholder
+    from cleantrace.trace.writer import TraceWriter
+
+    writer = TraceWriter(Path(paths.out))
+    meta = meta_from_placeholder(placeholder_meta(spec)).model_copy(
+        update={"outcome": Outcome(status="incomplete", message=message)})
+    writer.write_meta(meta)
+    writer.close()
+    print(f"error: {message}", file=sys.stderr, flush=True)
+    return meta
 
 
 def _record_episode(spec: EpisodeSpec, paths: SandboxPaths, session, db_path: Path) -> Meta:
@@ -74,9 +101,19 @@ def _record_episode(spec: EpisodeSpec, paths: SandboxPaths, session, db_path: Pa
     persona = persona_named(spec.persona, spec.persona_params)
 
     look = session.appearance
-    world = World(spec.seed, db_path, locale=look.locale)
-    pack.load_app_module().populate(world)
+    desktop = spec.profile == "desktop"
+    world = World(spec.seed, db_path, locale=look.locale, home=session.home if desktop else None)
+    _populate(pack.load_app_module(), world, pack.name)
+    if desktop:
+        for name in spec.web_apps:
+            app_world = world if name == pack.name else World(spec.seed, session.db_path(name), look.locale,
+                                                              session.home)
+            if app_world is not world:
+                _populate(registry.packs[name].load_app_module(), app_world, name)
+            world.apps[name] = app_world
     params = task.setup(world)
+    if desktop:
+        session.write_home(task.home_files(params), f"{registry.origins.get(task.id)} (task {task.id})")
     script = TaskScript(task, params, spec.seed, persona, look.screen, spec.settings.motion, paths.motion_library,
                         look.device_scale_factor)
     performer = _performer(spec, paths, script, session.display.name)
@@ -88,7 +125,8 @@ def _record_episode(spec: EpisodeSpec, paths: SandboxPaths, session, db_path: Pa
         instruction=task.instruction_for(params, spec.seed),
         performer=Performer(kind="script", id=f"script:{task.id}", persona=persona.name),
         sandbox=SandboxInfo(backend=spec.backend, screen=Screen(w=look.screen[0], h=look.screen[1],
-                                                                device_scale_factor=look.device_scale_factor)),
+                                                                device_scale_factor=look.device_scale_factor),
+                            **(session.describe() if desktop else {})),
         clock=Clock(start=clock.wall_start), outcome=Outcome(status="running"), appearance=look,
     )
     meta = performer.describe(meta)
@@ -99,7 +137,7 @@ def _record_episode(spec: EpisodeSpec, paths: SandboxPaths, session, db_path: Pa
     recorder: Recorder | None = None
     inputs: XTestInput | None = None
     try:
-        page = session.connect(task.start_path)
+        page = session.connect(task.open_at_start(params) if desktop else task.start_path)
         stage("page loaded")
         inputs = XTestInput(session.display.name)
         settings = spec.settings
@@ -159,6 +197,14 @@ def _record_home(home: Path, out: Path) -> None:
         record_home_documents(home, out)
     except OSError as exc:  # the home or the trace folder went away: the scan says what it could not read
         print(f"error: the home folder's documents were not recorded: {exc}", file=sys.stderr)
+
+
+def _populate(app_module, world, name: str) -> None:
+    """Seed `world` with its pack's fake data (a desktop pack's app may have no `populate`)."""
+    populate = getattr(app_module, "populate", None)
+    if populate is None:
+        return
+    populate(world)
 
 
 def _performer(spec: EpisodeSpec, paths: SandboxPaths, script: TaskScript, display_name: str) -> PerformerType:

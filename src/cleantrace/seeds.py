@@ -13,9 +13,10 @@ from cleantrace.errors import CleantraceError
 if TYPE_CHECKING:
     import numpy
 
-SEED_CONSUMERS = ("world", "fake", "instruction", "actor", "appearance")
+SEED_CONSUMERS = ("world", "fake", "instruction", "actor", "appearance", "windows")
 SEED_DERIVATION = (
-    "numpy.random.SeedSequence(seed).spawn(5)[i], i = 0 world, 1 fake, 2 instruction, 3 actor, 4 appearance; "
+    "numpy.random.SeedSequence(seed).spawn(6)[i], i = 0 world, 1 fake, 2 instruction, 3 actor, 4 appearance, "
+    "5 windows (desktop window geometry); "
     "a numpy stream is PCG64 of it, an int seed (random.Random, Faker) its generate_state(1, uint64)[0]"
 )
 
@@ -25,7 +26,8 @@ def seed_stream(seed: int, consumer: str) -> numpy.random.Generator:
 
     Consumers: world (the task's choices in the seeded world), fake (fake people and values),
     instruction (its wording), actor (the performer's motion and timing), appearance (the app's
-    look). Derived as SEED_DERIVATION says, so more draws by one consumer never shift another's.
+    look), windows (where a desktop's app windows open). Derived as SEED_DERIVATION says, so more
+    draws by one consumer never shift another's.
     """
     import numpy as np
 

@@ -135,6 +135,7 @@ class PlaceholderMeta(BaseModel):
     backend: str
     screen: tuple[int, int]
     appearance: Appearance | None = None
+    profile: str = DEFAULT_PROFILE
 
 
 def placeholder_meta(spec: EpisodeSpec) -> PlaceholderMeta:
@@ -147,5 +148,5 @@ def placeholder_meta(spec: EpisodeSpec) -> PlaceholderMeta:
         performer_id=volunteer.id if volunteer else f"script:{spec.task}",
         consent_version=volunteer.consent_version if volunteer else None,
         consent_time=volunteer.consent_time if volunteer else None,
-        backend=spec.backend, screen=spec.screen, appearance=spec.look,
+        backend=spec.backend, screen=spec.screen, appearance=spec.look, profile=spec.profile,
     )

@@ -110,6 +110,7 @@ def replay(
     for folder, meta in zip(folders, metas, strict=True):
         screen = meta.sandbox.screen
         spec = EpisodeSpec(
+            **registry.get(meta.task).sandbox_fields(),
             run_id=run_dir.name, episode_id=meta.episode_id + REPLAY_SUFFIX, task=meta.task, seed=meta.seed,
             persona=_known_persona(meta.performer.persona), tasks_dir=str(registry.root.resolve()),
             settings=RecordingSettings(screen=(screen.w, screen.h), backend=backend),

@@ -50,6 +50,7 @@ from cleantrace.spec import (
 )
 from cleantrace.tasks import load_registry
 from cleantrace.tasks.lint import check_setups
+from cleantrace.tasks.loader import TaskRegistry
 from cleantrace.trace import files
 from cleantrace.trace.schema import CatalogRow
 
@@ -151,7 +152,7 @@ def run(
     catalog = CatalogWriter(output.local_dir / files.CATALOG, list(book.done.values()))
     output.publish_run_file(files.CATALOG)
     library = _save_library(plan.settings.motion, output.local_dir)
-    specs = {e.episode_id: _spec(e, plan, registry.root, library) for e in plan.episodes}
+    specs = {e.episode_id: _spec(e, plan, registry.root, library, registry) for e in plan.episodes}
     if keep_dir is not None:
         if len(specs) != 1 or plan.settings.backend != "local":
             raise CleantraceError("only one episode in the local backend can be kept", "keep one task, one seed")
@@ -212,8 +213,10 @@ def _drive(
         raise error
 
 
-def _spec(episode: PlannedEpisode, plan: RunPlan, tasks_dir: Path, library: Path | None = None) -> EpisodeSpec:
-    return EpisodeSpec(
+def _spec(episode: PlannedEpisode, plan: RunPlan, tasks_dir: Path, library: Path | None = None,
+          registry: TaskRegistry | None = None) -> EpisodeSpec:
+    sandbox = registry.tasks[episode.task].sandbox_fields() if registry and episode.task in registry.tasks else {}
+    return EpisodeSpec(**sandbox,
         run_id=plan.run_id, episode_id=episode.episode_id, task=episode.task, seed=episode.seed,
         persona=episode.persona, persona_params=persona_params(episode.persona),
         tasks_dir=str(Path(tasks_dir).resolve()), settings=plan.settings,

@@ -119,6 +119,9 @@ def run_in_docker(
     stop: Callable[[], bool] | None = None, client: Any = None,
 ) -> SandboxExit:
     """Run one episode in a fresh container; kill it after `timeout` seconds or once `stop()`; always remove it."""
+    if spec.profile != "kiosk":
+        raise SandboxError(f"the docker backend has no {spec.profile} profile (task {spec.task})",
+                           "use --backend local for desktop tasks (docs/desktop.md)")
     client = client or docker_client()
     require_image(client, image)
     binds, _ = performer_mounts(spec)

@@ -9,7 +9,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from cleantrace.sandbox.requirements import APT_INSTALL, CHROMIUM_CANDIDATES
+from cleantrace.sandbox.requirements import APT_INSTALL, CHROMIUM_CANDIDATES, DESKTOP_BINARIES
 
 MIN_FREE_GB = 2.0
 FONT_DIRS = ("/usr/share/fonts/truetype/dejavu", "/usr/share/fonts/truetype", "/usr/share/fonts")
@@ -25,7 +25,16 @@ class Check:
 
 def run_checks(out: Path = Path(".")) -> list[Check]:
     """All checks, in the order a run needs them."""
-    return [_xvfb(), _x_extensions(), _chromium(), _fonts(), _bwrap(), _disk(out), _docker()]
+    return [_xvfb(), _x_extensions(), _chromium(), _fonts(), _bwrap(), _disk(out), _docker(), *_desktop()]
+
+
+def _desktop() -> list[Check]:
+    """The desktop profile's parts, one row each: only desktop tasks need them."""
+    return [
+        Check(f"desktop: {part}", Path(path).exists(),
+              path if Path(path).exists() else f"only for desktop tasks: apt-get install -y {package}", required=False)
+        for path, (part, package) in DESKTOP_BINARIES.items()
+    ]
 
 
 def _xvfb() -> Check:

@@ -24,14 +24,21 @@ BLOCKED = (  # (modifiers, key)
     ((), "F12"), (("shift",), "Escape"), (("alt",), "Home"), (("alt",), "f"), (("alt",), "e"), ((), "F11"),
     (("ctrl",), "l"), (("alt",), "d"), ((), "F6"),
 )
+# a desktop (docs/desktop.md): tabs, windows, the address bar and Alt+Tab are the work itself; what stays
+# out is the browser's internals (DevTools, page source, task manager) and the chords that end the X session
+DESKTOP_BLOCKED = (
+    ((), "F12"), (("ctrl", "shift"), "i"), (("ctrl", "shift"), "j"), (("ctrl", "shift"), "c"), (("ctrl",), "u"),
+    (("shift",), "Escape"), (("ctrl", "alt"), "BackSpace"), (("ctrl", "alt"), "Delete"),
+)
 
 POLL_S = 0.1
 
 
 class ShortcutBlock:
-    """Holds the grabs on display `display_name` until `close()`; logs each chord it kept from the browser."""
+    """Holds the grabs of `chords` (the kiosk's by default) on display `display_name` until `close()`;
+    logs each chord it kept from `who`."""
 
-    def __init__(self, display_name: str) -> None:
+    def __init__(self, display_name: str, chords: tuple = BLOCKED, who: str = "the browser") -> None:
         from Xlib import XK, X
         from Xlib.display import Display
 
@@ -39,7 +46,8 @@ class ShortcutBlock:
         root = self._display.screen().root
         masks = {"ctrl": X.ControlMask, "shift": X.ShiftMask, "alt": X.Mod1Mask}
         self._names: dict[tuple[int, int], str] = {}
-        for modifiers, key in BLOCKED:
+        self._who = who
+        for modifiers, key in chords:
             keycode = self._display.keysym_to_keycode(XK.string_to_keysym(key))
             if not keycode:
                 continue
@@ -68,7 +76,7 @@ class ShortcutBlock:
                     if event.type == X.KeyPress:
                         name = self._names.get((event.detail, event.state & relevant), f"keycode {event.detail}")
                         self.blocked.append(name)
-                        print(f"keys: kept {name} from the browser", file=sys.stderr, flush=True)
+                        print(f"keys: kept {name} from {self._who}", file=sys.stderr, flush=True)
 
     def close(self) -> None:
         """Release the grabs (by closing the connection)."""

@@ -133,6 +133,7 @@ def run_sandboxed(
     return run_in_sandbox(
         episode_argv(spec), episode_dir, Path(spec.tasks_dir), log_path, timeout, binds=binds, stop=stop,
         replay_source=source, motion_library=motion_library_file(spec),
+        web_apps=tuple(spec.web_apps) if spec.profile == "desktop" else None,
         kept=Path(spec.keep_dir) / READY if spec.keep_dir else None,
     )
 
@@ -141,8 +142,10 @@ def run_in_sandbox(
     argv: list[str], episode_dir: Path, tasks_dir: Path, log_path: Path, timeout: float,
     binds: dict[str, Path] | None = None, stop: Callable[[], bool] | None = None,
     replay_source: Path | None = None, motion_library: Path | None = None, kept: Path | None = None,
+    web_apps: tuple[str, ...] | None = None,
 ) -> SandboxExit:
-    """Run `argv` in a fresh sandbox, its output appended to `log_path` (no deadline once `kept` exists).
+    """Run `argv` in a fresh sandbox, its output appended to `log_path` (no deadline once `kept` exists);
+    `web_apps`: a desktop episode's (its hosts file and browser policy, `rootfs.write_etc`), None for a kiosk.
 
     Returns only once every process of the sandbox's PID namespace is gone, also after a timeout,
     once `stop()` returns True (polled a few times a second; for runs stopped from another thread)
@@ -151,7 +154,7 @@ def run_in_sandbox(
     """
     _become_subreaper()
     writable = [Path(episode_dir), *(binds or {}).values()]
-    with _sandbox_etc() as etc_dir, lent(writable, SANDBOX_UID, SANDBOX_GID):
+    with _sandbox_etc(web_apps) as etc_dir, lent(writable, SANDBOX_UID, SANDBOX_GID):
         info_read, info_write = os.pipe()
         command = sandbox_command(argv, episode_dir, tasks_dir, etc_dir, binds, replay_source, motion_library)
         command[1:1] = ["--info-fd", str(info_write)]
@@ -177,11 +180,11 @@ def run_in_sandbox(
 
 
 @contextmanager
-def _sandbox_etc() -> Iterator[Path]:
+def _sandbox_etc(web_apps: tuple[str, ...] | None = None) -> Iterator[Path]:
     """The generated /etc of one sandbox (users, host name, browser policy), removed afterwards."""
     with tempfile.TemporaryDirectory(prefix="cleantrace-etc-") as etc:
         os.chmod(etc, 0o755)  # the sandbox user reads it
-        write_etc(Path(etc))
+        write_etc(Path(etc), web_apps)
         yield Path(etc)
 
 

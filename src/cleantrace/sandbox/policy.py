@@ -49,12 +49,37 @@ def chromium_policy(origins: tuple[str, ...] = APP_ORIGINS) -> dict:
     }
 
 
-def write_policy(etc_dir: Path, origins: tuple[str, ...] = APP_ORIGINS) -> Path:
-    """Write the policy under `etc_dir` (a generated /etc) and return its file."""
+def web_app_origin(app: str) -> str:
+    """Where a desktop episode's browser reaches a web app: its own loopback host name (docs/desktop.md)."""
+    return f"http://{app}.test"
+
+
+def desktop_policy(web_apps: tuple[str, ...], downloads: str = "/home/sandbox/Downloads") -> dict:
+    """The kiosk's policy for a desktop's browser with its own UI: only the episode's web apps at
+    http://<app>.test (and about:blank); file dialogs and downloads (into the home) allowed, the
+    bookmarks bar on with one bookmark per web app; still no DevTools front end, `file://`,
+    `chrome://`, `view-source:`, incognito, guest, sign-in, printing or extensions."""
+    policy = chromium_policy(tuple(web_app_origin(app) for app in web_apps))
+    policy.update({
+        "AllowFileSelectionDialogs": True,
+        "DownloadRestrictions": 0,
+        "DownloadDirectory": downloads,
+        "PromptForDownloadLocation": False,
+        "BookmarkBarEnabled": True,
+        "ManagedBookmarks": [{"toplevel_name": "Apps"},
+                             *[{"name": app, "url": web_app_origin(app) + "/"} for app in web_apps]],
+        "DefaultPopupsSetting": 1,  # a mail's link may open a new tab
+        "NewTabPageLocation": "about:blank",  # the built-in new tab page is a chrome:// page (blocked)
+    })
+    return policy
+
+
+def write_policy(etc_dir: Path, origins: tuple[str, ...] = APP_ORIGINS, policy: dict | None = None) -> Path:
+    """Write the policy (by default the kiosk's for `origins`) under `etc_dir` (a generated /etc); return its file."""
     folder = etc_dir / POLICY_DIR
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / POLICY_FILE
-    path.write_text(json.dumps(chromium_policy(origins), indent=1) + "\n")
+    path.write_text(json.dumps(policy or chromium_policy(origins), indent=1) + "\n")
     return path
 
 

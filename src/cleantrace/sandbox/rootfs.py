@@ -10,7 +10,7 @@ import os
 import sys
 from pathlib import Path
 
-from cleantrace.sandbox.policy import write_policy
+from cleantrace.sandbox.policy import desktop_policy, write_policy
 
 SANDBOX_UID = SANDBOX_GID = 61000  # the unprivileged user every sandbox process runs as; owns nothing on the host
 SANDBOX_USER = "sandbox"
@@ -19,13 +19,17 @@ ROOT_LINKS = ("/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32")  # symlink
 HOST_ETC = (  # what the system libraries, fonts and TLS read from the host's /etc (read-only)
     "/etc/ld.so.cache", "/etc/ld.so.conf", "/etc/ld.so.conf.d", "/etc/alternatives", "/etc/fonts",
     "/etc/ssl", "/etc/ca-certificates", "/etc/mime.types",
+    "/etc/libreoffice",  # LibreOffice's registry (/usr/lib/libreoffice/share/registry links here): the desktop profile
 )
 GENERATED_ETC = ("passwd", "group", "hostname", "hosts", "nsswitch.conf", "chromium")
 PRIVATE_TMPFS = ("/tmp", "/var/tmp", "/run", "/dev/shm", SANDBOX_HOME)  # empty, writable (1777), gone afterwards
 
 
-def write_etc(etc_dir: Path) -> None:
-    """The generated /etc files: the sandbox user, a host name that names no host, the browser policy."""
+def write_etc(etc_dir: Path, web_apps: tuple[str, ...] | None = None) -> None:
+    """The generated /etc files: the sandbox user, a host name that names no host, the browser policy.
+
+    `web_apps` (a desktop episode's, else None): each is also a loopback host name `<app>.test` in
+    the hosts file, and the policy is the desktop's (only those origins)."""
     (etc_dir / "passwd").write_text(
         "root:x:0:0:root:/root:/usr/sbin/nologin\n"
         f"{SANDBOX_USER}:x:{SANDBOX_UID}:{SANDBOX_GID}:{SANDBOX_USER}:{SANDBOX_HOME}:/usr/sbin/nologin\n"
@@ -33,9 +37,10 @@ def write_etc(etc_dir: Path) -> None:
     )
     (etc_dir / "group").write_text(f"root:x:0:\n{SANDBOX_USER}:x:{SANDBOX_GID}:\nnogroup:x:65534:\n")
     (etc_dir / "hostname").write_text("sandbox\n")
-    (etc_dir / "hosts").write_text("127.0.0.1 localhost sandbox\n::1 localhost\n")
+    names = "".join(f" {app}.test" for app in web_apps or ())
+    (etc_dir / "hosts").write_text(f"127.0.0.1 localhost sandbox{names}\n::1 localhost\n")
     (etc_dir / "nsswitch.conf").write_text("passwd: files\ngroup: files\nshadow: files\nhosts: files\n")
-    write_policy(etc_dir)
+    write_policy(etc_dir, policy=desktop_policy(web_apps) if web_apps is not None else None)
 
 
 def root_args(etc_dir: Path, runtime: list[str]) -> list[str]:

@@ -178,6 +178,7 @@ class Station:
             task_id, seed = self._next_task(volunteer)
             self._admit(volunteer)
         spec = EpisodeSpec(
+            **self.registry.get(task_id).sandbox_fields(),
             run_id=self.run_dir.name, episode_id=f"{task_id.replace('/', '--')}--s{seed}--{volunteer}",
             task=task_id, seed=seed, tasks_dir=str(self.registry.root.resolve()),
             settings=RecordingSettings(fps=self.config.fps, change_fps=self.config.change_fps,

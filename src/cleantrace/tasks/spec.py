@@ -54,8 +54,8 @@ class Task:
 
     def home_files(self, p: dict[str, Any]) -> dict[str, bytes]:
         """Desktop only: the documents the episode's home folder starts with, path relative to the home →
-        content (made from `p` and the seeded world in `setup`). Written before any app starts; the
-        check reads them back under `world.home`."""
+        content (made from `p` and the seeded world in `setup`). Written before the task's windows open;
+        the check reads them back under `world.home`."""
         return {}
 
     def open_at_start(self, p: dict[str, Any]) -> list[tuple[str, str | None]]:
@@ -102,6 +102,11 @@ class Task:
         the pack's app on this world's database), as `solve` would through the page. `tasks lint`
         then proves `check` True after it, and False after the effect of `wrong_params`."""
         raise NotImplementedError
+
+    @classmethod
+    def sandbox_fields(cls) -> dict[str, Any]:
+        """What the episode spec carries of the task's sandbox: its profile and, on a desktop, its web apps."""
+        return {"profile": cls.profile, "web_apps": tuple(cls.web_apps)}
 
     @classmethod
     def templates(cls) -> tuple[str, ...]:

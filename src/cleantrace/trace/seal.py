@@ -74,7 +74,8 @@ def meta_from_placeholder(known: PlaceholderMeta) -> Meta:
         params={}, instruction="", consent=consent,
         performer=Performer(kind=known.performer, id=known.performer_id, persona=known.persona),
         sandbox=SandboxInfo(backend=known.backend, screen=Screen(w=known.screen[0], h=known.screen[1],
-                                                                 device_scale_factor=look.device_scale_factor)),
+                                                                 device_scale_factor=look.device_scale_factor),
+                            profile=known.profile),
         clock=Clock(start=datetime.now(UTC).isoformat(timespec="milliseconds")),
         outcome=Outcome(status="incomplete"), appearance=look,
     )

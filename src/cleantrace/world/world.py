@@ -49,7 +49,7 @@ class World:
         return self.rng.choice(list(options))
 
     def close(self) -> None:
-        for world in self.apps.values():
+        for world in getattr(self, "apps", {}).values():  # a World made by copying (tasks.lint) may have none
             if world is not self:
                 world.close()
         self.db.close()
