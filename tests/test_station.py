@@ -329,8 +329,13 @@ def test_crowd_links_the_waiting_room_and_the_completion_code(tmp_path, tasks_di
         station.store.open_episode(f"t{seed}", f"r/{seed}", tmp_path / f"r{seed}", who, "crm/set-lead-status", seed)
         station.store.assign("pilot", who, "crm/set-lead-status", seed, f"r/{seed}")
     assert first.get("/task").headers["Location"] == "/finished"
+    code = completion_code(app.secret_key, "pilot", who)
+    page = first.get("/finished").get_data(as_text=True)  # this browser did no task as W-1: no code shown
+    assert code not in page and "Withdraw" in page and 'id="withdraw-code"' in page
+    with first.session_transaction() as session:
+        session["worked"] = who  # as the station marks a browser that opened a booth for them
     page = first.get("/finished").get_data(as_text=True)
-    assert completion_code(app.secret_key, "pilot", who) in page and "Withdraw" in page
+    assert code in page and f'name="code" value="{code}"' in page
 
     from types import SimpleNamespace
 
@@ -350,13 +355,15 @@ def station_db(request) -> str | None:
 
 def test_review_with_its_own_login_the_ledger_withdrawal_retention_and_a_restart(tmp_path, tasks_dir, station_db):
     """Two crowd workers' submitted episodes: a reviewer accepts one and rejects the other, the ledger shows
-    both, one worker withdraws (their episode deleted everywhere), retention deletes the rejected one; a
-    restart keeps all of it. On SQLite and on Postgres."""
+    both, a stranger knowing a worker id cannot withdraw for them, the worker withdraws with their code (their
+    episode deleted everywhere), retention deletes the rejected one; a restart keeps all of it. On SQLite and
+    on Postgres."""
     import json
 
     from click.testing import CliRunner
 
     from cleantrace.cli import cli
+    from cleantrace.station.campaign import completion_code
     from cleantrace.trace import files
     from tests.synthetic import write_episode
 
@@ -401,7 +408,17 @@ def test_review_with_its_own_login_the_ledger_withdrawal_retention_and_a_restart
     assert ledger["W-1"]["seconds_on_task"] == 100.0
 
     http, who, name = people["W-1"]
-    assert "1 recording(s) are deleted" in http.post("/withdraw").get_data(as_text=True)
+    stranger = app.test_client()  # knows W-1's id (it is in crowd links), not their completion code
+    stranger.get("/c/pilot?workerId=W-1")
+    stranger.post("/consent", data={"agree": "yes"})
+    for forged in ({}, {"code": completion_code(app.secret_key, "pilot", people["W-2"][1])}, {"code": "CT-0"}):
+        refused = stranger.post("/withdraw", data=forged)
+        assert refused.status_code == 403 and "not your completion code" in refused.get_data(as_text=True)
+    assert (run / name).exists() and store.consented(who) and name in (run / files.CATALOG).read_text()
+    assert [a["action"] for a in store.audit_rows() if a["subject"] == who].count("withdraw-refused") == 3
+    assert not any(a["action"] == "withdraw" for a in store.audit_rows())
+    code = completion_code(app.secret_key, "pilot", who)
+    assert "1 recording(s) are deleted" in http.post("/withdraw", data={"code": code.lower()}).get_data(as_text=True)
     assert not (run / name).exists() and name not in (run / files.CATALOG).read_text()
     assert people["W-1"][2] not in json.loads((run / "reviews.json").read_text())
     assert not store.consented(who) and http.get("/task").headers["Location"] == "/"

@@ -79,54 +79,37 @@ def test_a_good_task_passes(tmp_path):
     assert lint_probe(tmp_path) == []
 
 
-def test_an_unknown_skill(tmp_path):
-    only(lint_probe(tmp_path, skills='("native-select", "clik")'), "unknown skill", "'clik'", "did you mean 'click'")
+TEMPLATES_2 = '("Set {lead} to {status}.", "Make {lead} {status}.")'
+TEMPLATE_FIELD = '("Set {lead} to {status}.", "Make {lead} {status}.", "Change {dael}\'s status to {status}.")'
+LAX_CHECK = 'return world.db.scalar("select count(*) from leads where saves > 0") > 0'
+BAD_TASKS = {  # a test id: (the probe's changes, what its one problem line names)
+    "an_unknown_skill": ({"skills": '("native-select", "clik")'}, ("unknown skill", "'clik'", "did you mean 'click'")),
+    "a_difficulty_outside_its_set": ({"difficulty": '"trivial"'}, ("difficulty 'trivial'", "easy | medium | hard")),
+    "too_few_templates": ({"instruction": TEMPLATES_2}, ("2 distinct", "at least 3")),
+    "a_template_field_setup_does_not_return": ({"instruction": TEMPLATE_FIELD},
+                                               ("{dael}", "not returned by setup()")),
+    "check_already_true_on_the_fresh_world": ({"check": "return True"},
+                                              ("already True on the freshly seeded world",)),
+    "wrong_params_equal_to_the_right_ones": ({"wrong": "return dict(p)"},
+                                             ("wrong_params() returned the right parameters",)),
+    "a_check_fooled_by_the_wrong_effect": ({"check": LAX_CHECK},
+                                           ("True after the effect of wrong_params()", "make check() specific")),
+    "a_check_the_right_effect_does_not_satisfy": ({"effect": "pass"}, ("check() is False after effect()",)),
+    "parameters_that_are_not_json": ({"setup": 'return {"lead": world.pick("leads"), "status": "Won"}'},
+                                     ("not JSON",)),
+    "parameters_that_do_not_vary": ({"setup": 'return {"lead": "Pat Doe", "status": "Lost"}', "no_effect": True},
+                                    ("only 1 distinct parameter sets over 8 seeds",)),
+}
 
 
-def test_a_difficulty_outside_its_set(tmp_path):
-    only(lint_probe(tmp_path, difficulty='"trivial"'), "difficulty 'trivial'", "easy | medium | hard")
-
-
-def test_too_few_templates(tmp_path):
-    only(lint_probe(tmp_path, instruction='("Set {lead} to {status}.", "Make {lead} {status}.")'), "2 distinct",
-         "at least 3")
+@pytest.mark.parametrize(("changes", "needles"), BAD_TASKS.values(), ids=BAD_TASKS.keys())
+def test_a_bad_task_is_one_problem_line(tmp_path, changes, needles):
+    only(lint_probe(tmp_path, **changes), *needles)
 
 
 def test_a_string_instead_of_a_tuple(tmp_path):
     line = only(lint_probe(tmp_path, skills='("click")'), "skills is a str", "tuple")
     assert line.split(":")[1] == "9"  # the line of `skills = …`
-
-
-def test_a_template_field_setup_does_not_return(tmp_path):
-    instruction = '("Set {lead} to {status}.", "Make {lead} {status}.", "Change {dael}\'s status to {status}.")'
-    only(lint_probe(tmp_path, instruction=instruction), "{dael}", "not returned by setup()")
-
-
-def test_check_already_true_on_the_fresh_world(tmp_path):
-    only(lint_probe(tmp_path, check="return True"), "already True on the freshly seeded world")
-
-
-def test_wrong_params_equal_to_the_right_ones(tmp_path):
-    only(lint_probe(tmp_path, wrong="return dict(p)"), "wrong_params() returned the right parameters")
-
-
-def test_a_check_fooled_by_the_wrong_effect(tmp_path):
-    lax = 'return world.db.scalar("select count(*) from leads where saves > 0") > 0'
-    only(lint_probe(tmp_path, check=lax), "True after the effect of wrong_params()", "make check() specific")
-
-
-def test_a_check_the_right_effect_does_not_satisfy(tmp_path):
-    only(lint_probe(tmp_path, effect="pass"), "check() is False after effect()")
-
-
-def test_parameters_that_are_not_json(tmp_path):
-    only(lint_probe(tmp_path, setup='return {"lead": world.pick("leads"), "status": "Won"}'), "not JSON")
-
-
-def test_parameters_that_do_not_vary(tmp_path):
-    setup = 'return {"lead": "Pat Doe", "status": "Lost"}'
-    only(lint_probe(tmp_path, setup=setup, no_effect=True),
-         "only 1 distinct parameter sets over 8 seeds")
 
 
 def test_a_failing_setup_names_its_own_line(tmp_path):

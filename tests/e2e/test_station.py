@@ -608,8 +608,9 @@ def test_two_volunteers_complete_their_tasks_in_real_browsers_through_tls(statio
 
 def test_review_ledger_withdrawal_and_a_restart_behind_the_proxy(station, in_browsers):
     """After both browser volunteers' submissions: a stranger cannot open a screen, a reviewer signs in through
-    TLS, accepts one episode and rejects the other, the ledger CSV shows both workers, one volunteer withdraws
-    from their receipt page (their episode deleted everywhere), and a restart of the station keeps all of it."""
+    TLS, accepts one episode and rejects the other, the ledger CSV shows both workers, a forger knowing a worker
+    id cannot withdraw for them, that volunteer withdraws from their receipt page (their episode deleted
+    everywhere), and a restart of the station keeps all of it."""
     from click.testing import CliRunner
     from playwright.sync_api import expect
 
@@ -634,6 +635,12 @@ def test_review_ledger_withdrawal_and_a_restart_behind_the_proxy(station, in_bro
     assert rows["browser-a"].endswith(",1,0,0.5,USD") and rows["browser-b"].endswith(",0,1,0.0,")
 
     b, folder = in_browsers.b, in_browsers.folders["browser-b"]
+    forger = Volunteer(url, st)  # knows browser-b's worker id (it is in crowd links), not their code
+    assert forger.http.get(f"{url}/c/{CAMPAIGN}?workerId=browser-b").ok
+    forger.http.post(url + "/consent", data={"agree": "yes"}, allow_redirects=False)
+    forged = forger.http.post(url + "/withdraw", data={"code": in_browsers.receipts["browser-a"]})
+    assert forged.status_code == 403 and "not your completion code" in forged.text
+    assert folder.exists() and any(a["action"] == "withdraw-refused" for a in st.store.audit_rows())
     b_cookie = b.as_client(st)
     b.page.locator("#withdraw").click()  # from the receipt page (the confirm dialog accepted)
     expect(b.page.locator("h1")).to_have_text("Consent withdrawn")

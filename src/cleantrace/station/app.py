@@ -390,7 +390,24 @@ def create_station(config: StationConfig) -> tuple[Flask, Station]:
         except CleantraceError as exc:
             return make_response(render_template("ended.html", state="busy", message=str(exc)), 429)
         session["booth"] = booth.token
+        session["worked"] = who  # this browser did work as them: it may see their completion code
         return booth
+
+    def shown_code(who: str) -> str | None:
+        """The volunteer's completion code, shown only to a browser that worked as them: a worker id in a link
+        is no secret, so opening the link must not reveal the code that proves who they are."""
+        if station.campaign is None or session.get("worked") != who:
+            return None
+        return completion_code(app.secret_key, station.campaign.id, who)
+
+    def proves_withdrawal(who: str) -> bool:
+        """Whether this request may withdraw the volunteer's consent: a crowd or invited worker (whose id anyone
+        may know) proves it with their completion code, shown only to them; a browser volunteer's id is a
+        random one only their own session holds."""
+        if station.campaign is None or not station.store.worker_of(who):
+            return True
+        typed = request.form.get("code", "").strip().upper()
+        return secrets.compare_digest(typed, completion_code(app.secret_key, station.campaign.id, who))
 
     def allowed_origin() -> str:
         if config.public_url:
@@ -398,6 +415,7 @@ def create_station(config: StationConfig) -> tuple[Flask, Station]:
         return f"{request.environ['wsgi.url_scheme']}://{request.host}".lower()  # (host_url says ws:// here)
 
     register_admin(app, station)
+    app.context_processor(lambda: {"needs_code": station.campaign is not None})  # withdrawing asks for the code
 
     @app.get("/")
     def index():
@@ -485,6 +503,12 @@ def create_station(config: StationConfig) -> tuple[Flask, Station]:
         who = volunteer()
         if not who:
             return redirect(url_for("index"))
+        if not proves_withdrawal(who):
+            station.store.log(who, "withdraw-refused", who, f"no matching completion code (from "
+                              f"{request.remote_addr or 'unknown address'}): nothing deleted")
+            return render_template("ended.html", state="refused", code=shown_code(who), message=(
+                "error: that is not your completion code — type the code shown on your receipt (the one you "
+                "pasted into the platform that sent you); nothing was deleted")), 403
         deleted = station.withdraw(who)
         session.clear()
         return render_template("ended.html", state="withdrawn",
@@ -495,8 +519,7 @@ def create_station(config: StationConfig) -> tuple[Flask, Station]:
         who = volunteer()
         if not who or station.campaign is None:
             return redirect(url_for("index"))
-        code = completion_code(app.secret_key, station.campaign.id, who)
-        return render_template("finished.html", code=code, why=session.get("finished", ""))
+        return render_template("finished.html", code=shown_code(who), why=session.get("finished", ""))
 
     @app.get("/task")
     def task_page():
@@ -595,9 +618,8 @@ def create_station(config: StationConfig) -> tuple[Flask, Station]:
         view = booth.view()
         if view.state not in ENDED:
             return redirect(url_for("task_page"))
-        code = completion_code(app.secret_key, station.campaign.id, volunteer()) if station.campaign else None
         return render_template("ended.html", state=view.state, message=view.message, receipt=booth.spec.episode_id,
-                               code=code)
+                               code=shown_code(volunteer() or ""))
 
     @app.post("/next")
     def next_task():

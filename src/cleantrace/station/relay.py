@@ -13,6 +13,8 @@ from contextlib import suppress
 
 from simple_websocket import Client, ConnectionClosed
 
+from cleantrace.station.viewer import close_websocket, socket_to_websocket, websocket_to_socket
+
 CHUNK = 65536
 
 
@@ -72,22 +74,14 @@ class Relay:
 
         def up() -> None:  # VNC client → websocket
             try:
-                while data := conn.recv(CHUNK):
-                    self.ws.send(data)
-            except (OSError, ConnectionClosed):
-                pass
+                socket_to_websocket(conn, self.ws)
             finally:
                 self.close()
 
         upward = threading.Thread(target=up, name="relay-up", daemon=True)
         upward.start()
         try:
-            while not self._closed.is_set():  # websocket → VNC client
-                data = self.ws.receive(timeout=0.5)
-                if data is not None:
-                    conn.sendall(data.encode() if isinstance(data, str) else data)
-        except (OSError, ConnectionClosed):
-            pass
+            websocket_to_socket(self.ws, conn, self._closed)  # websocket → VNC client
         finally:
             self.close()
             with suppress(OSError):
@@ -98,13 +92,6 @@ class Relay:
     def close(self) -> None:
         """Close the websocket (the viewer leaves) and stop relaying."""
         self._closed.set()
-        # simple-websocket closes the socket while its reader thread may still be reading it; that
-        # descriptor number is soon another connection's in this process. Wake and wait for the reader first.
-        with suppress(OSError):
-            self.ws.sock.shutdown(socket.SHUT_RDWR)
-        if self.ws.thread is not threading.current_thread():
-            self.ws.thread.join(10)
-        with suppress(Exception):
-            self.ws.close()
+        close_websocket(self.ws, close_socket=True)
         with suppress(OSError):
             self._listener.close()

@@ -16,6 +16,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from simple_websocket import ConnectionClosed, Server
+from simple_websocket.ws import Base
 
 CHUNK = 65536
 
@@ -43,6 +44,39 @@ def origin_of(url: str) -> str:
     return f"{parts.scheme}://{parts.netloc}".lower()
 
 
+def close_websocket(ws: Base, close_socket: bool = False) -> None:
+    """Close `ws` (a close frame if it can still be sent) with its reader thread stopped first: simple-websocket
+    closes a socket while its reader may still be reading it, and that descriptor number is soon another
+    connection's in this process (a late read would take that one's bytes). So: shut the socket down (which
+    wakes the reader), wait for the reader, and only then close the socket (`close_socket`; a server's socket is
+    its HTTP server's to close)."""
+    with suppress(Exception):
+        Base.close(ws)  # the frame only: a Client's own close() would close the socket under its reader
+    with suppress(OSError):
+        ws.sock.shutdown(socket.SHUT_RDWR)
+    if ws.thread is not threading.current_thread():
+        ws.thread.join(10)
+    if close_socket:
+        with suppress(OSError):
+            ws.sock.close()
+
+
+def socket_to_websocket(sock: socket.socket, ws: Base) -> None:
+    """Send what arrives on `sock` to `ws` until either side closes."""
+    with suppress(OSError, ConnectionClosed):
+        while data := sock.recv(CHUNK):
+            ws.send(data)
+
+
+def websocket_to_socket(ws: Base, sock: socket.socket, stop: threading.Event) -> None:
+    """Send each message of `ws` to `sock` until `stop` is set or either side closes."""
+    with suppress(OSError, ConnectionClosed):
+        while not stop.is_set():
+            data = ws.receive(timeout=0.5)
+            if data is not None:
+                sock.sendall(data.encode() if isinstance(data, str) else data)
+
+
 def bridge(environ: dict, vnc_socket: Path) -> None:
     """Accept the websocket in `environ` and relay it to the RFB server on `vnc_socket` until either side
     closes (then both are closed). Raises OSError when the RFB server cannot be reached (before the handshake)."""
@@ -57,10 +91,7 @@ def bridge(environ: dict, vnc_socket: Path) -> None:
 
     def down() -> None:  # x11vnc → browser
         try:
-            while data := rfb.recv(CHUNK):
-                ws.send(data)
-        except (OSError, ConnectionClosed):
-            pass
+            socket_to_websocket(rfb, ws)
         finally:
             gone.set()
             with suppress(Exception):
@@ -69,23 +100,11 @@ def bridge(environ: dict, vnc_socket: Path) -> None:
     relay = threading.Thread(target=down, name="viewer-down", daemon=True)
     relay.start()
     try:
-        while not gone.is_set():  # browser → x11vnc
-            data = ws.receive(timeout=0.5)
-            if data is None:
-                continue
-            rfb.sendall(data.encode() if isinstance(data, str) else data)
-    except (OSError, ConnectionClosed):
-        pass
+        websocket_to_socket(ws, rfb, gone)  # browser → x11vnc
     finally:
         gone.set()
         with suppress(OSError):
             rfb.shutdown(socket.SHUT_RDWR)  # the viewer's input is cut here, whatever is in flight
-        with suppress(Exception):
-            ws.close()
-        # No thread may still read a socket once it is closed: its descriptor number is soon another
-        # connection's (a request of this very server), and a late read would take that one's bytes.
-        with suppress(OSError):
-            environ["werkzeug.socket"].shutdown(socket.SHUT_RDWR)  # wakes the websocket's reader
-        relay.join(10)
-        ws.thread.join(10)
+        close_websocket(ws)
+        relay.join(10)  # `down` reads rfb: done before rfb is closed
         rfb.close()
