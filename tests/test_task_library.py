@@ -44,19 +44,28 @@ def test_lint_of_the_whole_library_reports_no_load_problems():
     assert library_lint().problems == [] and len(library_lint().tasks) == len(TASK_IDS)
 
 
+@cache
+def seeded_worlds():
+    """Each pack populated once per seed, copied per use (the lint's worlds), for the whole module."""
+    from cleantrace.tasks.lint import SeededWorlds
+
+    return SeededWorlds(REGISTRY)
+
+
 @pytest.mark.parametrize("task_id", TASK_IDS)
-def test_no_instruction_doubles_its_stop(task_id, tmp_path):
+def test_no_instruction_doubles_its_stop(task_id):
     """A quoted sentence keeps its own stop: no `."."`, `.".` or `..` in any template of any of 3 seeds."""
     import re
 
-    from cleantrace.world import World
+    from cleantrace.tasks.lint import close_world
 
     task_cls = REGISTRY.get(task_id)
+    params_of = []
     for seed in range(3):
-        world = World(seed, tmp_path / f"{seed}.sqlite")
-        REGISTRY.packs[task_cls.app].load_app_module().populate(world)
-        params = task_cls().setup(world)
-        world.close()
+        world = seeded_worlds().for_task(task_cls, seed)  # a desktop task's world has its home and web apps too
+        params_of.append(task_cls().setup(world))
+        close_world(world)
+    for params in params_of:
         for template in task_cls().templates():
             text = template.format(**params)
             assert not re.search(r'[.!?]["\u201d][.!?]|[.!?]\.(?!\.)', text), f"doubled stop in {text!r}"

@@ -155,10 +155,16 @@ def _record_episode(spec: EpisodeSpec, paths: SandboxPaths, session, db_path: Pa
         elif broken:
             outcome = _incomplete(f"TraceError: the recording is not whole: {broken}")
         else:
+            if getattr(world, "home", None) is not None:  # an app may still be writing what was saved
+                from cleantrace.world.documents import settle
+
+                settle(world.home)
             outcome = _verdict(task, world, params)
     except Exception as exc:  # a task's solve() may raise anything; the trace must survive it
         outcome = _incomplete(_describe(exc, task.id, registry.origins.get(task.id)), session.fault())
     finally:
+        if getattr(world, "home", None) is not None:
+            _record_home(world.home, Path(paths.out))
         if recorder is not None:
             with suppress(Exception):  # the display may be gone: keep what was recorded
                 recorder.observe("final")
@@ -181,6 +187,16 @@ def _record_episode(spec: EpisodeSpec, paths: SandboxPaths, session, db_path: Pa
         stage("sealed")
         world.close()
     return meta
+
+
+def _record_home(home: Path, out: Path) -> None:
+    """The text of the documents left in a desktop episode's home, into the trace for the privacy scan."""
+    from cleantrace.privacy.documents import record_home_documents
+
+    try:
+        record_home_documents(home, out)
+    except OSError as exc:  # the home or the trace folder went away: the scan says what it could not read
+        print(f"error: the home folder's documents were not recorded: {exc}", file=sys.stderr)
 
 
 def _populate(app_module, world, name: str) -> None:

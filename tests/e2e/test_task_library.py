@@ -18,12 +18,14 @@ REGISTRY = load_registry()
 
 
 def sample() -> list[str]:
-    """Per pack: its first multi-step task and its first other task (ids in order)."""
+    """Per pack: its first multi-step task and its first other task (ids in order); of the desktop pack
+    (an episode there costs several kiosk ones) only the first multi-step task."""
     chosen = []
     for pack in sorted(REGISTRY.packs):
         ids = sorted(t for t, cls in REGISTRY.tasks.items() if cls.app == pack)
         multi = [t for t in ids if "multi-step" in REGISTRY.tasks[t].skills]
-        chosen += multi[:1] + [t for t in ids if t not in multi][:1]
+        desktop = any(REGISTRY.tasks[t].profile == "desktop" for t in ids)
+        chosen += multi[:1] + ([] if desktop else [t for t in ids if t not in multi][:1])
     return chosen
 
 
@@ -34,6 +36,9 @@ def test_a_sample_of_scripted_solutions_succeeds(tmp_path):
         ep = read_episode(folder)
         if "multi-step" in REGISTRY.get(ep.meta.task).skills:
             assert len(ep.actions) >= 8, f"{ep.meta.task} is multi-step but took {len(ep.actions)} actions"
+        if REGISTRY.get(ep.meta.task).profile == "desktop":  # the documents left in the home, read for the scan
+            rows = [json.loads(line) for line in (folder / "home.jsonl").read_text().splitlines()]
+            assert rows and all("text" in r for r in rows), rows
 
 
 WITH_REASONS = ("crm/set-lead-status", "mail/compose-to-contact", "sheet/edit-quantity")  # one per pack

@@ -2,7 +2,8 @@
 screen text (OCR) must come from the reserved fake ranges, and no host canary may appear.
 
 Typed text is rebuilt from the raw key events (`keystrokes`): text erased afterwards, keys typed
-with no field focused and the clipboard's text at each paste are scanned too. A file in the episode
+with no field focused and the clipboard's text at each paste are scanned too. So is the text of each
+document a desktop episode left in its home folder (`home.jsonl`, see `documents`). A file in the episode
 folder that the trace format does not name is a finding of its own (only the recorder writes there).
 Typed words that neither the task (its parameters, instruction), the targets acted on nor the
 screen explain are flagged for a reviewer (`review`), without blocking.
@@ -27,6 +28,7 @@ from pydantic import BaseModel, Field
 from cleantrace.errors import CleantraceError
 from cleantrace.privacy.canaries import canary_pattern, host_canaries
 from cleantrace.privacy.detect import find_identifiers
+from cleantrace.privacy.documents import home_texts
 from cleantrace.privacy.explain import unexplained_words, vocabulary
 from cleantrace.privacy.keystrokes import typed_spans
 from cleantrace.privacy.ocr import OcrCell, read_closer, read_frames, tesseract_missing
@@ -101,6 +103,8 @@ def scan_episode(folder: Path, *, ocr: bool = True, canaries: Sequence[str] = ()
     spans = typed_spans(trace.events)
     for span in spans:
         look(files.EVENTS, span.record, span.text, typed=True)
+    for record, text in home_texts(folder):  # documents left in a desktop episode's home: typed by the performer
+        look(files.HOME_DOCUMENTS, record, text, typed=True)
     for n, action in enumerate(trace.actions, start=1):
         raw = action.model_dump(exclude_none=True)
         for name in ACTION_FIELDS:

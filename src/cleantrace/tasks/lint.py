@@ -156,7 +156,48 @@ class SeededWorlds:
         fake.faker.random.setstate(faker_state)
         world.fake = fake
         world.db = Database(copy)
+        world.home, world.apps = None, {}
         return world
+
+    def for_task(self, task_cls: type[Task], seed: int, live: bool = False):
+        """The world `task_cls`'s setup sees, as its episode starts: its pack's world; a desktop task's
+        also with an empty home folder and the world of each of its `web_apps` (`live`: the worlds the
+        `clients` serve)."""
+        desktop = getattr(task_cls, "profile", "kiosk") == "desktop"
+        world = self.fresh(task_cls.app, seed, live=live and not desktop)
+        if desktop:
+            self._copies += 1
+            world.home = self.folder / f"home-{self._copies}"
+            world.home.mkdir()
+            world.apps = {name: world if name == task_cls.app else self.fresh(name, seed, live=live)
+                          for name in task_cls.web_apps}
+        return world
+
+    def clients(self, task_cls: type[Task]):
+        """What a task's `effect` gets as `app`: the test client of its pack's app; for a desktop task a
+        dict of test clients, one per web app of `web_apps`."""
+        if getattr(task_cls, "profile", "kiosk") == "desktop":
+            return {name: self.client(name) for name in task_cls.web_apps}
+        return self.client(task_cls.app)
+
+
+def write_home(task: Task, world, p: dict) -> None:
+    """A desktop task's `home_files(p)` written under `world.home` (as the episode does before apps start)."""
+    if getattr(world, "home", None) is None:
+        return
+    for rel, content in task.home_files(p).items():
+        target = (world.home / rel).resolve()
+        if Path(rel).is_absolute() or not target.is_relative_to(world.home.resolve()):
+            raise ValueError(f"home_files() path {rel!r} is not inside the home folder")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(content)
+
+
+def close_world(world) -> None:
+    for other in getattr(world, "apps", {}).values():
+        if other is not world:
+            other.db.close()
+    world.db.close()
 
 
 class TaskLinter:
@@ -250,14 +291,14 @@ class TaskLinter:
         missing: dict[str, int] = {}
         first: dict | None = None
         for seed in range(self.seeds):
-            world = self.worlds.fresh(self.task_cls.app, seed)
+            world = self.worlds.for_task(self.task_cls, seed)
             try:
                 params = task.setup(world)
             except Exception as exc:
                 self.raised("setup", exc, "setup(world) must pick this episode's parameters from the seeded world")
                 return None
             finally:
-                world.close()
+                close_world(world)
             if not isinstance(params, dict):
                 self.problem(self.attr_line("setup"), f"setup() returned a {type(params).__name__}, not a dict",
                              "return a dict of parameters, e.g. {'lead': lead.name}")
@@ -284,11 +325,11 @@ class TaskLinter:
                          f"only {len(seen)} distinct parameter sets over {self.seeds} seeds",
                          "pick rows and options with world.pick()/world.choice(), not constants")
         if first is not None:
-            world = self.worlds.fresh(self.task_cls.app, 0)
+            world = self.worlds.for_task(self.task_cls, 0)
             try:
                 again = task.setup(world)
             finally:
-                world.close()
+                close_world(world)
             if json.dumps(again, sort_keys=True) != json.dumps(first, sort_keys=True):
                 self.problem(self.attr_line("setup"), "the same seed gave different parameters",
                              "draw randomness only from world.rng / world.choice / world.pick")
@@ -322,16 +363,21 @@ class TaskLinter:
         for seed in range(min(EFFECT_SEEDS, self.seeds)):
             runs = [("right", None)] + ([("wrong", None)] if has_wrong else [])
             for kind, _ in runs:
-                world = self.worlds.fresh(self.task_cls.app, seed, live=has_effect)
+                world = self.worlds.for_task(self.task_cls, seed, live=has_effect)
                 try:
                     if not self._verdict_run(task, world, seed, kind, has_effect):
                         return
                 finally:
-                    world.close()
+                    close_world(world)
 
     def _verdict_run(self, task: Task, world, seed: int, kind: str, has_effect: bool) -> bool:
         """One fresh world: setup, the fresh check, then (kind) the right or wrong effect. False: stop."""
         p = task.setup(world)
+        try:
+            write_home(task, world, p)
+        except Exception as exc:
+            self.raised("home_files", exc, "home_files(p) must map paths relative to the home to bytes")
+            return False
         try:
             fresh = task.verdict(world, p)[0]  # a CheckFailed or a returned reason: not passed
         except Exception as exc:
@@ -363,9 +409,10 @@ class TaskLinter:
         if not has_effect:
             return True
         try:
-            task.effect(self.worlds.client(self.task_cls.app), world, acted)
+            task.effect(self.worlds.clients(self.task_cls), world, acted)
         except Exception as exc:
-            self.raised("effect", exc, "effect(app, world, p) must do the task's outcome through the app's HTTP API")
+            self.raised("effect", exc, "effect(app, world, p) must do the task's outcome through the app's HTTP API"
+                        " (a desktop task's: on the files under world.home, with the document libraries)")
             return False
         try:
             done = task.verdict(world, p)[0]
@@ -427,7 +474,8 @@ def setup_on_host(registry: TaskRegistry, task_cls: type[Task], seed: int,
     if worlds is None:
         with SeededWorlds(registry) as own:
             return setup_on_host(registry, task_cls, seed, own)
-    world = worlds.fresh(registry.pack_of(task_cls).name, seed)
+    registry.pack_of(task_cls)
+    world = worlds.for_task(task_cls, seed)
     try:
         return task_cls().setup(world)
     except Exception as exc:
@@ -439,7 +487,7 @@ def setup_on_host(registry: TaskRegistry, task_cls: type[Task], seed: int,
         raise TaskError(f"{where}: setup() of {task_cls.id} on seed {seed} raised {type(exc).__name__}: "
                         f"{_one_line(exc)}", hint) from exc
     finally:
-        world.close()
+        close_world(world)
 
 
 def check_setups(registry: TaskRegistry, episodes: list[tuple[str, int]]) -> None:

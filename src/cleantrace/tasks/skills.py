@@ -29,6 +29,17 @@ SKILLS: dict[str, str] = {
     "filter": "narrow a list with filters",
     "bulk-edit": "change many items in one go",
     "tabs": "switch between tabs of a page",
+    # desktop tasks (issue 14): native applications and several apps in one task
+    "spreadsheet": "work in a spreadsheet application (cells, ranges, sheets)",
+    "formula": "write a spreadsheet formula",
+    "word-processor": "edit a document in a word processor (styles, tables, export)",
+    "file-manager": "rename, move, copy or delete files in a file manager",
+    "text-editor": "edit and save a plain text file",
+    "file-dialog": "pick or name a file in an Open/Save/Attach dialog",
+    "menu-bar": "choose a command from an application's menu bar",
+    "window-switch": "switch between application windows",
+    "browser-tabs": "open and switch between browser tabs",
+    "cross-app": "carry information from one application into another",
 }
 
 # What the shipped library must cover between its packs (issue 4).

@@ -9,14 +9,14 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-from flask import Flask, abort, jsonify, redirect, render_template, request, url_for
+from flask import Flask, Response, abort, jsonify, redirect, render_template, request, url_for
 
 from cleantrace.world import Database
 
 from .data import INDUSTRIES, PRIORITIES, STAGES, STATUSES, TITLES, nice_date, populate, slug
 
 __all__ = ["INDUSTRIES", "PRIORITIES", "STAGES", "STATUSES", "TITLES", "create_app", "lead_matches",
-           "nice_date", "populate", "slug"]
+           "leads_report", "nice_date", "populate", "slug"]
 
 HERE = Path(__file__).parent
 LEAD_FILTERS = ("status", "owner", "q")
@@ -26,6 +26,21 @@ def lead_matches(lead, query: str) -> bool:
     """The lead list's search: the query is a case-insensitive part of the lead's name or company."""
     q = query.strip().lower()
     return q in lead.name.lower() or q in lead.company.lower()
+
+
+REPORT_COLUMNS = ("Name", "Company", "Email", "Phone", "Status", "Owner")
+
+
+def leads_report(db: Database, status: str = "") -> list[list[str]]:
+    """The leads CSV report: a header, then the leads (of `status`, or all) in the list's order."""
+    rows = db.rows("select * from leads order by id")
+    return [list(REPORT_COLUMNS), *[[r.name, r.company, r.email, r.phone, r.status, r.owner] for r in rows
+                                    if not status or r.status == status]]
+
+
+def _csv_cell(value: str) -> str:
+    text = str(value)
+    return f'"{text.replace(chr(34), chr(34) * 2)}"' if any(c in text for c in ',"\r\n') else text
 
 
 def create_app(db_path: str | Path) -> Flask:
@@ -157,6 +172,21 @@ def create_app(db_path: str | Path) -> Flask:
             form.get("title", "").strip(), form.get("email", "").strip(), form.get("phone", "").strip(),
         )
         return redirect(url_for("account", account_id=account_id, notice=f"Contact {name} added"))
+
+    # -- reports: CSV exports (reached at /reports; no menu entry, so the other pages stay as they were) --
+    @app.get("/reports")
+    def reports():
+        return render_template("reports.html", statuses=STATUSES, section="reports")
+
+    @app.get("/reports/leads.csv")
+    def leads_csv():
+        status = request.args.get("status", "")
+        if status and status not in STATUSES:
+            abort(404)
+        rows = leads_report(db, status)
+        name = f"leads-{status.lower()}.csv" if status else "leads.csv"
+        body = "".join(",".join(_csv_cell(v) for v in row) + "\r\n" for row in rows)
+        return Response(body, mimetype="text/csv", headers={"Content-Disposition": f"attachment; filename={name}"})
 
     # -- pipeline and deals -----------------------------------------------------------------
     @app.get("/pipeline")

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timedelta
 from pathlib import Path
 
 from flask import Flask, abort, jsonify, render_template, request
+from markupsafe import Markup, escape
 
 from cleantrace.world import Database, World
 
@@ -160,12 +162,53 @@ def _display_date(stamp: str) -> str:
     return when.strftime("%H:%M") if when.date() == NEWEST.date() else when.strftime("%b %-d")
 
 
+LINK = re.compile(r"https?://[a-z0-9-]+\.test(?:/[^\s<>\"']*)?")
+
+
+def has_table(body: str) -> bool:
+    return sum(" | " in line for line in body.split("\n")) >= 2
+
+
+def message_body(body: str) -> Markup:
+    """A message's body as HTML: links to the episode's `.test` apps clickable (they open in a new tab),
+    and a run of lines with cells separated by " | " shown as a table (a plain body stays plain text)."""
+
+    def linked(text: str) -> Markup:
+        out, last = Markup(""), 0
+        for m in LINK.finditer(text):
+            out += escape(text[last:m.start()]) + Markup('<a href="{0}" target="_blank" rel="noopener">{0}</a>').format(
+                m[0])
+            last = m.end()
+        return out + escape(text[last:])
+
+    lines = body.split("\n")
+    if not has_table(body):
+        return linked(body)
+    out, rows = Markup(""), []
+    for line in [*lines, ""]:
+        if " | " in line:
+            rows.append(line.split(" | "))
+            continue
+        if rows:
+            head, *rest = rows
+            out += Markup("<table class=\"mail-table\"><thead><tr>{}</tr></thead><tbody>{}</tbody></table>").format(
+                Markup("").join(Markup("<th>{}</th>").format(c) for c in head),
+                Markup("").join(Markup("<tr>{}</tr>").format(Markup("").join(Markup("<td>{}</td>").format(c)
+                                                                              for c in row)) for row in rest))
+            rows = []
+        if line:
+            out += Markup("<br>") + linked(line) if out else linked(line)
+    return out
+
+
 def create_app(db_path: str | Path) -> Flask:
     """The webmail app serving the database at `db_path`."""
     here = Path(__file__).parent
     app = Flask(__name__, template_folder=str(here / "templates"), static_folder=str(here / "static"))
     db = Database(db_path)
     app.jinja_env.filters["maildate"] = _display_date
+    app.jinja_env.filters["message_body"] = message_body
+    app.jinja_env.filters["has_table"] = has_table
 
     def page_context(**extra):
         labels = db.rows("select id, name from labels order by name")
