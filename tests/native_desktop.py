@@ -48,7 +48,7 @@ def missing_parts() -> list[str]:
 def start_desktop(tmp: Path, wait_s: float = 90) -> NativeDesktop:
     """Xvfb + session bus + AT-SPI + openbox, then Calc and Mousepad; returns once both windows are in
     AT-SPI's tree (LibreOffice takes seconds on a loaded machine)."""
-    from cleantrace.perform.atspi import Atspi
+    from cleantrace.sandbox.atspi import Atspi
 
     number = next(n for n in range(140, 200) if not Path(f"/tmp/.X11-unix/X{n}").exists()
                   and not Path(f"/tmp/.X{n}-lock").exists())

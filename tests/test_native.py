@@ -32,11 +32,12 @@ def desktop(tmp_path_factory):
 
 def make_actor(display: str, observer, timeout_ms: float = 1500):
     from cleantrace.perform.actor import Actor
+    from cleantrace.perform.native import NativeActor
     from cleantrace.perform.persona import persona_named
     from cleantrace.perform.xinput import XTestInput
 
     return Actor(None, XTestInput(display), observer, seed=7, persona=persona_named("default"),  # type: ignore[arg-type]
-                 timeout_ms=timeout_ms)
+                 timeout_ms=timeout_ms, native=NativeActor)
 
 
 class Unrecorded:
@@ -79,10 +80,10 @@ def test_locators_find_one_showing_element_or_fail_in_one_line(desktop):
 
 
 def test_verbs_act_through_xtest_and_every_press_is_grounded_from_atspi(desktop, tmp_path):
-    from cleantrace.perform.atspi import Atspi
     from cleantrace.record.atspi_grounding import DesktopLabeller, DesktopResolver
     from cleantrace.record.clock import EpisodeClock
     from cleantrace.record.recorder import Recorder
+    from cleantrace.sandbox.atspi import Atspi
     from cleantrace.trace.writer import TraceWriter
 
     writer = TraceWriter(tmp_path / "ep")
@@ -134,7 +135,7 @@ def test_verbs_act_through_xtest_and_every_press_is_grounded_from_atspi(desktop,
 
 
 def test_menu_and_file_dialog_save_the_editor_text_under_home(desktop):
-    from cleantrace.perform.atspi import Atspi
+    from cleantrace.sandbox.atspi import Atspi
 
     actor = make_actor(desktop.display, Unrecorded(), timeout_ms=5000)
     editor = actor.native.window("Mousepad")
@@ -157,7 +158,7 @@ def test_menu_and_file_dialog_save_the_editor_text_under_home(desktop):
 
 def test_an_accessibility_bus_that_is_not_up_is_one_line_naming_it(tmp_path):
     from cleantrace.errors import GroundingError
-    from cleantrace.perform.atspi import Atspi
+    from cleantrace.sandbox.atspi import Atspi
 
     with pytest.raises(GroundingError) as down:
         Atspi(address=f"unix:path={tmp_path / 'no-bus'}")

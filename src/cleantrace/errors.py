@@ -33,3 +33,13 @@ class TraceError(CleantraceError):
 
 class GroundingError(CleantraceError):
     """The recorder could not find or describe the element of an action (kept as the reason)."""
+
+
+class CheckFailed(Exception):  # noqa: N818 - it reads as what happened: the check failed
+    """Raised by a task's `check` to fail the episode with a reason (what is not as asked).
+
+    Not a CleantraceError: a failed check is an outcome (`failure`), not a fault of the tool or task."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason

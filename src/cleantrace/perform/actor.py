@@ -128,9 +128,10 @@ class Actor:
     def __init__(
         self, page: Page, inputs: XTestInput, observer: Observer, seed: int, persona: Persona,
         screen: tuple[int, int] = DEFAULT_SCREEN, timeout_ms: float = 5000, motion: Any = None,
-        device_scale: float = 1.0,
+        device_scale: float = 1.0, native: Callable[[Actor], Any] | None = None,
     ) -> None:
         self.page = page
+        self._native_factory = native  # makes `actor.native` (perform/native.NativeActor on a desktop)
         self.motion = motion or ModelMotion()  # where pointer paths come from: the model or a movement library
         self.device_scale = device_scale  # screen pixels per DIP (the appearance's device scale factor)
         self.inputs = inputs
@@ -286,9 +287,10 @@ class Actor:
     def native(self) -> Any:
         """The same performer on native windows, targets from AT-SPI (a NativeActor: docs/native.md)."""
         if getattr(self, "_native", None) is None:
-            from cleantrace.perform.native import NativeActor
-
-            self._native = NativeActor(self)
+            if self._native_factory is None:
+                raise PerformError("this Actor drives no native apps", "native apps are for desktop-profile tasks "
+                                   "(profile = \"desktop\"; docs/desktop.md)")
+            self._native = self._native_factory(self)
         return self._native
 
     def prefers_keyboard(self) -> bool:

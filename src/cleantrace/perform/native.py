@@ -11,11 +11,11 @@ import numpy as np
 
 from cleantrace.errors import PerformError
 from cleantrace.perform.actor import WHEEL_DOWN, WHEEL_UP, Actor, _describe, _phrase, announced, rank_targets
-from cleantrace.perform.atspi import Atspi, Node
 from cleantrace.perform.motion import Box
-from cleantrace.perform.stacking import MAIN_WINDOWS, Stacking
 from cleantrace.perform.typing import typing_timeline
 from cleantrace.perform.xinput import BUTTONS
+from cleantrace.sandbox.atspi import Atspi, Node
+from cleantrace.sandbox.stacking import MAIN_WINDOWS, Stacking
 
 # the web's ARIA role names a task may use, and the AT-SPI roles they stand for
 ROLE_ALIASES: dict[str, tuple[str, ...]] = {

@@ -46,8 +46,9 @@ class TaskScript:
     def perform(self, page: Any, inputs: Any, recorder: Any) -> None:
         from cleantrace.perform.actor import Actor
         from cleantrace.perform.library import motion_source
+        from cleantrace.perform.native import NativeActor
 
         motion = motion_source(self.motion, self.motion_library)
         actor = Actor(page, inputs, recorder, self.seed, self.persona, self.screen, motion=motion,
-                      device_scale=self.device_scale)
+                      device_scale=self.device_scale, native=NativeActor)
         self.task.solve(actor, self.params)

@@ -7,8 +7,8 @@ from __future__ import annotations
 from typing import Any
 
 from cleantrace.errors import GroundingError
-from cleantrace.perform.atspi import COMPONENT, NULL_PATH, SCREEN, Atspi, Node
-from cleantrace.perform.stacking import Stacking, inside
+from cleantrace.sandbox.atspi import COMPONENT, NULL_PATH, SCREEN, Atspi, Node
+from cleantrace.sandbox.stacking import Stacking, inside
 from cleantrace.trace.schema import Target
 
 # roles a person acts on: a press on a label inside a button names the button

@@ -6,19 +6,12 @@ import random
 import string
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from cleantrace.errors import CheckFailed
 from cleantrace.spec import seed_for
 
 if TYPE_CHECKING:
     from cleantrace.perform.actor import Actor
     from cleantrace.world import World
-
-
-class CheckFailed(Exception):  # noqa: N818 - it reads as what happened: the check failed
-    """Raised by a task's `check` to fail the episode with a reason (what is not as asked)."""
-
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
 
 
 def expect(condition: object, reason: str) -> bool:

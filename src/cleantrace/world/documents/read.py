@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from cleantrace.tasks.spec import CheckFailed
+from cleantrace.errors import CheckFailed
 
 SPREADSHEETS = (".xlsx", ".ods", ".csv")
 TEXT_DOCUMENTS = (".docx", ".odt")

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import os
 
-from cleantrace.perform.atspi import Node
+from cleantrace.sandbox.atspi import Node
 
 # top-level windows that are whole windows; the others (menus, drop-down lists) float above them
 MAIN_WINDOWS = {"frame", "dialog", "file chooser", "alert", "color chooser", "font chooser"}
