@@ -35,13 +35,17 @@ from cleantrace.trace.describe import element_phrase, key_phrase
 WHEEL_UP, WHEEL_DOWN = 4, 5
 
 MAX_CORRECTIONS = 2  # corrective sub-movements when a target moved while the pointer travelled to it
-# The element's nearest scrollable ancestor's visible box (CSS px, clipped to the viewport).
+WHEEL_LEFT, WHEEL_RIGHT = 6, 7  # the horizontal wheel (a tilt wheel or a touchpad's sideways swipe)
+# The visible box (CSS px, clipped to the viewport) of the element's nearest ancestor that scrolls
+# along `axis` ("y" or "x"; the page itself when none does).
 SCROLL_BOX_JS = """
-e => {
+(e, axis) => {
+  const vert = axis !== 'x';
   let n = e.parentElement;
   for (; n && n !== document.body && n !== document.documentElement; n = n.parentElement) {
     const s = getComputedStyle(n);
-    if (/(auto|scroll)/.test(s.overflowY) && n.scrollHeight > n.clientHeight + 1) break;
+    if (/(auto|scroll)/.test(vert ? s.overflowY : s.overflowX) &&
+        (vert ? n.scrollHeight > n.clientHeight + 1 : n.scrollWidth > n.clientWidth + 1)) break;
   }
   // client areas: without scroll bars (a horizontal one appears when a wide table overflows a small page)
   const W = document.documentElement.clientWidth, H = document.documentElement.clientHeight;
@@ -412,9 +416,11 @@ class Actor:
         if bbox is None:
             raise PerformError("the target disappeared before it could be reached", "wait for the page first")
         x, y, w, h = bbox["x"], bbox["y"], bbox["width"], bbox["height"]
-        vx, vy, vw, vh = target.evaluate(SCROLL_BOX_JS)
+        vx, vy, vw, vh = target.evaluate(SCROLL_BOX_JS, "y")
         if h > vh:  # taller than what shows of it (a board lane on a small page): aim at the part in sight
             y, h = max(y, vy), min(y + h, vy + vh) - max(y, vy)
+        if w > vw:  # wider than what shows of it (a wide table in a small window): the part in sight
+            x, w = max(x, vx), min(x + w, vx + vw) - max(x, vx)
         return self._to_screen(x, y, w, h)
 
     def _to_screen(self, x: float, y: float, w: float, h: float) -> Box:
@@ -422,36 +428,44 @@ class Actor:
         return Box(ox + x * scale, oy + y * scale, w * scale, h * scale)
 
     def _scroll_into_view(self, target: Locator, max_flicks: int = 15) -> None:
-        """Turn the wheel over the target's scrollable container until the target is inside it.
+        """Turn the wheel over the target's scrollable container until the target is inside it: down
+        or up first, then sideways (the horizontal wheel) when the page is wider than its window.
 
         Like a person: a flick of as many ticks as the distance seems to need (learned from how far
         the first tick went), a look once the content comes to rest, and another flick if needed.
         """
+        self._scroll_along(target, "y", max_flicks)
+        self._scroll_along(target, "x", max_flicks)
+
+    def _scroll_along(self, target: Locator, axis: str, max_flicks: int) -> None:
+        """Scroll along one axis ("y": buttons 4/5, "x": buttons 6/7) until the target is in view on it."""
         per_tick: float | None = None
+        buttons = (WHEEL_UP, WHEEL_DOWN) if axis == "y" else (WHEEL_LEFT, WHEEL_RIGHT)
         for flick in range(max_flicks):
             bbox = target.bounding_box()
             if bbox is None:
                 return
-            vx, vy, vw, vh = target.evaluate(SCROLL_BOX_JS)
-            top, bottom = bbox["y"], bbox["y"] + bbox["height"]
-            if top >= vy and bottom <= vy + vh:
+            vx, vy, vw, vh = view_box = target.evaluate(SCROLL_BOX_JS, axis)
+            start, size, lo, room = _span(bbox, view_box, axis)
+            end = start + size
+            if start >= lo and end <= lo + room:
                 return
-            if bottom - top > vh and min(bottom, vy + vh) - max(top, vy) >= vh / 2:
-                return  # taller than the view and filling half of it: as much as can be seen at once
+            if size > room and min(end, lo + room) - max(start, lo) >= room / 2:
+                return  # larger than the view and filling half of it: as much as can be seen at once
             if flick == 0:  # the wheel scrolls what is under the pointer: go over the container first
                 view = self._to_screen(vx + vw * 0.2, vy + vh * 0.2, vw * 0.6, vh * 0.6)
                 if not _inside(self.inputs.position, view):
                     self.inputs.move_along(
                         self.motion.move_path(self.inputs.position, view, self.rng, self.persona, self.screen))
-            down = bottom > vy + vh
-            distance = bottom - (vy + vh) if down else vy - top
+            forward = end > lo + room
+            distance = end - (lo + room) if forward else lo - start
             ticks = 1 if not per_tick else max(1, int(np.ceil(distance / per_tick)))
             for delay in scroll_ticks(ticks, self.rng, self.persona):
                 time.sleep(float(delay))
-                self.inputs.button(WHEEL_DOWN if down else WHEEL_UP, True)
-                self.inputs.button(WHEEL_DOWN if down else WHEEL_UP, False)
+                self.inputs.button(buttons[forward], True)
+                self.inputs.button(buttons[forward], False)
             self._wait_until_still(target, before=bbox)
-            moved = abs((target.bounding_box() or bbox)["y"] - top)
+            moved = abs(_span(target.bounding_box() or bbox, view_box, axis)[0] - start)
             if per_tick is None and moved > 0:
                 per_tick = moved / ticks
             elif moved == 0 and per_tick is not None:
@@ -512,6 +526,14 @@ def _phrase(
     else:
         what = f"'{text}'"
     return f"{what} in {_phrase(**within)}" if within else what
+
+
+def _span(bbox: dict, view: list[float], axis: str) -> tuple[float, float, float, float]:
+    """Along `axis`: the element's start and size, the view's start and size (CSS px)."""
+    vx, vy, vw, vh = view
+    if axis == "y":
+        return bbox["y"], bbox["height"], vy, vh
+    return bbox["x"], bbox["width"], vx, vw
 
 
 def _inside(point: tuple[int, int], box: Box) -> bool:
