@@ -442,6 +442,9 @@ class Desktop:
             if self._playwright is None:
                 self._playwright = sync_playwright().start()
             browser = self._playwright.chromium.connect_over_cdp(devtools_url(self.profile, self.browser, timeout))
+            # Playwright takes the browser's downloads over (GUID-named files in its own folder): give
+            # them back, so a download lands in ~/Downloads under its own name (the managed policy)
+            browser.new_browser_cdp_session().send("Browser.setDownloadBehavior", {"behavior": "default"})
             context = browser.contexts[0]
             self._page = context.pages[-1] if context.pages else context.wait_for_event("page")
         return self._page
