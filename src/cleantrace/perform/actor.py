@@ -28,7 +28,7 @@ from cleantrace.perform.motion import (
 from cleantrace.perform.persona import Persona
 from cleantrace.perform.typing import SHIFTED, chord_timeline, typing_timeline
 from cleantrace.perform.xinput import BUTTONS, XTestInput, x_key_name
-from cleantrace.sandbox.browser import page_screen_origin
+from cleantrace.sandbox.browser import front_page, page_screen_origin
 from cleantrace.spec import DEFAULT_SCREEN, seed_stream
 from cleantrace.trace.describe import element_phrase, key_phrase
 
@@ -72,6 +72,8 @@ def announced(verb: F) -> F:
     def wrapper(self, *args: Any, **kwargs: Any) -> Any:
         shown = [repr(a) for a in args] + [f"{k}={v!r}" for k, v in kwargs.items() if v not in (None, (), False)]
         print(f"actor: {verb.__name__}({', '.join(shown)}) at {call_site()}", file=sys.stderr, flush=True)
+        if isinstance(self, Actor):
+            self.page = front_page(self.page)  # the tab the person sees now (a desktop browser has tabs)
         return verb(self, *args, **kwargs)
 
     return wrapper  # type: ignore[return-value]

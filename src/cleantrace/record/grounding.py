@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from cleantrace.errors import GroundingError
-from cleantrace.sandbox.browser import page_screen_origin
+from cleantrace.sandbox.browser import front_page, page_screen_origin
 from cleantrace.trace.schema import Target
 
 # The hit node may be a span inside a link: climb to the element a person would name as the target.
@@ -75,7 +75,7 @@ class TargetResolver:
         `DOM.getNodeForLocation` takes *document* coordinates: the main frame's scroll offset is
         added to the viewport point (without it, every press after a page scroll missed its node).
         """
-        cdp = self._session()
+        cdp = self._session(follow=True)
         try:
             ox, oy, scale = page_screen_origin(self.page, self.device_scale)
             css_x, css_y = (x - ox) / scale, (y - oy) / scale
@@ -105,6 +105,7 @@ class TargetResolver:
         """Whether the element at `selector` is, or is inside, a menu item with a popup that is open
         (`aria-haspopup` and `aria-expanded="true"`): a submenu a resting pointer opened."""
         try:
+            follow_front(self)
             return bool(self.page.evaluate(OPENED_JS, selector))
         except Exception as exc:  # the page navigated meanwhile
             raise GroundingError(f"CDP: {_one_line(exc)} (popup of {selector})", "") from None
@@ -112,7 +113,7 @@ class TargetResolver:
     def focused(self) -> Target | None:
         """The element that has the keyboard focus (where typing goes); the page itself (body)
         when nothing else has it. Raises GroundingError when the page cannot be asked."""
-        cdp = self._session()
+        cdp = self._session(follow=True)
         try:
             active = cdp.send("Runtime.evaluate", {"expression": "document.activeElement || document.body"})["result"]
             if "objectId" not in active:
@@ -145,10 +146,21 @@ class TargetResolver:
             source="cdp",
         )
 
-    def _session(self):
+    def _session(self, follow: bool = False):
+        """The page's CDP session; `follow`: first move to the tab the person sees (`front_page`)."""
+        if follow:
+            follow_front(self)
         if self._cdp is None:
             self._cdp = self.page.context.new_cdp_session(self.page)
         return self._cdp
+
+
+def follow_front(holder: Any) -> None:
+    """Point `holder` (a resolver or labeller with `page` and `_cdp`) at the tab the person sees:
+    a new tab gets its own CDP session."""
+    page = front_page(holder.page)
+    if page is not holder.page:
+        holder.page, holder._cdp = page, None
 
 
 def _one_line(exc: BaseException) -> str:

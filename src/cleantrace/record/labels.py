@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from cleantrace.errors import GroundingError
+from cleantrace.record.grounding import follow_front
 from cleantrace.sandbox.browser import page_screen_origin
 
 CANDIDATES = (
@@ -70,6 +71,7 @@ class ScreenLabeller:
                                  "") from None
 
     def _label(self) -> dict:
+        follow_front(self)  # the tab the person sees
         cdp = self._session()
         ox, oy, scale = page_screen_origin(self.page, self.device_scale)
         boxes = self.page.evaluate(BOXES_JS, CANDIDATES)

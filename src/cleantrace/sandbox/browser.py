@@ -52,6 +52,34 @@ def page_screen_origin(page: Any, device_scale: float = 1.0) -> tuple[float, flo
     return (float(x) - inner_w * zoom) * device_scale, (float(y) - inner_h * zoom) * device_scale, float(ratio)
 
 
+BROWSER_TITLE = " - Chromium"  # how Chromium titles its window: "<the shown tab's title> - Chromium"
+
+
+def front_page(page: Any, titles: set[str] | None = None) -> Any:
+    """The tab a person sees in `page`'s browser: `page` itself while it shows (or is the only
+    tab), else the tab whose title a browser window bears (after Ctrl+Tab, or a link opened in a new
+    tab and switched to). `titles`: the windows' titles (by default read from the X display).
+
+    Not `document.visibilityState`: with Playwright attached every tab says "visible" (measured)."""
+    pages = [p for p in page.context.pages if not p.is_closed()]
+    if len(pages) < 2:
+        return pages[0] if page.is_closed() and pages else page
+    if titles is None:
+        from cleantrace.sandbox.stacking import window_titles
+
+        titles = set(window_titles())
+    showing = []
+    for other in pages:
+        try:
+            if f"{other.title()}{BROWSER_TITLE}" in titles:
+                showing.append(other)
+        except Exception:  # a tab that closed or navigated meanwhile
+            continue
+    if (page in showing or not showing) and not page.is_closed():
+        return page
+    return showing[-1] if showing else pages[-1]
+
+
 def chromium_command(profile: Path, size: tuple[int, int], appearance: Appearance = DEFAULT) -> list[str]:
     """Chromium in a kiosk window at (0, 0), so page pixels are screen pixels, with CDP on loopback.
 

@@ -90,3 +90,15 @@ def inside(node: Node, x: float, y: float) -> bool:
         return False
     bx, by, bw, bh = node.box
     return bx <= x < bx + bw and by <= y < by + bh
+
+
+_stacking: Stacking | None = None
+
+
+def window_titles() -> list[str]:
+    """The titles of the window manager's client windows on this display (`$DISPLAY`), topmost first."""
+    global _stacking
+    if _stacking is None:
+        _stacking = Stacking()
+    order = _stacking.order()
+    return sorted(order, key=order.__getitem__)
