@@ -8,6 +8,7 @@ from typing import Any
 
 from cleantrace.errors import GroundingError
 from cleantrace.sandbox.atspi import COMPONENT, NULL_PATH, SCREEN, Atspi, Node
+from cleantrace.sandbox.browser import BROWSER_TITLE
 from cleantrace.sandbox.stacking import Stacking, inside
 from cleantrace.trace.schema import Target
 
@@ -137,10 +138,19 @@ class DesktopResolver:
         self.native = native or AtspiResolver()
 
     def at(self, x: int, y: int, skip: str = "") -> Target:
+        if self.web is not None and self._over_page(x, y):
+            return self.web.at(x, y, skip=skip) if skip else self.web.at(x, y)
         chain = self.native.hit(x, y) if self.web is not None else []
         if self.web is not None and any(n.role in WEB_DOCUMENTS for n in chain):
             return self.web.at(x, y, skip=skip) if skip else self.web.at(x, y)
         return describe(pick(chain)) if chain else self.native.at(x, y)
+
+    def _over_page(self, x: int, y: int) -> bool:
+        """Whether (x, y) is on the browser's shown page, its window topmost there (no popup over it)."""
+        if self.native.stacking.popup_at(x, y):
+            return False
+        title = self.native.stacking.title_at(x, y)
+        return bool(title and title.endswith(BROWSER_TITLE) and self.web.shows(x, y))
 
     def focused(self) -> Target | None:
         node = self.native.focused_node()

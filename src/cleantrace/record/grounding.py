@@ -101,6 +101,17 @@ class TargetResolver:
             self._cdp = None
             raise GroundingError(f"CDP: {_one_line(exc)} at ({x}, {y})", "") from None
 
+    def shows(self, x: int, y: int) -> bool:
+        """Whether screen point (x, y) falls on the shown tab's page (its viewport); False when the
+        page cannot be asked."""
+        try:
+            follow_front(self)
+            ox, oy, scale = page_screen_origin(self.page, self.device_scale)
+            w, h = self.page.evaluate("[innerWidth, innerHeight]")
+        except Exception:  # the page navigated or closed meanwhile
+            return False
+        return ox <= x < ox + w * scale and oy <= y < oy + h * scale
+
     def opened(self, selector: str) -> bool:
         """Whether the element at `selector` is, or is inside, a menu item with a popup that is open
         (`aria-haspopup` and `aria-expanded="true"`): a submenu a resting pointer opened."""

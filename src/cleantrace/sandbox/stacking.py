@@ -57,6 +57,33 @@ class Stacking:
         except Exception:  # no X here, or the window went away meanwhile
             return None
 
+    def title_at(self, x: float, y: float) -> str | None:
+        """The title of the topmost client window whose box (screen pixels, from X) holds (x, y); None
+        when none does or X cannot be asked. X knows true boxes where an app's AT-SPI may not
+        (Chromium gives its frame's in DIP when a device scale factor is forced)."""
+        try:
+            from Xlib import X, display
+
+            if self._x is None:
+                self._x = display.Display(self.display_name or os.environ.get("DISPLAY", ""))
+            d = self._x
+            root = d.screen().root
+            prop = root.get_full_property(d.intern_atom("_NET_CLIENT_LIST_STACKING"), X.AnyPropertyType)
+            name_atom, utf8 = d.intern_atom("_NET_WM_NAME"), d.intern_atom("UTF8_STRING")
+            for wid in reversed(list(prop.value) if prop is not None else []):  # topmost first
+                win = d.create_resource_object("window", wid)
+                if win.get_attributes().map_state != X.IsViewable:
+                    continue
+                g = win.get_geometry()
+                at = win.translate_coords(root, 0, 0)
+                left, top = -at.x, -at.y
+                if left <= x < left + g.width and top <= y < top + g.height:
+                    title = win.get_full_property(name_atom, utf8)
+                    return bytes(title.value).decode("utf-8", "replace") if title is not None else ""
+        except Exception:  # no X here, or a window went away meanwhile
+            return None
+        return None
+
     def popup_at(self, x: float, y: float) -> bool:
         """Whether the topmost X window at (x, y) is a popup (override-redirect: an open menu, a
         drop-down list, a tooltip), which AT-SPI lists inside its window's tree, not as a window."""
