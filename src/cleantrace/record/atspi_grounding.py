@@ -109,8 +109,10 @@ class AtspiResolver:
 
     def focused_node(self) -> Node | None:
         windows = self.atspi.windows()
-        active = [w for w in windows if "active" in w.states] or [  # Chromium does not mark its frame active
-            w for w in windows if w.name and w.name == self.stacking.active()]
+        # the window manager's word first: Chromium does not mark its frame active, and its download
+        # bubble ("Recent download history") stays marked active after another window took the focus
+        title = self.stacking.active()
+        active = [w for w in windows if w.name and w.name == title] or [w for w in windows if "active" in w.states]
         if not active:
             return None
         every = self.atspi.subtree(active[:1])
