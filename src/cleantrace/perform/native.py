@@ -166,6 +166,14 @@ class NativeActor(Actor):
         fields = [n for n in self.atspi.subtree([dialog]) if n.showing and n.role == "text" and "editable" in n.states]
         return next((n for n in fields if "focused" in n.states), fields[0] if fields else None)
 
+    def drag(self, source: dict, target: dict, why: str | None = None) -> None:
+        """The web's drag (a real press, move and release); a drop target `within` another window's
+        title is phrased as that window ("Drag 'a.txt' into the Archive window")."""
+        within = target.get("within") or {}
+        if not self._described and set(within) == {"name"}:
+            self._described = f"Drag {_phrase(**source)} into the {within['name']} window"
+        super().drag(source, target, why=why)
+
     @announced
     def menu(self, *path: str, why: str | None = None) -> None:
         """Open the menu bar entry `path[0]`, rest on each submenu in between, click the last item."""
