@@ -194,12 +194,17 @@ def select_span(actor, first: dict, last: dict, wanted: tuple[str, str], tries: 
         with actor._held(hold):
             actor._press(BUTTONS["left"])
 
+    def into_view(locator: dict, what: str) -> None:  # a step of its own, before the press's step
+        if not actor._locate(**locator).evaluate(UNCOVERED_JS, True):
+            actor._described = f"Scroll to {what}"
+            actor.scroll_to(**locator)
+
     for attempt in range(tries):
         again = " again" if attempt else ""
+        into_view(first, f"the table's first cell '{wanted[0]}'")
         with actor._step(f"Click{again} before '{wanted[0]}', the start of the table"):
             press_at(first, before=True)
-        actor._described = f"Scroll to the table's last cell '{wanted[1]}'"
-        actor.scroll_to(**last)
+        into_view(last, f"the table's last cell '{wanted[1]}'")
         with actor._step(f"Shift-click after '{wanted[1]}' to select the table up to its end"):
             press_at(last, before=False, hold=("shift",))
         chosen = " ".join(actor.page.evaluate(SELECTION_JS).split())
