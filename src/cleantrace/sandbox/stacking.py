@@ -39,6 +39,34 @@ class Stacking:
         except Exception:  # no X here, or a window went away meanwhile: the caller falls back
             return {}
 
+    def cycle(self) -> list[str]:
+        """The titles of the windows openbox's Alt+Tab goes through, in the order it visits them: the
+        stacking order, topmost (the active window) first (click-to-focus raises, so the order of
+        last use is the stacking order), without the windows it skips: docks and desktops, hidden
+        (minimised) ones and those that keep off the taskbar."""
+        try:
+            from Xlib import X, display
+
+            if self._x is None:
+                self._x = display.Display(self.display_name or os.environ.get("DISPLAY", ""))
+            d = self._x
+            prop = d.screen().root.get_full_property(d.intern_atom("_NET_CLIENT_LIST_STACKING"), X.AnyPropertyType)
+            atom = d.intern_atom
+            skipped = {atom(a) for a in ("_NET_WM_STATE_HIDDEN", "_NET_WM_STATE_SKIP_TASKBAR")}
+            kinds = {atom(a) for a in ("_NET_WM_WINDOW_TYPE_DOCK", "_NET_WM_WINDOW_TYPE_DESKTOP")}
+            out = []
+            for wid in reversed(list(prop.value) if prop is not None else []):
+                win = d.create_resource_object("window", wid)
+                state = win.get_full_property(atom("_NET_WM_STATE"), X.AnyPropertyType)
+                kind = win.get_full_property(atom("_NET_WM_WINDOW_TYPE"), X.AnyPropertyType)
+                if (state and skipped & set(state.value)) or (kind and kinds & set(kind.value)):
+                    continue
+                title = win.get_full_property(atom("_NET_WM_NAME"), atom("UTF8_STRING"))
+                out.append(bytes(title.value).decode("utf-8", "replace") if title is not None else "")
+            return out
+        except Exception:  # no X here, or a window went away meanwhile: the caller falls back
+            return []
+
     def active(self) -> str | None:
         """The title of the window the window manager says is active (`_NET_ACTIVE_WINDOW`): the
         truth when an app (Chromium) does not mark its AT-SPI frame active."""
