@@ -180,6 +180,14 @@ def test_alt_tab_reaches_the_window_in_one_try(desktop):
     assert len(observer.steps) >= 2
     actor.inputs.close()
 
+    from cleantrace.sandbox.atspi import Atspi  # where each window is, from X: the one in front at a point
+
+    windows = Atspi().windows()
+    calc = next(w for w in windows if "LibreOffice Calc" in w.name and w.role == "frame")
+    x, y, w, h = stacking.rects()[calc.name]
+    assert (abs(x - calc.box[0]), abs(y - calc.box[1])) <= (2, 2)  # screen pixels, as AT-SPI's box of it
+    assert stacking.topmost(windows, x + w / 2, y + h / 2)[0].name == calc.name  # it is in front
+
 
 def test_an_accessibility_bus_that_is_not_up_is_one_line_naming_it(tmp_path):
     from cleantrace.errors import GroundingError
