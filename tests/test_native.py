@@ -156,6 +156,39 @@ def test_menu_and_file_dialog_save_the_editor_text_under_home(desktop):
     actor.inputs.close()
 
 
+class Steps(Unrecorded):
+    """Counts the steps the Actor takes (each says what it does)."""
+
+    def __init__(self):
+        self.steps: list[str] = []
+
+    def note(self, description, why=None):
+        self.steps.append(description)
+
+
+def test_alt_tab_reaches_the_window_in_one_try(desktop):
+    from cleantrace.sandbox.stacking import Stacking
+
+    stacking, observer = Stacking(desktop.display), Steps()
+    actor = make_actor(desktop.display, observer, timeout_ms=5000)
+    for title in ("LibreOffice Calc", "Mousepad", "LibreOffice Calc"):
+        before = len(observer.steps)
+        actor.native.focus(title)
+        assert title in (stacking.active() or "")  # the window manager gave it the focus
+        assert stacking.cycle()[0] == stacking.active()  # Alt+Tab's order starts at the active window
+        assert observer.steps[before:] in ([], [f"Switch to the {title} window"])  # one Alt+Tab at most
+    assert len(observer.steps) >= 2
+    actor.inputs.close()
+
+    from cleantrace.sandbox.atspi import Atspi  # where each window is, from X: the one in front at a point
+
+    windows = Atspi().windows()
+    calc = next(w for w in windows if "LibreOffice Calc" in w.name and w.role == "frame")
+    x, y, w, h = stacking.rects()[calc.name]
+    assert (abs(x - calc.box[0]), abs(y - calc.box[1])) <= (2, 2)  # screen pixels, as AT-SPI's box of it
+    assert stacking.topmost(windows, x + w / 2, y + h / 2)[0].name == calc.name  # it is in front
+
+
 def test_an_accessibility_bus_that_is_not_up_is_one_line_naming_it(tmp_path):
     from cleantrace.errors import GroundingError
     from cleantrace.sandbox.atspi import Atspi

@@ -54,7 +54,7 @@ def pointer(xvfb) -> tuple[int, int]:
     return here.root_x, here.root_y
 
 
-def pointer_reaches(xvfb, spot: tuple[int, int], timeout: float = 30.0) -> tuple[int, int]:
+def pointer_reaches(xvfb, spot: tuple[int, int], timeout: float = 90.0) -> tuple[int, int]:
     """Where the pointer is once it reached `spot`, or when `timeout` is over (x11vnc may take a
     moment to leave view-only mode after Start or resume)."""
     deadline = time.monotonic() + timeout

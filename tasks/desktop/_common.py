@@ -3,9 +3,11 @@ windows (LibreOffice, the file manager, the editor), and effects done with the d
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import Any
 
+from cleantrace.errors import PerformError
 from cleantrace.tasks import Task, expect
 from cleantrace.world.documents import read_workbook
 
@@ -141,6 +143,75 @@ def go_to_cell(win, ref: str) -> None:
     win.hotkey("ctrl", "shift", "F5")
     win.type(ref)
     win.press("Return")
+
+
+TEXT_BOX_JS = """e => { const r = document.createRange(); r.selectNodeContents(e);
+  const b = r.getBoundingClientRect(); return [b.x, b.y, b.width, b.height]; }"""
+# whether the page shows element e at the text's side (not a sticky bar over it): before its text, or after it
+UNCOVERED_JS = """(e, before) => { const r = document.createRange(); r.selectNodeContents(e);
+  const b = r.getBoundingClientRect(); const c = e.getBoundingClientRect();
+  const x = before ? (c.left + b.left) / 2 : (b.right + c.right) / 2, y = b.top + b.height / 2;
+  return y >= 0 && y < innerHeight && e.contains(document.elementFromPoint(x, y)); }"""
+SELECTION_JS = "() => window.getSelection().toString()"
+
+
+def select_span(actor, first: dict, last: dict, wanted: tuple[str, str], tries: int = 3) -> None:
+    """Select a page's text from the start of element `first` to the end of element `last` (locator
+    dicts), as a person selects a table taller than the window: click in the padding before the
+    first cell's text, scroll to the last cell, shift-click in the padding after its text. Each
+    press point is checked to show the cell (a sticky bar may cover it: the page is turned back a
+    wheel tick), and the selection is read back: one missing `wanted` (its first and last words)
+    is made again."""
+    from cleantrace.perform.actor import WHEEL_UP
+    from cleantrace.perform.motion import Box
+    from cleantrace.perform.xinput import BUTTONS
+
+    def spot(locator: dict, before: bool) -> Box:
+        for _ in range(6):
+            loc = actor._locate(**locator)
+            cell = actor._screen_box(loc)  # scrolled into the viewport first
+            if loc.evaluate(UNCOVERED_JS, before):
+                break
+            actor.inputs.button(WHEEL_UP, True)
+            actor.inputs.button(WHEEL_UP, False)
+            time.sleep(0.3)
+        text = actor._to_screen(*loc.evaluate(TEXT_BOX_JS))
+        if before:
+            x0, x1 = cell.x + 2, max(cell.x + 3, text.x - 1)
+        else:
+            x0, x1 = min(text.x + text.w + 1, cell.x + cell.w - 3), cell.x + cell.w - 2
+        return Box(x0, text.y + text.h * 0.25, x1 - x0, text.h * 0.5)
+
+    def press_at(locator: dict, before: bool, hold: tuple[str, ...] = ()) -> None:
+        for _ in range(3):  # the point is checked before pressing: a person corrects a miss
+            box = spot(locator, before)
+            actor.inputs.move_along(actor.motion.move_path(actor.inputs.position, box, actor.rng, actor.persona,
+                                                           actor.screen))
+            time.sleep(float(actor.rng.uniform(0.08, 0.2)))
+            x, y = actor.inputs.position
+            if box.x <= x <= box.x + box.w and box.y <= y <= box.y + box.h:
+                break
+        with actor._held(hold):
+            actor._press(BUTTONS["left"])
+
+    def into_view(locator: dict, what: str) -> None:  # a step of its own, before the press's step
+        if not actor._locate(**locator).evaluate(UNCOVERED_JS, True):
+            actor._described = f"Scroll to {what}"
+            actor.scroll_to(**locator)
+
+    for attempt in range(tries):
+        again = " again" if attempt else ""
+        into_view(first, f"the table's first cell '{wanted[0]}'")
+        with actor._step(f"Click{again} before '{wanted[0]}', the start of the table"):
+            press_at(first, before=True)
+        into_view(last, f"the table's last cell '{wanted[1]}'")
+        with actor._step(f"Shift-click after '{wanted[1]}' to select the table up to its end"):
+            press_at(last, before=False, hold=("shift",))
+        chosen = " ".join(actor.page.evaluate(SELECTION_JS).split())
+        if chosen.startswith(wanted[0]) and chosen.endswith(wanted[1]):
+            return
+    raise PerformError(f"the table was never selected whole ({wanted[0]!r} … {wanted[1]!r}: got {chosen[:60]!r})",
+                       "is the table in sight and its text selectable?")
 
 
 def save_keeping_format(actor, win) -> None:

@@ -42,12 +42,12 @@ class CalcDocument:
 
 class SortRows(CalcDocument, DesktopTask):
     id = "desktop/calc-sort-rows"
-    skills = ("spreadsheet", "menu-bar", "table")
+    skills = ("spreadsheet", "click", "table")
     difficulty = "easy"
     instruction = (
         "In {file}, sort the rows by {column}, {order}, and save the file.",
         "Sort the table in {file} on the {column} column in {order} order, then save it.",
-        "Use Calc's Data menu to sort {file} by {column} ({order}) and keep the file's format when saving.",
+        "Sort {file} by {column} ({order}) with Calc's sort buttons and keep the file's format when saving.",
     )
     COLUMNS = {"Item": 0, "Amount": 2}
 
@@ -63,7 +63,7 @@ class SortRows(CalcDocument, DesktopTask):
     def solve(self, actor, p):
         win = window_of(actor, p["file"])
         go_to_cell(win, f"{'ABC'[self.COLUMNS[p['column']]]}2")
-        win.menu("Data", "Sort Ascending" if p["order"] == "ascending" else "Sort Descending")
+        win.click(role="push button", name="Sort Ascending" if p["order"] == "ascending" else "Sort Descending")
         save_keeping_format(actor, win)
 
     def check(self, world, p):

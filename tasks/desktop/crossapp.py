@@ -20,6 +20,7 @@ from ._common import (
     home_path,
     money,
     save_as,
+    select_span,
     sheet_of,
     total,
     window_of,
@@ -359,7 +360,9 @@ class MailTableToCalc(DesktopTask):
     def solve(self, actor, p):
         actor.click(role="link", name=p["subject"])
         first, last = p["rows"][0][0], p["rows"][-1][-1]
-        actor.drag({"role": "columnheader", "name": first}, {"role": "cell", "name": str(last)})
+        last_row = {"role": "row", "name": " ".join(str(c) for c in p["rows"][-1])}  # a number may repeat
+        select_span(actor, {"role": "columnheader", "name": first},
+                    {"role": "cell", "name": str(last), "within": last_row}, (first, str(last)))
         actor.hotkey("ctrl", "c")
         calc = actor.native.focus("LibreOffice Calc")
         go_to_cell(calc, "A1")

@@ -36,8 +36,8 @@ WHEEL_UP, WHEEL_DOWN = 4, 5
 
 MAX_CORRECTIONS = 2  # corrective sub-movements when a target moved while the pointer travelled to it
 WHEEL_LEFT, WHEEL_RIGHT = 6, 7  # the horizontal wheel (a tilt wheel or a touchpad's sideways swipe)
-# The visible box (CSS px, clipped to the viewport) of the element's nearest ancestor that scrolls
-# along `axis` ("y" or "x"; the page itself when none does).
+# The visible box (CSS px, clipped to the viewport, below a sticky header) of the element's nearest
+# ancestor that scrolls along `axis` ("y" or "x"; the page itself when none does).
 SCROLL_BOX_JS = """
 (e, axis) => {
   const vert = axis !== 'x';
@@ -54,8 +54,20 @@ SCROLL_BOX_JS = """
     const b = n.getBoundingClientRect();
     r = {x: b.x + n.clientLeft, y: b.y + n.clientTop, width: n.clientWidth, height: n.clientHeight};
   }
-  const x = Math.max(r.x, 0), y = Math.max(r.y, 0);
-  return [x, y, Math.min(r.x + r.width, W) - x, Math.min(r.y + r.height, H) - y];
+  const x = Math.max(r.x, 0), y = Math.max(r.y, 0), w = Math.min(r.x + r.width, W) - x;
+  const bottom = Math.min(r.y + r.height, H);
+  // a sticky or fixed header over the top of that box (a grid's column headers) hides what is under it
+  const eb = e.getBoundingClientRect();
+  const cx = Math.min(Math.max(eb.x + eb.width / 2, x + 1), x + w - 1);
+  let top = y;
+  for (let o = document.elementFromPoint(cx, y + 1); o && o !== n && o !== document.body; o = o.parentElement) {
+    const pos = getComputedStyle(o).position;
+    if ((pos === 'sticky' || pos === 'fixed') && !o.contains(e)) {
+      top = Math.min(Math.max(top, o.getBoundingClientRect().bottom), bottom);
+      break;
+    }
+  }
+  return [x, top, w, bottom - top];
 }
 """
 

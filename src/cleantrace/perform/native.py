@@ -79,12 +79,8 @@ class NativeActor(Actor):
         window = scoped._window()
         if self._is_active(window):
             return scoped
-        # openbox cycles in stacking order (click to focus raises): start with the window's place in it
-        order = self.stacking.order()
-        mains = sorted((w.name for w in self.atspi.windows() if w.role in MAIN_WINDOWS and w.name in order),
-                       key=order.__getitem__)  # the windows Alt+Tab cycles through (no taskbar, no desktop)
-        place = mains.index(window.name) if window.name in mains else 1
-        for presses in [max(place, 1), *[p for p in range(1, 10) if p != max(place, 1)]][:9]:
+        for _ in range(3):  # a try that selects another window is corrected from the new order
+            presses = self._cycle_place(window.name, title)
             with self._step(f"Switch to the {title} window", why):
                 self.observer.probe_focus()
                 self.inputs.key("Alt_L", True)
@@ -95,7 +91,9 @@ class NativeActor(Actor):
                     self.inputs.key("Tab", False)
                 time.sleep(self._lognormal(0.15))
                 self.inputs.key("Alt_L", False)
-            if self._until(lambda: scoped._is_active(scoped._window()), 1.5):
+            # the window manager switches at once; a loaded app marks itself active later
+            if self._until(lambda: self.stacking.active() == window.name or title in (self.stacking.active() or "")
+                           or scoped._is_active(scoped._window()), FOCUS_WAIT_S):
                 return scoped
         raise PerformError(f"Alt+Tab never brought window {title!r} to the front",
                            "is it minimised or on another desktop?")
@@ -165,6 +163,14 @@ class NativeActor(Actor):
         """The file dialog's name field (focused first), if it shows one."""
         fields = [n for n in self.atspi.subtree([dialog]) if n.showing and n.role == "text" and "editable" in n.states]
         return next((n for n in fields if "focused" in n.states), fields[0] if fields else None)
+
+    def drag(self, source: dict, target: dict, why: str | None = None) -> None:
+        """The web's drag (a real press, move and release); a drop target `within` another window's
+        title is phrased as that window ("Drag 'a.txt' into the Archive window")."""
+        within = target.get("within") or {}
+        if not self._described and set(within) == {"name"}:
+            self._described = f"Drag {_phrase(**source)} into the {within['name']} window"
+        super().drag(source, target, why=why)
 
     @announced
     def menu(self, *path: str, why: str | None = None) -> None:
@@ -405,6 +411,16 @@ class NativeActor(Actor):
                 raise PerformError(f"no window {self.scope.title!r}" if self.scope.title else f"no {self.scope}",
                                    f"windows open: {', '.join(map(repr, seen)) or 'none'}")
             time.sleep(WAIT_POLL_S)
+
+    def _cycle_place(self, name: str, title: str) -> int:
+        """How many Tab presses with Alt held reach the window `name` (title containing `title`): its
+        place in the window manager's Alt+Tab order (read from X, which also lists windows AT-SPI
+        does not name alike); 1 (the window used before) when the order does not show it."""
+        cycle = self.stacking.cycle()
+        place = next((k for k, t in enumerate(cycle) if t == name), None)
+        if place is None:
+            place = next((k for k, t in enumerate(cycle) if title in t), None)
+        return place if place else 1
 
     def _is_active(self, window: Node) -> bool:
         """Whether `window` has the focus: AT-SPI says so, or the window manager does (Chromium

@@ -29,6 +29,8 @@ from cleantrace.appearance import Appearance
 from cleantrace.errors import SandboxError
 from cleantrace.sandbox.browser import QUIET_FLAGS, devtools_url, write_profile_preferences
 from cleantrace.sandbox.desktop_config import (
+    DECORATION,
+    PANEL_HEIGHT,
     AppSpec,
     desktop_entry,
     gtk_settings,
@@ -303,14 +305,27 @@ class Desktop:
     def open(self, app: str, arg: str | None = None, timeout: float = WINDOW_TIMEOUT_S) -> Window:
         """Launch `app` and wait until its window is mapped; a SandboxError naming the app if it exits or
         no window appears."""
-        before = {w.id for w in self.windows()}
+        before = self.windows()
         proc = self.launch(app, arg)
-        window = self.wait_window(self.window_match(app), timeout, proc, exclude=before, app=app)
+        window = self.wait_window(self.window_match(app), timeout, proc, exclude={w.id for w in before}, app=app)
+        match = self.window_match(app)
+        siblings = [w for w in before if match in (w.title + " " + w.wm_class).lower()]
+        if siblings:  # the app's rule puts every window of it at one place: side by side instead, as
+            return self.tile(siblings[-1], window)  # a person arranges two folders to drag between them
         if self.maximized:
             return self.maximize(window)
         if app in self.geometry and (window.w, window.h) != self.geometry[app][2:]:
             window = self.place(window, self.geometry[app])  # LibreOffice maximises its first window itself
         return window
+
+    def tile(self, left: Window, right: Window) -> Window:
+        """Put `left` in the work area's left half and `right` in its right half (frames inside it);
+        return `right` as placed."""
+        area_w, area_h = self.appearance.screen[0], self.appearance.screen[1] - PANEL_HEIGHT
+        half = area_w // 2
+        w, h = half - DECORATION[0], area_h - DECORATION[1]
+        self.place(left, (0, 0, w, h))
+        return self.place(right, (half, 0, w, h))
 
     def place(self, window: Window, rect: tuple[int, int, int, int], timeout: float = 5.0) -> Window:
         """Un-maximise `window` and move its frame to (x, y), its client area to w × h (EWMH requests to

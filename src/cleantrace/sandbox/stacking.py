@@ -39,6 +39,34 @@ class Stacking:
         except Exception:  # no X here, or a window went away meanwhile: the caller falls back
             return {}
 
+    def cycle(self) -> list[str]:
+        """The titles of the windows openbox's Alt+Tab goes through, in the order it visits them: the
+        stacking order, topmost (the active window) first (click-to-focus raises, so the order of
+        last use is the stacking order), without the windows it skips: docks and desktops, hidden
+        (minimised) ones and those that keep off the taskbar."""
+        try:
+            from Xlib import X, display
+
+            if self._x is None:
+                self._x = display.Display(self.display_name or os.environ.get("DISPLAY", ""))
+            d = self._x
+            prop = d.screen().root.get_full_property(d.intern_atom("_NET_CLIENT_LIST_STACKING"), X.AnyPropertyType)
+            atom = d.intern_atom
+            skipped = {atom(a) for a in ("_NET_WM_STATE_HIDDEN", "_NET_WM_STATE_SKIP_TASKBAR")}
+            kinds = {atom(a) for a in ("_NET_WM_WINDOW_TYPE_DOCK", "_NET_WM_WINDOW_TYPE_DESKTOP")}
+            out = []
+            for wid in reversed(list(prop.value) if prop is not None else []):
+                win = d.create_resource_object("window", wid)
+                state = win.get_full_property(atom("_NET_WM_STATE"), X.AnyPropertyType)
+                kind = win.get_full_property(atom("_NET_WM_WINDOW_TYPE"), X.AnyPropertyType)
+                if (state and skipped & set(state.value)) or (kind and kinds & set(kind.value)):
+                    continue
+                title = win.get_full_property(atom("_NET_WM_NAME"), atom("UTF8_STRING"))
+                out.append(bytes(title.value).decode("utf-8", "replace") if title is not None else "")
+            return out
+        except Exception:  # no X here, or a window went away meanwhile: the caller falls back
+            return []
+
     def active(self) -> str | None:
         """The title of the window the window manager says is active (`_NET_ACTIVE_WINDOW`): the
         truth when an app (Chromium) does not mark its AT-SPI frame active."""
@@ -103,10 +131,45 @@ class Stacking:
             return False
         return False
 
+    def rects(self) -> dict[str, tuple[int, int, int, int]]:
+        """Window title → its client area (x, y, w, h) in screen pixels, as X places it (the topmost
+        window of a title wins). Chromium's AT-SPI frame gives its box from the window's own corner,
+        not the screen's: where a window is comes from here when X knows it."""
+        try:
+            from Xlib import X, display
+
+            if self._x is None:
+                self._x = display.Display(self.display_name or os.environ.get("DISPLAY", ""))
+            d = self._x
+            root = d.screen().root
+            prop = root.get_full_property(d.intern_atom("_NET_CLIENT_LIST_STACKING"), X.AnyPropertyType)
+            name_atom, utf8 = d.intern_atom("_NET_WM_NAME"), d.intern_atom("UTF8_STRING")
+            out: dict[str, tuple[int, int, int, int]] = {}
+            for wid in reversed(list(prop.value) if prop is not None else []):
+                win = d.create_resource_object("window", wid)
+                title = win.get_full_property(name_atom, utf8)
+                if title is None:
+                    continue
+                g = win.get_geometry()
+                at = root.translate_coords(win, 0, 0)
+                out.setdefault(bytes(title.value).decode("utf-8", "replace"), (at.x, at.y, g.width, g.height))
+            return out
+        except Exception:  # no X here, or a window went away meanwhile: the caller falls back
+            return {}
+
     def topmost(self, tops: list[Node], x: float, y: float) -> list[Node]:
         """The showing top-level windows at (x, y), the one that shows there first: popups, then
-        by stacking order, then the active one."""
-        here = [w for w in tops if w.showing and inside(w, x, y)]
+        by stacking order, then the active one. A main window is there by X's geometry when X
+        knows it (by title), else by its AT-SPI box."""
+        rects = self.rects()
+
+        def there(w: Node) -> bool:
+            if w.role in MAIN_WINDOWS and w.name in rects:
+                rx, ry, rw, rh = rects[w.name]
+                return rx <= x < rx + rw and ry <= y < ry + rh
+            return inside(w, x, y)
+
+        here = [w for w in tops if w.showing and there(w)]
         order = self.order()
         here.sort(key=lambda w: (w.role in MAIN_WINDOWS, order.get(w.name, len(order)), "active" not in w.states))
         return here

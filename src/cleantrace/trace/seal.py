@@ -37,16 +37,25 @@ def seal_incomplete(folder: Path, message: str, placeholder: PlaceholderMeta) ->
     else:
         meta = meta_from_placeholder(placeholder)
     if not (folder / files.ACTIONS).exists():
-        events = [Event.model_validate(r) for r in files.read_jsonl(folder / files.EVENTS)]
-        frames = [Frame.model_validate(r) for r in files.read_jsonl(folder / files.FRAMES)]
-        probes = read_probes(folder)
-        actions = attach_observations(reduce_events(events, probes), events, frames, probes)
+        try:
+            actions = _derive_actions(folder)
+        except Exception as exc:  # a log cut anywhere must not take the run down: keep the raw records
+            actions = []
+            message += f" (its actions could not be derived from the events: {type(exc).__name__}: {exc})"
         (folder / files.ACTIONS).write_text("".join(files.dumps(a) + "\n" for a in actions), encoding="utf-8")
         meta = meta.model_copy(update={"reduction": REDUCTION})
     discard_targets(folder)
     meta = meta.model_copy(update={"outcome": Outcome(status="incomplete", message=message)})
     files.replace_json(meta_path, meta)
     return meta
+
+
+def _derive_actions(folder: Path) -> list:
+    """The actions of a recording cut short, from its events, frames and the targets it found."""
+    events = [Event.model_validate(r) for r in files.read_jsonl(folder / files.EVENTS)]
+    frames = [Frame.model_validate(r) for r in files.read_jsonl(folder / files.FRAMES)]
+    probes = read_probes(folder)
+    return attach_observations(reduce_events(events, probes), events, frames, probes)
 
 
 def discard_targets(folder: Path) -> None:
