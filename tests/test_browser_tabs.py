@@ -58,3 +58,8 @@ def test_scrolling_measures_the_target_along_the_axis_it_turns():
     assert _span(bbox, view, "y") == (120.0, 36.0, 60.0, 400.0)  # in view vertically
     start, size, lo, room = _span(bbox, view, "x")
     assert start + size > lo + room  # right of the view: the wheel turns right (button 7)
+
+
+def test_a_desktop_without_a_browser_has_no_tab_to_follow():
+    """Every native-only desktop task (Calc, Writer, the editor) failed at its first verb: `page` is None."""
+    assert front_page(None, {"orders-8.xlsx - LibreOffice Calc"}) is None

@@ -56,11 +56,13 @@ BROWSER_TITLE = " - Chromium"  # how Chromium titles its window: "<the shown tab
 
 
 def front_page(page: Any, titles: set[str] | None = None) -> Any:
-    """The tab a person sees in `page`'s browser: `page` itself while it shows (or is the only
+    """The tab a person sees in `page`'s browser (None without a browser): `page` itself while it shows (or is the only
     tab), else the tab whose title a browser window bears (after Ctrl+Tab, or a link opened in a new
     tab and switched to). `titles`: the windows' titles (by default read from the X display).
 
     Not `document.visibilityState`: with Playwright attached every tab says "visible" (measured)."""
+    if page is None:  # a desktop episode that opened no browser
+        return None
     pages = [p for p in page.context.pages if not p.is_closed()]
     if len(pages) < 2:
         return pages[0] if page.is_closed() and pages else page
