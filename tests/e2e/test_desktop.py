@@ -16,6 +16,7 @@ from cleantrace.sandbox.local import run_sandboxed
 from cleantrace.sandbox.requirements import missing_desktop_parts
 from cleantrace.spec import EpisodeSpec
 from cleantrace.tasks import load_registry
+from cleantrace.trace import files
 from tests.conftest import TASKS_DIR, sandboxed_processes
 
 pytestmark = [pytest.mark.e2e, pytest.mark.skipif(bool(missing_desktop_parts()), reason="desktop parts missing")]
@@ -99,8 +100,8 @@ def test_the_desktop_keeps_the_lockdown(episode):
     assert len(facts["tabs"]) == 2 and not any(t.startswith(("devtools:", "view-source:")) for t in facts["tabs"])
     assert CANARY not in log and CANARY not in json.dumps(facts) and view["var_tmp"] == []  # no host file
     names = {p.name for p in episode["out"].iterdir()}
-    assert names <= {"meta.json", "events.jsonl", "actions.jsonl", "frames.jsonl", "frames", "labels.jsonl",
-                     "labels"}, names
+    assert not files.unexpected_files(episode["out"]), names  # only what the trace format names
+    assert {"meta.json", "events.jsonl", "actions.jsonl", "frames.jsonl", "home.jsonl"} <= names
 
 
 def test_teardown_leaves_no_process(episode):
