@@ -67,6 +67,9 @@ WINDOW_TIMEOUT_S = 30.0  # LibreOffice's first start on a loaded 2-core machine 
 _current: Desktop | None = None
 
 
+SESSION_ENV = ("DISPLAY", "DBUS_SESSION_BUS_ADDRESS", "AT_SPI_BUS_ADDRESS", "XDG_RUNTIME_DIR")
+
+
 def _end(pids: list[int], grace: float = 2.0) -> None:
     """SIGTERM each of `pids` still alive, SIGKILL what is left after `grace` seconds."""
     for pid in pids:
@@ -161,8 +164,8 @@ class Desktop:
         self.env["AT_SPI_BUS_ADDRESS"] = self._a11y_address()
         self._spawn("the window manager", ["openbox", "--config-file", str(self.scratch / "openbox.xml")])
         self._spawn("the taskbar", ["tint2", "-c", str(self.scratch / "tint2rc")])
-        os.environ.update({k: self.env[k] for k in
-                           ("DISPLAY", "DBUS_SESSION_BUS_ADDRESS", "AT_SPI_BUS_ADDRESS", "XDG_RUNTIME_DIR")})
+        self._outer_env = {k: os.environ.get(k) for k in SESSION_ENV}
+        os.environ.update({k: self.env[k] for k in SESSION_ENV})
         _current = self
 
     def _write_config(self, dark: bool) -> None:
@@ -485,5 +488,10 @@ class Desktop:
         for proc in reversed(procs):
             stop_process(proc, grace=2.0)
         _end(spawned)  # what the parts started (the a11y bus daemon, the registry, a document's soffice.bin)
+        for key, value in getattr(self, "_outer_env", {}).items():  # no address of a bus that is gone
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
         if _current is self:
             _current = None
