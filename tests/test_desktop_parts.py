@@ -98,11 +98,13 @@ def test_home_files_stay_in_the_home(tmp_path):
 def desk(xvfb, tmp_path):
     home = tmp_path / "home"
     home.mkdir()
-    before = set(descendants())
     made = Desktop(xvfb, tmp_path, home, Appearance(), 3)
     yield made
+    # the desktop's own processes and what they started (not other tests' processes ending or starting meanwhile)
+    started = {pid for proc in made._procs.values() for pid in (proc.pid, *descendants(proc.pid))}
     made.stop()
-    wait_until(lambda: set(descendants()) <= before, "every desktop process ending after stop()", timeout=30)
+    wait_until(lambda: not any(desktop_module._alive(pid) for pid in started),
+               "every desktop process ending after stop()", timeout=30)
 
 
 @pytest.mark.skipif(bool(missing_desktop_parts()), reason=f"desktop parts missing: {missing_desktop_parts()}")
