@@ -278,6 +278,10 @@ class Actor:
         elif replace:
             self._described = "Select all the text"
             self.hotkey("ctrl", "a", why=why)
+        self._type_text(text, where, why)
+
+    def _type_text(self, text: str, where: str, why: str | None) -> None:
+        """Type `text` into what has the focus, as one step (its description names `where`, if known)."""
         shown = text if len(text) <= 60 else text[:57] + "..."
         with self._step(f"Type '{shown}'" + (f" into {where}" if where else ""), why):
             self.observer.probe_focus(typing=True)

@@ -12,7 +12,6 @@ import numpy as np
 from cleantrace.errors import PerformError
 from cleantrace.perform.actor import WHEEL_DOWN, WHEEL_UP, Actor, _describe, _phrase, announced, rank_targets
 from cleantrace.perform.motion import Box
-from cleantrace.perform.typing import typing_timeline
 from cleantrace.perform.xinput import BUTTONS
 from cleantrace.sandbox.atspi import Atspi, Node
 from cleantrace.sandbox.stacking import MAIN_WINDOWS, Stacking
@@ -268,10 +267,7 @@ class NativeActor(Actor):
         elif replace:
             self._described = "Select all the text"
             self.hotkey("ctrl", "a", why=why)
-        shown = text if len(text) <= 60 else text[:57] + "..."
-        with self._step(f"Type '{shown}'" + (f" into {where}" if where else ""), why):
-            self.observer.probe_focus(typing=True)
-            self.inputs.play(typing_timeline(text, self.rng, self.persona))
+        self._type_text(text, where, why)
 
     @announced
     def select(self, label: str, option: str, why: str | None = None) -> None:
