@@ -18,6 +18,7 @@ class NativeDesktop:
     display: str
     env: dict[str, str]
     home: Path
+    a11y_address: str = ""
     procs: list[subprocess.Popen] = field(default_factory=list)
 
     def start(self, *argv: str) -> subprocess.Popen:
@@ -40,7 +41,7 @@ class NativeDesktop:
 
 
 def missing_parts() -> list[str]:
-    need = ["Xvfb", "dbus-daemon", "openbox", "mousepad", "soffice"]
+    need = ["Xvfb", "dbus-daemon", "dbus-send", "openbox", "mousepad", "soffice"]
     out = [n for n in need if shutil.which(n) is None]
     return out + [p for p in ["/usr/libexec/at-spi-bus-launcher"] if not Path(p).exists()]
 
@@ -48,7 +49,7 @@ def missing_parts() -> list[str]:
 def start_desktop(tmp: Path, wait_s: float = 90) -> NativeDesktop:
     """Xvfb + session bus + AT-SPI + openbox, then Calc and Mousepad; returns once both windows are in
     AT-SPI's tree (LibreOffice takes seconds on a loaded machine)."""
-    from cleantrace.sandbox.atspi import Atspi
+    from cleantrace.sandbox.atspi import bus_address
 
     number = next(n for n in range(140, 200) if not Path(f"/tmp/.X11-unix/X{n}").exists()
                   and not Path(f"/tmp/.X{n}-lock").exists())
@@ -64,42 +65,65 @@ def start_desktop(tmp: Path, wait_s: float = 90) -> NativeDesktop:
     desk.start("dbus-daemon", "--session", "--nofork", f"--address={bus}")
     _wait(lambda: Path(f"/tmp/.X11-unix/X{number}").exists() and (tmp / "bus").exists(), "Xvfb and the bus", 20)
     desk.start("/usr/libexec/at-spi-bus-launcher", "--launch-immediately")
-    desk.start("openbox")
-    desk.start("soffice", "--calc", "--norestore", "--nologo", f"-env:UserInstallation=file://{home}/lo")
-    desk.start("mousepad")
-    old = os.environ.get("DBUS_SESSION_BUS_ADDRESS")
+    saved = {k: os.environ.get(k) for k in ("DBUS_SESSION_BUS_ADDRESS", "AT_SPI_BUS_ADDRESS")}
     os.environ["DBUS_SESSION_BUS_ADDRESS"] = bus
+    os.environ.pop("AT_SPI_BUS_ADDRESS", None)  # another session's address must not be used here
     try:
-        deadline = time.monotonic() + wait_s
-        while True:
-            try:
-                atspi = Atspi()
-                break
-            except Exception:
-                assert time.monotonic() < deadline, "the AT-SPI bus did not come up"
-                time.sleep(0.2)
+        # The accessibility bus and its registry before any app, and no question to org.a11y.Bus before
+        # the launcher owns that name: either would make the session bus activate a second launcher,
+        # the first would exit, and apps could end up on a bus nobody reads.
+        _wait(lambda: _a11y_name_owned(env), "at-spi-bus-launcher owning org.a11y.Bus", wait_s)
+        atspi = _connect(wait_s)
+        _wait(lambda: atspi.windows() is not None, "the AT-SPI registry", wait_s)
+        desk.a11y_address = bus_address()
+        desk.start("openbox")
+        desk.start("soffice", "--calc", "--norestore", "--nologo", f"-env:UserInstallation=file://{home}/lo")
+        desk.start("mousepad")
         names = lambda: [w.name for w in atspi.windows() if w.showing]  # noqa: E731
         _wait(lambda: any("LibreOffice Calc" in n for n in names()) and any("Mousepad" in n for n in names()),
-              "Calc and Mousepad windows in AT-SPI", wait_s)
+              "Calc and Mousepad windows in AT-SPI", wait_s, seen=names)
         atspi.close()
     except BaseException:
         desk.close()
         raise
     finally:
-        if old is None:
-            os.environ.pop("DBUS_SESSION_BUS_ADDRESS", None)
-        else:
-            os.environ["DBUS_SESSION_BUS_ADDRESS"] = old
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
     return desk
 
 
-def _wait(condition, what: str, timeout: float) -> None:
+def _a11y_name_owned(env: dict[str, str]) -> bool:
+    reply = subprocess.run(
+        ["dbus-send", "--session", "--print-reply=literal", "--dest=org.freedesktop.DBus", "/org/freedesktop/DBus",
+         "org.freedesktop.DBus.NameHasOwner", "string:org.a11y.Bus"], env=env, capture_output=True, text=True)
+    return reply.stdout.strip().endswith("true")
+
+
+def _connect(wait_s: float):
+    from cleantrace.sandbox.atspi import Atspi
+
+    deadline = time.monotonic() + wait_s
+    while True:
+        try:
+            return Atspi()
+        except Exception as exc:
+            assert time.monotonic() < deadline, f"the AT-SPI bus did not come up: {exc}"
+            time.sleep(0.2)
+
+
+def _wait(condition, what: str, timeout: float, seen=None) -> None:
+    """Poll `condition` until true; the failure names what was last seen (or the last error)."""
     deadline = time.monotonic() + timeout
+    last = ""
     while True:
         try:
             if condition():
                 return
-        except Exception:  # the app is not there yet
-            pass
-        assert time.monotonic() < deadline, f"{what}: not within {timeout} s"
+            last = f"; showing: {seen()}" if seen else ""
+        except Exception as exc:  # the app is not there yet
+            last = f"; last error: {type(exc).__name__}: {exc}"
+        assert time.monotonic() < deadline, f"{what}: not within {timeout} s{last}"
         time.sleep(0.1)

@@ -19,8 +19,9 @@ pytestmark = pytest.mark.skipif(bool(missing_parts()), reason=f"desktop parts mi
 @pytest.fixture(scope="module")
 def desktop(tmp_path_factory):
     desk = start_desktop(tmp_path_factory.mktemp("native"))
-    saved = {k: os.environ.get(k) for k in ("DISPLAY", "DBUS_SESSION_BUS_ADDRESS")}
-    os.environ.update(DISPLAY=desk.display, DBUS_SESSION_BUS_ADDRESS=desk.env["DBUS_SESSION_BUS_ADDRESS"])
+    saved = {k: os.environ.get(k) for k in ("DISPLAY", "DBUS_SESSION_BUS_ADDRESS", "AT_SPI_BUS_ADDRESS")}
+    os.environ.update(DISPLAY=desk.display, DBUS_SESSION_BUS_ADDRESS=desk.env["DBUS_SESSION_BUS_ADDRESS"],
+                      AT_SPI_BUS_ADDRESS=desk.a11y_address)
     yield desk
     for k, v in saved.items():
         if v is None:
