@@ -190,6 +190,30 @@ def test_alt_tab_reaches_the_window_in_one_try(desktop):
     assert stacking.topmost(windows, x + w / 2, y + h / 2)[0].name == calc.name  # it is in front
 
 
+def test_an_entry_past_the_end_of_a_long_list_is_scrolled_clear_of_its_arrows(desktop):
+    """Calc's Save dialog opens its file type list over the combo box, running past the screen's
+    bottom: the entry is first turned into the list's clear part with the wheel (GTK scrolls the
+    list while the pointer rests on an end's arrow, moving the entry away), then clicked."""
+    actor = make_actor(desktop.display, Unrecorded(), timeout_ms=20000)
+    actor.native.focus("LibreOffice Calc").hotkey("ctrl", "shift", "s")
+    dialog = actor.native.window("Save")
+    try:
+        combo = dialog._file_type_box("File type")
+        dialog._point(combo)
+        dialog._press(1)
+        entry = dialog._locate(role="option", name="Excel 2007-365 (.xlsx)")
+        menu = next(a for a in entry.ancestors() if a.role == "menu")
+        _, my, _, mh = menu.box
+        assert entry.box[1] + entry.box[3] > my + mh - entry.box[3]  # at or past the list's bottom end
+        dialog._clear_of_menu_arrows(entry)
+        assert my + entry.box[3] <= entry.box[1] and entry.box[1] + entry.box[3] <= my + mh - entry.box[3]
+        dialog.click(role="option", name="Excel 2007-365 (.xlsx)")
+        assert dialog._locate(role="combo box", name="Excel 2007-365 (.xlsx)").showing
+    finally:
+        dialog.press("Escape")
+        actor.inputs.close()
+
+
 def test_an_accessibility_bus_that_is_not_up_is_one_line_naming_it(tmp_path):
     from cleantrace.errors import GroundingError
     from cleantrace.sandbox.atspi import Atspi

@@ -455,6 +455,7 @@ class NativeActor(Actor):
         """Like the web's, but first bring the target's window to the front (Alt+Tab, a step of its
         own) when another window covers the target: a person cannot click through a window."""
         self._pressed = target
+        self._clear_of_menu_arrows(target)
         if getattr(self, "_approach", False):
             self._approach = False
             self._into_menu_row(target)
@@ -466,6 +467,52 @@ class NativeActor(Actor):
             if on_top and on_top[0].bus != window.bus and on_top[0].name != window.name:
                 self.focus(window.name)
         super()._point(target, glance)
+
+    def _clear_of_menu_arrows(self, target: Node, max_ticks: int = 40) -> None:
+        """A popup menu or drop-down list longer than the screen scrolls: GTK draws an arrow at each
+        end and scrolls while the pointer rests on one, so an entry at (or past) an end moves away
+        from the pointer heading for it (a file dialog's file type list, opened over its combo box).
+        Turn the wheel over the menu, as a person scrolls a long list, until the entry lies clear
+        of both ends (an entry's height from each), or until the list stops moving (its end)."""
+        menu = next((a for a in target.ancestors() if a.role == "menu"), None)
+        if menu is None or target.box is None:
+            return
+        self.atspi.fill([menu])
+        items = self.atspi.children([menu])[0]
+        if menu.box is None or not items:
+            return
+        self.atspi.fill([items[0], items[-1]])
+        mx, my, mw, mh = menu.box
+        _, ty, _, th = target.box
+        # only a popup's own box holds its entries (a menu bar's entry does not: its menu is not a window here)
+        first, last = items[0].box, items[-1].box
+        if mh < 3 * th or first is None or last is None or not mx <= first[0] <= first[0] + first[2] <= mx + mw + 1:
+            return
+        if first[1] >= my and last[1] + last[3] <= my + mh:
+            return  # the whole list fits: nothing scrolls
+        top, bottom = my + th, my + mh - th
+        moved = False
+        for _ in range(max_ticks):
+            _, ty, _, th = target.box
+            if top <= ty and ty + th <= bottom:
+                return
+            if not moved:  # the wheel turns what is under the pointer: go over the middle of the list
+                moved = True
+                middle = Box(mx + mw * 0.3, my + mh * 0.4, mw * 0.4, mh * 0.2)
+                if not (middle.x <= self.inputs.position[0] <= middle.x + middle.w
+                        and middle.y <= self.inputs.position[1] <= middle.y + middle.h):
+                    self._move_within(middle, ys=(top, bottom))
+            wheel, before = (WHEEL_DOWN if ty + th > bottom else WHEEL_UP), target.box
+            time.sleep(float(self.rng.uniform(0.03, 0.08)))
+            self.inputs.button(wheel, True)
+            self.inputs.button(wheel, False)
+            if not self._until(lambda was=before: self._refilled(target) != was, 1.5):
+                return  # the list is at its end: no arrow shows on that side
+        raise PerformError(f"could not scroll the list to {target.name!r}", "is the entry in the open list?")
+
+    def _refilled(self, node: Node):
+        self.atspi.fill([node])
+        return node.box
 
     def _screen_box(self, target: Node) -> Box:  # type: ignore[override]
         self.atspi.fill([target])
