@@ -1,12 +1,13 @@
 """The desktop task pack proved from its run folders: one seed of every task, its checks on wrong
 parameters, the replay of the run, and how the run's pointer actions are grounded.
 
-    .venv/bin/python bench/desktop_pack.py --run RUN [--rerun RUN ...] [--wrong CHECK.json]
+    .venv/bin/python bench/desktop_pack.py --run RUN [--rerun RUN ...] [--after RUN] [--wrong CHECK.json]
         [--replay RUN] [--load-log FILE] [--results FILE]
 
 `--run`: a `cleantrace run 'desktop/*'` folder (the "before" numbers); `--rerun`: runs of the tasks
 fixed after it (an episode of the same task and seed replaces the run's own in the "after"
-numbers; their other seeds are listed apart); `--wrong`: the JSON of `cleantrace tasks check
+numbers; their other seeds are listed apart); `--after`: the same run of the whole pack again after
+the fixes (then the "after" numbers and the pointer targets are its own); `--wrong`: the JSON of `cleantrace tasks check
 'desktop/*' --wrong --json FILE` (every check must fail); `--replay`: the folder of `cleantrace
 replay RUN` (target ≥ 99 % successful); `--load-log`: lines `<UTC time> <load 1> <load 5> <load 15>`
 sampled while these ran. Prints the numbers, writes bench/results/desktop_pack.json.
@@ -76,6 +77,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--run", type=Path, required=True)
     parser.add_argument("--rerun", type=Path, nargs="*", default=[])
+    parser.add_argument("--after", type=Path, default=None, help="the whole pack run again after the fixes")
     parser.add_argument("--wrong", type=Path, default=None, help="JSON of tasks check --wrong --json")
     parser.add_argument("--replay", type=Path, default=None, help="folder of cleantrace replay RUN")
     parser.add_argument("--load-log", type=Path, default=None)
@@ -91,9 +93,11 @@ def main() -> None:
             else:
                 other_seeds[key[0]]["episodes"] += 1
                 other_seeds[key[0]]["successful"] += row["status"] == "success"
+    if args.after:
+        after = catalog(args.after)
     report: dict[str, object] = {
         "when": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-        "run": str(args.run), "reruns": [str(r) for r in args.rerun],
+        "run": str(args.run), "reruns": [str(r) for r in args.rerun], "after": str(args.after or ""),
         "tasks": len({t for t, _ in before}), "episodes": len(before),
         "successful_before": sum(r["status"] == "success" for r in before.values()),
         "successful_after": sum(r["status"] == "success" for r in after.values()),
@@ -103,7 +107,7 @@ def main() -> None:
         "not_successful_after": {f"{t} s{s}": r["message"] for (t, s), r in sorted(after.items())
                                  if r["status"] != "success"},
         "rerun_other_seeds": {t: dict(c) for t, c in sorted(other_seeds.items())},
-        "pointer_targets": pointer_grounding(args.run),
+        "pointer_targets": pointer_grounding(args.after or args.run),
     }
     if args.wrong:
         wrong = json.loads(args.wrong.read_text())
