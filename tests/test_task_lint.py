@@ -245,3 +245,16 @@ def test_tasks_check_says_how_many_problems_it_did_not_show(monkeypatch):
 def lint_probe_source(tmp_path, source: str) -> list[str]:
     report = lint_tasks(load_registry(write_pack_with(tmp_path, "probe.py", source)), seeds=8)
     return [str(p) for p in report.problems]
+
+
+def test_the_wrong_pack_mirrors_the_packs_a_desktop_task_serves(tmp_path):
+    """`tasks check --wrong` of a cross-app task loads: its web apps' packs are in the mirror too."""
+    from cleantrace.fleet.verify import WRONG_SUFFIX, write_wrong_pack
+
+    registry = load_registry()
+    task = "desktop/cross-calc-total-by-mail"
+    root = write_wrong_pack(registry, [task], tmp_path / "tasks")
+    mirrored = load_registry(root)
+    assert mirrored.problems == []
+    assert [t.id for t in mirrored.select([task + WRONG_SUFFIX])] == [task + WRONG_SUFFIX]
+    assert {"desktop", "mail"} <= set(mirrored.packs)

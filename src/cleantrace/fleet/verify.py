@@ -77,10 +77,15 @@ def check_tasks(
 
 
 def write_wrong_pack(registry: TaskRegistry, task_ids: list[str], root: Path) -> Path:
-    """A tasks folder mirroring `registry`'s packs, plus for each task one solved with its wrong_params."""
+    """A tasks folder mirroring the packs of `task_ids` and the packs whose web apps their tasks
+    serve (a desktop task's `web_apps`: a pack does not load without them), plus for each task one
+    solved with its wrong_params."""
     by_pack: dict[str, list[str]] = defaultdict(list)
     for task_id in task_ids:
         by_pack[registry.get(task_id).app].append(task_id)
+    served = {app for task in registry.select(["*"]) if task.app in by_pack for app in task.web_apps}
+    for pack_name in sorted(served - set(by_pack)):
+        mirror_pack(registry, pack_name, root)
     for pack_name, ids in by_pack.items():
         mirror = mirror_pack(registry, pack_name, root) / pack_name
         lines = ["from cleantrace.tasks import Task  # noqa: F401", ""]
