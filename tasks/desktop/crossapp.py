@@ -222,10 +222,11 @@ class PhoneFromNotes(DesktopTask):
         post(app["crm"], f"/accounts/{account.id}", {"industry": account.industry, "phone": p["phone"],
                                                      "email": account.email})
 
-    def wrong_params(self, world, p):
-        other = world.choice(world.app("crm").db.rows("select * from accounts where name != ? order by id",
-                                                      p["account"]))
-        return {**p, "account": other.name, "account_id": other.id}
+    def wrong_params(self, world, p):  # another number typed (the account's page is open at the start: another
+        phone = world.fake.phone()     # account in p would not change what is typed)
+        while phone == p["phone"]:
+            phone = world.fake.phone()
+        return {**p, "phone": phone}
 
 
 class MailCalcTotal(DesktopTask):
