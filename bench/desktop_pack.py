@@ -1,16 +1,17 @@
 """The desktop task pack proved from its run folders: one seed of every task, its checks on wrong
 parameters, the replay of the run, and how the run's pointer actions are grounded.
 
-    .venv/bin/python bench/desktop_pack.py --run RUN [--rerun RUN ...] [--after RUN] [--wrong CHECK.json]
+    .venv/bin/python bench/desktop_pack.py --run RUN [--rerun RUN ...] [--after RUN] [--wrong CHECK.json ...]
         [--replay RUN] [--load-log FILE] [--results FILE]
 
 `--run`: a `cleantrace run 'desktop/*'` folder (the "before" numbers); `--rerun`: runs of the tasks
 fixed after it (an episode of the same task and seed replaces the run's own in the "after"
 numbers; their other seeds are listed apart); `--after`: the same run of the whole pack again after
-the fixes (then the "after" numbers and the pointer targets are its own); `--wrong`: the JSON of `cleantrace tasks check
-'desktop/*' --wrong --json FILE` (every check must fail); `--replay`: the folder of `cleantrace
-replay RUN` (target ≥ 99 % successful); `--load-log`: lines `<UTC time> <load 1> <load 5> <load 15>`
-sampled while these ran. Prints the numbers, writes bench/results/desktop_pack.json.
+the fixes (then the "after" numbers and the pointer targets are its own); `--wrong`: the JSON of
+`cleantrace tasks check 'desktop/*' --wrong --json FILE` (every check must fail), then those of
+tasks checked again after a fix; `--replay`: the folder of `cleantrace replay RUN` (target ≥ 99 %
+successful); `--load-log`: lines `<UTC time> <load 1> <load 5> <load 15>` sampled while these ran.
+Prints the numbers, writes bench/results/desktop_pack.json.
 """
 
 from __future__ import annotations
@@ -78,7 +79,8 @@ def main() -> None:
     parser.add_argument("--run", type=Path, required=True)
     parser.add_argument("--rerun", type=Path, nargs="*", default=[])
     parser.add_argument("--after", type=Path, default=None, help="the whole pack run again after the fixes")
-    parser.add_argument("--wrong", type=Path, default=None, help="JSON of tasks check --wrong --json")
+    parser.add_argument("--wrong", type=Path, nargs="*", default=[],
+                        help="JSON of tasks check --wrong --json (then of the tasks checked again after a fix)")
     parser.add_argument("--replay", type=Path, default=None, help="folder of cleantrace replay RUN")
     parser.add_argument("--load-log", type=Path, default=None)
     parser.add_argument("--results", type=Path, default=RESULTS)
@@ -109,11 +111,15 @@ def main() -> None:
         "rerun_other_seeds": {t: dict(c) for t, c in sorted(other_seeds.items())},
         "pointer_targets": pointer_grounding(args.after or args.run),
     }
-    if args.wrong:
-        wrong = json.loads(args.wrong.read_text())
-        rows = wrong["tasks"]
+    if args.wrong:  # a later file's rows (tasks checked again after a fix) replace the earlier ones
+        first = json.loads(args.wrong[0].read_text())["tasks"]
+        by_task = {r["task"]: r for path in args.wrong for r in json.loads(path.read_text())["tasks"]}
+        rows = list(by_task.values())
         report["wrong"] = {"tasks": len(rows), "episodes": sum(r["episodes"] for r in rows),
                            "failed": sum(r["failures"] for r in rows),
+                           "first_pass": {"episodes": sum(r["episodes"] for r in first),
+                                          "failed": sum(r["failures"] for r in first),
+                                          "checks_passed_on_wrong": [r["task"] for r in first if r["successes"]]},
                            "checks_passed_on_wrong": [r["task"] for r in rows if r["successes"]],
                            "problems": {r["task"]: r["problems"] for r in rows if r["problems"]},
                            "all_fail": all(r["ok"] for r in rows)}
