@@ -158,3 +158,44 @@ def test_a_replay_never_writes_into_its_source(tmp_path):
     with pytest.raises(CleantraceError, match="overlaps its source"):
         replay(folder, out=folder, run_id="inside")
     assert sorted(p.name for p in folder.iterdir()) == before
+
+
+def test_a_desktop_replay_waits_until_the_screen_rests(xvfb, monkeypatch):
+    """Native windows have no load event: between steps a desktop replay waits until the screen stops
+    changing (a window still drawing), without a page (no browser in the episode)."""
+    import threading
+    import time
+
+    from Xlib import display as xdisplay
+
+    from cleantrace.perform.replay import Replayer
+
+    monkeypatch.setenv("DISPLAY", xvfb)
+    replayer = Replayer(None, None, None)
+    replayer.native = True  # as inside a desktop episode (desktop.current() is set there)
+    conn = xdisplay.Display(xvfb)
+    root = conn.screen().root
+    stop = threading.Event()
+
+    def flicker() -> None:  # the whole screen changes every 20 ms until stopped
+        n = 0
+        while not stop.is_set():
+            n += 1
+            root.change_attributes(background_pixel=0xFFFFFF if n % 2 else 0x000000)
+            root.clear_area()
+            conn.sync()
+            time.sleep(0.02)
+
+    painter = threading.Thread(target=flicker)
+    painter.start()
+    timer = threading.Timer(1.0, stop.set)
+    timer.start()
+    try:
+        replayer.wait_settled()
+        assert stop.is_set()  # it waited for the flicker to end
+        replayer.wait_settled()  # a still screen: back at once
+    finally:
+        stop.set()
+        painter.join()
+        replayer._screen.close()
+        conn.close()

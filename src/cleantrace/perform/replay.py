@@ -11,6 +11,7 @@ other. See docs/replay.md.
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -25,6 +26,8 @@ AFTER_S = 0.3  # the frame after an action, at most this long after its last eve
 SETTLE_TIMEOUT_S = 15.0  # the page must have loaded by then
 REQUESTS_TIMEOUT_S = 5.0  # requests still in flight after this long (a slow poll) no longer hold a step back
 STREAMING = {"eventsource", "websocket"}  # never "finish": not waited for
+REST_GAP_S = 0.1  # a desktop's screen rests when two grabs this far apart differ in at most CARET_PIXELS
+CARET_PIXELS = 400  # a blinking text caret (a few px wide, 20 px tall), with room to spare
 # resolves once the page has painted twice: input handled, DOM changes on screen
 TWO_FRAMES_JS = "() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(() => r(true))))"
 
@@ -112,9 +115,14 @@ class Replayer:
         self.observer = observer
         self.settle_timeout_s = settle_timeout_s
         self._in_flight: set[Any] = set()
-        page.on("request", self._request_started)
-        page.on("requestfinished", self._request_ended)
-        page.on("requestfailed", self._request_ended)
+        self._screen: Any = None
+        if page is not None:  # a desktop episode without the browser has no page
+            page.on("request", self._request_started)
+            page.on("requestfinished", self._request_ended)
+            page.on("requestfailed", self._request_ended)
+        from cleantrace.sandbox import desktop
+
+        self.native = desktop.current() is not None  # native windows: wait for the screen to rest too
 
     def _request_started(self, request: Any) -> None:
         if request.resource_type not in STREAMING:
@@ -139,6 +147,8 @@ class Replayer:
                 self.wait_settled()
                 self.observer.observe("action")
         self.inputs.sync()
+        if self._screen is not None:
+            self._screen.close()
 
     def _inject(self, step: ReplayStep) -> float:
         """Inject the step's events at their recorded relative times; returns when the last went in.
@@ -174,7 +184,34 @@ class Replayer:
 
     def wait_settled(self) -> None:
         """Wait until the page has loaded and painted (else PerformError after SETTLE_TIMEOUT_S), and
-        no request is in flight (at most REQUESTS_TIMEOUT_S)."""
+        no request is in flight (at most REQUESTS_TIMEOUT_S); on a desktop also until the screen
+        rests (native windows have no load event)."""
+        if self.page is not None:
+            self._wait_page()
+        if self.native:
+            self._wait_screen_rests()
+
+    def _wait_screen_rests(self) -> None:
+        """Until two grabs of the screen REST_GAP_S apart differ in no more than a blinking caret's
+        pixels (a dialog opening, a file loading, a list scrolling change far more); at most
+        SETTLE_TIMEOUT_S (a screen that keeps changing, e.g. an animation, does not end the replay)."""
+        import mss
+        import numpy as np
+
+        if self._screen is None:
+            self._screen = mss.MSS(display=os.environ.get("DISPLAY"))
+        grab = self._screen.grab
+        area = self._screen.monitors[1]
+        before = np.frombuffer(grab(area).bgra, dtype=np.uint32)
+        deadline = time.monotonic() + self.settle_timeout_s
+        while time.monotonic() < deadline:
+            time.sleep(REST_GAP_S)
+            now = np.frombuffer(grab(area).bgra, dtype=np.uint32)
+            if int(np.count_nonzero(now != before)) <= CARET_PIXELS:
+                return
+            before = now
+
+    def _wait_page(self) -> None:
         from playwright.sync_api import Error as PlaywrightError
 
         deadline = time.monotonic() + self.settle_timeout_s
