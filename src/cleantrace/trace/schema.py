@@ -180,7 +180,7 @@ class Reduction(Record):
 
     drag_min_px: float  # a press+release that moved further is a drag, not a click
     double_click_ms: float  # two clicks closer in time (and within drag_min_px) are a double_click
-    scroll_gap_ms: float  # wheel ticks closer in time merge into one scroll
+    scroll_gap_ms: float  # a volunteer's wheel ticks closer in time (same way, pointer still) merge into one scroll
 
 
 class Privacy(Record):
