@@ -208,11 +208,14 @@ def _show_windows_the_pointer(session: Any, inputs: Any) -> None:
     gives its own widgets (tool bars) boxes ~27 px too high (measured on LibreOffice 7.4), so the labels of
     the screens before the first press there missed the buttons a press then found."""
     home = inputs.position
-    for window in session.desktop.windows():
-        x, y = window.x + window.w // 2, window.y + window.h // 2
-        for point in ((x, y), (x + 1, y + 1)):  # two points: a motion even if the pointer is at the first
-            inputs.move(*point)
-            time.sleep(0.05)
+    for again in (False, True):  # again once the app took in its place (a window just placed may move it back)
+        if again:
+            time.sleep(0.5)
+        for window in session.desktop.windows():
+            x, y = window.x + window.w // 2, window.y + window.h // 2
+            for point in ((x, y), (x + 1, y + 1)):  # two points: a motion even if the pointer is at the first
+                inputs.move(*point)
+                time.sleep(0.05)
     inputs.move(*home)
     inputs.sync()
 
