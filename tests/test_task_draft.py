@@ -142,3 +142,16 @@ def test_a_value_a_changed_column_took_is_drawn_from_that_column():
                     {"status": ("New", "Proposal"), "notes": ("", "Call back.")})
     moved, _ = _as_changed(located, {}, [change], lifter)
     assert moved == {"lead": ("leads", "name", True), "status": ("leads", "status", False)}  # free text stays free
+
+
+def test_a_drag_is_repeated_onto_its_recorded_drop_element():
+    """crm/move-deal-stage: the card is dropped on another card of the target lane (the element under the
+    release point); the draft drags it there, so the probe sees the stage change."""
+    lifter = Lifter.of({"deal": "Acme rollout", "stage": "Closed Won"})
+    drag = {"kind": "drag", "x": 707, "y": 667, "x2": 1484, "y2": 507,
+            "target": {"role": "link", "name": "Acme rollout", "tag": "a"},
+            "drop_target": {"role": "link", "name": "Initech pilot", "tag": "a"}}
+    assert transcribe([drag], lifter) == [
+        'actor.drag(dict(role="link", name=p["deal"]), dict(role="link", name=\'Initech pilot\'))']
+    unnamed = transcribe([{**drag, "drop_target": None}], lifter)
+    assert unnamed[0].startswith("# a drag from") and "(1484, 507)" in unnamed[0] and unnamed[-1].startswith("pass")

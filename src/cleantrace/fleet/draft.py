@@ -128,8 +128,14 @@ def transcribe(actions: list[dict], lifter: Lifter) -> list[str]:
             else:
                 lines.append(f"actor.press({key!r})")
         elif kind == "drag":
-            lines.append(f"# a drag from {locator or 'an unnamed element'}: name the drop target and uncomment")
-            lines.append(f"# actor.drag(dict({locator}), dict(role=..., name=...))")
+            drop = _locator(a.get("drop_target") or {}, lifter)
+            if locator and drop:  # onto the recorded drop element: the app finds the drop zone under it
+                lines.append(f"actor.drag(dict({locator}), dict({drop}))")
+            else:
+                lines.append(f"# a drag from {locator or 'an unnamed element'} to {drop or 'an unnamed element'} "
+                             f"at ({a.get('x2')}, {a.get('y2')}): name both ends and uncomment")
+                blank = "role=..., name=..."
+                lines.append(f"# actor.drag(dict({locator or blank}), dict({drop or blank}))")
     if all(line.startswith("#") for line in lines):
         lines.append("pass  # no action could be transcribed")
     return lines
