@@ -92,9 +92,10 @@ def test_a_draft_from_an_episode_loads_and_lints_clean(tmp_path, monkeypatch):
     assert report.with_effect == 1  # lint proved check True after the effect, False after the wrong one
     text = made.path.read_text()
     assert 'actor.select(label=\'Status\', option=p["status"])' in text and "{lead}" in text
-    assert made.effect == [
+    assert made.effect == [  # the form's other fields are sent as the lead named by p["lead"] has them
         'lead_id = world.db.scalar("select id from leads where name=?", p["lead"])',
-        f"send(app, 'POST', f\"/leads/{{lead_id}}\", form={{'status': p[\"status\"], 'priority': {priority!r}, "
+        'lead_priority = world.db.scalar("select priority from leads where name=?", p["lead"])',
+        "send(app, 'POST', f\"/leads/{lead_id}\", form={'status': p[\"status\"], 'priority': lead_priority, "
         "'notes': ''})"]
 
 
