@@ -1,13 +1,16 @@
 """`cleantrace tasks draft --from EPISODE APP/NAME`: a task module drafted from a recorded episode.
 
-- `solve()` repeats the episode's grounded actions by role and accessible name;
+- `solve()` repeats the episode's grounded actions by role and accessible name (a drag onto its recorded
+  drop element);
 - the episode's parameter values found in those names and texts become `p[...]`;
 - `setup()` returns the recorded values on the recorded seed, and elsewhere picks a row of the table
-  where those values live (and another value of an option-like column);
+  where those values live (and another value of an option-like column; typed values found nowhere vary
+  when those give too few choices);
 - `check()` is suggested from the database difference between the start and the end of the
   episode, worked out by running the transcribed solution once in a sandbox;
 - `effect()` makes that difference through the app's own HTTP API: the requests the page sent while
-  the probe made it, with the parameters' values and row ids taken from `p`;
+  the probe made it, with the parameters' values, row ids and the named rows' other values taken from `p`;
+- `wrong_params()` changes a parameter both `check()` and `effect()` read;
 - the instruction templates are the episode's instruction with the values as `{fields}`.
 
 The draft loads and lints as written; generalising it is the author's job (comments say where).
