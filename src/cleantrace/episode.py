@@ -212,6 +212,8 @@ def _show_windows_the_pointer(session: Any, inputs: Any) -> None:
         if again:
             time.sleep(0.5)
         for window in session.desktop.windows():
+            if window.wm_class.lower() == "tint2":
+                continue  # the taskbar: no app, and a rest over a launcher could open its tooltip
             x, y = window.x + window.w // 2, window.y + window.h // 2
             for point in ((x, y), (x + 1, y + 1)):  # two points: a motion even if the pointer is at the first
                 inputs.move(*point)
