@@ -1,15 +1,16 @@
 """Data quality of recorded episodes: are the labels what training needs?
 
-    .venv/bin/python bench/data_quality.py [RUN] [--tasks 'crm/*' …] [--workers 2] [--results FILE] [--note TEXT]
+    .venv/bin/python bench/data_quality.py [RUN …] [--tasks 'crm/*' …] [--workers 2] [--results FILE] [--note TEXT]
 
 Without RUN, records one episode of each task (default: the whole library) with `cleantrace run`
-first. Per episode and over all, it measures:
+first; several RUN folders are measured together (e.g. a kiosk run and a desktop run of one seed).
+Per episode, over all and per sandbox profile (kiosk, desktop), it measures:
 - pointer actions (click, double_click, right_click, drag) whose target box contains the press point;
 - pointer actions whose target is among the labelled elements of its frame_before (same role and
   name with the press point inside, or boxes overlapping at IoU ≥ 0.5);
 - actions with a frame_after;
-- steps per decision: actions with input / steps the performer announced (1.0 when every decision
-  is its own step; a scroll made of several wheel flicks counts each flick);
+- steps per decision: actions with input / steps the performer announced, over the successful
+  episodes (1.0 when every decision is its own step);
 - bytes per episode: the frames as recorded (PNG) and re-encoded as lossless WebP (Pillow, method 4),
   with the pixels checked equal.
 Prints the numbers and writes bench/results/data_quality.json.
@@ -89,6 +90,7 @@ def measure(folder: Path) -> dict:
     webp = sum(webp_bytes(folder / f.file) for f in trace.frames)
     return {
         "episode_id": trace.meta.episode_id, "task": trace.meta.task, "status": trace.meta.outcome.status,
+        "profile": trace.meta.sandbox.profile,
         "actions": len(trace.actions), "pointer_actions": len(pointer),
         "pointer_target_contains_press": sum(1 for a in pointer if a.target and a.target.bbox
                                              and contains(a.target.bbox, a.x, a.y)),
@@ -111,7 +113,8 @@ def summarise(rows: list[dict]) -> dict:
         total = sum(r[whole] for r in rows)
         return round(sum(r[part] for r in rows) / total, 4) if total else None
 
-    announced = [r for r in rows if r["decisions"]]
+    # an episode cut short may have announced a step it never acted out: successful ones only
+    announced = [r for r in rows if r["decisions"] and r["status"] == "success"]
     png = sum(r["frame_bytes_png"] for r in rows)
     webp = sum(r["frame_bytes_webp"] for r in rows)
     return {
@@ -132,7 +135,7 @@ def summarise(rows: list[dict]) -> dict:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("run", nargs="?", type=Path)
+    parser.add_argument("run", nargs="*", type=Path, help="Run folders to measure (default: record one).")
     parser.add_argument("--tasks", nargs="*", default=[])
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--results", type=Path, default=RESULTS, help="Where to write the JSON.")
@@ -141,15 +144,17 @@ def main() -> None:
     from cleantrace.trace.reader import episode_folders
 
     with tempfile.TemporaryDirectory(prefix="cleantrace-dq-") as scratch:
-        run = args.run or record(Path(scratch), args.tasks, args.workers)
-        rows = [measure(f) for f in episode_folders(run) if (f / "meta.json").exists()]
+        runs = args.run or [record(Path(scratch), args.tasks, args.workers)]
+        rows = [measure(f) for run in runs for f in episode_folders(run) if (f / "meta.json").exists()]
         summary = summarise(rows)
-    result = {"run": str(args.run or "recorded by this benchmark"), "note": args.note, "summary": summary,
-              "episodes": rows}
+    profiles = {p: summarise([r for r in rows if r["profile"] == p]) for p in sorted({r["profile"] for r in rows})}
+    result = {"runs": [str(r) for r in args.run] or ["recorded by this benchmark"], "note": args.note,
+              "summary": summary, "by_profile": profiles, "episodes": rows}
     args.results.parent.mkdir(exist_ok=True)
     args.results.write_text(json.dumps(result, indent=2) + "\n")
+    print(f"{'':40} {'all':>12}" + "".join(f" {p:>12}" for p in profiles))
     for key, value in summary.items():
-        print(f"{key:40} {value}")
+        print(f"{key:40} {value!s:>12}" + "".join(f" {profiles[p][key]!s:>12}" for p in profiles))
     for r in rows:
         if r["pointer_without_target"] or r["status"] != "success":
             print(f"  {r['episode_id']}: {r['status']}; untargeted {r['pointer_without_target']}")

@@ -5,7 +5,6 @@ from __future__ import annotations
 import itertools
 import os
 import shutil
-import subprocess
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
@@ -27,22 +26,13 @@ def tasks_dir() -> Path:
 
 @pytest.fixture
 def xvfb():
-    """A fresh Xvfb display (name like ':57') with XTEST and RECORD."""
+    """A fresh Xvfb display (name like ':3', the first free on the host) with XTEST and RECORD."""
     if shutil.which("Xvfb") is None:
         pytest.fail("Xvfb is not installed — run scripts/install.sh")
-    for number in range(57, 120):
-        if not Path(f"/tmp/.X{number}-lock").exists() and not Path(f"/tmp/.X11-unix/X{number}").exists():
-            break
-    proc = subprocess.Popen(
-        ["Xvfb", f":{number}", "-screen", "0", "1280x800x24", "-nolisten", "tcp", "+extension", "RECORD"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )
-    deadline = time.monotonic() + 10
-    while not Path(f"/tmp/.X11-unix/X{number}").exists():
-        assert proc.poll() is None, "Xvfb exited"
-        assert time.monotonic() < deadline, "Xvfb did not start"
-        time.sleep(0.01)
-    yield f":{number}"
+    from cleantrace.sandbox.display import start_free_xvfb
+
+    proc, name = start_free_xvfb("-screen", "0", "1280x800x24", "+extension", "RECORD")
+    yield name
     proc.terminate()
     proc.wait(5)
 

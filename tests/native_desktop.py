@@ -29,15 +29,22 @@ class NativeDesktop:
 
     def close(self) -> None:
         for proc in reversed(self.procs):
-            with suppress(ProcessLookupError):
-                os.killpg(proc.pid, signal.SIGTERM)
+            _signal(proc, signal.SIGTERM)
         for proc in reversed(self.procs):
             try:
                 proc.wait(5)
             except subprocess.TimeoutExpired:
-                with suppress(ProcessLookupError):
-                    os.killpg(proc.pid, signal.SIGKILL)
+                _signal(proc, signal.SIGKILL)
                 proc.wait(5)
+
+
+def _signal(proc: subprocess.Popen, sig: int) -> None:
+    """`sig` to the process's group when it leads one (what it started goes too), else to it alone."""
+    with suppress(ProcessLookupError):
+        if os.getpgid(proc.pid) == proc.pid:
+            os.killpg(proc.pid, sig)
+        else:
+            proc.send_signal(sig)
 
 
 def missing_parts() -> list[str]:
@@ -50,20 +57,19 @@ def start_desktop(tmp: Path, wait_s: float = 90) -> NativeDesktop:
     """Xvfb + session bus + AT-SPI + openbox, then Calc and Mousepad; returns once both windows are in
     AT-SPI's tree (LibreOffice takes seconds on a loaded machine)."""
     from cleantrace.sandbox.atspi import bus_address
+    from cleantrace.sandbox.display import start_free_xvfb
 
-    number = next(n for n in range(140, 200) if not Path(f"/tmp/.X11-unix/X{n}").exists()
-                  and not Path(f"/tmp/.X{n}-lock").exists())
+    xvfb, display = start_free_xvfb("-screen", "0", "1280x800x24", "+extension", "RECORD")
     home = tmp / "home"
     (home / ".config").mkdir(parents=True)
     (home / "Documents").mkdir()
     bus = f"unix:path={tmp / 'bus'}"
-    env = {"PATH": "/usr/bin:/bin", "HOME": str(home), "DISPLAY": f":{number}", "LANG": "C.UTF-8",
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(home), "DISPLAY": display, "LANG": "C.UTF-8",
            "DBUS_SESSION_BUS_ADDRESS": bus, "XDG_RUNTIME_DIR": str(tmp), "XDG_CONFIG_HOME": str(home / ".config"),
            "SAL_USE_VCLPLUGIN": "gtk3", "GTK_A11Y": "atspi", "NO_AT_BRIDGE": "0"}
-    desk = NativeDesktop(f":{number}", env, home)
-    desk.start("Xvfb", f":{number}", "-screen", "0", "1280x800x24", "-nolisten", "tcp", "+extension", "RECORD")
+    desk = NativeDesktop(display, env, home, procs=[xvfb])
     desk.start("dbus-daemon", "--session", "--nofork", f"--address={bus}")
-    _wait(lambda: Path(f"/tmp/.X11-unix/X{number}").exists() and (tmp / "bus").exists(), "Xvfb and the bus", 20)
+    _wait(lambda: (tmp / "bus").exists(), "the session bus", 20)
     desk.start("/usr/libexec/at-spi-bus-launcher", "--launch-immediately")
     saved = {k: os.environ.get(k) for k in ("DBUS_SESSION_BUS_ADDRESS", "AT_SPI_BUS_ADDRESS")}
     os.environ["DBUS_SESSION_BUS_ADDRESS"] = bus

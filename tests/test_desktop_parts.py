@@ -150,3 +150,50 @@ def test_a_desktop_that_never_came_up_is_sealed_incomplete_naming_the_part(tmp_p
     meta = read_episode(tmp_path).meta
     assert meta.outcome.status == "incomplete" and meta.outcome.message == message
     assert meta.sandbox.profile == "desktop"
+
+
+@pytest.mark.skipif(bool(missing_desktop_parts()), reason=f"desktop parts missing: {missing_desktop_parts()}")
+def test_taskbar_launchers_are_drawn_where_they_are_grounded_and_labelled(desk):
+    """tint2 is not in AT-SPI: the launcher boxes the Actor clicks and the recorder names must be
+    where tint2 draws its icons (each box holds icon pixels, the gaps between them are panel)."""
+    import mss
+    import numpy as np
+
+    from cleantrace.record.atspi_grounding import DesktopResolver
+    from cleantrace.sandbox.taskbar import launcher_at, launchers
+
+    desk.start()
+    screen = desk.appearance.screen
+    shown = launchers(screen)
+    assert [x.app for x in shown] == list(APPS) and len({x.box for x in shown}) == len(APPS)
+    top = screen[1] - PANEL_HEIGHT
+
+    def panel() -> np.ndarray:
+        with mss.MSS(display=desk.display_name) as grab:
+            shot = grab.grab({"left": 0, "top": top, "width": screen[0], "height": PANEL_HEIGHT})
+        return np.frombuffer(shot.rgb, dtype=np.uint8).reshape(PANEL_HEIGHT, screen[0], 3).astype(int)
+
+    def drawn(img: np.ndarray, x: int, w: int, y: int, h: int) -> bool:
+        background = img[-1, -1]
+        return bool((np.abs(img[y - top:y - top + h, x:x + w] - background).sum(axis=2) > 30).any())
+
+    def every_icon_drawn() -> bool:
+        img = panel()
+        return all(drawn(img, x.box[0], x.box[2], x.box[1], x.box[3]) for x in shown)
+
+    wait_until(every_icon_drawn, "tint2 drawing its launcher icons", timeout=30)
+    img = panel()
+    for left, right in zip(shown, shown[1:], strict=False):  # the gap between two icons is bare panel
+        gap = left.box[0] + left.box[2]
+        assert not drawn(img, gap, right.box[0] - gap, left.box[1], left.box[3])
+    calc = next(x for x in shown if x.app == "calc")
+    cx, cy = calc.box[0] + calc.box[2] // 2, calc.box[1] + calc.box[3] // 2
+    assert launcher_at(cx, cy, screen) == calc and launcher_at(cx, top - 5, screen) is None
+    target = DesktopResolver().at(cx, cy)
+    assert (target.role, target.name, target.source, target.window) == (
+        "push button", APPS["calc"].title, "taskbar", "taskbar")
+    assert target.bbox == tuple(float(v) for v in calc.box)
+    from cleantrace.record.atspi_grounding import DesktopLabeller
+
+    labelled = [e for e in DesktopLabeller().label()["elements"] if e["window"] == "taskbar"]
+    assert [(e["name"], e["bbox"]) for e in labelled] == [(APPS[x.app].title, list(map(float, x.box))) for x in shown]

@@ -178,16 +178,11 @@ def test_a_visual_change_is_captured_without_an_action(xvfb, tmp_path):
 
 
 def test_a_recorder_whose_capture_died_says_so(tmp_path):
-    import subprocess
-    from pathlib import Path
+    from cleantrace.sandbox.display import start_free_xvfb
 
-    number = next(n for n in range(300, 400) if not Path(f"/tmp/.X{n}-lock").exists())
-    server = subprocess.Popen(["Xvfb", f":{number}", "-nolisten", "tcp", "+extension", "RECORD"],
-                              stderr=subprocess.DEVNULL)
-    while not Path(f"/tmp/.X11-unix/X{number}").exists():
-        time.sleep(0.01)
+    server, name = start_free_xvfb("+extension", "RECORD")
     writer = TraceWriter(tmp_path / "ep")
-    recorder = Recorder(writer, f":{number}", EpisodeClock(), resolver=None, fps=0, change_fps=0)
+    recorder = Recorder(writer, name, EpisodeClock(), resolver=None, fps=0, change_fps=0)
     recorder.start()
     assert recorder.failure() is None
     server.kill()  # the X server goes away mid-recording

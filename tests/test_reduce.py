@@ -63,6 +63,36 @@ def test_wheel_ticks_merge_into_one_scroll():
     assert [(a.kind, a.dy) for a in actions] == [("scroll", 4), ("scroll", -1)]
 
 
+# mail/scroll-and-star s4 (the issue-18 bench's one extra step): scroll_to turned one tick, looked how far
+# it went, then flicked ten more in three flicks, 480 ms and 238 ms pauses over the 400 ms gap of then
+SCROLL_TO_TICKS = [2143.447, 2623.355, 2651.824, 2692.447, 2734.447, 2763.447, 3001.447, 3036.072, 3095.447,
+                   3140.447, 3206.395]
+
+
+def wheel_at(times, button=5, x=720, y=450):
+    return [Event(t_ms=t, kind="wheel", x=x, y=y, button=button) for t in times]
+
+
+def test_one_announced_scroll_step_is_one_scroll_however_long_it_looked_between_flicks():
+    events = wheel_at(SCROLL_TO_TICKS) + wheel_at([5000.0])  # a late tick of the same step
+    [scroll] = reduce_events(events, steps=[1200.0])
+    assert (scroll.kind, scroll.dy, scroll.events) == ("scroll", 12, (0, 11))
+    # two announced scroll steps stay two, however close their ticks
+    first, second = reduce_events(wheel_at([100.0, 130.0, 160.0]), steps=[50.0, 150.0])
+    assert (first.dy, first.events, second.dy, second.events) == (2, (0, 1), 1, (2, 2))
+
+
+def test_a_volunteers_continuous_scroll_is_one_scroll_and_a_new_decision_another():
+    [scroll] = reduce_events(wheel_at(SCROLL_TO_TICKS))  # pauses of a finger going back up the wheel
+    assert scroll.dy == 11
+    looked_again = wheel_at([0.0, 40.0]) + wheel_at([1500.0, 1530.0])  # a look at the result, then more
+    assert [a.dy for a in reduce_events(looked_again)] == [2, 2]
+    back_up = wheel_at([0.0, 40.0]) + wheel_at([300.0], button=4)  # overshot: turned the other way
+    assert [a.dy for a in reduce_events(back_up)] == [2, -1]
+    elsewhere = wheel_at([0.0, 40.0]) + wheel_at([300.0], x=200, y=600)  # another pane under the pointer
+    assert [a.dy for a in reduce_events(elsewhere)] == [2, 1]
+
+
 def test_keystrokes_merge_into_type_with_corrections_and_shift():
     s = Stream()
     for key in "hel":

@@ -334,7 +334,6 @@ class EditorAppendLine(DesktopTask):
 
 class EditorNewFile(DesktopTask):
     id = "desktop/editor-new-file"
-    opens = "editor"
     skills = ("text-editor", "typing", "file-dialog")
     difficulty = "easy"
     instruction = (
@@ -348,10 +347,10 @@ class EditorNewFile(DesktopTask):
                         f".txt", "text": world.choice(SENTENCES)}
 
     def open_at_start(self, p):
-        return [("editor", None)]
+        return []  # the editor is opened from the taskbar
 
     def solve(self, actor, p):
-        win = actor.native.window("Mousepad")
+        win = actor.native.open_app("editor")
         win.type(p["text"])
         win.hotkey("ctrl", "s")
         actor.native.file_dialog(p["file"])

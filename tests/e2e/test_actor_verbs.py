@@ -40,3 +40,7 @@ def test_every_verb_reaches_the_page_and_is_reduced_to_the_right_actions(tmp_pat
     assert ep.actions[-1].kind == "done" and ep.actions[-1].events is None
     assert all(a.frame_after is not None and a.description for a in ep.actions)
     assert row.missing_targets == 0 and all(a.target_error is None for a in ep.actions)
+    # each scroll_to is one scroll step, its look between flicks included, and each step one action
+    scrolls = [a.description for a in ep.actions if a.kind == "scroll"]
+    assert scrolls == ["Scroll to the Item 47 button", "Scroll to the Far away button"], scrolls
+    assert sum(a.events is not None for a in ep.actions) == ep.meta.decisions

@@ -141,6 +141,7 @@ class TryEscape(Task):
     def setup(self, world): return {"lead": world.db.rows("select name from leads order by id limit 1")[0].name}
     def solve(self, actor, p):
         problems = []
+        started = time.time()  # what the browser writes is newer (a checkout under /tmp is mounted read-only)
         def only_the_app(what):
             actor.inputs.sync()
             deadline = time.monotonic() + 10
@@ -183,7 +184,8 @@ class TryEscape(Task):
         if not browsers:
             problems.append("no browser process found")
         leftovers = [os.path.join(r, n) for top in ("/tmp", os.path.expanduser("~")) for r, _, names in os.walk(top)
-                     for n in names if n.endswith((".pdf", ".html", ".mhtml", ".crdownload"))]
+                     for n in names if n.endswith((".pdf", ".html", ".mhtml", ".crdownload"))
+                     and os.lstat(os.path.join(r, n)).st_mtime >= started]
         if leftovers:
             problems.append(f"the browser wrote {leftovers}")
         if problems:

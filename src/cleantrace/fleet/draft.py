@@ -1,13 +1,16 @@
 """`cleantrace tasks draft --from EPISODE APP/NAME`: a task module drafted from a recorded episode.
 
-- `solve()` repeats the episode's grounded actions by role and accessible name;
+- `solve()` repeats the episode's grounded actions by role and accessible name (a drag onto its recorded
+  drop element);
 - the episode's parameter values found in those names and texts become `p[...]`;
 - `setup()` returns the recorded values on the recorded seed, and elsewhere picks a row of the table
-  where those values live (and another value of an option-like column);
+  where those values live (and another value of an option-like column; typed values found nowhere vary
+  when those give too few choices);
 - `check()` is suggested from the database difference between the start and the end of the
   episode, worked out by running the transcribed solution once in a sandbox;
 - `effect()` makes that difference through the app's own HTTP API: the requests the page sent while
-  the probe made it, with the parameters' values and row ids taken from `p`;
+  the probe made it, with the parameters' values, row ids and the named rows' other values taken from `p`;
+- `wrong_params()` changes a parameter both `check()` and `effect()` read;
 - the instruction templates are the episode's instruction with the values as `{fields}`.
 
 The draft loads and lints as written; generalising it is the author's job (comments say where).
@@ -128,8 +131,14 @@ def transcribe(actions: list[dict], lifter: Lifter) -> list[str]:
             else:
                 lines.append(f"actor.press({key!r})")
         elif kind == "drag":
-            lines.append(f"# a drag from {locator or 'an unnamed element'}: name the drop target and uncomment")
-            lines.append(f"# actor.drag(dict({locator}), dict(role=..., name=...))")
+            drop = _locator(a.get("drop_target") or {}, lifter)
+            if locator and drop:  # onto the recorded drop element: the app finds the drop zone under it
+                lines.append(f"actor.drag(dict({locator}), dict({drop}))")
+            else:
+                lines.append(f"# a drag from {locator or 'an unnamed element'} to {drop or 'an unnamed element'} "
+                             f"at ({a.get('x2')}, {a.get('y2')}): name both ends and uncomment")
+                blank = "role=..., name=..."
+                lines.append(f"# actor.drag(dict({locator or blank}), dict({drop or blank}))")
     if all(line.startswith("#") for line in lines):
         lines.append("pass  # no action could be transcribed")
     return lines
@@ -259,6 +268,8 @@ def suggest_check(changes: list[Change], lifter: Lifter, ids: IdMap | None = Non
     column holding a parameter."""
     ids = ids or {}
     conditions: list[str] = []
+    inserted = {(_stem(c.table), c.row["id"]): c for c in changes if c.kind == "inserted" and isinstance(
+        c.row.get("id"), int)}
     key_param = None
     lifted_first = sorted(changes, key=lambda c: not any(
         _value(new, lifter).startswith(("p[", "str(p[", 'f"')) for _, new in c.columns.values()))
@@ -283,9 +294,7 @@ def suggest_check(changes: list[Change], lifter: Lifter, ids: IdMap | None = Non
             conditions += [f'world.db.scalar("select {c} from {change.table} where {where}", {args}) == '
                            f"{_value(new, lifter)}" for c, new in cols[:2]]
         elif change.kind == "inserted":
-            matched = [(f"{c}=?", lifter.expr(v)) for c, v in change.row.items()
-                       if isinstance(v, str) and len(v) <= 80 and lifter.expr(v).startswith(("p[", 'f"'))]
-            matched += _id_matches(change.row, ids, lifter)
+            matched = _inserted_match(change, inserted, ids, lifter)
             if matched:
                 where = " and ".join(c for c, _ in matched[:3])
                 args = ", ".join(e for _, e in matched[:3])
@@ -308,6 +317,26 @@ def suggest_check(changes: list[Change], lifter: Lifter, ids: IdMap | None = Non
     if not conditions:
         return ["return False  # the episode changed nothing in the database that names a parameter: write it"], None
     return ["return (", *[f"    {'and ' if n else ''}{c}" for n, c in enumerate(conditions)], ")"], key_param
+
+
+def _inserted_match(change: Change, inserted: dict[tuple[str, int], Change], ids: IdMap, lifter: Lifter,
+                    depth: int = 0) -> list[tuple[str, str]]:
+    """`column=?` conditions (with their arguments) naming an inserted row: its columns holding parameters, the
+    ids of rows parameters name, and the ids of other inserted rows, named in turn (a recipient of the message
+    in the thread whose subject is p["subject"]: not any recipient of that name)."""
+    matched = [(f"{c}=?", lifter.expr(v)) for c, v in change.row.items()
+               if isinstance(v, str) and len(v) <= 80 and lifter.expr(v).startswith(("p[", 'f"'))]
+    matched += _id_matches(change.row, ids, lifter)
+    for column, value in change.row.items():
+        parent = inserted.get((_stem(column), value)) if column != "id" and isinstance(value, int) else None
+        if parent is None or parent is change or depth >= 3:
+            continue
+        named = _inserted_match(parent, inserted, ids, lifter, depth + 1)[:3]
+        if named:
+            where = " and ".join(c for c, _ in named)
+            matched.insert(0, (f"{column} in (select id from {parent.table} where {where})",
+                               ", ".join(e for _, e in named)))
+    return matched
 
 
 def _where(change: Change, ident: tuple[str, str] | None, ids: IdMap, lifter: Lifter) -> tuple[str, str] | None:
@@ -361,7 +390,7 @@ def locate_params(db: Path, lifter: Lifter) -> dict[str, tuple[str, str, bool]]:
 
 
 def write_setup(params: dict[str, Any], located: dict[str, tuple[str, str, bool]], seed: int,
-                key_param: str | None, changed_column: str | None) -> list[str]:
+                key_param: str | None, changed_column: str | None, free: list[str] = ()) -> list[str]:
     lines = [f"recorded = {params!r}",
              f"if world.seed == {seed}:  # the recorded episode's own values",
              "    return dict(recorded)",
@@ -380,17 +409,38 @@ def write_setup(params: dict[str, Any], located: dict[str, tuple[str, str, bool]
                 other = f" if r.v != {rows[table]}.{column}"
             lines.append(f'p["{key}"] = world.choice([r.v for r in world.db.rows('
                          f'"select distinct {column} as v from {table} order by 1"){other}])')
+    for key in free:  # typed, found nowhere: too few rows to vary the task, so these vary (write real values)
+        if isinstance(params[key], int):
+            lines.append(f'p["{key}"] = recorded["{key}"] + world.rng.randrange(1, 100)')
+        else:
+            lines.append(f'p["{key}"] = f"{{recorded[\'{key}\']}} {{world.rng.randrange(2, 100)}}"')
     lines.append("return p")
     return lines
 
 
-def write_wrong(located: dict[str, tuple[str, str, bool]], key_param: str | None) -> list[str]:
-    key = key_param if key_param in located else next(iter(located), None)
+def write_wrong(located: dict[str, tuple[str, str, bool]], key_param: str | None, params: dict[str, Any] | None = None,
+                check: list[str] = (), effect: list[str] = ()) -> list[str]:
+    """wrong_params()'s body: another value of a parameter that both check() compares and effect() sends (so the
+    wrong effect really differs and the check sees it): the row key_param names, else another seeded value of a
+    located parameter, else a changed free value; without an effect, the row key_param names."""
+    params = params or {}
+    both = [k for k in params if _refers(check, k) and (not effect or _refers(effect, k))]
+    order = [k for k in (key_param,) if k in located and (k in both or not effect)]
+    order += [k for k in both if k in located] + [k for k in both if k not in located]
+    key = next(iter(order), None) or (key_param if key_param in located else next(iter(located), None))
     if key is None:
         return ['return {**p, "_wrong": True}  # write a plausible mistake (another row, option or date)']
+    if key not in located:  # a value typed or sent as recorded: another one
+        other = f'p["{key}"] + 1' if isinstance(params[key], int) else f'p["{key}"] + " (not this)"'
+        return [f'return {{**p, "{key}": {other}}}  # another {key}: the check must fail for it']
     table, column, _ = located[key]
     return [f'others = world.db.rows("select {column} as v from {table} where {column}<>? order by rowid", p["{key}"])',
             f'return {{**p, "{key}": others[0].v}}  # another {table} row: the check must fail for it']
+
+
+def _refers(lines: list[str], key: str) -> bool:
+    """Whether the code in `lines` reads p[key]."""
+    return any(f'p["{key}"]' in line or f"p['{key}']" in line for line in lines)
 
 
 # -- effect: the requests that made the difference, through the app's HTTP API ---------------------------
@@ -405,6 +455,7 @@ class EffectWriter:
 
     lifter: Lifter
     ids: IdMap
+    columns: ColumnMap = field(default_factory=dict)
     lets: dict[str, str] = field(default_factory=dict)  # variable → expression, in order
 
     def lines(self, requests: list[dict]) -> list[str]:
@@ -457,8 +508,20 @@ class EffectWriter:
             return self.row_id(value, context) or repr(value)
         if isinstance(value, str):
             var = self.row_id(int(value), context) if value.isdigit() else None
-            return f"str({var})" if var else self.lifter.expr(value)
+            expr = f"str({var})" if var else self.lifter.expr(value)
+            return self.column_of(value) or expr if expr == repr(value) else expr
         return repr(value)
+
+    def column_of(self, value: str) -> str | None:
+        """A variable holding what, in the recording, was `value` in another column of a row a parameter names
+        (the address of the contact p["contact"] names)."""
+        if not self.columns.get(value):
+            return None
+        table, column, named_by, key = self.columns[value][0]
+        var = f"{_stem(table)}_{column}"
+        self.lets[var] = f'world.db.scalar("select {column} from {table} where {named_by}=?", p["{key}"])'
+        self.lifter.used.add(key)
+        return var
 
     def row_id(self, value: int, context: str) -> str | None:
         """A variable holding the id of the row `value` was in the recording, if `context` names its table."""
@@ -477,6 +540,27 @@ def _stem(name: str) -> str:
     name = re.sub(r"_?ids?$", "", name.lower())
     name = re.sub(r"[^a-z0-9_]", "", name)
     return name[:-1] if name.endswith("s") else name
+
+
+ColumnMap = dict[str, list[tuple[str, str, str, str]]]  # a recorded text → (table, column, named_by, parameter)
+
+
+def recorded_columns(db: Path, located: dict[str, tuple[str, str, bool]], params: dict[str, Any]) -> ColumnMap:
+    """The other text values (of 3 or more characters), in the recorded world, of each row a unique parameter
+    names: an address sent for a contact picked by name is that contact's address, whichever the seed."""
+    found: ColumnMap = {}
+    with sqlite3.connect(db) as conn:
+        for key, (table, named_by, unique) in located.items():
+            if not unique:
+                continue
+            conn.row_factory = sqlite3.Row
+            row = conn.execute(f"select * from {table} where {named_by}=?", (str(params[key]),)).fetchone()  # noqa: S608
+            for column in row.keys() if row else ():
+                value = row[column]
+                if column != named_by and isinstance(value, str) and len(value) >= 3 and value != str(params[key]):
+                    found.setdefault(value, []).append((table, column, named_by, key))
+    conn.close()
+    return found
 
 
 def recorded_ids(db: Path, located: dict[str, tuple[str, str, bool]], params: dict[str, Any]
@@ -555,11 +639,13 @@ def draft_task(registry: TaskRegistry, episode_dir: Path, task_id: str, probe: b
     solve = transcribe(episode.actions, lifter)
     start_path = source_task.start_path if source_task else "/"
     changes, requests = _probe(registry, app, task_id, episode, solve, start_path, timeout) if probe else ([], [])
-    located, ids = _located(registry, app, episode.seed, lifter, episode.params,
-                            (episode.appearance or {}).get("locale") or "en_US")
+    located, ids, columns, choices = _located(registry, app, episode.seed, lifter, episode.params,
+                                              (episode.appearance or {}).get("locale") or "en_US")
     located, ids = _as_changed(located, ids, changes, lifter)
+    columns = {v: [e for e in named if located.get(e[3], ("", "", False))[2]] for v, named in columns.items()}
     check, key_param = suggest_check(changes, lifter, ids)
-    effect = EffectWriter(lifter, ids).lines(requests) if changes else []
+    effect = EffectWriter(lifter, ids, columns).lines(requests) if changes else []
+    free = free_params(solve, episode.params, located) if choices < VARIED else []
     changed_column = next((c for ch in changes if ch.kind == "changed" for c in ch.columns), None)
     templates = [lifter.template(episode.instruction)]
     templates += [f"Please {templates[0][:1].lower()}{templates[0][1:]}", f"Your task: {templates[0]}"]
@@ -569,8 +655,9 @@ def draft_task(registry: TaskRegistry, episode_dir: Path, task_id: str, probe: b
         skills=tuple(source_task.skills) if source_task else ("click",),
         difficulty=source_task.difficulty if source_task else "easy", start_path=start_path,
         templates="\n".join(f"        {t!r}," for t in templates),
-        setup=_indent(write_setup(episode.params, located, episode.seed, key_param, changed_column)),
-        solve=_indent(solve), check=_indent(check), wrong=_indent(write_wrong(located, key_param)),
+        setup=_indent(write_setup(episode.params, located, episode.seed, key_param, changed_column, free)),
+        solve=_indent(solve), check=_indent(check),
+        wrong=_indent(write_wrong(located, key_param, episode.params, check, effect)),
         imports="Task, send" if effect else "Task",
         effect=EFFECT_METHOD.format(body=_indent(effect)) if effect else "")
     path.write_text(text)
@@ -596,16 +683,42 @@ def _indent(lines: list[str]) -> str:
 
 
 def _located(registry: TaskRegistry, app: str, seed: int, lifter: Lifter, params: dict[str, Any], locale: str
-             ) -> tuple[dict[str, tuple[str, str, bool]], dict[int, list[tuple[str, str, str]]]]:
-    """Where each parameter lives in the world seeded with `seed` (fake data of `locale`, as recorded), and the
-    ids of the rows they name."""
+             ) -> tuple[dict[str, tuple[str, str, bool]], IdMap, ColumnMap, int]:
+    """Where each parameter lives in the world seeded with `seed` (fake data of `locale`, as recorded), the ids
+    and other values of the rows they name, and how many parameter sets setup() can draw from there."""
     from cleantrace.tasks.lint import SeededWorlds
 
     with SeededWorlds(registry) as worlds:
         world = worlds.fresh(app, seed, locale=locale)
         world.close()
         located = locate_params(world.db.path, lifter)
-        return located, recorded_ids(world.db.path, located, params)
+        return (located, recorded_ids(world.db.path, located, params), recorded_columns(world.db.path, located, params),
+                count_choices(world.db.path, located))
+
+
+def count_choices(db: Path, located: dict[str, tuple[str, str, bool]]) -> int:
+    """How many parameter sets setup() draws from the located values: rows of each table a unique parameter
+    names, times the distinct values of each option-like one."""
+    total = 1
+    with sqlite3.connect(db) as conn:
+        for table in {t for t, _, unique in located.values() if unique}:
+            total *= conn.execute(f"select count(*) from {table}").fetchone()[0] or 1  # noqa: S608
+        for table, column, unique in located.values():
+            if not unique:
+                total *= conn.execute(f"select count(distinct {column}) from {table}").fetchone()[0] or 1  # noqa: S608
+    conn.close()
+    return total
+
+
+VARIED = 40  # fewer located choices than this (twice the seeds lint tries): the typed free values vary too
+
+
+def free_params(solve: list[str], params: dict[str, Any], located: dict[str, tuple[str, str, bool]]) -> list[str]:
+    """The parameters solve() only types (a new name, a note), found nowhere in the world: any value will do."""
+    typed = [line for line in solve if line.startswith("actor.type(")]
+    other = [line for line in solve if not line.startswith("actor.type(")]
+    return [k for k, v in params.items() if k not in located and isinstance(v, (str, int)) and not isinstance(v, bool)
+            and _refers(typed, k) and not _refers(other, k)]
 
 
 def _probe(registry: TaskRegistry, app: str, task_id: str, episode: Episode, solve: list[str], start_path: str,

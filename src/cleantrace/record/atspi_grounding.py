@@ -10,6 +10,10 @@ from cleantrace.errors import GroundingError
 from cleantrace.sandbox.atspi import COMPONENT, NULL_PATH, SCREEN, Atspi, Node
 from cleantrace.sandbox.browser import BROWSER_TITLE
 from cleantrace.sandbox.stacking import Stacking, inside
+from cleantrace.sandbox.taskbar import APP as TASKBAR_APP
+from cleantrace.sandbox.taskbar import ROLE as LAUNCHER_ROLE
+from cleantrace.sandbox.taskbar import WINDOW as TASKBAR_WINDOW
+from cleantrace.sandbox.taskbar import launcher_at, launchers
 from cleantrace.trace.schema import Target
 
 # roles a person acts on: a press on a label inside a button names the button
@@ -140,6 +144,11 @@ class DesktopResolver:
         self.native = native or AtspiResolver()
 
     def at(self, x: int, y: int, skip: str = "") -> Target:
+        screen = self.native.stacking.screen()
+        launcher = launcher_at(x, y, screen) if screen else None
+        if launcher is not None:  # tint2 is not in AT-SPI: its launchers are where the desktop put them
+            return Target(role=LAUNCHER_ROLE, name=launcher.name, bbox=tuple(float(v) for v in launcher.box),
+                          app=TASKBAR_APP, window=TASKBAR_WINDOW, source="taskbar")
         if self.web is not None and self._over_page(x, y):
             return self.web.at(x, y, skip=skip) if skip else self.web.at(x, y)
         chain = self.native.hit(x, y) if self.web is not None else []
@@ -224,8 +233,9 @@ class AtspiLabeller:
 
 
 class DesktopLabeller:
-    """A desktop's labels: the native windows from AT-SPI, and the browser's page (`web`, CDP) when
-    its window is on the screen: its elements join the list, its tree is kept under `tree.web`."""
+    """A desktop's labels: the native windows from AT-SPI, the taskbar's launchers, and the browser's
+    page (`web`, CDP) when its window is on the screen: its elements join the list, its tree is kept
+    under `tree.web`."""
 
     def __init__(self, web: Any = None, native: AtspiLabeller | None = None) -> None:
         self.web = web
@@ -239,6 +249,8 @@ class DesktopLabeller:
             except GroundingError:
                 page = None  # the page's elements then come from AT-SPI
         labels = self.native.label(skip_web=page is not None)
+        screen = self.native.resolver.stacking.screen()
+        labels["elements"] += [launcher.element() for launcher in launchers(screen)] if screen else []
         if page is not None:
             labels["url"] = page.get("url", "")
             labels["elements"] += page["elements"]

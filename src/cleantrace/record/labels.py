@@ -16,7 +16,7 @@ from cleantrace.sandbox.browser import page_screen_origin
 
 CANDIDATES = (
     'a[href],button,input,select,textarea,summary,[role],[tabindex],[contenteditable="true"],'
-    '[draggable="true"],li[aria-label],h1,h2,h3,h4,h5,h6'
+    '[draggable="true"],li[aria-label],article[aria-label],h1,h2,h3,h4,h5,h6'  # a named article: a press into its text
 )
 # Roles that are structure, not something a person acts on (unless focusable).
 PASSIVE_ROLES = {"", "generic", "none", "presentation", "StaticText", "InlineTextBox", "paragraph", "group",

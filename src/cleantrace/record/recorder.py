@@ -150,8 +150,9 @@ class Recorder:
         with suppress(Exception):  # the X server may be gone already
             self._pastes.reader.close()
         self._frames.close()
+        steps = [n.t_ms for n in self.notes]  # the performer's announced steps bound its scrolls
         actions = attach_observations(
-            reduce_events(self.events, self.probes), self.events, self.frames, self.probes,
+            reduce_events(self.events, self.probes, steps), self.events, self.frames, self.probes,
             self._frames.capture_times,
         )
         actions = attach_descriptions(actions, self.events, self.notes)

@@ -309,7 +309,12 @@ class Desktop:
         """Launch `app` and wait until its window is mapped; a SandboxError naming the app if it exits or
         no window appears."""
         before = self.windows()
-        proc = self.launch(app, arg)
+        return self.settle(app, before, timeout, self.launch(app, arg))
+
+    def settle(self, app: str, before: list[Window], timeout: float = WINDOW_TIMEOUT_S,
+               proc: subprocess.Popen | None = None) -> Window:
+        """Wait for a new window of `app` (one not in `before`) and put it at its place: what `open`
+        does after starting the app, and what follows a click on its taskbar launcher."""
         window = self.wait_window(self.window_match(app), timeout, proc, exclude={w.id for w in before}, app=app)
         match = self.window_match(app)
         siblings = [w for w in before if match in (w.title + " " + w.wm_class).lower()]

@@ -15,6 +15,10 @@ from cleantrace.seeds import seed_stream
 PANEL_HEIGHT = 32  # the taskbar at the bottom of the screen (device pixels)
 DECORATION = (2, 26)  # what openbox's frame adds to a window's client area (width, height: borders, title)
 MIN_WINDOW_FRACTION = 0.6  # a window covers at least this much of the work area in each dimension
+# the taskbar's layout (tint2's paddings: left/right, top/bottom, spacing); its launchers come first
+PANEL_PADDING = (4, 2, 4)
+LAUNCHER_PADDING = (4, 2, 4)
+LAUNCHER_ICON = 22
 
 
 @dataclass(frozen=True)
@@ -102,6 +106,15 @@ def openbox_config(layout: dict[str, tuple[int, int, int, int]], classes: dict[s
     )
 
 
+def launcher_boxes(screen: tuple[int, int], count: int) -> list[tuple[int, int, int, int]]:
+    """(x, y, w, h) in screen pixels of each of `count` launcher icons on the taskbar, left to right:
+    where tint2 draws them from `tint2_config`'s paddings (measured on its frames)."""
+    left = PANEL_PADDING[0] + LAUNCHER_PADDING[0]
+    top = screen[1] - PANEL_HEIGHT + (PANEL_HEIGHT - LAUNCHER_ICON) // 2
+    pitch = LAUNCHER_ICON + LAUNCHER_PADDING[2]
+    return [(left + k * pitch, top, LAUNCHER_ICON, LAUNCHER_ICON) for k in range(count)]
+
+
 def tint2_config(launchers: list[Path], dark: bool, font: str) -> str:
     """tint2's config: a bottom panel with the app launchers and the task list (no clock: frames of the
     same episode replayed stay the same)."""
@@ -111,17 +124,23 @@ def tint2_config(launchers: list[Path], dark: bool, font: str) -> str:
         "rounded = 0\nborder_width = 0\nbackground_color = " + bg + " 100\nborder_color = " + bg + " 100\n"
         "rounded = 0\nborder_width = 0\nbackground_color = " + active + " 100\nborder_color = " + active + " 100\n"
         "panel_items = LT\npanel_monitor = all\npanel_position = bottom center horizontal\n"
-        f"panel_size = 100% {PANEL_HEIGHT}\npanel_margin = 0 0\npanel_padding = 4 2 4\npanel_background_id = 1\n"
+        f"panel_size = 100% {PANEL_HEIGHT}\npanel_margin = 0 0\npanel_padding = {_spaced(PANEL_PADDING)}\n"
+        "panel_background_id = 1\n"
         "panel_layer = top\nstrut_policy = follow_size\nautohide = 0\n"
         "taskbar_mode = single_desktop\ntaskbar_padding = 2 2 4\ntaskbar_background_id = 0\n"
         "task_text = 1\ntask_icon = 1\ntask_centered = 0\ntask_maximum_size = 220 28\ntask_padding = 4 2 4\n"
         "task_background_id = 0\ntask_active_background_id = 2\n"
         f"task_font = {font} 9\ntask_font_color = {fg} 100\ntask_active_font_color = {fg} 100\n"
-        "launcher_padding = 4 2 4\nlauncher_background_id = 0\nlauncher_icon_size = 22\n"
+        f"launcher_padding = {_spaced(LAUNCHER_PADDING)}\nlauncher_background_id = 0\n"
+        f"launcher_icon_size = {LAUNCHER_ICON}\n"
         "launcher_icon_theme = Adwaita\nlauncher_tooltip = 1\nstartup_notifications = 0\n"
         f"tooltip_font = {font} 9\ntooltip_font_color = {fg} 100\ntooltip_background_id = 1\n"
         "mouse_left = toggle_iconify\n" + items
     )
+
+
+def _spaced(values: tuple[int, ...]) -> str:
+    return " ".join(str(v) for v in values)
 
 
 def desktop_entry(app: AppSpec, command: list[str]) -> str:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import select
 import subprocess
 import time
 from pathlib import Path
@@ -49,3 +51,22 @@ class VirtualDisplay:
 
     def stop(self) -> None:
         stop_process(self._proc)
+
+
+def start_free_xvfb(*args: str, timeout: float = 30.0) -> tuple[subprocess.Popen, str]:
+    """Xvfb on the first display number free on the host (`-displayfd`: the server itself claims the
+    number, so two programs starting one at once never pick the same); the process and ':n'."""
+    read, write = os.pipe()
+    try:
+        proc = subprocess.Popen(["Xvfb", "-displayfd", str(write), "-nolisten", "tcp", *args], pass_fds=(write,),
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    finally:
+        os.close(write)
+    with os.fdopen(read) as said:
+        ready, _, _ = select.select([said], [], [], timeout)
+        number = said.readline().strip() if ready else ""
+    if not number.isdigit():
+        stop_process(proc)
+        why = f"exited with code {proc.returncode}" if proc.returncode else f"named no display in {timeout:.0f} s"
+        raise SandboxError(f"Xvfb {why}", "run `cleantrace doctor`")
+    return proc, f":{number}"

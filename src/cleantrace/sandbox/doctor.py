@@ -5,7 +5,6 @@ from __future__ import annotations
 import shutil
 import subprocess
 import tempfile
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -47,18 +46,17 @@ def _x_extensions() -> Check:
     """XTEST (input) and RECORD (capture) on a real, short-lived Xvfb."""
     if shutil.which("Xvfb") is None:
         return Check("XTEST, RECORD", False, "needs Xvfb first")
-    number = next(n for n in range(150, 400) if not Path(f"/tmp/.X{n}-lock").exists())
-    proc = subprocess.Popen(["Xvfb", f":{number}", "-nolisten", "tcp", "+extension", "RECORD"],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    from cleantrace.errors import SandboxError
+    from cleantrace.sandbox.display import start_free_xvfb
+
+    try:
+        proc, name = start_free_xvfb("+extension", "RECORD", timeout=10)
+    except SandboxError:
+        return Check("XTEST, RECORD", False, "Xvfb does not start: apt-get install --reinstall xvfb")
     try:
         from Xlib import display
 
-        deadline = time.monotonic() + 10
-        while not Path(f"/tmp/.X11-unix/X{number}").exists():
-            if proc.poll() is not None or time.monotonic() > deadline:
-                return Check("XTEST, RECORD", False, "Xvfb does not start: apt-get install --reinstall xvfb")
-            time.sleep(0.01)
-        d = display.Display(f":{number}")
+        d = display.Display(name)
         missing = [ext for ext in ("XTEST", "RECORD") if not d.has_extension(ext)]
         d.close()
     finally:

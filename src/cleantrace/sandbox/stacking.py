@@ -18,14 +18,28 @@ class Stacking:
         self.display_name = display_name
         self._x = None
 
+    def _display(self):
+        """The X connection, opened on first use."""
+        if self._x is None:
+            from Xlib import display
+
+            self._x = display.Display(self.display_name or os.environ.get("DISPLAY", ""))
+        return self._x
+
+    def screen(self) -> tuple[int, int] | None:
+        """The screen's size in pixels (None without X)."""
+        try:
+            root = self._display().screen()
+            return int(root.width_in_pixels), int(root.height_in_pixels)
+        except Exception:
+            return None
+
     def order(self) -> dict[str, int]:
         """Window title → place in the stacking order, topmost 0 (empty without an EWMH window manager)."""
         try:
-            from Xlib import X, display
+            from Xlib import X
 
-            if self._x is None:
-                self._x = display.Display(self.display_name or os.environ.get("DISPLAY", ""))
-            d = self._x
+            d = self._display()
             prop = d.screen().root.get_full_property(d.intern_atom("_NET_CLIENT_LIST_STACKING"), X.AnyPropertyType)
             if prop is None:
                 return {}
@@ -45,11 +59,9 @@ class Stacking:
         last use is the stacking order), without the windows it skips: docks and desktops, hidden
         (minimised) ones and those that keep off the taskbar."""
         try:
-            from Xlib import X, display
+            from Xlib import X
 
-            if self._x is None:
-                self._x = display.Display(self.display_name or os.environ.get("DISPLAY", ""))
-            d = self._x
+            d = self._display()
             prop = d.screen().root.get_full_property(d.intern_atom("_NET_CLIENT_LIST_STACKING"), X.AnyPropertyType)
             atom = d.intern_atom
             skipped = {atom(a) for a in ("_NET_WM_STATE_HIDDEN", "_NET_WM_STATE_SKIP_TASKBAR")}
@@ -71,11 +83,9 @@ class Stacking:
         """The title of the window the window manager says is active (`_NET_ACTIVE_WINDOW`): the
         truth when an app (Chromium) does not mark its AT-SPI frame active."""
         try:
-            from Xlib import X, display
+            from Xlib import X
 
-            if self._x is None:
-                self._x = display.Display(self.display_name or os.environ.get("DISPLAY", ""))
-            d = self._x
+            d = self._display()
             prop = d.screen().root.get_full_property(d.intern_atom("_NET_ACTIVE_WINDOW"), X.AnyPropertyType)
             if not prop or not prop.value or not prop.value[0]:
                 return None
@@ -90,11 +100,9 @@ class Stacking:
         when none does or X cannot be asked. X knows true boxes where an app's AT-SPI may not
         (Chromium gives its frame's in DIP when a device scale factor is forced)."""
         try:
-            from Xlib import X, display
+            from Xlib import X
 
-            if self._x is None:
-                self._x = display.Display(self.display_name or os.environ.get("DISPLAY", ""))
-            d = self._x
+            d = self._display()
             root = d.screen().root
             prop = root.get_full_property(d.intern_atom("_NET_CLIENT_LIST_STACKING"), X.AnyPropertyType)
             name_atom, utf8 = d.intern_atom("_NET_WM_NAME"), d.intern_atom("UTF8_STRING")
@@ -116,11 +124,9 @@ class Stacking:
         """Whether the topmost X window at (x, y) is a popup (override-redirect: an open menu, a
         drop-down list, a tooltip), which AT-SPI lists inside its window's tree, not as a window."""
         try:
-            from Xlib import X, display
+            from Xlib import X
 
-            if self._x is None:
-                self._x = display.Display(self.display_name or os.environ.get("DISPLAY", ""))
-            for win in reversed(self._x.screen().root.query_tree().children):  # topmost first
+            for win in reversed(self._display().screen().root.query_tree().children):  # topmost first
                 attrs = win.get_attributes()
                 if attrs.map_state != X.IsViewable:
                     continue
@@ -136,11 +142,9 @@ class Stacking:
         window of a title wins). Chromium's AT-SPI frame gives its box from the window's own corner,
         not the screen's: where a window is comes from here when X knows it."""
         try:
-            from Xlib import X, display
+            from Xlib import X
 
-            if self._x is None:
-                self._x = display.Display(self.display_name or os.environ.get("DISPLAY", ""))
-            d = self._x
+            d = self._display()
             root = d.screen().root
             prop = root.get_full_property(d.intern_atom("_NET_CLIENT_LIST_STACKING"), X.AnyPropertyType)
             name_atom, utf8 = d.intern_atom("_NET_WM_NAME"), d.intern_atom("UTF8_STRING")

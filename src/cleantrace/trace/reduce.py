@@ -4,7 +4,10 @@ Rules:
 - a button press+release of the left button that moved ≤ DRAG_MIN_PX is a click, else a drag;
   the right button gives right_click; two clicks ≤ DOUBLE_CLICK_MS apart and ≤ DRAG_MIN_PX apart
   give one double_click;
-- wheel ticks (buttons 4–7) ≤ SCROLL_GAP_MS apart merge into one scroll (dy > 0: down, dx > 0: right);
+- wheel ticks (buttons 4–7) of one scroll merge into one `scroll` (dy > 0: down, dx > 0: right): for a
+  performer that announces its steps (the Actor), every tick of one step, however long it looked
+  between flicks, and never ticks of two steps; otherwise (a volunteer) ticks the same way round, with
+  no other input and the pointer still (≤ DRAG_MIN_PX) in between, ≤ SCROLL_GAP_MS apart;
 - a click (or drag) made while modifiers are held carries them in `keys` (e.g. ["ctrl"] for a
   ctrl-click);
 - a key pressed while Control, Alt or Super is held is a hotkey (`keys` = modifiers + key), and so
@@ -22,7 +25,8 @@ Rules:
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from bisect import bisect_right
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from cleantrace.trace.schema import Action, Event, Frame, Reduction, Target
@@ -45,7 +49,7 @@ class TargetProbe:
 
 DRAG_MIN_PX = 5
 DOUBLE_CLICK_MS = 500.0
-SCROLL_GAP_MS = 400.0
+SCROLL_GAP_MS = 700.0  # above a finger's return between flicks, below a look and a new decision
 REDUCTION = Reduction(drag_min_px=DRAG_MIN_PX, double_click_ms=DOUBLE_CLICK_MS, scroll_gap_ms=SCROLL_GAP_MS)
 WHEEL_STEPS = {4: (0, -1), 5: (0, 1), 6: (-1, 0), 7: (1, 0)}
 MODIFIER_NAMES = {
@@ -65,21 +69,23 @@ class Gesture:
     fields: dict = field(default_factory=dict)
 
 
-Pass = Callable[[list[Gesture], Sequence[Event]], list[Gesture]]
 
-
-def reduce_events(events: Sequence[Event], probes: Sequence[TargetProbe] = ()) -> list[Action]:
+def reduce_events(
+    events: Sequence[Event], probes: Sequence[TargetProbe] = (), steps: Sequence[float] = (),
+) -> list[Action]:
     """Reduce raw events to actions (without frames or targets; see `attach_observations`).
 
     `probes` (what the recorder grounded while recording) split single-key shortcuts from typing
-    and mark hovers; without them printable keys in a row are one `type`.
+    and mark hovers; without them printable keys in a row are one `type`. `steps`: when the
+    performer announced each of its steps (t_ms), which bound its scrolls (`merge_scrolls`).
     """
     gestures = collect_gestures(events)
     if probes:
         gestures = split_shortcuts(gestures, events, probes)
         gestures = insert_hovers(gestures, events, probes)
-    for one_pass in PASSES:
-        gestures = one_pass(gestures, events)
+    gestures = detect_double_clicks(gestures, events)
+    gestures = merge_scrolls(gestures, events, steps)
+    gestures = merge_keystrokes(gestures, events)
     return to_actions(gestures, events)
 
 
@@ -239,14 +245,23 @@ def detect_double_clicks(gestures: list[Gesture], events: Sequence[Event]) -> li
     return out
 
 
-def merge_scrolls(gestures: list[Gesture], events: Sequence[Event]) -> list[Gesture]:
-    """Wheel ticks close in time become one scroll with summed dx, dy."""
+def merge_scrolls(gestures: list[Gesture], events: Sequence[Event], steps: Sequence[float] = ()) -> list[Gesture]:
+    """The wheel ticks of one scroll become one `scroll` with summed dx, dy.
+
+    With the performer's announced step starts (`steps`), a scroll is every tick of one step: an
+    Actor's scroll_to turns one tick, looks how far it went, then flicks the rest (a pause longer
+    than any gap), and two scroll steps stay two however close. Without them (a volunteer: nobody
+    says where a decision starts), a tick continues the scroll before it if it goes the same way
+    round, no other action came in between, the pointer stayed within DRAG_MIN_PX and the pause is
+    ≤ SCROLL_GAP_MS: a finger going back up the wheel, not a look at the result and a new decision.
+    """
+    marks = sorted(steps)
     out: list[Gesture] = []
     for g in gestures:
         prev = out[-1] if out else None
-        if (
-            g.kind == "scroll" and prev is not None and prev.kind == "scroll"
-            and events[g.own[0]].t_ms - events[prev.own[-1]].t_ms <= SCROLL_GAP_MS
+        if g.kind == "scroll" and prev is not None and prev.kind == "scroll" and (
+            _same_step(marks, events[prev.own[-1]].t_ms, events[g.own[0]].t_ms) if marks
+            else _continues(events[prev.own[-1]], events[g.own[0]])
         ):
             prev.fields["dx"] += g.fields["dx"]
             prev.fields["dy"] += g.fields["dy"]
@@ -254,6 +269,19 @@ def merge_scrolls(gestures: list[Gesture], events: Sequence[Event]) -> list[Gest
         else:
             out.append(g)
     return out
+
+
+def _same_step(marks: Sequence[float], t0: float, t1: float) -> bool:
+    """No step was announced in (t0, t1]."""
+    return bisect_right(marks, t0) == bisect_right(marks, t1)
+
+
+def _continues(last: Event, tick: Event) -> bool:
+    """`tick` goes on the scroll whose last tick was `last` (see `merge_scrolls`, without steps)."""
+    return (
+        tick.button == last.button and tick.t_ms - last.t_ms <= SCROLL_GAP_MS
+        and abs(tick.x - last.x) + abs(tick.y - last.y) <= DRAG_MIN_PX
+    )
 
 
 def merge_keystrokes(gestures: list[Gesture], events: Sequence[Event]) -> list[Gesture]:
@@ -282,9 +310,6 @@ def apply_backspaces(keys: str) -> str:
         else:
             text.append(ch)
     return "".join(text)
-
-
-PASSES: tuple[Pass, ...] = (detect_double_clicks, merge_scrolls, merge_keystrokes)
 
 
 def to_actions(gestures: list[Gesture], events: Sequence[Event]) -> list[Action]:

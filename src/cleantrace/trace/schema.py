@@ -52,8 +52,9 @@ class Event(Record):
 
 class Target(Record):
     """The element an action acted on; `bbox` is [x, y, w, h] in screen pixels. `source` says where
-    it was read: `cdp` (a web page's DOM and accessibility tree) or `atspi` (a native app: `app` and
-    `window` name its application and window title, `state` what is set of focused, editable…)."""
+    it was read: `cdp` (a web page's DOM and accessibility tree), `atspi` (a native app: `app` and
+    `window` name its application and window title, `state` what is set of focused, editable…) or
+    `taskbar` (a desktop's taskbar launcher, from the layout the desktop gave it: no AT-SPI there)."""
 
     role: str = ""
     name: str = ""
@@ -61,7 +62,7 @@ class Target(Record):
     text: str = ""
     selector: str = ""
     bbox: tuple[float, float, float, float] | None = None
-    source: Literal["cdp", "atspi"] | None = None  # absent in traces before schema version 3
+    source: Literal["cdp", "atspi", "taskbar"] | None = None  # absent in traces before schema version 3
     app: str | None = None
     window: str | None = None
     state: dict[str, object] | None = None
@@ -180,7 +181,7 @@ class Reduction(Record):
 
     drag_min_px: float  # a press+release that moved further is a drag, not a click
     double_click_ms: float  # two clicks closer in time (and within drag_min_px) are a double_click
-    scroll_gap_ms: float  # wheel ticks closer in time merge into one scroll
+    scroll_gap_ms: float  # a volunteer's wheel ticks closer in time (same way, pointer still) merge into one scroll
 
 
 class Privacy(Record):
