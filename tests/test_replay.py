@@ -177,14 +177,14 @@ def test_a_desktop_replay_waits_until_the_screen_rests(xvfb, monkeypatch):
     root = conn.screen().root
     stop = threading.Event()
 
-    def flicker() -> None:  # the whole screen changes every 20 ms until stopped
+    def flicker() -> None:  # the whole screen takes a new colour every 5 ms until stopped
         n = 0
         while not stop.is_set():
             n += 1
-            root.change_attributes(background_pixel=0xFFFFFF if n % 2 else 0x000000)
+            root.change_attributes(background_pixel=(n * 0x0B1D37) & 0xFFFFFF)
             root.clear_area()
             conn.sync()
-            time.sleep(0.02)
+            time.sleep(0.005)
 
     painter = threading.Thread(target=flicker)
     painter.start()
