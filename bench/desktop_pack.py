@@ -2,7 +2,7 @@
 parameters, the replay of the run, and how the run's pointer actions are grounded.
 
     .venv/bin/python bench/desktop_pack.py --run RUN [--rerun RUN ...] [--after RUN] [--wrong CHECK.json ...]
-        [--replay RUN] [--load-log FILE] [--results FILE]
+        [--replay RUN ...] [--load-log FILE] [--results FILE]
 
 `--run`: a `cleantrace run 'desktop/*'` folder (the "before" numbers); `--rerun`: runs of the tasks
 fixed after it (an episode of the same task and seed replaces the run's own in the "after"
@@ -10,8 +10,9 @@ numbers; their other seeds are listed apart); `--after`: the same run of the who
 the fixes (then the "after" numbers and the pointer targets are its own); `--wrong`: the JSON of
 `cleantrace tasks check 'desktop/*' --wrong --json FILE` (every check must fail), then those of
 tasks checked again after a fix; `--replay`: the folder of `cleantrace replay RUN` (target ≥ 99 %
-successful); `--load-log`: lines `<UTC time> <load 1> <load 5> <load 15>` sampled while these ran.
-Prints the numbers, writes bench/results/desktop_pack.json.
+successful), then replays of episodes recorded again; `--load-log`: lines `<UTC time> <load 1>
+<load 5> <load 15>` sampled while these ran. Prints the numbers, writes
+bench/results/desktop_pack.json.
 """
 
 from __future__ import annotations
@@ -81,7 +82,8 @@ def main() -> None:
     parser.add_argument("--after", type=Path, default=None, help="the whole pack run again after the fixes")
     parser.add_argument("--wrong", type=Path, nargs="*", default=[],
                         help="JSON of tasks check --wrong --json (then of the tasks checked again after a fix)")
-    parser.add_argument("--replay", type=Path, default=None, help="folder of cleantrace replay RUN")
+    parser.add_argument("--replay", type=Path, nargs="*", default=[],
+                        help="folder of cleantrace replay RUN (then replays of episodes recorded again)")
     parser.add_argument("--load-log", type=Path, default=None)
     parser.add_argument("--results", type=Path, default=RESULTS)
     args = parser.parse_args()
@@ -123,10 +125,14 @@ def main() -> None:
                            "checks_passed_on_wrong": [r["task"] for r in rows if r["successes"]],
                            "problems": {r["task"]: r["problems"] for r in rows if r["problems"]},
                            "all_fail": all(r["ok"] for r in rows)}
-    if args.replay:
-        replays = list(files.read_jsonl(args.replay / files.CATALOG))
+    if args.replay:  # a later replay of the same task and seed (of an episode recorded again) replaces it
+        first = list(files.read_jsonl(args.replay[0] / files.CATALOG))
+        replays = list({(r["task"], r["seed"]): r for run in args.replay
+                        for r in files.read_jsonl(run / files.CATALOG)}.values())
         ok = sum(r["status"] == "success" for r in replays)
-        report["replay"] = {"run": str(args.replay), "replayed": len(replays), "successful": ok,
+        report["replay"] = {"runs": [str(r) for r in args.replay], "replayed": len(replays), "successful": ok,
+                            "first_run": {"replayed": len(first),
+                                          "successful": sum(r["status"] == "success" for r in first)},
                             "rate": round(ok / len(replays), 4) if replays else None, "target": TARGET_REPLAY,
                             "not_successful": {r["episode_id"]: r["message"] for r in replays
                                                if r["status"] != "success"}}
