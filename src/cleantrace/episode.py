@@ -203,17 +203,18 @@ def _record_home(home: Path, out: Path) -> None:
 
 
 def _show_windows_the_pointer(session: Any, inputs: Any) -> None:
-    """Before recording, pass the pointer over each start window and back. LibreOffice (GTK3) learns
-    where the window manager put its window from the first pointer motion over it: until then AT-SPI
+    """Before recording, pass the pointer over each LibreOffice start window and back. LibreOffice
+    (GTK3) learns where the window manager put its window from the first pointer motion over it: until then AT-SPI
     gives its own widgets (tool bars) boxes ~27 px too high (measured on LibreOffice 7.4), so the labels of
     the screens before the first press there missed the buttons a press then found."""
+    offices = [w for w in session.desktop.windows() if w.wm_class.lower().startswith("libreoffice")]
+    if not offices:
+        return  # the other apps give true boxes from the start
     home = inputs.position
     for again in (False, True):  # again once the app took in its place (a window just placed may move it back)
         if again:
             time.sleep(0.5)
-        for window in session.desktop.windows():
-            if window.wm_class.lower() == "tint2":
-                continue  # the taskbar: no app, and a rest over a launcher could open its tooltip
+        for window in offices:
             x, y = window.x + window.w // 2, window.y + window.h // 2
             for point in ((x, y), (x + 1, y + 1)):  # two points: a motion even if the pointer is at the first
                 inputs.move(*point)

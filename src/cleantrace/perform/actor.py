@@ -368,12 +368,17 @@ class Actor:
 
     def _point(self, target: Locator, glance: float | None = None) -> None:
         """Move the pointer along a humanlike path to a point inside the target, then glance."""
-        box = self._screen_box(target)
+        self._point_into(lambda: self._screen_box(target), glance)
+
+    def _point_into(self, measure: Callable[[], Box], glance: float | None = None) -> None:
+        """Move the pointer into the box `measure()` gives, glance, and correct (at most MAX_CORRECTIONS
+        times) while the box is found elsewhere once the pointer got there."""
+        box = measure()
         for _ in range(MAX_CORRECTIONS + 1):
             path = self.motion.move_path(self.inputs.position, box, self.rng, self.persona, self.screen)
             self.inputs.move_along(path)
             time.sleep(float(self.rng.uniform(0.05, 0.15)) if glance is None else glance)  # confirm before pressing
-            box = self._screen_box(target)  # a page still laying out (slow on a loaded machine) moves targets
+            box = measure()  # a page still laying out (slow on a loaded machine) moves targets
             if _inside(self.inputs.position, box):
                 return
         raise PerformError("the target kept moving away from the pointer", "wait for the page to settle first")

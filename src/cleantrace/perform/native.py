@@ -123,16 +123,9 @@ class NativeActor(Actor):
         from cleantrace.sandbox.taskbar import launchers
 
         launcher = next(x for x in launchers(running.appearance.screen) if x.app == app)
-        box = Box(*launcher.box)
         before = running.windows()
         with self._step(f"Open {launcher.name} from the taskbar", why):
-            for _ in range(3):  # a path ends inside the box; a disturbed one is corrected
-                self.inputs.move_along(self.motion.move_path(self.inputs.position, box, self.rng, self.persona,
-                                                             self.screen))
-                time.sleep(float(self.rng.uniform(0.05, 0.15)))
-                px, py = self.inputs.position
-                if box.x <= px < box.x + box.w and box.y <= py < box.y + box.h:
-                    break
+            self._point_into(lambda: Box(*launcher.box))
             self._press(BUTTONS["left"])
             window = running.settle(app, before)
         return self.window(window.title)

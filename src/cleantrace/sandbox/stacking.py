@@ -17,6 +17,7 @@ class Stacking:
     def __init__(self, display_name: str | None = None) -> None:
         self.display_name = display_name
         self._x = None
+        self._screen: tuple[int, int] | None = None
 
     def _display(self):
         """The X connection, opened on first use."""
@@ -27,12 +28,14 @@ class Stacking:
         return self._x
 
     def screen(self) -> tuple[int, int] | None:
-        """The screen's size in pixels (None without X)."""
-        try:
-            root = self._display().screen()
-            return int(root.width_in_pixels), int(root.height_in_pixels)
-        except Exception:
-            return None
+        """The screen's size in pixels (None without X); asked of X once."""
+        if self._screen is None:
+            try:
+                root = self._display().screen()
+                self._screen = int(root.width_in_pixels), int(root.height_in_pixels)
+            except Exception:
+                return None
+        return self._screen
 
     def order(self) -> dict[str, int]:
         """Window title → place in the stacking order, topmost 0 (empty without an EWMH window manager)."""
