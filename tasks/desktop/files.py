@@ -336,6 +336,7 @@ class EditorNewFile(DesktopTask):
     id = "desktop/editor-new-file"
     skills = ("text-editor", "typing", "file-dialog")
     difficulty = "easy"
+    version = 3  # 3: the editor is opened from the taskbar, not from a launcher command
     instruction = (
         "Write \"{text}\" in a new text file and save it as {file}.",
         "Create the plain text file {file} containing the sentence \"{text}\"",
