@@ -23,8 +23,10 @@ import json
 import os
 import platform
 import resource
+import statistics
 import tempfile
 import time
+from contextlib import suppress
 from pathlib import Path
 
 from sandbox_start import Sampler, summary  # bench/ is on the path when run as a script
@@ -119,8 +121,21 @@ def one_episode(out: Path, tasks_dir: Path, task_id: str, seed: int, sample_memo
     meta = json.loads((folder / files.META).read_text())
     assert ended.code == 0 and meta["outcome"]["status"] == "success", (ended, meta["outcome"])
     left = descendants()
-    return {"start_s": sampler.first_frame - created, "teardown_s": gone - sampler.sealed, "total_s": gone - created,
+    return {"stages_s": _stages(out / f"{folder.name}.log"),
+            "start_s": sampler.first_frame - created, "teardown_s": gone - sampler.sealed, "total_s": gone - created,
             "cpu_s": cpu, "peak_pss_mb": sampler.peak_pss_kb / 1024, "left_running": len(left)}
+
+
+def _stages(log: Path) -> dict[str, float]:
+    """The episode's `stage NAME: N ms` lines (cleantrace.stages) from its sandbox log: seconds since the
+    episode process started, by stage."""
+    found = {}
+    for line in log.read_text(errors="replace").splitlines():
+        if line.startswith("stage ") and line.endswith(" ms"):
+            name, _, ms = line[len("stage "):].rpartition(": ")
+            with suppress(ValueError):
+                found[name] = float(ms[:-3]) / 1000
+    return found
 
 
 def main() -> None:
@@ -149,6 +164,10 @@ def main() -> None:
             kind: {
                 "task": KINDS[kind],
                 "create_to_first_frame_s": summary([r["start_s"] for r in rows[kind]]),
+                # medians, in seconds since the episode process started (inside the sandbox): where the start goes
+                "stages_median_s": {name: round(statistics.median(r["stages_s"][name] for r in rows[kind]), 3)
+                                    for name in rows[kind][0]["stages_s"]
+                                    if all(name in r["stages_s"] for r in rows[kind])},
                 "teardown_s": summary([r["teardown_s"] for r in rows[kind]]),
                 "episode_total_s": summary([r["total_s"] for r in rows[kind]]),
                 "cpu_s_per_episode": summary([r["cpu_s"] for r in rows[kind]]),
@@ -170,6 +189,10 @@ def _print(r: dict) -> None:
         print(f"{kind:16} {s['median']:>10.2f} s {s['p95']:>5.2f} {p['teardown_s']['median']:>7.2f} s "
               f"{p['cpu_s_per_episode']['median']:>6.2f} {p['peak_memory_mb']['max']:>8.0f} "
               f"{p['processes_left_after_teardown']:>5}")
+    for kind, p in r["profiles"].items():
+        print(f"{kind} stages (median s since the episode process started):")
+        for name, at in p["stages_median_s"].items():
+            print(f"  {at:6.2f}  {name}")
     print(f"target: desktop start ≤ {r['target_desktop_start_median_s']:.1f} s median on {r['machine']['cores']} cores "
           f"(load average {r['machine']['load_avg_at_end']:.1f} at the end)")
     print(f"written to {RESULTS}")

@@ -8,6 +8,8 @@ nothing else.
 
 from __future__ import annotations
 
+from cleantrace.stages import stage  # isort: skip - first: the stage clock starts with the process
+
 import os
 import sys
 import time
@@ -22,7 +24,6 @@ from cleantrace.perform.performer import TaskScript
 from cleantrace.spec import SEED_DERIVATION, EpisodeSpec, ReplayPerformer, SandboxPaths, VolunteerPerformer
 from cleantrace.trace.schema import Clock, Meta, Outcome, Performer, SandboxInfo, Screen
 
-PROCESS_START_NS = time.monotonic_ns()
 SCRATCH = Path("/tmp/cleantrace")
 APP_PORT = 8000
 
@@ -247,10 +248,6 @@ def _performer(spec: EpisodeSpec, paths: SandboxPaths, script: TaskScript, displ
         return load_replay_source(Path(paths.replay_source), spec.task, spec.seed, script.task.version)
     return script
 
-
-def stage(name: str) -> None:
-    """Log (to the sandbox's log, not the trace) when an episode stage was reached."""
-    print(f"stage {name}: {(time.monotonic_ns() - PROCESS_START_NS) / 1e6:.0f} ms", file=sys.stderr, flush=True)
 
 
 def _describe(exc: BaseException, task_id: str = "", origin: Path | None = None) -> str:

@@ -41,6 +41,7 @@ from cleantrace.sandbox.desktop_config import (
 )
 from cleantrace.sandbox.processes import descendants, stop_process
 from cleantrace.sandbox.requirements import chromium_path
+from cleantrace.stages import stage
 
 if TYPE_CHECKING:
     from playwright.sync_api import Page
@@ -160,13 +161,16 @@ class Desktop:
         self._spawn("the session bus", ["dbus-daemon", "--session", "--nofork", "--nopidfile",
                                         f"--address=unix:path={bus}"])
         self._wait_for(lambda: bus.exists(), "the session bus", "dbus-daemon")
+        stage("desktop: session bus up")
         self._spawn("the AT-SPI bus", [AT_SPI_LAUNCHER, "--launch-immediately"])
         self.env["AT_SPI_BUS_ADDRESS"] = self._a11y_address()
+        stage("desktop: AT-SPI bus up")
         self._spawn("the window manager", ["openbox", "--config-file", str(self.scratch / "openbox.xml")])
         self._spawn("the taskbar", ["tint2", "-c", str(self.scratch / "tint2rc")])
         self._outer_env = {k: os.environ.get(k) for k in SESSION_ENV}
         os.environ.update({k: self.env[k] for k in SESSION_ENV})
         _current = self
+        stage("desktop: window manager and taskbar started")
 
     def _write_config(self, dark: bool) -> None:
         font = self.appearance.font

@@ -24,6 +24,7 @@ from cleantrace.sandbox.fonts import font_environment
 from cleantrace.sandbox.keys import DESKTOP_BLOCKED, ShortcutBlock
 from cleantrace.sandbox.requirements import missing_desktop_parts
 from cleantrace.sandbox.rootfs import SANDBOX_HOME, runtime_paths
+from cleantrace.stages import stage
 
 if TYPE_CHECKING:
     from playwright.sync_api import Page
@@ -80,6 +81,7 @@ class DesktopSession:
             app.launch()
         self.display.launch()
         self.display.wait_ready()
+        stage("desktop: Xvfb up")
         self._bringup = threading.Thread(target=self._bring_up, name="desktop-up", daemon=True)
         self._bringup.start()
 
@@ -92,6 +94,7 @@ class DesktopSession:
             self.desktop.start(font_environment(self.appearance.font, self.scratch))
             if self.apps:
                 self.desktop.launch("browser", "about:blank")
+                stage("desktop: browser started")
         except Exception as exc:  # noqa: BLE001 - handed to connect(), which raises it in the episode
             self._failed = exc
         finally:
@@ -126,20 +129,25 @@ class DesktopSession:
         assert self.desktop is not None, "launch() first"
         for app in self.apps.values():
             app.wait_ready()
+        stage("desktop: up, web apps answer")
         front = None
         for app, arg in windows:
             if app not in APPS:
                 raise TaskError(f"open_at_start names unknown app {app!r}", f"use one of: {', '.join(APPS)}")
             if app == "browser" and self.desktop.browser is not None:
                 front = self.desktop.wait_window("chromium", app="the browser", proc=self.desktop.browser)
+                stage("desktop: browser window")
                 if self.page is None:
                     self.page = self.desktop.browser_page()
+                    stage("desktop: browser tab over CDP")
                 elif arg:
                     self.page = self.page.context.new_page()
                 if arg:
                     self.page.goto(arg, wait_until="load")
+                    stage(f"desktop: {arg} loaded")
             else:
                 front = self.desktop.open(app, arg)
+                stage(f"desktop: {app} window")
                 if app == "browser":
                     self.page = self.desktop.browser_page()
         if front is not None:
@@ -147,6 +155,7 @@ class DesktopSession:
         if self.page is not None and self.appearance.color_scheme != "light":
             self.page.emulate_media(color_scheme=self.appearance.color_scheme)
         self.shortcuts = ShortcutBlock(self.display.name, DESKTOP_BLOCKED, "the desktop")  # before any input
+        stage("desktop: windows open")
         return self.page
 
     def fault(self) -> str | None:
