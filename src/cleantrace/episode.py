@@ -12,6 +12,7 @@ from cleantrace.stages import stage  # isort: skip - first: the stage clock star
 
 import os
 import sys
+import threading
 import time
 import traceback
 from contextlib import suppress
@@ -95,26 +96,39 @@ def _record_episode(spec: EpisodeSpec, paths: SandboxPaths, session, db_path: Pa
 
     started = time.monotonic()
     stage("imported")
-    registry = load_registry(Path(paths.tasks))
-    task_cls = registry.get(spec.task)
-    pack = registry.pack_of(task_cls)
-    task = task_cls()
-    persona = persona_named(spec.persona, spec.persona_params)
-
     look = session.appearance
     desktop = spec.profile == "desktop"
-    world = World(spec.seed, db_path, locale=look.locale, home=session.home if desktop else None)
-    _populate(pack.load_app_module(), world, pack.name)
-    if desktop:
-        for name in spec.web_apps:
-            app_world = world if name == pack.name else World(spec.seed, session.db_path(name), look.locale,
-                                                              session.home)
-            if app_world is not world:
-                _populate(registry.packs[name].load_app_module(), app_world, name)
-            world.apps[name] = app_world
-    params = task.setup(world)
-    if desktop:
-        session.write_home(task.home_files(params), f"{registry.origins.get(task.id)} (task {task.id})")
+
+    def seed() -> tuple:
+        registry = load_registry(Path(paths.tasks))
+        task_cls = registry.get(spec.task)
+        pack = registry.pack_of(task_cls)
+        task = task_cls()
+        world = World(spec.seed, db_path, locale=look.locale, home=session.home if desktop else None)
+        _populate(pack.load_app_module(), world, pack.name)
+        if desktop:
+            for name in spec.web_apps:
+                app_world = world if name == pack.name else World(spec.seed, session.db_path(name), look.locale,
+                                                                  session.home)
+                if app_world is not world:
+                    _populate(registry.packs[name].load_app_module(), app_world, name)
+                world.apps[name] = app_world
+        params = task.setup(world)
+        if desktop:
+            session.write_home(task.home_files(params), f"{registry.origins.get(task.id)} (task {task.id})")
+        return registry, task, world, params
+
+    # the world is seeded in a thread while this one attaches Playwright to the browser (its driver is a
+    # process of its own, mostly waited for): the two were the longest serial steps before the first frame
+    seeding = _Seeding(seed)
+    attached: Exception | None = None
+    try:
+        session.attach()
+        stage("browser attached")
+    except Exception as exc:  # noqa: BLE001 - raised in the recording's try below, once the meta is written
+        attached = exc
+    registry, task, world, params = seeding.result()
+    persona = persona_named(spec.persona, spec.persona_params)
     script = TaskScript(task, params, spec.seed, persona, look.screen, spec.settings.motion, paths.motion_library,
                         look.device_scale_factor)
     performer = _performer(spec, paths, script, session.display.name)
@@ -138,6 +152,8 @@ def _record_episode(spec: EpisodeSpec, paths: SandboxPaths, session, db_path: Pa
     recorder: Recorder | None = None
     inputs: XTestInput | None = None
     try:
+        if attached is not None:
+            raise attached
         page = session.connect(task.open_at_start(params) if desktop else task.start_path)
         stage("page loaded")
         inputs = XTestInput(session.display.name)
@@ -191,6 +207,29 @@ def _record_episode(spec: EpisodeSpec, paths: SandboxPaths, session, db_path: Pa
         stage("sealed")
         world.close()
     return meta
+
+
+class _Seeding(threading.Thread):
+    """`work()` in a thread of its own, started at once; `result()` waits and returns or raises what it did."""
+
+    def __init__(self, work) -> None:
+        super().__init__(name="seeding", daemon=True)
+        self._work = work
+        self._result: Any = None
+        self._error: BaseException | None = None
+        self.start()
+
+    def run(self) -> None:
+        try:
+            self._result = self._work()
+        except BaseException as exc:  # noqa: BLE001 - raised again in the episode's thread
+            self._error = exc
+
+    def result(self) -> Any:
+        self.join()
+        if self._error is not None:
+            raise self._error
+        return self._result
 
 
 def _record_home(home: Path, out: Path) -> None:

@@ -122,6 +122,13 @@ class DesktopSession:
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_bytes(bytes(data))
 
+    def attach(self) -> None:
+        """Wait until the desktop is up and attach Playwright to its browser, if it has one (needs no world:
+        the episode calls it while the world is seeded); `connect()` then takes that tab."""
+        self.wait_up()
+        if self.desktop is not None and self.desktop.browser is not None:
+            self.desktop.browser_page()
+
     def connect(self, windows: list[tuple[str, str | None]]) -> Page | None:
         """Open the task's start windows in order and wait for each (the web apps first answer); return the
         browser's front tab (None without a browser). A SandboxError names the app whose window never came."""

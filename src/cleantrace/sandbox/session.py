@@ -55,11 +55,14 @@ class SandboxSession:
         self.chromium = launch_chromium(self.profile, self.display.name, self.screen, self.hidden, self.appearance,
                                         font_environment(self.appearance.font, self.scratch))
 
-    def connect(self, start_path: str) -> Page:
-        """Attach Playwright to Chromium and open the app's start page (the world must be seeded)."""
+    def attach(self) -> None:
+        """Attach Playwright to Chromium and take its page (needs no world: the episode calls it while the
+        world is seeded); `connect()` does it if not done."""
         from playwright.sync_api import sync_playwright
 
         assert self.chromium is not None, "launch() first"
+        if self.page is not None:
+            return
         self._playwright = sync_playwright().start()
         self._cdp_url = devtools_url(self.profile, self.chromium)
         self.browser = self._playwright.chromium.connect_over_cdp(self._cdp_url)
@@ -67,6 +70,11 @@ class SandboxSession:
         self.page = context.pages[0] if context.pages else context.wait_for_event("page")
         if self.appearance.color_scheme != "light":  # CDP Emulation.setEmulatedMedia: prefers-color-scheme
             self.page.emulate_media(color_scheme=self.appearance.color_scheme)
+
+    def connect(self, start_path: str) -> Page:
+        """Attach Playwright to Chromium (`attach()`) and open the app's start page (the world must be seeded)."""
+        self.attach()
+        assert self.page is not None
         self.app.wait_ready()
         self.page.goto(self.app.url + start_path, wait_until="load")
         self.guard = TargetGuard(self._cdp_url, page_target_id(self.page))
