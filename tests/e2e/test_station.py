@@ -343,7 +343,12 @@ def test_real_looking_personal_data_blocks_submit_and_can_be_discarded(station):
         me.stop_heartbeat()
 
 
+TIME_LIMIT = 8.0  # seconds a task may take in the campaign of the third volunteer below
+
+
 def test_two_volunteers_get_two_sandboxes_discard_deletes_and_a_disconnect_keeps_it_incomplete(station):
+    """Two sandboxes at once; closing the screen pauses; Discard deletes; a third volunteer takes the freed sandbox
+    and is stopped by the campaign's time limit; a lost heartbeat seals incomplete; late joiners are refused."""
     url, st = station
     alice, bob = Volunteer(url, st), Volunteer(url, st)
     alice.consent()
@@ -369,6 +374,15 @@ def test_two_volunteers_get_two_sandboxes_discard_deletes_and_a_disconnect_keeps
     assert alice.press("discard")["state"] == "discarded"
     assert not a.folder.exists()
 
+    campaign = st.campaign  # carol takes the freed sandbox under a campaign whose time limit is a few seconds
+    st.campaign = campaign.model_copy(update={"time_limit": TIME_LIMIT})
+    try:
+        carol = Volunteer(url, st)
+        carol.consent()  # her page keeps beating: only the time limit ends her task
+    finally:
+        st.campaign = campaign
+    c = carol.booth
+
     bob.stop_heartbeat()  # bob's page goes away mid-task
     bob_state = lambda: b.view().state  # noqa: E731 - the page is gone: ask the booth itself
     deadline = time.monotonic() + HEARTBEAT_TIMEOUT + 30
@@ -387,6 +401,18 @@ def test_two_volunteers_get_two_sandboxes_discard_deletes_and_a_disconnect_keeps
     assert "403" in refused(bob) or "409" in refused(bob)
     assert "403" in refused(Volunteer(url, st))
     alice.stop_heartbeat()
+
+    deadline = time.monotonic() + TIME_LIMIT + 120  # the limit, then the sandbox stopped and the trace sealed
+    while c.view().state != "incomplete":
+        assert time.monotonic() < deadline, c.view()
+        time.sleep(0.2)
+    carol.stop_heartbeat()
+    meta = json.loads((c.folder / files.META).read_text())
+    assert meta["outcome"]["status"] == "incomplete", meta["outcome"]
+    assert meta["outcome"]["message"].startswith(f"timed out after {TIME_LIMIT:.0f} s"), meta["outcome"]
+    assert not c.control_dir.exists() and not c.holds_sandbox
+    rows = [json.loads(line) for line in (st.run_dir / files.CATALOG).read_text().splitlines()]
+    assert any(r["episode_id"] == c.spec.episode_id and r["status"] == "incomplete" for r in rows)
 
 
 BEFORE_START, WHILE_PAUSED = (40, 700), (1234, 777)  # where a volunteer's pointer goes while nothing records
