@@ -665,9 +665,11 @@ def test_review_ledger_withdrawal_and_a_restart_behind_the_proxy(station, in_bro
     TLS, accepts one episode and rejects the other, the ledger CSV shows both workers, a forger knowing a worker
     id cannot withdraw for them, that volunteer withdraws from their receipt page (their episode deleted
     everywhere), and after a restart (the station stopped, a `cleantrace station` process started on the same
-    database and folder, behind the same proxy) all of it is still there."""
+    database and folder, behind the same proxy) all of it is still there; the first volunteer gets her next task
+    from it, and Ctrl-C (SIGINT) seals that open episode incomplete and stops everything."""
     import os
     import signal
+    import socket
     import subprocess
     import sys
 
@@ -676,6 +678,7 @@ def test_review_ledger_withdrawal_and_a_restart_behind_the_proxy(station, in_bro
 
     from cleantrace.cli import cli
     from cleantrace.export.steps import plan_export
+    from cleantrace.sandbox.processes import descendants
     from cleantrace.station.store import Store
 
     url, st = station
@@ -748,14 +751,29 @@ def test_review_ledger_withdrawal_and_a_restart_behind_the_proxy(station, in_bro
         exported = plan_export(st.run_dir)  # the accepted episode only: not the withdrawn (nor the incomplete one)
         assert [e.folder.name for e in exported.episodes] == [in_browsers.folders["browser-a"].name]
         assert not folder.exists() and folder.name not in (st.run_dir / files.CATALOG).read_text()
+
+        first.goto(url + "/")  # the restarted station gives her the campaign's next task by itself
+        expect(first).to_have_url(re.compile(r"/task$"))
+        in_browsers.a.wait_ready()
+        episode = in_browsers.a.episode()
+        assert episode != in_browsers.folders["browser-a"].name
+        first.locator("#start").click()
+        expect(first.locator("#state")).to_have_attribute("data-state", "recording", timeout=COMMAND_MS)
+        children = descendants(proc.pid)
+        controls = _control_dirs(children)
+        proc.send_signal(signal.SIGINT)  # Ctrl-C: as SIGTERM, the open episode is sealed and everything stops
+        assert proc.wait(timeout=180) == 0
+        assert "stopped: the station shut down (SIGINT)" in proc.stderr.read()
     finally:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            assert proc.wait(timeout=60) == 0, proc.stderr.read()
-        finally:
-            if proc.poll() is None:
-                proc.kill()
-                proc.wait()
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    meta = json.loads((st.run_dir / episode / files.META).read_text())
+    assert meta["outcome"]["status"] == "incomplete" and "the station shut down (SIGINT)" in meta["outcome"]["message"]
+    assert [pid for pid in children if _alive(pid)] == []
+    assert controls and not any(c.exists() for c in controls)
+    with pytest.raises(ConnectionRefusedError), socket.create_connection(("127.0.0.1", server.server_port), timeout=5):
+        pass
 
 
 def _alive(pid: int) -> bool:
