@@ -117,6 +117,41 @@ def test_bad_station_options_are_one_clear_error_before_anything_starts(tmp_path
     assert not (tmp_path / "out").exists()  # no database, no run folder, no sandbox
 
 
+def test_the_documented_nginx_block_is_the_one_the_tls_test_runs_and_nginx_accepts_it(tmp_path):
+    """`cleantrace station nginx-conf` (docs/volunteer.md, TLS) prints the block tests/e2e/test_station.py runs in
+    front of the station, and Debian's nginx accepts it as a conf.d file."""
+    import shutil
+    import subprocess
+
+    from click.testing import CliRunner
+
+    from cleantrace.cli import cli
+    from cleantrace.station.proxy import standalone_config
+
+    nginx = shutil.which("nginx") or shutil.which("/usr/sbin/nginx")
+    if nginx is None:
+        pytest.skip("nginx is not installed (scripts/install.sh installs it)")
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
+                    "-keyout", str(key), "-out", str(cert), "-days", "1", "-subj", "/CN=127.0.0.1"],
+                   check=True, capture_output=True)
+    printed = CliRunner().invoke(cli, ["station", "nginx-conf", "--listen", "127.0.0.1:8443", "--cert", str(cert),
+                                       "--key", str(key), "--upstream", "127.0.0.1:8600"])
+    assert printed.exit_code == 0, printed.output
+    block = printed.output
+    assert "proxy_set_header Upgrade $http_upgrade;" in block and "X-Forwarded-For $remote_addr;" in block
+    assert block in standalone_config("127.0.0.1:8443", cert.resolve(), key.resolve(), "127.0.0.1:8600", tmp_path)
+    (tmp_path / "conf.d").mkdir()
+    (tmp_path / "conf.d" / "station.conf").write_text(block)
+    temp = " ".join(f"{kind}_temp_path {tmp_path / kind};" for kind in ("client_body", "proxy", "fastcgi", "uwsgi",
+                                                                          "scgi"))
+    (tmp_path / "nginx.conf").write_text(f"pid {tmp_path}/nginx.pid;\nerror_log {tmp_path}/error.log;\nevents {{}}\n"
+                                         f"http {{ {temp} include {tmp_path}/conf.d/*.conf; }}\n")
+    checked = subprocess.run([nginx, "-t", "-e", "stderr", "-p", str(tmp_path), "-c", str(tmp_path / "nginx.conf")],
+                             capture_output=True, text=True, timeout=60)
+    assert checked.returncode == 0, checked.stderr
+
+
 def test_a_volunteer_is_still_known_after_a_restart(tmp_path, tasks_dir):
     config = StationConfig(task="crm/set-lead-status", out=tmp_path, tasks_dir=tasks_dir)
     app, station = create_station(config)
