@@ -125,7 +125,7 @@ def require_x11vnc(client: Any, image: str) -> None:
         container.get_archive(X11VNC)
     except docker.errors.NotFound:
         raise SandboxError(f"the container image {image} has no x11vnc (for a volunteer's screen)",
-                           "rebuild it from the current docker/Dockerfile: " + build_hint(image)) from None
+                           build_hint(image).replace("build it:", "rebuild it:", 1)) from None
     finally:
         container.remove(force=True)
 
