@@ -48,3 +48,15 @@ def test_a_home_with_only_reserved_data_scans_clean(tmp_path):
     episode = write_episode(tmp_path / "ep")
     record_home_documents(home_with(tmp_path, {"Documents/a.odt": odt_bytes([("Normal", "bo@acme.test")])}), episode)
     assert scan_episode(episode, ocr=False).clean
+
+
+def test_numbers_of_neighbouring_cells_are_not_read_as_one_phone_number(tmp_path):
+    """A desktop pack's order sheet: 'Headsets 27 9.25 249.75' read as one row of text was the valid
+    NANP number 279-252-4975; each cell is read on its own, and a number in one cell is still found."""
+    episode = write_episode(tmp_path / "ep")
+    sheet = [["Item", "Quantity", "Price", "Total"], ["Headsets", 27, 9.25, 249.75], ["Chairs", 36, 87, 3132]]
+    record_home_documents(home_with(tmp_path, {"Documents/orders-9.xlsx": xlsx_bytes({"Orders": sheet})}), episode)
+    assert scan_episode(episode, ocr=False).clean
+    sheet.append(["Call", "279 252 4975", None, None])
+    record_home_documents(home_with(tmp_path, {"Documents/orders-9.xlsx": xlsx_bytes({"Orders": sheet})}), episode)
+    assert [(f.kind, f.text) for f in scan_episode(episode, ocr=False).findings] == [("phone", "279 252 4975")]

@@ -113,7 +113,8 @@ def _record_episode(spec: EpisodeSpec, paths: SandboxPaths, session, db_path: Pa
             world.apps[name] = app_world
     params = task.setup(world)
     if desktop:
-        session.write_home(task.home_files(params), f"{registry.origins.get(task.id)} (task {task.id})")
+        session.write_home(task.home_files(params),
+                           f"{_shown(registry.origins.get(task.id), Path(paths.tasks))} (task {task.id})")
     script = TaskScript(task, params, spec.seed, persona, look.screen, spec.settings.motion, paths.motion_library,
                         look.device_scale_factor)
     performer = _performer(spec, paths, script, session.display.name)
@@ -164,7 +165,8 @@ def _record_episode(spec: EpisodeSpec, paths: SandboxPaths, session, db_path: Pa
                 settle(world.home)
             outcome = _verdict(task, world, params)
     except Exception as exc:  # a task's solve() may raise anything; the trace must survive it
-        outcome = _incomplete(_describe(exc, task.id, registry.origins.get(task.id)), session.fault())
+        outcome = _incomplete(_describe(exc, task.id, registry.origins.get(task.id), Path(paths.tasks)),
+                              session.fault())
     finally:
         if getattr(world, "home", None) is not None:
             _record_home(world.home, Path(paths.out))
@@ -253,14 +255,25 @@ def stage(name: str) -> None:
     print(f"stage {name}: {(time.monotonic_ns() - PROCESS_START_NS) / 1e6:.0f} ms", file=sys.stderr, flush=True)
 
 
-def _describe(exc: BaseException, task_id: str = "", origin: Path | None = None) -> str:
-    """One line: the error, and where in the task module it was raised (file:line, task id)."""
+def _shown(origin: Path | None, tasks_root: Path | None) -> str:
+    """A task module as the trace may name it: relative to the task library (a host path in a trace
+    would tell where the library lives on the host; the privacy scan flags it)."""
+    if origin is None:
+        return "?"
+    if tasks_root is not None and origin.is_relative_to(tasks_root):
+        return str(origin.relative_to(tasks_root))
+    return origin.name
+
+
+def _describe(exc: BaseException, task_id: str = "", origin: Path | None = None, tasks_root: Path | None = None) -> str:
+    """One line: the error, and where in the task module it was raised (file:line relative to the task
+    library, task id)."""
     text = str(exc) if isinstance(exc, CleantraceError) else _one_line(exc)
     where = ""
     if origin is not None:
         lines = [f.lineno for f in traceback.extract_tb(exc.__traceback__) if f.filename == str(origin)]
         if lines:
-            where = f" (task {task_id}, {origin}:{lines[-1]})"
+            where = f" (task {task_id}, {_shown(origin, tasks_root)}:{lines[-1]})"
     return f"{type(exc).__name__}{where}: {text}"
 
 

@@ -98,7 +98,14 @@ def _finish_episode(folder: Path, meta: Meta) -> CatalogRow:
 
 
 def _seal(folder: Path, spec: EpisodeSpec, reason: str) -> Meta:
-    return seal_incomplete(folder, reason, placeholder_meta(spec))
+    return seal_incomplete(folder, without_host_paths(reason, spec), placeholder_meta(spec))
+
+
+def without_host_paths(reason: str, spec: EpisodeSpec) -> str:
+    """`reason` with the task library's host folder cut from its paths (`…/tasks/crm/x.py:31` →
+    `crm/x.py:31`): where the library lives on the host is no part of a trace."""
+    root = str(Path(spec.tasks_dir).resolve()).rstrip("/") + "/"
+    return reason.replace(root, "").replace(spec.tasks_dir.rstrip("/") + "/", "")
 
 
 def _require_free_space(run_dir: Path) -> None:

@@ -459,7 +459,8 @@ def document_text(path: Path) -> str | None:
     suffix = Path(path).suffix.lower()
     if suffix in (".xlsx", ".ods"):
         book = read_workbook(path)
-        return "\n".join(" ".join(str(v) for v in row if v is not None) for s in book.sheets for row in s.rows)
+        # cells apart by a tab: numbers of neighbouring cells never read as one (phone) number
+        return "\n".join("\t".join(str(v) for v in row if v is not None) for s in book.sheets for row in s.rows)
     if suffix in TEXT_DOCUMENTS:
         return read_document(path).text
     if suffix == ".pdf":
