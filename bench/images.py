@@ -12,7 +12,10 @@
 4. `podman system service` on a socket of its own, DOCKER_HOST pointed at it, and in one go: an
    episode through the `docker` backend and one through `local`, each timed from start to its
    first frame; the README's by-hand `docker run` line as written (when a docker CLI is present);
-   one `--executor ray` episode inside the Ray image (bubblewrap in the container, OCR scan).
+   one `--executor ray` episode inside the Ray image (bubblewrap in the container, OCR scan);
+   a volunteer's episode on the `docker` backend: a station served on loopback with --backend docker,
+   a VNC client (vncdotool) acting through the station's own websocket (`station/relay.py`), its
+   moves, click and key recorded in the sealed trace.
 
 Results: printed, and written to bench/results/images.json.
 """
@@ -222,6 +225,75 @@ def by_hand_run(out: Path, env: dict) -> dict:
             "status": meta["outcome"]["status"] if meta else f"no meta.json: {done.stderr.strip()[-300:]}"}
 
 
+VOLUNTEER_MOVES = ((300, 200), (420, 260), (540, 330))
+VOLUNTEER_KEY = "k"
+
+
+def volunteer_episode(out: Path, image: str = SANDBOX_IMAGE) -> dict:
+    """A volunteer's episode through the station on the `docker` backend: consent over HTTP (opens the booth),
+    the screen's websocket relayed to vncdotool, Start, moves, a click and a key, Done; what was recorded."""
+    import logging
+
+    import requests
+    from vncdotool import api
+    from werkzeug.serving import make_server
+
+    from cleantrace.station.app import StationConfig, create_station
+    from cleantrace.station.relay import Relay
+    from cleantrace.tasks import default_tasks_dir
+
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # no line per request
+    app, station = create_station(StationConfig(task=TASK, out=out / "station", run_id="volunteer", backend="docker",
+                                                image=image, tasks_dir=default_tasks_dir(), heartbeat_timeout=600))
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{server.server_port}"
+    http = requests.Session()
+    http.trust_env = False
+    result: dict = {"backend": "docker", "image": image}
+    try:
+        started = time.perf_counter()
+        http.post(url + "/consent", data={"agree": "yes"})  # follows to /task, which opens the booth
+        while http.post(url + "/api/heartbeat").json()["state"] == "starting":
+            if time.perf_counter() - started > 300:
+                raise SystemExit("error: the volunteer's container did not come up in 300 s — see its log")
+            time.sleep(0.1)
+        result["consent_to_ready_s"] = round(time.perf_counter() - started, 2)
+        (booth,) = station.booths.values()
+        cookie = "; ".join(f"{k}={v}" for k, v in http.cookies.items())
+        screen = Relay(url.replace("http", "ws", 1) + "/booth/ws", cookie, url)
+        vnc = api.connect(screen.address, password=None)
+        try:
+            vnc.mouseMove(5, 5)  # completes the RFB handshake; not let through before Start
+            result["start"] = http.post(url + "/api/start").json()["state"]
+            for x, y in VOLUNTEER_MOVES:
+                vnc.mouseMove(x, y)
+                time.sleep(0.2)
+            vnc.mousePress(1)
+            vnc.keyPress(VOLUNTEER_KEY)
+            time.sleep(1.0)
+        finally:
+            vnc.disconnect()
+            screen.close()
+            api.shutdown()
+        result["done"] = http.post(url + "/api/done").json()["state"]
+        events = [json.loads(line) for line in (booth.folder / "events.jsonl").read_text().splitlines()]
+        meta = json.loads((booth.folder / "meta.json").read_text())
+    finally:
+        server.shutdown()
+        station.close()
+    moves = {(e["x"], e["y"]) for e in events if e["kind"] == "move"}
+    result.update({
+        "status": meta["outcome"]["status"], "message": meta["outcome"]["message"],
+        "performer": meta["performer"]["kind"], "events": len(events),
+        "moves_recorded": sum(point in moves for point in VOLUNTEER_MOVES), "moves_sent": len(VOLUNTEER_MOVES),
+        "click_recorded": any(e["kind"] == "down" and e.get("button") == 1 for e in events),
+        "key_recorded": any(e["kind"] == "key_down" and e.get("key") == VOLUNTEER_KEY for e in events),
+        "pre_start_move_recorded": (5, 5) in moves,
+    })
+    return result
+
+
 def ray_image_episode(out: Path, env: dict) -> dict:
     """One `cleantrace run --executor ray` inside the Ray image: bubblewrap in the container, OCR scan."""
     runs = out / "ray-runs"
@@ -271,6 +343,7 @@ def run_all(work: Path, rebuild_base: bool = False, pip_conf: Path | None = None
         episodes = [timed_episode("docker", work, 0), timed_episode("local", work, 0)]
         stopped = stopped_episode(work, env)
         by_hand = by_hand_run(work, {**env, "DOCKER_HOST": docker_host})
+        volunteer = volunteer_episode(work)
     finally:
         service.terminate()
         service.wait(30)
@@ -285,6 +358,7 @@ def run_all(work: Path, rebuild_base: bool = False, pip_conf: Path | None = None
                    "docker_api": "podman system service + DOCKER_HOST"},
         "load_average": os.getloadavg(), "base": base, "builds": builds, "episodes": episodes,
         "docker_stop": stopped, "by_hand_docker_run": by_hand, "ray_image": ray,
+        "docker_volunteer": volunteer,
     }
     results.parent.mkdir(exist_ok=True)
     results.write_text(json.dumps(result, indent=2) + "\n")
@@ -307,6 +381,9 @@ def _print(r: dict, results: Path) -> None:
     ray = r["ray_image"]
     print(f"Ray image episode: {ray['status']} (privacy scan {ray.get('privacy_scan')}, "
           f"notes {ray.get('privacy_notes')})")
+    v = r["docker_volunteer"]
+    print(f"docker volunteer episode: {v['status']} ({v['message']}), consent → ready {v['consent_to_ready_s']} s, "
+          f"moves {v['moves_recorded']}/{v['moves_sent']}, click {v['click_recorded']}, key {v['key_recorded']}")
     print(f"written to {results}")
 
 

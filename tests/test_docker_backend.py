@@ -28,7 +28,7 @@ def test_the_dockerfile_lints_clean():
 
 def test_the_image_holds_what_an_episode_needs():
     text = DOCKERFILE.read_text()
-    for package in ("chromium", "xvfb", "fonts-dejavu-core", "python3"):
+    for package in ("chromium", "xvfb", "fonts-dejavu-core", "python3", "x11vnc"):  # x11vnc: volunteers
         assert package in text
     assert "COPY tasks" in text and "COPY src" in text
     assert 'ENTRYPOINT ["python", "-m", "cleantrace.episode"]' in text
@@ -53,6 +53,23 @@ def test_the_container_is_isolated_and_writes_only_the_episode_folder(tmp_path):
     assert paths["out"] == INSIDE_OUT and paths["tasks"] == INSIDE_TASKS
     assert inner["settings"]["backend"] == "docker" and "out_dir" not in inner
     assert (inner["task"], inner["seed"]) == ("crm/set-lead-status", 3)
+
+
+def test_a_volunteers_container_gets_its_control_folder_and_nothing_more(tmp_path):
+    from cleantrace.sandbox.backends import backend_named
+    from cleantrace.sandbox.local import INSIDE_CONTROL
+    from cleantrace.spec import VolunteerPerformer
+
+    control, episode = tmp_path / "control", tmp_path / "ep"
+    control.mkdir()
+    volunteer = spec(tmp_path).model_copy(update={"performer": VolunteerPerformer(
+        id="v1", consent_version="1", consent_time="2026-01-01T00:00:00Z", control_dir=str(control))})
+    options = container_options(volunteer, episode)
+    writable = {host: mount["bind"] for host, mount in options["volumes"].items() if mount["mode"] == "rw"}
+    assert writable == {str(episode.resolve()): INSIDE_OUT, str(control.resolve()): INSIDE_CONTROL}
+    assert (options["network_mode"], options["read_only"], options["cap_drop"]) == ("none", True, ["ALL"])
+    assert json.loads(options["command"][1])["control"] == INSIDE_CONTROL
+    assert backend_named("docker").capabilities.volunteer
 
 
 def test_without_an_engine_the_docker_backend_says_so_in_one_line(tmp_path):

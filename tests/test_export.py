@@ -63,13 +63,22 @@ def test_filters_select_episodes_and_leaky_ones_are_never_exported(run_dir):
         plan(run_dir, skill="drag")
 
 
-def test_volunteer_episodes_are_exported_only_once_accepted_unless_asked(run_dir):
+def test_volunteer_episodes_are_exported_only_once_accepted_unless_asked(run_dir, tmp_path):
+    from click.testing import CliRunner
+
+    from cleantrace.cli import cli
+
     for reviews in ('{"b-priority": "rejected"}', "{}"):
         (run_dir / "reviews.json").write_text(reviews)
         every = plan(run_dir)
         assert [e.meta.episode_id for e in every.episodes] == ["a-note", "c-unknown"]
         assert any("1 volunteer episode(s) left out: not accepted" in n for n in every.notes)
         assert "b-priority" in [e.meta.episode_id for e in plan(run_dir, unreviewed_volunteers=True).episodes]
+    for flag, episodes in (([], 2), (["--include-unreviewed"], 3)):  # the command line: the default, the override
+        out = tmp_path / f"export{len(flag)}"
+        done = CliRunner().invoke(cli, ["export", str(run_dir), "--format", "pyautogui", "--out", str(out), *flag])
+        assert done.exit_code == 0, done.output
+        assert len((out / "trajectories.jsonl").read_text().splitlines()) == episodes
     (run_dir / "reviews.json").unlink()  # a run no station reviewed
     assert "b-priority" not in [e.meta.episode_id for e in plan(run_dir).episodes]
 

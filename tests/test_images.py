@@ -1,4 +1,5 @@
-"""The container images, built and run for real (bench/images.py): only with `-m engine` and podman.
+"""The container images, built and run for real (bench/images.py): only with `-m engine` and podman;
+a volunteer's episode through the station on the docker backend among them.
 
 Deselected by default (pyproject's addopts) and so in `.ci/run`: a build takes minutes.
 """
@@ -29,3 +30,9 @@ def test_both_images_build_and_run_their_episodes(tmp_path):
     ray = result["ray_image"]
     assert (ray["status"], ray["privacy_scan"], ray["privacy_notes"]) == ("success", "clean", []), ray
     assert not any("SYS_ADMIN" in option for option in ray["run_options"])
+    volunteer = result["docker_volunteer"]  # a station on the docker backend, input through its websocket
+    assert (volunteer["start"], volunteer["done"], volunteer["performer"]) == ("recording", "review", "volunteer")
+    assert volunteer["status"] in ("success", "failure"), volunteer  # sealed (the check judged the input)
+    assert volunteer["moves_recorded"] == volunteer["moves_sent"], volunteer
+    assert volunteer["click_recorded"] and volunteer["key_recorded"], volunteer
+    assert not volunteer["pre_start_move_recorded"], volunteer

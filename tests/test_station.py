@@ -117,6 +117,41 @@ def test_bad_station_options_are_one_clear_error_before_anything_starts(tmp_path
     assert not (tmp_path / "out").exists()  # no database, no run folder, no sandbox
 
 
+def test_the_documented_nginx_block_is_the_one_the_tls_test_runs_and_nginx_accepts_it(tmp_path):
+    """`cleantrace station nginx-conf` (docs/volunteer.md, TLS) prints the block tests/e2e/test_station.py runs in
+    front of the station, and Debian's nginx accepts it as a conf.d file."""
+    import shutil
+    import subprocess
+
+    from click.testing import CliRunner
+
+    from cleantrace.cli import cli
+    from cleantrace.station.proxy import standalone_config
+
+    nginx = shutil.which("nginx") or shutil.which("/usr/sbin/nginx")
+    if nginx is None:
+        pytest.skip("nginx is not installed (scripts/install.sh installs it)")
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
+                    "-keyout", str(key), "-out", str(cert), "-days", "1", "-subj", "/CN=127.0.0.1"],
+                   check=True, capture_output=True)
+    printed = CliRunner().invoke(cli, ["station", "nginx-conf", "--listen", "127.0.0.1:8443", "--cert", str(cert),
+                                       "--key", str(key), "--upstream", "127.0.0.1:8600"])
+    assert printed.exit_code == 0, printed.output
+    block = printed.output
+    assert "proxy_set_header Upgrade $http_upgrade;" in block and "X-Forwarded-For $remote_addr;" in block
+    assert block in standalone_config("127.0.0.1:8443", cert.resolve(), key.resolve(), "127.0.0.1:8600", tmp_path)
+    (tmp_path / "conf.d").mkdir()
+    (tmp_path / "conf.d" / "station.conf").write_text(block)
+    temp = " ".join(f"{kind}_temp_path {tmp_path / kind};" for kind in ("client_body", "proxy", "fastcgi", "uwsgi",
+                                                                          "scgi"))
+    (tmp_path / "nginx.conf").write_text(f"pid {tmp_path}/nginx.pid;\nerror_log {tmp_path}/error.log;\nevents {{}}\n"
+                                         f"http {{ {temp} include {tmp_path}/conf.d/*.conf; }}\n")
+    checked = subprocess.run([nginx, "-t", "-e", "stderr", "-p", str(tmp_path), "-c", str(tmp_path / "nginx.conf")],
+                             capture_output=True, text=True, timeout=60)
+    assert checked.returncode == 0, checked.stderr
+
+
 def test_a_volunteer_is_still_known_after_a_restart(tmp_path, tasks_dir):
     config = StationConfig(task="crm/set-lead-status", out=tmp_path, tasks_dir=tasks_dir)
     app, station = create_station(config)
@@ -155,14 +190,15 @@ def test_episodes_left_live_by_a_killed_station_are_sealed_at_the_next_start(tmp
 
 def test_episodes_a_stopped_station_left_awaiting_submit_are_deleted_after_the_retention(tmp_path, tasks_dir):
     """A trace sealed but never submitted (the station stopped while it was in review, or being scanned) can no
-    longer be submitted by anyone: at the next start it is abandoned, so the retention deletes it."""
+    longer be submitted by anyone: at the next start it is abandoned, so the retention deletes it, as it deletes
+    a blocked one (an audit row each); a submitted one stays."""
     from cleantrace.station.store import Store, default_url
     from tests.synthetic import write_episode
 
     store = Store(default_url(tmp_path))
     store.add_volunteer("vol-cccccccccccc")
     folders = {}
-    for state in ("review", "checking", "submitted"):
+    for state in ("review", "checking", "submitted", "blocked"):
         folders[state] = write_episode(tmp_path / "old" / f"ep-{state}", performer="volunteer")
         store.open_episode(f"tok-{state}", f"old/ep-{state}", folders[state], "vol-cccccccccccc",
                            "crm/set-lead-status", 0)
@@ -172,8 +208,11 @@ def test_episodes_a_stopped_station_left_awaiting_submit_are_deleted_after_the_r
     assert sorted(station.recovered) == ["old/ep-checking", "old/ep-review"]
     assert "before the volunteer submitted it" in station.store.episode("old/ep-review")["message"]
     station.config.retention_hours = 0  # they are past their retention
-    assert sorted(station.sweep()) == ["old/ep-checking", "old/ep-review"]
+    assert sorted(station.sweep()) == ["old/ep-blocked", "old/ep-checking", "old/ep-review"]  # blocked ones too
     assert not folders["review"].exists() and not folders["checking"].exists() and folders["submitted"].exists()
+    assert not folders["blocked"].exists() and station.store.episode("old/ep-blocked")["state"] == "deleted"
+    assert sorted(a["subject"] for a in station.store.audit_rows() if a["action"] == "retention") == [
+        "old/ep-blocked", "old/ep-checking", "old/ep-review"]
     station.close()
 
 
@@ -260,6 +299,26 @@ def test_a_malformed_campaign_file_is_one_line_naming_the_file_and_field(tmp_pat
         load_campaign(tmp_path / "missing.toml")
 
 
+def test_a_malformed_campaign_file_on_the_command_line_is_one_line_and_touches_nothing(tmp_path):
+    """`cleantrace station --campaign BAD`: exit 1 with one line `error: … — …` naming the file and the field,
+    before the station's folder or database is touched (what was recorded there stays as it was)."""
+    import subprocess
+    import sys
+
+    out = tmp_path / "out"
+    (out / "vol").mkdir(parents=True)
+    (out / "vol" / "catalog.jsonl").write_text("kept\n")
+    bad = tmp_path / "bad.toml"
+    bad.write_text('id = "pilot"\ntasks = ["crm/set-lead-status"]\nquota = 0\n')
+    done = subprocess.run([sys.executable, "-m", "cleantrace.cli", "station", "--campaign", str(bad), "--port", "0",
+                           "--out", str(out)], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 1 and done.stdout == "", done.stdout + done.stderr
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith(f"error: campaign file {bad}: quota:") and " — " in lines[0], lines
+    assert sorted(p.relative_to(out).as_posix() for p in out.rglob("*")) == ["vol", "vol/catalog.jsonl"]
+    assert (out / "vol" / "catalog.jsonl").read_text() == "kept\n"
+
+
 def test_a_campaign_assigns_the_next_open_task_keeps_quotas_and_ends_with_a_code(tmp_path, tasks_dir):
     from cleantrace.station.app import NothingLeft
 
@@ -329,6 +388,7 @@ def test_crowd_links_the_waiting_room_and_the_completion_code(tmp_path, tasks_di
         station.store.open_episode(f"t{seed}", f"r/{seed}", tmp_path / f"r{seed}", who, "crm/set-lead-status", seed)
         station.store.assign("pilot", who, "crm/set-lead-status", seed, f"r/{seed}")
     assert first.get("/task").headers["Location"] == "/finished"
+    assert first.post("/next").headers["Location"] == "/finished"  # the receipt's "Next task": nothing left
     code = completion_code(app.secret_key, "pilot", who)
     page = first.get("/finished").get_data(as_text=True)  # this browser did no task as W-1: no code shown
     assert code not in page and "Withdraw" in page and 'id="withdraw-code"' in page

@@ -128,6 +128,10 @@ def station_options(f):
                      help="SQLAlchemy URL of the station's database (default: sqlite:///<out>/station.sqlite)."),
         click.option("--retention-hours", default=24.0, show_default=True, type=click.FloatRange(min=0),
                      help="Blocked, abandoned and rejected episodes are deleted after this long."),
+        click.option("--backend", type=click.Choice(sorted(BACKENDS)), default=DEFAULT_BACKEND, show_default=True,
+                     help="Where each volunteer's sandbox runs (docker: a container of --image)."),
+        click.option("--image", default=None,
+                     help="Container image for --backend docker (default cleantrace/sandbox:latest)."),
     ]):
         f = option(f)
     return f
@@ -147,14 +151,14 @@ def require_station() -> None:
 
 
 def _serve(task, host, port, public_url, seed, out, run_id, tasks_dir, heartbeat_timeout, max_volunteers, max_per_ip,
-           db, retention_hours, campaign=None) -> None:
+           db, retention_hours, backend, image, campaign=None) -> None:
     require_station()
     from cleantrace.station.app import StationConfig, serve_station
     from cleantrace.station.campaign import load_campaign
 
     config = StationConfig(task=task, out=out, seed=seed, run_id=run_id, tasks_dir=tasks_dir, public_url=public_url,
                            heartbeat_timeout=heartbeat_timeout, max_booths=max_volunteers, max_per_ip=max_per_ip,
-                           db_url=db, retention_hours=retention_hours,
+                           db_url=db, retention_hours=retention_hours, backend=backend, image=image,
                            campaign=load_campaign(campaign) if campaign else None)
 
     def ready(url, station) -> None:

@@ -91,6 +91,9 @@ def station(tmp_path_factory, tls_proxy):
     public = f"https://127.0.0.1:{port}"
     campaign = Campaign(id=CAMPAIGN, tasks=[TASK], seeds="0-99", quota=1, max_per_volunteer=20,
                         pay_per_episode=0.5)
+    campaign_file = tmp_path_factory.mktemp("campaign") / "e2e.toml"  # the same campaign, for a restarted process
+    campaign_file.write_text(f'id = "{CAMPAIGN}"\ntasks = ["{TASK}"]\nseeds = "0-99"\nquota = 1\n'
+                             'max_per_volunteer = 20\npay_per_episode = 0.5\n')
     config = StationConfig(campaign=campaign, out=out, run_id="vol", tasks_dir=TASKS_DIR,
                            heartbeat_timeout=HEARTBEAT_TIMEOUT, fps=2.0, public_url=public + "/",
                            max_booths=2, max_per_ip=3)  # a third volunteer waits; a fourth task from one address: no
@@ -100,9 +103,11 @@ def station(tmp_path_factory, tls_proxy):
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     start_proxy(port, f"127.0.0.1:{server.server_port}")
+    st.test_server, st.campaign_file = server, campaign_file  # for the restart
     yield public, st
-    server.shutdown()
-    st.close()
+    if not getattr(st, "stopped", False):
+        server.shutdown()
+        st.close()
 
 
 WORKERS = iter(range(1, 1000))
@@ -338,7 +343,12 @@ def test_real_looking_personal_data_blocks_submit_and_can_be_discarded(station):
         me.stop_heartbeat()
 
 
+TIME_LIMIT = 8.0  # seconds a task may take in the campaign of the third volunteer below
+
+
 def test_two_volunteers_get_two_sandboxes_discard_deletes_and_a_disconnect_keeps_it_incomplete(station):
+    """Two sandboxes at once; closing the screen pauses; Discard deletes; a third volunteer takes the freed sandbox
+    and is stopped by the campaign's time limit; a lost heartbeat seals incomplete; late joiners are refused."""
     url, st = station
     alice, bob = Volunteer(url, st), Volunteer(url, st)
     alice.consent()
@@ -364,10 +374,19 @@ def test_two_volunteers_get_two_sandboxes_discard_deletes_and_a_disconnect_keeps
     assert alice.press("discard")["state"] == "discarded"
     assert not a.folder.exists()
 
+    campaign = st.campaign  # carol takes the freed sandbox under a campaign whose time limit is a few seconds
+    st.campaign = campaign.model_copy(update={"time_limit": TIME_LIMIT})
+    try:
+        carol = Volunteer(url, st)
+        carol.consent()  # her page keeps beating: only the time limit ends her task
+    finally:
+        st.campaign = campaign
+    c = carol.booth
+
     bob.stop_heartbeat()  # bob's page goes away mid-task
     bob_state = lambda: b.view().state  # noqa: E731 - the page is gone: ask the booth itself
     deadline = time.monotonic() + HEARTBEAT_TIMEOUT + 30
-    while bob_state() != "incomplete":
+    while bob_state() != "incomplete" or b.holds_sandbox:  # sealed, cataloged, let go
         assert time.monotonic() < deadline, bob_state()
         time.sleep(0.2)
     meta = json.loads((b.folder / files.META).read_text())
@@ -382,6 +401,18 @@ def test_two_volunteers_get_two_sandboxes_discard_deletes_and_a_disconnect_keeps
     assert "403" in refused(bob) or "409" in refused(bob)
     assert "403" in refused(Volunteer(url, st))
     alice.stop_heartbeat()
+
+    deadline = time.monotonic() + TIME_LIMIT + 120  # the limit, then the sandbox stopped and the trace sealed
+    while c.view().state != "incomplete" or c.holds_sandbox:  # (its catalog row is written before it lets go)
+        assert time.monotonic() < deadline, c.view()
+        time.sleep(0.2)
+    carol.stop_heartbeat()
+    meta = json.loads((c.folder / files.META).read_text())
+    assert meta["outcome"]["status"] == "incomplete", meta["outcome"]
+    assert meta["outcome"]["message"].startswith(f"timed out after {TIME_LIMIT:.0f} s"), meta["outcome"]
+    assert not c.control_dir.exists()
+    rows = [json.loads(line) for line in (st.run_dir / files.CATALOG).read_text().splitlines()]
+    assert any(r["episode_id"] == c.spec.episode_id and r["status"] == "incomplete" for r in rows)
 
 
 BEFORE_START, WHILE_PAUSED = (40, 700), (1234, 777)  # where a volunteer's pointer goes while nothing records
@@ -505,6 +536,7 @@ def in_browsers(station):
         a, b = BrowserVolunteer(browser, url, "browser-a"), BrowserVolunteer(browser, url, "browser-b")
         a.consent()
         expect(a.page.locator("#overlay")).to_contain_text("Starting your sandbox")  # progress, not a black box
+        expect(a.page.locator("#overlay")).to_contain_text(re.compile(r"usually takes about \d+ seconds"))
         expect(a.page.locator("#progress")).to_be_visible()
         b.consent()  # both sandboxes start at once: the station is full (two)
 
@@ -522,12 +554,20 @@ def in_browsers(station):
         assert "VNC" not in page.locator("body").inner_text()  # plain words
         box = page.locator("#screen canvas").bounding_box()
         assert box["width"] >= 1000 and abs(box["width"] / box["height"] - 1280 / 800) < 0.02  # fits, unstretched
+        pixels = page.locator("#screen canvas").evaluate("c => [c.width, c.height]")
+        assert pixels == [1280, 800] and box["width"] <= 1280  # the sandbox's own pixels, scaled down only (sharp)
+        assert box["x"] >= 0 and box["y"] >= 0 and box["x"] + box["width"] <= 1400 and box["y"] + box["height"] <= 900
         a_folder = st.run_dir / a.episode()
         instruction = json.loads((a_folder / files.META).read_text())["instruction"]
         expect(page.locator("#instruction")).to_have_text(instruction)  # the seed's wording of the task
 
         def watching() -> None:  # while a's own page views the booth
             expect(page.locator("#rec")).to_be_visible()  # the red recording indicator and its timer
+            for part in ("#rec", "#rec .dot"):
+                style = "color" if part == "#rec" else "backgroundColor"
+                red, green, blue = map(int, re.findall(r"\d+", page.locator(part).evaluate(
+                    f"e => getComputedStyle(e).{style}"))[:3])
+                assert red >= 180 and green < 100 and blue < 100, (part, red, green, blue)
             expect(page.locator("#timer")).not_to_have_text("0:00", timeout=5_000)
             refused_while_viewing(a.as_client(st))  # her cookie again, none, forged, other origins
             assert "403" in refused(b.as_client(st), origin="http://evil.test")
@@ -549,11 +589,25 @@ def in_browsers(station):
 
         b.wait_ready()
         b_folder = st.run_dir / b.episode()
-        b_centres = b.perform(b_folder, browser)
+        def stranger_at_b() -> None:  # while b's page views her booth: a client without a session cannot
+            assert "403" in refused(Volunteer(url, st))
+            assert "403" in refused(Volunteer(url, st), cookie="session=forged.value.sig")
+            assert "403" in refused(b.as_client(st), origin="http://evil.test")
+
+        b_centres = b.perform(b_folder, browser, while_viewing=stranger_at_b)
         expect(b.page.locator("#check")).to_have_text("success")
 
-        waiting.wait_ready()  # the third volunteer got a working booth; they discard it
-        waiting.page.locator("#discard").click()
+        waiting.wait_ready()  # the third volunteer got a working booth; they press Done without doing the task
+        params = json.loads((st.run_dir / waiting.episode() / files.META).read_text())["params"]
+        waiting.page.locator("#start").click()
+        expect(waiting.page.locator("#state")).to_have_attribute("data-state", "recording", timeout=COMMAND_MS)
+        waiting.page.locator("#done").click()
+        expect(waiting.page).to_have_url(re.compile(r"/review$"), timeout=60_000)
+        verdict = waiting.page.locator("#verdict")  # why, in the task's own terms (its check's reason)
+        expect(verdict).to_contain_text("not done as asked")
+        expect(verdict).to_contain_text(f"{params['lead']}'s status is")
+        expect(verdict).to_contain_text(f"not {params['status']}")
+        waiting.page.locator("#discard").click()  # they discard it from the review
         expect(waiting.page).to_have_url(re.compile(r"/ended$"), timeout=60_000)
         expect(waiting.page.locator("h1")).to_have_text("Discarded")
 
@@ -610,11 +664,22 @@ def test_review_ledger_withdrawal_and_a_restart_behind_the_proxy(station, in_bro
     """After both browser volunteers' submissions: a stranger cannot open a screen, a reviewer signs in through
     TLS, accepts one episode and rejects the other, the ledger CSV shows both workers, a forger knowing a worker
     id cannot withdraw for them, that volunteer withdraws from their receipt page (their episode deleted
-    everywhere), and a restart of the station keeps all of it."""
+    everywhere), and after a restart (the station stopped, a `cleantrace station` process started on the same
+    database and folder, behind the same proxy) all of it is still there; the first volunteer gets her next task
+    from it, and Ctrl-C (SIGINT) seals that open episode incomplete and stops everything."""
+    import os
+    import signal
+    import socket
+    import subprocess
+    import sys
+
     from click.testing import CliRunner
     from playwright.sync_api import expect
 
     from cleantrace.cli import cli
+    from cleantrace.export.steps import plan_export
+    from cleantrace.sandbox.processes import descendants
+    from cleantrace.station.store import Store
 
     url, st = station
     assert "403" in refused(Volunteer(url, st))  # no session: no screen
@@ -630,7 +695,8 @@ def test_review_ledger_withdrawal_and_a_restart_behind_the_proxy(station, in_bro
     assert 'id="check">success' in page.text and 'id="privacy">clean' in page.text
     admin.post(f"{url}/admin/episode/{good}/decide", data={"decision": "accepted"})
     admin.post(f"{url}/admin/episode/{bad}/decide", data={"decision": "rejected", "reason": "paused mid-task"})
-    ledger = CliRunner().invoke(cli, ["station", "ledger", "--csv", "--db", st.store.engine.url.render_as_string()])
+    db = st.store.engine.url.render_as_string(hide_password=False)
+    ledger = CliRunner().invoke(cli, ["station", "ledger", "--csv", "--db", db])
     rows = {line.split(",")[0]: line for line in ledger.output.splitlines()[1:]}
     assert rows["browser-a"].endswith(",1,0,0.5,USD") and rows["browser-b"].endswith(",0,1,0.0,")
 
@@ -647,17 +713,67 @@ def test_review_ledger_withdrawal_and_a_restart_behind_the_proxy(station, in_bro
     expect(b.page.locator("body")).to_contain_text("1 recording(s) are deleted")
     assert not folder.exists() and folder.name not in (st.run_dir / files.CATALOG).read_text()
     assert "403" in refused(b_cookie)  # the old cookie opens nothing any more
+    before = CliRunner().invoke(cli, ["station", "ledger", "--csv", "--db", db]).output
 
-    again, restarted = create_station(st.test_config)  # the same database and key, as after a restart
+    # a restart: this station stops; a `cleantrace station` process takes over the same database and folder
+    config, server = st.test_config, st.test_server
+    server.shutdown()
+    server.server_close()
+    st.close()
+    st.stopped = True
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "cleantrace.cli", "station", "--campaign", str(st.campaign_file), "--host", "127.0.0.1",
+         "--port", str(server.server_port), "--public-url", url + "/", "--out", str(config.out), "--run-id",
+         config.run_id, "--tasks-dir", str(TASKS_DIR), "--heartbeat-timeout", str(HEARTBEAT_TIMEOUT),
+         "--max-volunteers", "2", "--max-per-ip", "3"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
     try:
-        assert {r["worker_id"] for r in restarted.store.ledger()} >= {"browser-a", "browser-b"}
-        assert restarted.store.decisions()[bad]["reason"] == "paused mid-task"
-        assert restarted.store.decisions()[good]["decision"] == "accepted"
-        assert not restarted.store.consented(restarted.store.volunteer_of_worker("browser-b"))
-        assert restarted.store.consented(restarted.store.volunteer_of_worker("browser-a"))
-        assert any(a["action"] == "withdraw" for a in restarted.store.audit_rows())
+        line = proc.stdout.readline()  # "station: http://127.0.0.1:PORT/ …" once it listens
+        assert line.startswith("station: "), line + (proc.stderr.read() if proc.poll() is not None else "")
+        listing = admin.get(url + "/admin")  # through the proxy; the reviewer's cookie still valid (the same key)
+        assert listing.url.endswith("/admin") and good in listing.text and bad not in listing.text  # b's withdrawn
+        decision = listing.text.split(good, 2)[2].split('class="decision">', 1)[1].split("</td>", 1)[0]
+        assert decision == "accepted"
+        assert CliRunner().invoke(cli, ["station", "ledger", "--csv", "--db", db]).output == before  # both workers
+        first = in_browsers.a.page  # the first volunteer's browser: still her session, still her code
+        first.goto(url + "/finished")
+        expect(first.locator("#code")).to_have_text(in_browsers.receipts["browser-a"])
+        assert "403" in refused(b_cookie)  # the withdrawn volunteer's cookie still opens nothing
+        store = Store(db)
+        try:
+            assert store.decisions()[bad]["reason"] == "paused mid-task"
+            assert not store.consented(store.volunteer_of_worker("browser-b"))
+            assert store.consented(store.volunteer_of_worker("browser-a"))
+            assert any(a["action"] == "withdraw" and folder.name in a["detail"] for a in store.audit_rows())
+        finally:
+            store.close()
+        exported = plan_export(st.run_dir)  # the accepted episode only: not the withdrawn (nor the incomplete one)
+        assert [e.folder.name for e in exported.episodes] == [in_browsers.folders["browser-a"].name]
+        assert not folder.exists() and folder.name not in (st.run_dir / files.CATALOG).read_text()
+
+        first.goto(url + "/")  # the restarted station gives her the campaign's next task by itself
+        expect(first).to_have_url(re.compile(r"/task$"))
+        in_browsers.a.wait_ready()
+        episode = in_browsers.a.episode()
+        assert episode != in_browsers.folders["browser-a"].name
+        first.locator("#start").click()
+        expect(first.locator("#state")).to_have_attribute("data-state", "recording", timeout=COMMAND_MS)
+        children = descendants(proc.pid)
+        controls = _control_dirs(children)
+        proc.send_signal(signal.SIGINT)  # Ctrl-C: as SIGTERM, the open episode is sealed and everything stops
+        assert proc.wait(timeout=180) == 0
+        assert "stopped: the station shut down (SIGINT)" in proc.stderr.read()
     finally:
-        restarted.close()
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    meta = json.loads((st.run_dir / episode / files.META).read_text())
+    assert meta["outcome"]["status"] == "incomplete" and "the station shut down (SIGINT)" in meta["outcome"]["message"]
+    assert [pid for pid in children if _alive(pid)] == []
+    assert controls and not any(c.exists() for c in controls)
+    with pytest.raises(ConnectionRefusedError), socket.create_connection(("127.0.0.1", server.server_port), timeout=5):
+        pass
 
 
 def _alive(pid: int) -> bool:
@@ -676,6 +792,29 @@ def _control_dirs(pids: list[int]) -> set[Path]:
             argv = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
             found |= {Path(argv[i - 1].decode()) for i, a in enumerate(argv) if a == b"/tmp/control" and i > 0}
     return found
+
+
+def _listening_ports(pids: list[int]) -> set[int]:
+    """The TCP ports on which any of `pids` listens in this network namespace (the host's: a port in a sandbox's
+    own namespace is not reachable from here)."""
+    import os
+
+    listening = {}
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        with suppress(OSError):
+            for row in Path(table).read_text().splitlines()[1:]:
+                fields = row.split()
+                if fields[3] == "0A":  # LISTEN
+                    listening[fields[9]] = int(fields[1].rsplit(":", 1)[1], 16)
+    ports = set()
+    for pid in pids:
+        with suppress(OSError):
+            for fd in Path(f"/proc/{pid}/fd").iterdir():
+                with suppress(OSError):
+                    link = os.readlink(fd)
+                    if link.startswith("socket:[") and link[8:-1] in listening:
+                        ports.add(listening[link[8:-1]])
+    return ports
 
 
 def test_sigterm_seals_every_open_episode_stops_every_child_and_closes_the_port(tmp_path):
@@ -712,6 +851,7 @@ def test_sigterm_seals_every_open_episode_stops_every_child_and_closes_the_port(
             assert time.monotonic() < deadline, controls
             time.sleep(0.1)
         children = descendants(proc.pid)
+        assert _listening_ports([proc.pid, *children]) == {port}  # the station's port only: nothing else reachable
 
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(timeout=180) == 0

@@ -2,7 +2,8 @@
 
 `local` (bubblewrap namespaces on this machine) and `docker` (a container of the docker/ image,
 through the Docker API: a Docker engine, or podman's `podman system service`). Both stop a
-running episode and replay; only `local` hosts the volunteer station. `capabilities` says what a
+running episode, replay and host the volunteer station (x11vnc runs inside the sandbox, its
+unix socket in the booth's control folder). `capabilities` says what a
 backend can do, so that callers ask instead of assuming.
 """
 
@@ -34,8 +35,9 @@ class Backend(Protocol):
     name: str
     capabilities: Capabilities
 
-    def check(self) -> None:
-        """Raise a SandboxError (with the fix) when this backend cannot run an episode here."""
+    def check(self, volunteer: bool = False) -> None:
+        """Raise a SandboxError (with the fix) when this backend cannot run an episode here (`volunteer`:
+        nor host a volunteer's episode)."""
 
     def run(
         self, spec: EpisodeSpec, folder: Path, log: Path, timeout: float, stop: Callable[[], bool] | None = None
@@ -59,10 +61,15 @@ class LocalBackend:
     def __init__(self, image: str | None = None) -> None:
         del image  # no image: the sandbox is made of this machine's own files
 
-    def check(self) -> None:
+    def check(self, volunteer: bool = False) -> None:
+        import shutil
+
+        from cleantrace.errors import SandboxError
         from cleantrace.sandbox.requirements import require_host_tools
 
         require_host_tools()
+        if volunteer and shutil.which("x11vnc") is None:
+            raise SandboxError("x11vnc is not installed", "install it: apt-get install -y x11vnc")
 
     def run(
         self, spec: EpisodeSpec, folder: Path, log: Path, timeout: float, stop: Callable[[], bool] | None = None
@@ -80,7 +87,7 @@ class DockerBackend:
 
     name = "docker"
     capabilities = Capabilities(
-        stop=True, replay=True, volunteer=False,  # the image has no x11vnc for the station's noVNC
+        stop=True, replay=True, volunteer=True,
         isolation="container: no network, read-only root, no capabilities, no host environment",
     )
 
@@ -90,11 +97,13 @@ class DockerBackend:
         self.image = image or DEFAULT_IMAGE
         self._client: Any = None
 
-    def check(self) -> None:
-        from cleantrace.sandbox.docker_backend import docker_client, require_image
+    def check(self, volunteer: bool = False) -> None:
+        from cleantrace.sandbox.docker_backend import docker_client, require_image, require_x11vnc
 
         self._client = self._client or docker_client()
         require_image(self._client, self.image)
+        if volunteer:
+            require_x11vnc(self._client, self.image)
 
     def run(
         self, spec: EpisodeSpec, folder: Path, log: Path, timeout: float, stop: Callable[[], bool] | None = None

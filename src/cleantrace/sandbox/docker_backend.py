@@ -25,6 +25,7 @@ DEFAULT_IMAGE = "cleantrace/sandbox:latest"
 INSIDE_OUT = "/out"
 INSIDE_TASKS = "/opt/cleantrace/tasks"
 STOP_POLL_S = 0.5
+X11VNC = "/usr/bin/x11vnc"
 IMAGE_USER = (1000, 1000)  # `performer` in docker/Dockerfile
 
 
@@ -112,6 +113,21 @@ def require_image(client: Any, image: str) -> None:
         client.images.get(image)
     except docker.errors.ImageNotFound:
         raise SandboxError(f"the container image {image} does not exist", build_hint(image)) from None
+
+
+def require_x11vnc(client: Any, image: str) -> None:
+    """Raise a SandboxError when `image` has no x11vnc (a volunteer's screen): looked up in a created,
+    never started, container of it."""
+    import docker.errors
+
+    container = client.containers.create(image, entrypoint=["true"], network_mode="none")
+    try:
+        container.get_archive(X11VNC)
+    except docker.errors.NotFound:
+        raise SandboxError(f"the container image {image} has no x11vnc (for a volunteer's screen)",
+                           build_hint(image).replace("build it:", "rebuild it:", 1)) from None
+    finally:
+        container.remove(force=True)
 
 
 def run_in_docker(

@@ -119,7 +119,7 @@ class Station:
         if not self.backend.capabilities.volunteer:
             raise CleantraceError(f"the {config.backend} backend cannot host the volunteer station",
                                   "use the local backend")
-        self.backend.check()
+        self.backend.check(volunteer=True)
         require_station_tools()
         self.run_dir = _prepare_run_dir(Path(config.out), config.run_id or time.strftime("station-%Y%m%d-%H%M%S"))
         self.store = Store(config.db_url or default_url(Path(config.out)))
@@ -249,8 +249,8 @@ class Station:
             if folder.is_dir() and running:
                 seal_incomplete(folder, why, PlaceholderMeta(
                     run_id=folder.parent.name, episode_id=folder.name, task=row["task"], seed=row["seed"],
-                    persona="human", performer="volunteer", performer_id=row["volunteer_id"], backend="local",
-                    screen=DEFAULT_SCREEN))
+                    persona="human", performer="volunteer", performer_id=row["volunteer_id"],
+                    backend=self.config.backend, screen=DEFAULT_SCREEN))
             self.store.set_state(row["id"], "incomplete", why)
             found.append(row["id"])
         unsent = "the station stopped before the volunteer submitted it (deleted after the retention time)"
@@ -332,11 +332,8 @@ class Station:
 
 
 def require_station_tools() -> None:
-    """Raise a CleantraceError naming what the station needs and is missing."""
-    import shutil
-
-    if shutil.which("x11vnc") is None:
-        raise CleantraceError("x11vnc is not installed", "install it: apt-get install -y x11vnc")
+    """Raise a CleantraceError naming what the station itself needs and is missing (x11vnc is the backend's:
+    `Backend.check(volunteer=True)`)."""
     if not (NOVNC_DIR / "core" / "rfb.js").exists():
         raise CleantraceError("noVNC is not installed", "install it: apt-get install -y novnc")
 
