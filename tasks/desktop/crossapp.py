@@ -336,6 +336,7 @@ class MailTableToCalc(DesktopTask):
     web_apps = ("mail",)
     skills = ("cross-app", "copy-paste", "spreadsheet", "file-dialog", "window-switch")
     difficulty = "hard"
+    version = 3  # 3: a last row whose price equals its quantity gets a price one higher (seed 6 had two cells named 3)
     instruction = (
         "Copy the table in {sender}'s mail \"{subject}\" into a new spreadsheet and save it as {file}.",
         "Put the order table from the message \"{subject}\" into Calc and save the sheet as {file}.",
@@ -347,6 +348,8 @@ class MailTableToCalc(DesktopTask):
         sender = mail.pick("contacts").name
         rows = [["Item", "Quantity", "Price"], *[[i, world.rng.randint(2, 30), world.rng.randint(3, 60)]
                                                 for i in world.rng.sample(ITEMS, world.rng.randint(3, 5))]]
+        if rows[-1][1] == rows[-1][2]:  # the selection ends on the last price: no other cell of its row may share it
+            rows[-1][2] += 1
         subject = f"Order list {world.rng.randint(100, 999)}"
         table = "\n".join(" | ".join(str(c) for c in row) for row in rows)
         add_mail(mail, sender, subject, f"Hi Robin, here is what we need:\n{table}\nThanks!")

@@ -214,12 +214,16 @@ class Actor:
             dragged = self.observer.probe(*self.inputs.position)
             self.inputs.button(BUTTONS["left"], True)
             time.sleep(timing.before_move)
-            box = self._screen_box(drop)
+            box = self._drop_box(drop)
             self.inputs.move_along(self.motion.drag_path(self.inputs.position, box, self.rng, self.persona,
                                                          self.screen))
             time.sleep(timing.before_release)
             self.observer.probe(*self.inputs.position, kind="drop", skip=getattr(dragged, "selector", "") or "")
             self.inputs.button(BUTTONS["left"], False)
+
+    def _drop_box(self, drop) -> Box:
+        """Where a drag may release over `drop`: its box on screen (a page has no other window over it)."""
+        return self._screen_box(drop)
 
     @announced
     def scroll_to(

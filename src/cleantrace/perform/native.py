@@ -14,7 +14,7 @@ from cleantrace.perform.actor import WHEEL_DOWN, WHEEL_UP, Actor, _describe, _ph
 from cleantrace.perform.motion import Box
 from cleantrace.perform.xinput import BUTTONS
 from cleantrace.sandbox.atspi import Atspi, Node
-from cleantrace.sandbox.stacking import MAIN_WINDOWS, Stacking
+from cleantrace.sandbox.stacking import MAIN_WINDOWS, Stacking, uncovered_part
 
 # the web's ARIA role names a task may use, and the AT-SPI roles they stand for
 ROLE_ALIASES: dict[str, tuple[str, ...]] = {
@@ -484,6 +484,20 @@ class NativeActor(Actor):
             if on_top and on_top[0].bus != window.bus and on_top[0].name != window.name:
                 self.focus(window.name)
         super()._point(target, glance)
+
+    def _drop_box(self, drop: Node) -> Box:  # type: ignore[override]
+        """The part of the drop target that shows: a window stacked above its window may hide part of
+        it (a file manager's pane partly under the other file manager), and a release there drops
+        into the window on top. A drop target hidden whole is an error: bring its window forward first."""
+        box = self._screen_box(drop)
+        window = drop.window()
+        if window is None or window.role not in MAIN_WINDOWS or not window.name:
+            return box
+        part = uncovered_part((box.x, box.y, box.w, box.h), self.stacking.covers_of(window.name))
+        if part is None:
+            raise PerformError(f"the drop target {drop.role} {drop.name!r} is hidden by the windows above "
+                               f"{window.name!r}", "move that window or bring it to the front before the drag")
+        return Box(*part)
 
     def _clear_of_menu_arrows(self, target: Node, max_ticks: int = 40) -> None:
         """A popup menu or drop-down list longer than the screen scrolls: GTK draws an arrow at each

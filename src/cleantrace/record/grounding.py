@@ -45,7 +45,9 @@ function () {
     return parts.join(' > ');
   };
   const r = el.getBoundingClientRect();
-  const text = (el.innerText || el.value || '').trim().replace(/\\s+/g, ' ').slice(0, 200);
+  const whole = (el.innerText || el.value || '').trim().replace(/\\s+/g, ' ');
+  // at most 200 characters, cut between words: a word cut short ('…@example.or') reads as another one
+  const text = (whole.length > 200 ? whole.slice(0, 201).replace(/\\s\\S*$/, '') : whole).slice(0, 200);
   return {tag: el.localName, text, selector: selectorOf(el), rect: [r.x, r.y, r.width, r.height]};
 }
 """

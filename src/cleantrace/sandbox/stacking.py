@@ -164,6 +164,13 @@ class Stacking:
         except Exception:  # no X here, or a window went away meanwhile: the caller falls back
             return {}
 
+    def covers_of(self, title: str) -> list[tuple[int, int, int, int]]:
+        """The boxes of the windows stacked above the window `title` (empty when X cannot say)."""
+        order, rects = self.order(), self.rects()
+        if title not in order:
+            return []
+        return [rects[t] for t, k in order.items() if k < order[title] and t in rects and t != title]
+
     def topmost(self, tops: list[Node], x: float, y: float) -> list[Node]:
         """The showing top-level windows at (x, y), the one that shows there first: popups, then
         by stacking order, then the active one. A main window is there by X's geometry when X
@@ -180,6 +187,25 @@ class Stacking:
         order = self.order()
         here.sort(key=lambda w: (w.role in MAIN_WINDOWS, order.get(w.name, len(order)), "active" not in w.states))
         return here
+
+
+Rect = tuple[float, float, float, float]  # x, y, w, h in screen pixels
+
+
+def uncovered_part(box: Rect, covers: list[Rect]) -> Rect | None:
+    """The largest strip of `box` that none of `covers` hides (cut cover by cover: of what is left of
+    the box beside a cover, the biggest piece is kept); None when the covers hide all of it."""
+    x, y, w, h = box
+    for cx, cy, cw, ch in covers:
+        if cx >= x + w or cx + cw <= x or cy >= y + h or cy + ch <= y:
+            continue  # this cover does not reach the box
+        strips = [(x, y, cx - x, h), (cx + cw, y, x + w - cx - cw, h),  # left of it, right of it
+                  (x, y, w, cy - y), (x, cy + ch, w, y + h - cy - ch)]  # above it, below it
+        strips = [s for s in strips if s[2] > 0 and s[3] > 0]
+        if not strips:
+            return None
+        x, y, w, h = max(strips, key=lambda s: s[2] * s[3])
+    return x, y, w, h
 
 
 def inside(node: Node, x: float, y: float) -> bool:
