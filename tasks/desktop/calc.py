@@ -179,6 +179,7 @@ class FreezePane(CalcDocument, DesktopTask):
     id = "desktop/calc-freeze"
     skills = ("spreadsheet", "nested-menu", "menu-bar")
     difficulty = "easy"
+    version = 3  # 3: Home before the Downs to Freeze Rows and Columns (the menu may open with its first entry lit)
     instruction = (
         "Freeze the {what} of {file} so it stays visible when scrolling, and save.",
         "In {file}, use View ▸ Freeze Rows and Columns to freeze the {what}; save the file.",
@@ -192,7 +193,10 @@ class FreezePane(CalcDocument, DesktopTask):
         win = window_of(actor, p["file"])
         go_to_cell(win, FREEZES[p["what"]])
         win.menu("View")  # then down the menu by keyboard to Freeze Rows and Columns (LibreOffice 7.4's View menu:
-        win.press("Down", times=14)  # its popup's AT-SPI boxes are off; "Comments" is disabled and skipped)
+        # its popup's AT-SPI boxes are off). The menu opens with "Normal" lit or with nothing lit (seed 0 went
+        # one entry too far): Home lights the first entry either way; "Comments" is disabled and skipped
+        win.press("Home")
+        win.press("Down", times=13)
         win.press("Return")
         save_keeping_format(actor, win)
 
