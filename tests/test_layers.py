@@ -17,6 +17,7 @@ from tests.conftest import REPO
 SRC = REPO / "src"
 # lowest first; a module may import its own layer's modules and any lower layer's
 LAYERS = [
+    "cleantrace.stages",
     "cleantrace.errors",
     "cleantrace.seeds",
     "cleantrace.appearance",
