@@ -276,7 +276,9 @@ def _ensure_package(name: str, folder: Path | None) -> None:
     existing = sys.modules.get(name)
     if existing is not None and (folder is None or getattr(existing, "__path__", None) == path):
         return
-    for module in [m for m in sys.modules if m == name or m.startswith(name + ".")]:
+    # a snapshot: the episode seeds its worlds in a thread while the main thread imports (Playwright),
+    # and iterating sys.modules itself raised "dictionary changed size during iteration"
+    for module in [m for m in list(sys.modules) if m == name or m.startswith(name + ".")]:
         del sys.modules[module]
     package = ModuleType(name)
     package.__path__ = path
