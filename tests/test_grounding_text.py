@@ -10,20 +10,26 @@ from cleantrace.sandbox.browser import QUIET_FLAGS
 from cleantrace.sandbox.requirements import chromium_path
 
 
-def described_text(html: str) -> str:
+def described_texts(*htmls: str) -> list[str]:
+    """The grounding's text of element #t in each page, in one real Chromium."""
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=chromium_path(), headless=True, args=list(QUIET_FLAGS))
         try:
             page = browser.new_page()
-            page.set_content(html)
-            return page.locator("#t").evaluate(f"el => ({DESCRIBE_JS}).call(el)")["text"]
+            texts = []
+            for html in htmls:
+                page.set_content(html)
+                texts.append(page.locator("#t").evaluate(f"el => ({DESCRIBE_JS}).call(el)")["text"])
+            return texts
         finally:
             browser.close()
 
 
 def test_a_long_text_ends_on_a_whole_word():
-    words = ["Name Company E-mail"] + [f"person{n}@example.org" for n in range(12)]
-    text = described_text(f"<div id=t>{' '.join(words)}</div>")
-    assert len(text) <= 200 and ' '.join(words).startswith(text)
-    assert text.split(" ")[-1] in words  # the last word is whole, not 'person7@example.or'
-    assert described_text("<div id=t>a  short\n text</div>") == "a short text"
+    words = ["Name, Company, E-mail"] + [f"person{n}@example.org" for n in range(12)]
+    whole = " ".join(words)
+    assert whole[:200].endswith("person8@example.or")  # where a plain cut at 200 falls: inside a word
+    long, short = described_texts(f"<div id=t>{whole}</div>", "<div id=t>a  short\n text</div>")
+    assert len(long) <= 200 and whole.startswith(long)
+    assert long.split(" ")[-1] == "person7@example.org"  # the last whole word, not 'person8@example.or'
+    assert short == "a short text"

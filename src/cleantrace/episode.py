@@ -12,9 +12,9 @@ from cleantrace.stages import stage  # isort: skip - first: the stage clock star
 
 import os
 import sys
-import threading
 import time
 import traceback
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import suppress
 from pathlib import Path
 from typing import Any
@@ -121,14 +121,15 @@ def _record_episode(spec: EpisodeSpec, paths: SandboxPaths, session, db_path: Pa
 
     # the world is seeded in a thread while this one attaches Playwright to the browser (its driver is a
     # process of its own, mostly waited for): the two were the longest serial steps before the first frame
-    seeding = _Seeding(seed)
     attached: Exception | None = None
-    try:
-        session.attach()
-        stage("browser attached")
-    except Exception as exc:  # noqa: BLE001 - raised in the recording's try below, once the meta is written
-        attached = exc
-    registry, task, world, params = seeding.result()
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="seeding") as pool:
+        seeding = pool.submit(seed)
+        try:
+            session.attach()
+            stage("browser attached")
+        except Exception as exc:  # noqa: BLE001 - raised in the recording's try below, once the meta is written
+            attached = exc
+        registry, task, world, params = seeding.result()  # raises what seeding raised
     persona = persona_named(spec.persona, spec.persona_params)
     script = TaskScript(task, params, spec.seed, persona, look.screen, spec.settings.motion, paths.motion_library,
                         look.device_scale_factor)
@@ -211,29 +212,6 @@ def _record_episode(spec: EpisodeSpec, paths: SandboxPaths, session, db_path: Pa
     return meta
 
 
-class _Seeding(threading.Thread):
-    """`work()` in a thread of its own, started at once; `result()` waits and returns or raises what it did."""
-
-    def __init__(self, work) -> None:
-        super().__init__(name="seeding", daemon=True)
-        self._work = work
-        self._result: Any = None
-        self._error: BaseException | None = None
-        self.start()
-
-    def run(self) -> None:
-        try:
-            self._result = self._work()
-        except BaseException as exc:  # noqa: BLE001 - raised again in the episode's thread
-            self._error = exc
-
-    def result(self) -> Any:
-        self.join()
-        if self._error is not None:
-            raise self._error
-        return self._result
-
-
 def _record_home(home: Path, out: Path) -> None:
     """The text of the documents left in a desktop episode's home, into the trace for the privacy scan."""
     from cleantrace.privacy.documents import record_home_documents
@@ -288,7 +266,6 @@ def _performer(spec: EpisodeSpec, paths: SandboxPaths, script: TaskScript, displ
             raise CleantraceError("a replay needs its source episode", "the backend must mount it (replay_source)")
         return load_replay_source(Path(paths.replay_source), spec.task, spec.seed, script.task.version)
     return script
-
 
 
 def _shown(origin: Path | None, tasks_root: Path | None) -> str:
