@@ -36,6 +36,9 @@ WHEEL_UP, WHEEL_DOWN = 4, 5
 
 MAX_CORRECTIONS = 2  # corrective sub-movements when a target moved while the pointer travelled to it
 WHEEL_LEFT, WHEEL_RIGHT = 6, 7  # the horizontal wheel (a tilt wheel or a touchpad's sideways swipe)
+# The element's line boxes (CSS px): a link wrapped over two lines has two, and the corner of their
+# common bounding box between them belongs to the row beneath, not to the link.
+LINE_BOXES_JS = "e => Array.from(e.getClientRects(), r => [r.x, r.y, r.width, r.height])"
 # The visible box (CSS px, clipped to the viewport, below a sticky header) of the element's nearest
 # ancestor that scrolls along `axis` ("y" or "x"; the page itself when none does).
 SCROLL_BOX_JS = """
@@ -442,7 +445,7 @@ class Actor:
         bbox = target.bounding_box()
         if bbox is None:
             raise PerformError("the target disappeared before it could be reached", "wait for the page first")
-        x, y, w, h = bbox["x"], bbox["y"], bbox["width"], bbox["height"]
+        x, y, w, h = largest_line_box(bbox, target.evaluate(LINE_BOXES_JS))
         vx, vy, vw, vh = target.evaluate(SCROLL_BOX_JS, "y")
         if h > vh:  # taller than what shows of it (a board lane on a small page): aim at the part in sight
             y, h = max(y, vy), min(y + h, vy + vh) - max(y, vy)
@@ -561,6 +564,18 @@ def _span(bbox: dict, view: list[float], axis: str) -> tuple[float, float, float
     if axis == "y":
         return bbox["y"], bbox["height"], vy, vh
     return bbox["x"], bbox["width"], vx, vw
+
+
+def largest_line_box(bbox: dict, lines: list[list[float]]) -> tuple[float, float, float, float]:
+    """The largest of an element's line boxes, placed like its bounding box `bbox` (which Playwright
+    gives in the top page's coordinates; the line boxes are in the element's own frame); the bounding
+    box itself when the element is one box."""
+    lines = [line for line in lines if line[2] > 0 and line[3] > 0]
+    if len(lines) < 2:
+        return bbox["x"], bbox["y"], bbox["width"], bbox["height"]
+    dx, dy = bbox["x"] - min(line[0] for line in lines), bbox["y"] - min(line[1] for line in lines)
+    x, y, w, h = max(lines, key=lambda line: line[2] * line[3])
+    return x + dx, y + dy, w, h
 
 
 def _inside(point: tuple[int, int], box: Box) -> bool:
