@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import gzip
+import json
 from pathlib import Path
 
 import pytest
 
 from cleantrace.fleet import run
+from cleantrace.trace import files
 from cleantrace.trace.reader import read_episode
 
 pytestmark = pytest.mark.e2e
@@ -40,7 +43,15 @@ def test_every_verb_reaches_the_page_and_is_reduced_to_the_right_actions(tmp_pat
     assert ep.actions[-1].kind == "done" and ep.actions[-1].events is None
     assert all(a.frame_after is not None and a.description for a in ep.actions)
     assert row.missing_targets == 0 and all(a.target_error is None for a in ep.actions)
-    # each scroll_to is one scroll step, its look between flicks included, and each step one action
-    scrolls = [a.description for a in ep.actions if a.kind == "scroll"]
-    assert scrolls == ["Scroll to the Item 47 button", "Scroll to the Far away button"], scrolls
+    # each scroll_to is one scroll step, its look between flicks included, and each step one action;
+    # a click on a target out of view scrolls first as a step of its own (a decision with its frames)
+    scrolls = [a for a in ep.actions if a.kind == "scroll"]
+    assert [a.description for a in scrolls] == ["Scroll to the Item 47 button", "Scroll to the Far away button"]
+    assert scrolls[-1].i == far.i - 1 and scrolls[-1].frame_after == far.frame_before
     assert sum(a.events is not None for a in ep.actions) == ep.meta.decisions
+    # every pointer action's frame_before is labelled, and its target is among those labels
+    labels = {row["frame"]: row["file"] for row in files.read_jsonl(ep.folder / files.LABELS) if row.get("file")}
+    for a in ep.actions:
+        if a.kind in ("click", "double_click", "drag", "hover"):
+            shown = json.loads(gzip.decompress((ep.folder / labels[a.frame_before]).read_bytes()))["elements"]
+            assert any((e["role"], e["name"]) == (a.target.role, a.target.name) for e in shown), a

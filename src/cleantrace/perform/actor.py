@@ -172,8 +172,10 @@ class Actor:
     ) -> None:
         """Click the element (`button="right"` for a right click; `hold=("ctrl",)` for a ctrl-click)."""
         target = self._locate(role, name, label, text, placeholder, within)
+        what = _phrase(role, name, label, text, placeholder, within)
+        self._reveal(target, what, why)
         verb = "Right-click" if button == "right" else f"{key_phrase(hold)}-click" if hold else "Click"
-        with self._step(f"{verb} {_phrase(role, name, label, text, placeholder, within)}", why):
+        with self._step(f"{verb} {what}", why):
             self._point(target)
             with self._held(hold):
                 self._press(BUTTONS[button])
@@ -185,7 +187,9 @@ class Actor:
     ) -> None:
         """Double-click the element."""
         target = self._locate(role, name, label, text, placeholder, within)
-        with self._step(f"Double-click {_phrase(role, name, label, text, placeholder, within)}", why):
+        what = _phrase(role, name, label, text, placeholder, within)
+        self._reveal(target, what, why)
+        with self._step(f"Double-click {what}", why):
             self._point(target)
             self._press(BUTTONS["left"])
             time.sleep(double_click_gap(self.rng, self.persona))
@@ -199,7 +203,9 @@ class Actor:
         """Move the pointer onto the element and rest there (e.g. to open a submenu): a step of its
         own, a `hover` action with its own frames, so the next step sees what the hover opened."""
         target = self._locate(role, name, label, text, placeholder, within)
-        with self._step(f"Hover over {_phrase(role, name, label, text, placeholder, within)}", why):
+        what = _phrase(role, name, label, text, placeholder, within)
+        self._reveal(target, what, why)
+        with self._step(f"Hover over {what}", why):
             self._point(target)
             self.observer.probe(*self.inputs.position, kind="hover")
             time.sleep(float(self.rng.uniform(0.3, 0.6)))
@@ -211,6 +217,7 @@ class Actor:
         The recorder notes the dragged element under the press and the drop element under the release.
         """
         grabbed, drop = self._locate(**source), self._locate(**target)
+        self._reveal(grabbed, _phrase(**source), why)
         timing = drag_timing(self.rng, self.persona)
         with self._step(f"Drag {_phrase(**source)} to {_phrase(**target)}", why):
             self._point(grabbed, glance=timing.before_press)
@@ -233,8 +240,12 @@ class Actor:
         self, role: str | None = None, name: str | None = None, *, label: str | None = None,
         text: str | None = None, placeholder: str | None = None, within: dict | None = None, why: str | None = None,
     ) -> None:
-        """Turn the wheel over the element's scrollable container until the element is in view."""
+        """Turn the wheel over the element's scrollable container until the element is in view (a
+        step only when it is out of view: nothing is decided about an element already in sight)."""
         target = self._locate(role, name, label, text, placeholder, within)
+        if self._in_view(target):
+            self._described = None
+            return
         with self._step(f"Scroll to {_phrase(role, name, label, text, placeholder, within)}", why):
             self._scroll_into_view(target)
 
@@ -250,6 +261,7 @@ class Actor:
     def select(self, label: str, option: str, why: str | None = None) -> None:
         """Choose `option` in the dropdown labelled `label`: a native <select> or an ARIA combobox."""
         dropdown = self._locate(label=label)
+        self._reveal(dropdown, f"the {label} list", why)
         if dropdown.evaluate("e => e.localName") == "select":
             self._select_native(dropdown, label, option, why)
         else:
@@ -273,6 +285,7 @@ class Actor:
         where = _phrase(role, name, label, None, placeholder, within) if label or role or placeholder else ""
         if where:
             field = self._locate(role, name, label, None, placeholder, within)
+            self._reveal(field, where, why)
             with self._step(f"Click into {where}", why):
                 self._point(field)
                 self._press(BUTTONS["left"])
@@ -372,6 +385,25 @@ class Actor:
         self.press("Return", why=why)
         if dropdown.evaluate("e => e.value") != option:
             raise PerformError(f"dropdown {label!r} did not take option {option!r}", "check the page by hand")
+
+    def _reveal(self, target: Locator, what: str, why: str | None) -> None:
+        """Scroll a target out of view into view as a step of its own, before the step that presses
+        on it: finding the target is a decision, and the press's frame_before (and its labels) then
+        shows the target. Nothing happens when it is in view."""
+        if self._in_view(target):
+            return
+        described, self._described = self._described, None  # that names the press's step, not this one
+        with self._step(f"Scroll to {what}", why):
+            self._bring_into_view(target)
+        self._described = described
+
+    def _bring_into_view(self, target: Locator) -> None:
+        self._scroll_into_view(target)
+
+    def _in_view(self, target: Locator) -> bool:
+        """Whether the target shows in its scrollable containers along both axes (as `_scroll_along` judges)."""
+        bbox = target.bounding_box()
+        return bbox is None or all(_seen(bbox, target.evaluate(SCROLL_BOX_JS, axis), axis) for axis in ("y", "x"))
 
     def _point(self, target: Locator, glance: float | None = None) -> None:
         """Move the pointer along a humanlike path to a point inside the target, then glance."""
@@ -476,12 +508,10 @@ class Actor:
             if bbox is None:
                 return
             vx, vy, vw, vh = view_box = target.evaluate(SCROLL_BOX_JS, axis)
+            if _seen(bbox, view_box, axis):
+                return
             start, size, lo, room = _span(bbox, view_box, axis)
             end = start + size
-            if start >= lo and end <= lo + room:
-                return
-            if size > room and min(end, lo + room) - max(start, lo) >= room / 2:
-                return  # larger than the view and filling half of it: as much as can be seen at once
             if flick == 0:  # the wheel scrolls what is under the pointer: go over the container first
                 view = self._to_screen(vx + vw * 0.2, vy + vh * 0.2, vw * 0.6, vh * 0.6)
                 if not _inside(self.inputs.position, view):
@@ -564,6 +594,14 @@ def _span(bbox: dict, view: list[float], axis: str) -> tuple[float, float, float
     if axis == "y":
         return bbox["y"], bbox["height"], vy, vh
     return bbox["x"], bbox["width"], vx, vw
+
+
+def _seen(bbox: dict, view: list[float], axis: str) -> bool:
+    """Whether the element is in view along `axis`: inside the view, or larger than the view and
+    filling half of it (as much as can be seen at once)."""
+    start, size, lo, room = _span(bbox, view, axis)
+    end = start + size
+    return (start >= lo and end <= lo + room) or (size > room and min(end, lo + room) - max(start, lo) >= room / 2)
 
 
 def largest_line_box(bbox: dict, lines: list[list[float]]) -> tuple[float, float, float, float]:

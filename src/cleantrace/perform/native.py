@@ -505,23 +505,10 @@ class NativeActor(Actor):
         from the pointer heading for it (a file dialog's file type list, opened over its combo box).
         Turn the wheel over the menu, as a person scrolls a long list, until the entry lies clear
         of both ends (an entry's height from each), or until the list stops moving (its end)."""
-        menu = next((a for a in target.ancestors() if a.role == "menu"), None)
-        if menu is None or target.box is None:
+        scrolling = self._scrolling_menu(target)
+        if scrolling is None:
             return
-        self.atspi.fill([menu])
-        items = self.atspi.children([menu])[0]
-        if menu.box is None or not items:
-            return
-        self.atspi.fill([items[0], items[-1]])
-        mx, my, mw, mh = menu.box
-        _, ty, _, th = target.box
-        # only a popup's own box holds its entries (a menu bar's entry does not: its menu is not a window here)
-        first, last = items[0].box, items[-1].box
-        if mh < 3 * th or first is None or last is None or not mx <= first[0] <= first[0] + first[2] <= mx + mw + 1:
-            return
-        if first[1] >= my and last[1] + last[3] <= my + mh:
-            return  # the whole list fits: nothing scrolls
-        top, bottom = my + th, my + mh - th
+        (mx, my, mw, mh), top, bottom = scrolling
         moved = False
         for _ in range(max_ticks):
             _, ty, _, th = target.box
@@ -540,6 +527,38 @@ class NativeActor(Actor):
             if not self._until(lambda was=before: self._refilled(target) != was, 1.5):
                 return  # the list is at its end: no arrow shows on that side
         raise PerformError(f"could not scroll the list to {target.name!r}", "is the entry in the open list?")
+
+    def _scrolling_menu(self, target: Node) -> tuple[tuple, float, float] | None:
+        """The box of the scrolling popup menu that holds `target`, and the band between its arrows
+        (an entry's height from each end); None when the target lies in that band or nothing scrolls."""
+        menu = next((a for a in target.ancestors() if a.role == "menu"), None)
+        if menu is None or target.box is None:
+            return None
+        self.atspi.fill([menu])
+        items = self.atspi.children([menu])[0]
+        if menu.box is None or not items:
+            return None
+        self.atspi.fill([items[0], items[-1]])
+        mx, my, mw, mh = menu.box
+        _, ty, _, th = target.box
+        # only a popup's own box holds its entries (a menu bar's entry does not: its menu is not a window here)
+        first, last = items[0].box, items[-1].box
+        if mh < 3 * th or first is None or last is None or not mx <= first[0] <= first[0] + first[2] <= mx + mw + 1:
+            return None
+        if first[1] >= my and last[1] + last[3] <= my + mh:
+            return None  # the whole list fits: nothing scrolls
+        top, bottom = my + th, my + mh - th
+        if top <= ty and ty + th <= bottom:
+            return None
+        return menu.box, top, bottom
+
+    def _in_view(self, target: Node) -> bool:  # type: ignore[override]
+        """Whether the target can be pressed where it is: anything but an entry past the arrows of a
+        scrolling popup menu (panes are scrolled by `scroll_to`, as the task says)."""
+        return self._scrolling_menu(target) is None
+
+    def _bring_into_view(self, target: Node) -> None:  # type: ignore[override]
+        self._clear_of_menu_arrows(target)
 
     def _refilled(self, node: Node):
         self.atspi.fill([node])

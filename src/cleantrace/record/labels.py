@@ -23,6 +23,8 @@ PASSIVE_ROLES = {"", "generic", "none", "presentation", "StaticText", "InlineTex
                  "LabelText", "Section", "status", "log", "region", "list", "navigation", "main", "banner",
                  "contentinfo", "complementary", "form", "table", "rowgroup", "grid", "treegrid", "menu", "menubar",
                  "toolbar", "tablist", "listbox", "dialog", "alertdialog", "img", "separator"}
+# Passive roles kept when their author named them: a card or tile (dragged, pressed), a drop area.
+NAMED_KEPT = {"generic", "region"}
 STATES = ("focused", "checked", "selected", "expanded", "disabled", "pressed", "readonly", "required", "invalid",
           "multiselectable", "haspopup")
 
@@ -92,7 +94,7 @@ class ScreenLabeller:
                 continue
             role, name = _value(ax.get("role")), _value(ax.get("name"))
             props = {p["name"]: _value(p.get("value")) for p in ax.get("properties", [])}
-            if role in PASSIVE_ROLES and not props.get("focusable"):
+            if role in PASSIVE_ROLES and not props.get("focusable") and not (role in NAMED_KEPT and name):
                 continue
             if role == "heading" and not name:  # headings are kept as landmarks a person names
                 continue
