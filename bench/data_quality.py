@@ -1,6 +1,7 @@
 """Data quality of recorded episodes: are the labels what training needs?
 
-    .venv/bin/python bench/data_quality.py [RUN …] [--tasks 'crm/*' …] [--workers 2] [--results FILE] [--note TEXT]
+    .venv/bin/python bench/data_quality.py [RUN …] [--tasks 'crm/*' …] [--workers 2] [--seeds 0,1]
+                                           [--webp-every K] [--results FILE] [--note TEXT]
 
 Without RUN, records one episode of each task (default: the whole library) with `cleantrace run`
 first; several RUN folders are measured together (e.g. a kiosk run and a desktop run of one seed).
@@ -12,7 +13,9 @@ Per episode, over all and per sandbox profile (kiosk, desktop), it measures:
 - steps per decision: actions with input / steps the performer announced, over the successful
   episodes (1.0 when every decision is its own step);
 - bytes per episode: the frames as recorded (PNG) and re-encoded as lossless WebP (Pillow, method 4),
-  with the pixels checked equal.
+  with the pixels checked equal (on every K-th episode with `--webp-every K`: the re-encoding takes
+  most of the time, ~20 s per episode here, and the ratio is over the episodes re-encoded).
+`--seeds` measures only the episodes of those seeds (e.g. seeds 0-1 of a ten-seed run).
 Prints the numbers and writes bench/results/data_quality.json.
 """
 
@@ -74,7 +77,7 @@ def webp_bytes(png: Path) -> int:
         return buffer.tell()
 
 
-def measure(folder: Path) -> dict:
+def measure(folder: Path, webp: bool = True) -> dict:
     from cleantrace.trace import files
     from cleantrace.trace.reader import read_episode
 
@@ -87,7 +90,7 @@ def measure(folder: Path) -> dict:
     with_input = [a for a in trace.actions if a.events is not None]
     png = sum((folder / f.file).stat().st_size for f in trace.frames)
     started = time.perf_counter()
-    webp = sum(webp_bytes(folder / f.file) for f in trace.frames)
+    webp_total = sum(webp_bytes(folder / f.file) for f in trace.frames) if webp else None
     return {
         "episode_id": trace.meta.episode_id, "task": trace.meta.task, "status": trace.meta.outcome.status,
         "profile": trace.meta.sandbox.profile,
@@ -100,8 +103,8 @@ def measure(folder: Path) -> dict:
         "with_frame_after": sum(1 for a in trace.actions if a.frame_after is not None),
         "actions_with_input": len(with_input), "decisions": trace.meta.decisions,
         "done_step": bool(trace.actions) and trace.actions[-1].kind == "done",
-        "frames": len(trace.frames), "frame_bytes_png": png, "frame_bytes_webp": webp,
-        "webp_encode_s": round(time.perf_counter() - started, 2),
+        "frames": len(trace.frames), "frame_bytes_png": png, "frame_bytes_webp": webp_total,
+        "webp_encode_s": round(time.perf_counter() - started, 2) if webp else None,
         "labelled_frames": len(labels),
         "labels_bytes": sum(p.stat().st_size for p in (folder / files.LABELS_DIR).glob("*"))
         if (folder / files.LABELS_DIR).is_dir() else 0,
@@ -116,7 +119,8 @@ def summarise(rows: list[dict]) -> dict:
     # an episode cut short may have announced a step it never acted out: successful ones only
     announced = [r for r in rows if r["decisions"] and r["status"] == "success"]
     png = sum(r["frame_bytes_png"] for r in rows)
-    webp = sum(r["frame_bytes_webp"] for r in rows)
+    encoded = [r for r in rows if r["frame_bytes_webp"] is not None]  # re-encoded as WebP
+    webp, png_encoded = sum(r["frame_bytes_webp"] for r in encoded), sum(r["frame_bytes_png"] for r in encoded)
     return {
         "episodes": len(rows), "successful": sum(r["status"] == "success" for r in rows),
         "pointer_actions": sum(r["pointer_actions"] for r in rows),
@@ -127,8 +131,9 @@ def summarise(rows: list[dict]) -> dict:
                                     / sum(r["decisions"] for r in announced), 3) if announced else None,
         "successful_with_done_step": sum(r["done_step"] for r in rows if r["status"] == "success"),
         "mean_frame_bytes_png": round(png / len(rows)) if rows else 0,
-        "mean_frame_bytes_webp": round(webp / len(rows)) if rows else 0,
-        "webp_size_ratio": round(webp / png, 3) if png else None,
+        "webp_episodes": len(encoded),
+        "mean_frame_bytes_webp": round(webp / len(encoded)) if encoded else None,
+        "webp_size_ratio": round(webp / png_encoded, 3) if png_encoded else None,
         "mean_labels_bytes": round(sum(r["labels_bytes"] for r in rows) / len(rows)) if rows else 0,
     }
 
@@ -138,6 +143,8 @@ def main() -> None:
     parser.add_argument("run", nargs="*", type=Path, help="Run folders to measure (default: record one).")
     parser.add_argument("--tasks", nargs="*", default=[])
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--seeds", default="", help="Only episodes of these seeds, e.g. 0,1 (default: all).")
+    parser.add_argument("--webp-every", type=int, default=1, help="Re-encode every K-th episode as WebP.")
     parser.add_argument("--results", type=Path, default=RESULTS, help="Where to write the JSON.")
     parser.add_argument("--note", default="", help="What this run is, kept in the JSON.")
     args = parser.parse_args()
@@ -145,10 +152,14 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory(prefix="cleantrace-dq-") as scratch:
         runs = args.run or [record(Path(scratch), args.tasks, args.workers)]
-        rows = [measure(f) for run in runs for f in episode_folders(run) if (f / "meta.json").exists()]
+        seeds = {int(s) for s in args.seeds.split(",") if s.strip()}
+        folders = [f for run in runs for f in episode_folders(run) if (f / "meta.json").exists()
+                   and (not seeds or json.loads((f / "meta.json").read_text())["seed"] in seeds)]
+        rows = [measure(f, webp=k % args.webp_every == 0) for k, f in enumerate(folders)]
         summary = summarise(rows)
     profiles = {p: summarise([r for r in rows if r["profile"] == p]) for p in sorted({r["profile"] for r in rows})}
     result = {"runs": [str(r) for r in args.run] or ["recorded by this benchmark"], "note": args.note,
+              "seeds": sorted(seeds) or "all", "webp_every": args.webp_every,
               "summary": summary, "by_profile": profiles, "episodes": rows}
     args.results.parent.mkdir(exist_ok=True)
     args.results.write_text(json.dumps(result, indent=2) + "\n")

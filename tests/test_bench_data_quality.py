@@ -39,3 +39,20 @@ def test_kiosk_and_desktop_runs_are_measured_together_and_apart(tmp_path):
     assert apart["desktop"]["share_pointer_target_in_labels"] == 1.0
     assert apart["desktop"]["share_pointer_target_contains_press"] == 1.0
     assert apart["desktop"]["steps_per_decision"] == 1.0 and apart["kiosk"]["steps_per_decision"] is None
+
+
+def test_seeds_and_a_webp_sample_bound_what_is_measured(tmp_path):
+    run = tmp_path / "run"
+    for seed in (0, 1, 2):
+        folder = write_episode(run / f"crm--a--s{seed}--default", labels=True, done=True)
+        meta = Meta.model_validate_json((folder / files.META).read_text())
+        files.replace_json(folder / files.META, meta.model_copy(update={"seed": seed}))
+    out = tmp_path / "dq.json"
+    subprocess.run([sys.executable, str(BENCH), str(run), "--seeds", "0,2", "--webp-every", "2", "--results",
+                    str(out)], check=True, capture_output=True, cwd=BENCH.parents[1])
+    result = json.loads(out.read_text())
+    assert sorted(r["episode_id"] for r in result["episodes"]) == ["crm--a--s0--default", "crm--a--s2--default"]
+    assert [r["frame_bytes_webp"] is not None for r in result["episodes"]] == [True, False]
+    summary = result["summary"]
+    assert summary["episodes"] == 2 and summary["webp_episodes"] == 1 and 0 < summary["webp_size_ratio"] < 1
+    assert result["seeds"] == [0, 2] and result["webp_every"] == 2
